@@ -1,0 +1,72 @@
+# Two commands matter: `make run` and `make test`. Everything else is for developers.
+# Needs only python3 (3.11+) and make; every dependency is pinned in requirements.lock.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PACKAGES := shared services/projects services/assessment services/stakeholders services/gateway
+PYTEST_WORKERS ?= 2
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test test-postgres test-e2e lint fmt token demo bench openapi migrate revision lock clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.lock $(addsuffix /pyproject.toml,$(PACKAGES))
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required")' >&2
+	@echo "Installing into $(VENV) (pinned by requirements.lock)..." >&2
+	@$(PYTHON) -m venv $(VENV) >&2
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock >&2
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps $(addprefix -e ,$(PACKAGES)) >&2
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create .venv with every pinned dependency and our packages
+
+run: install ## Migrate and start the three services and the gateway (Ctrl-C stops all)
+	@$(BIN)/python -m scripts.run
+
+test: install ## Run the whole suite on SQLite
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -q
+
+test-postgres: install ## Run the same suite on PostgreSQL (127.0.0.1:5432, a database per service)
+	CMDI_TEST_DATABASE=postgresql $(BIN)/pytest -n $(PYTEST_WORKERS) -q
+
+test-e2e: install ## Only the end-to-end tests (real processes over TCP)
+	$(BIN)/pytest -q -m e2e
+
+lint: install ## ruff, mypy --strict, import contracts, alembic check per service
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy shared/src services/projects/src services/assessment/src services/stakeholders/src services/gateway/src scripts bench
+	$(BIN)/lint-imports
+	$(BIN)/python -m scripts.check_migrations
+
+fmt: install ## Format and autofix
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+token: install ## Print a development token: make token ROLE=admin [SUB=alice]
+	@$(BIN)/python -m scripts.token --role "$(ROLE)" --sub "$(SUB)"
+
+demo: install ## With `make run` going, load the demo dataset through the API
+	@$(BIN)/python -m scripts.demo
+
+bench: install ## Measure req/s, p50, p99 against a bare FastAPI app; writes bench/RESULTS.md
+	@$(BIN)/python -m bench.run
+
+openapi: install ## Regenerate the committed OpenAPI snapshots under openapi/
+	@$(BIN)/python -m scripts.openapi --write
+
+migrate: install ## Migrate every service's database (var/*.db by default) to head
+	@$(BIN)/python -m scripts.migrate
+
+revision: install ## New migration: make revision svc=projects m="add milestones"
+	@$(BIN)/python -m scripts.revision "$(svc)" "$(m)"
+
+lock: ## Re-resolve requirements.in into requirements.lock (needs network)
+	$(PYTHON) -m pip install --quiet uv && $(PYTHON) -m uv pip compile requirements.in -o requirements.lock --python-version 3.11 --generate-hashes
+
+clean: ## Remove the environment, databases and caches
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

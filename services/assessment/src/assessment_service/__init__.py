@@ -1,0 +1,1 @@
+"""The assessment service: impact assessment framework, governance decisions, developmental evaluation."""

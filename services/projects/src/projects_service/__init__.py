@@ -1,0 +1,1 @@
+"""The projects service: the centre's innovation project registry and outcome maps."""

@@ -1,0 +1,17 @@
+from functools import lru_cache
+
+from pydantic_settings import SettingsConfigDict
+
+from shared.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="PROJECTS_", env_nested_delimiter="__", extra="ignore", frozen=True)
+
+    database_url: str = "sqlite+aiosqlite:///./var/projects.db"
+    reference_prefix: str = "CMDI"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""The stakeholders service: stakeholder engagement, public involvement and all personal data."""

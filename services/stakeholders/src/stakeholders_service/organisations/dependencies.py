@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import Depends
+
+from shared.db import SessionDep
+from stakeholders_service.organisations import repository
+from stakeholders_service.organisations.errors import OrganisationNotFound
+from stakeholders_service.organisations.models import Organisation
+
+
+async def get_organisation_or_404(organisation_id: uuid.UUID, session: SessionDep) -> Organisation:
+    organisation = await repository.get(session, organisation_id)
+    if organisation is None:
+        raise OrganisationNotFound(f"No organisation with id {organisation_id}.")
+    return organisation
+
+
+OrganisationDep = Annotated[Organisation, Depends(get_organisation_or_404)]

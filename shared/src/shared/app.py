@@ -1,0 +1,179 @@
+"""The app factory: the one place where middleware, problem handlers, auth, health, feeds,
+idempotency, HTTP clients and consumers are wired. A service's `main.py` is a few lines."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
+
+from shared.auth import Authenticator, service_token
+from shared.changes import install_change_capture
+from shared.consumer import ChangeFeedConsumer, ConsumerSpec
+from shared.db import Database
+from shared.feeds import feeds_router
+from shared.health import ReadinessCheck, database_readiness, health_router, migration_heads
+from shared.http import ServiceClient
+from shared.idempotency import IdempotencyMiddleware
+from shared.logging import configure_logging
+from shared.middleware import (
+    AccessLogMiddleware,
+    RequestBodyMiddleware,
+    RequestContextMiddleware,
+    SecurityHeadersMiddleware,
+)
+from shared.openapi import install_problem_openapi
+from shared.platform import PLATFORM_INFO_KEY, PlatformTables
+from shared.problems import install_problem_handlers
+from shared.settings import BaseProcessSettings, ServiceSettings
+
+
+def operation_id(route: APIRoute) -> str:
+    """Stable operation ids: the route function's name (`list_projects`), unique per service and,
+    by the naming rule, across the merged gateway document."""
+    return route.name
+
+
+def make_clients(
+    settings: BaseProcessSettings, *, service: str, names: Sequence[str], transports: dict[str, Any] | None = None
+) -> dict[str, ServiceClient]:
+    clients = {}
+    for name in names:
+        url = settings.service_urls.get(name)
+        if url is None:
+            raise RuntimeError(f"{service} needs service_urls.{name}: set it in the environment")
+        clients[name] = ServiceClient(
+            name,
+            url,
+            connect_timeout=settings.upstream_connect_timeout,
+            read_timeout=settings.upstream_read_timeout,
+            token_provider=lambda: service_token(settings, service=service),
+            transport=(transports or {}).get(name),
+        )
+    return clients
+
+
+@dataclass
+class ServiceSpec:
+    name: str
+    title: str
+    description: str
+    settings: ServiceSettings
+    routers: Sequence[APIRouter]
+    platform: PlatformTables
+    alembic_ini: Path
+    upstreams: Sequence[str] = ()
+    consumers: Sequence[ConsumerSpec] = ()
+    version: str = "0.1.0"
+    # Tests pass in-process transports (httpx.ASGITransport) for upstreams.
+    transports: dict[str, Any] = field(default_factory=dict)
+
+
+def create_process_app(
+    *,
+    name: str,
+    title: str,
+    description: str,
+    version: str,
+    settings: BaseProcessSettings,
+    readiness: ReadinessCheck,
+    lifespan: Any = None,
+) -> FastAPI:
+    """The FastAPI app every process shares: logging, problems, auth, health, middleware."""
+    configure_logging(service=name, level=settings.log_level, json=settings.log_json)
+    app = FastAPI(
+        title=title,
+        description=description,
+        version=version,
+        generate_unique_id_function=operation_id,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.service_name = name
+    app.state.authenticator = Authenticator(settings)
+    install_problem_handlers(app)
+    app.include_router(health_router(readiness))
+    install_problem_openapi(app)
+    return app
+
+
+def add_outer_middleware(app: FastAPI, *, name: str, settings: BaseProcessSettings) -> None:
+    """Installed last so they run first: request id → access log → security headers → body checks."""
+    app.add_middleware(RequestBodyMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(AccessLogMiddleware, service=name)
+    app.add_middleware(RequestContextMiddleware)
+
+
+def create_service_app(spec: ServiceSpec) -> FastAPI:
+    settings = spec.settings
+    install_change_capture()
+    database = Database.connect(
+        settings.database_url,
+        info={PLATFORM_INFO_KEY: spec.platform},
+        pool_size=settings.database_pool_size,
+        busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+    )
+    clients = make_clients(settings, service=spec.name, names=spec.upstreams, transports=spec.transports)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        tasks = []
+        if settings.consumer_enabled:
+            for consumer in app.state.consumers.values():
+                tasks.append(asyncio.create_task(consumer.run(stop), name=f"consumer:{consumer.producer}"))
+        try:
+            yield
+        finally:
+            stop.set()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            for client in app.state.clients.values():
+                await client.aclose()
+            await app.state.database.dispose()
+
+    app = create_process_app(
+        name=spec.name,
+        title=spec.title,
+        description=spec.description,
+        version=spec.version,
+        settings=settings,
+        readiness=database_readiness(migration_heads(spec.alembic_ini)),
+        lifespan=lifespan,
+    )
+    app.state.database = database
+    app.state.platform = spec.platform
+    app.state.clients = clients
+    app.state.consumers = {
+        consumer.producer: ChangeFeedConsumer(
+            spec=consumer,
+            client=clients[consumer.producer],
+            database=database,
+            poll_seconds=settings.consumer_poll_seconds,
+            max_backoff_seconds=settings.consumer_max_backoff_seconds,
+        )
+        for consumer in spec.consumers
+    }
+    app.include_router(feeds_router())
+    for router in spec.routers:
+        app.include_router(router)
+
+    app.add_middleware(
+        IdempotencyMiddleware,
+        database=database,
+        tables=spec.platform,
+        authenticator=app.state.authenticator,
+        ttl=dt.timedelta(hours=settings.idempotency_ttl_hours),
+        lock=dt.timedelta(seconds=settings.idempotency_lock_seconds),
+    )
+    add_outer_middleware(app, name=spec.name, settings=settings)
+    return app

@@ -1,0 +1,219 @@
+"""Bearer JWT verification, the `Principal` and role guards.
+
+Every service verifies tokens itself (never trusting the gateway): signature against the OIDC
+issuer's JWKS (fetched asynchronously and cached) or, in development, the shared HS256 key;
+`iss`, `aud`, `exp` and `nbf` are checked; `alg: none` and algorithms outside the configured list
+are refused before any key is used.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Annotated, Any
+
+import httpx
+import jwt
+from fastapi import Depends, Request
+
+from shared.context import actor_var
+from shared.problems import Forbidden, Unauthorized
+from shared.settings import BaseProcessSettings
+
+
+class Role(StrEnum):
+    admin = "admin"
+    governance = "governance"
+    evaluator = "evaluator"
+    contributor = "contributor"
+    viewer = "viewer"
+    reporter = "reporter"
+    # Another service of this platform calling in (change-feed consumers, reference checks).
+    service = "service"
+
+
+@dataclass(frozen=True)
+class Principal:
+    subject: str
+    roles: frozenset[str]
+    claims: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def has_any(self, *roles: Role | str) -> bool:
+        return any(str(role) in self.roles for role in roles)
+
+    @property
+    def is_admin(self) -> bool:
+        return Role.admin in self.roles
+
+
+class JWKSCache:
+    """The issuer's signing keys, fetched with httpx and kept for `ttl` seconds; an unknown `kid`
+    triggers at most one early refresh per `min_refresh` seconds (key rotation)."""
+
+    def __init__(self, url: str, *, ttl: float, min_refresh: float = 30.0) -> None:
+        self.url = url
+        self.ttl = ttl
+        self.min_refresh = min_refresh
+        self._keys: dict[str, jwt.PyJWK] = {}
+        self._fetched_at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def key_for(self, kid: str | None) -> jwt.PyJWK:
+        now = time.monotonic()
+        stale = now - self._fetched_at > self.ttl
+        unknown = kid not in self._keys and now - self._fetched_at > self.min_refresh
+        if stale or unknown:
+            async with self._lock:
+                if time.monotonic() - self._fetched_at > min(self.ttl, self.min_refresh) or not self._keys:
+                    await self._refresh()
+        if kid is None and len(self._keys) == 1:
+            return next(iter(self._keys.values()))
+        if kid is None or kid not in self._keys:
+            raise Unauthorized("The token's signing key is unknown.")
+        return self._keys[kid]
+
+    async def _refresh(self) -> None:
+        try:
+            async with httpx.AsyncClient(timeout=5.0) as client:
+                response = await client.get(self.url)
+                response.raise_for_status()
+            keyset = jwt.PyJWKSet.from_dict(response.json())
+        except (httpx.HTTPError, jwt.PyJWKSetError, ValueError) as exc:
+            if not self._keys:
+                raise Unauthorized("The identity provider's keys could not be fetched.") from exc
+            return  # keep serving the cached keys
+        self._keys = {key.key_id or "": key for key in keyset.keys}
+        self._fetched_at = time.monotonic()
+
+
+def _claim_at(claims: dict[str, Any], path: str) -> Any:
+    value: Any = claims
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+class Authenticator:
+    """Verifies a bearer token into a `Principal`."""
+
+    def __init__(self, settings: BaseProcessSettings) -> None:
+        self.settings = settings
+        self._jwks = (
+            JWKSCache(settings.jwks_url, ttl=settings.jwks_cache_seconds) if settings.jwks_url else None
+        )
+        self.algorithms = list(settings.jwt_algorithms) if self._jwks else ["HS256"]
+
+    async def verify(self, token: str) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.InvalidTokenError as exc:
+            raise Unauthorized("The bearer token is malformed.") from exc
+        algorithm = header.get("alg")
+        if not isinstance(algorithm, str) or algorithm.lower() == "none" or algorithm not in self.algorithms:
+            raise Unauthorized("The token's signing algorithm is not accepted.")
+        key: Any
+        if self._jwks is not None:
+            key = await self._jwks.key_for(header.get("kid"))
+        else:
+            assert self.settings.dev_jwt_key is not None
+            key = self.settings.dev_jwt_key.get_secret_value()
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key=key,
+                algorithms=self.algorithms,
+                audience=self.settings.jwt_audience,
+                issuer=self.settings.jwt_issuer,
+                leeway=self.settings.jwt_leeway_seconds,
+                options={"require": ["exp", "iss", "aud", "sub"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise Unauthorized("The token has expired.") from exc
+        except jwt.ImmatureSignatureError as exc:
+            raise Unauthorized("The token is not valid yet.") from exc
+        except jwt.InvalidTokenError as exc:
+            raise Unauthorized("The token could not be verified.") from exc
+        roles = _claim_at(claims, self.settings.roles_claim) or []
+        if isinstance(roles, str):
+            roles = roles.split()
+        if not isinstance(roles, list):
+            roles = []
+        return Principal(subject=str(claims["sub"]), roles=frozenset(map(str, roles)), claims=claims)
+
+
+def bearer_token(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Send `Authorization: Bearer <token>`.")
+    return token.strip()
+
+
+async def get_principal(request: Request) -> Principal:
+    authenticator: Authenticator = request.app.state.authenticator
+    principal = await authenticator.verify(bearer_token(request))
+    actor_var.set(principal.subject)
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
+    """A dependency that admits callers holding any of `roles` (admins always pass)."""
+    allowed = frozenset(str(role) for role in (*roles, Role.admin))
+
+    async def guard(principal: PrincipalDep) -> Principal:
+        if not principal.roles & allowed:
+            raise Forbidden(f"This needs one of the roles: {', '.join(sorted(allowed))}.")
+        return principal
+
+    guard.__name__ = "require_" + "_or_".join(str(role) for role in roles)
+    return guard
+
+
+def issue_token(
+    *,
+    key: str,
+    subject: str,
+    roles: Iterable[str],
+    issuer: str,
+    audience: str,
+    ttl_seconds: int = 3600,
+    extra: dict[str, Any] | None = None,
+) -> str:
+    """Sign a development token (HS256 with the shared development key)."""
+    now = int(time.time())
+    claims = {
+        "sub": subject,
+        "roles": sorted(roles),
+        "iss": issuer,
+        "aud": audience,
+        "iat": now,
+        "nbf": now,
+        "exp": now + ttl_seconds,
+        **(extra or {}),
+    }
+    return jwt.encode(claims, key, algorithm="HS256")
+
+
+def service_token(settings: BaseProcessSettings, *, service: str) -> str:
+    """The token this process presents to other services: the configured one (from the identity
+    provider's client-credentials flow) or, in development, one signed with the dev key."""
+    if settings.service_token is not None:
+        return settings.service_token.get_secret_value()
+    if settings.dev_jwt_key is None:
+        raise RuntimeError("Set service_token: there is no development key to sign one with.")
+    return issue_token(
+        key=settings.dev_jwt_key.get_secret_value(),
+        subject=f"service:{service}",
+        roles=[Role.service],
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        ttl_seconds=24 * 3600,
+    )

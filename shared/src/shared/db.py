@@ -1,0 +1,204 @@
+"""Database plumbing: one async engine per service, the naming convention, UUIDv7 ids, UTC
+timestamps and the request session that commits before the response is sent.
+
+Transaction rule: a request gets one session; service functions `flush()` and never `commit()`;
+`get_session` commits once the route returns and before FastAPI sends the response (the
+dependency is function-scoped, so its teardown runs before the response, see STYLE.md §2.1).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from enum import StrEnum
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import uuid_utils
+from fastapi import Depends, Request
+from sqlalchemy import JSON, DateTime, Dialect, Enum, MetaData, Uuid, event
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+NAMING_CONVENTION: dict[str, str] = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def new_metadata() -> MetaData:
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def new_id() -> uuid.UUID:
+    """A time-ordered UUIDv7, so ids sort by creation and index pages stay compact."""
+    return uuid.UUID(bytes=uuid_utils.uuid7().bytes)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware UTC timestamp on every backend (SQLite stores no offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; use UTC-aware values")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class JSONDocument(TypeDecorator[Any]):
+    """JSON on SQLite, JSONB on PostgreSQL."""
+
+    impl = JSON
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(JSONB())
+        return dialect.type_descriptor(JSON())
+
+
+def enum_column(enum: type[StrEnum], name: str, *, length: int = 40) -> Enum:
+    """An enum stored as its string value, checked by a named CHECK constraint on every backend
+    (no native PostgreSQL enum types: adding a value stays a plain migration)."""
+    return Enum(
+        enum,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=length,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+class IdMixin:
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+
+
+class TimestampMixin:
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class VersionedMixin:
+    """An integer bumped on every UPDATE: the ETag, and SQLAlchemy's optimistic-concurrency
+    counter (an UPDATE that finds the row changed underneath raises instead of overwriting)."""
+
+    version: Mapped[int] = mapped_column()
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def _install_sqlite_pragmas(sync_engine: Engine, *, busy_timeout_ms: int) -> None:
+    @event.listens_for(sync_engine, "connect")
+    def on_connect(dbapi_connection: Any, _: Any) -> None:
+        # pysqlite's legacy transaction handling issues no BEGIN for SELECT or SAVEPOINT; take
+        # over (SQLAlchemy's documented recipe) so transactions and savepoints are real.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(sync_engine, "begin")
+    def on_begin(connection: Any) -> None:
+        # Writers BEGIN IMMEDIATE: they take the write lock up front and wait (busy_timeout)
+        # instead of failing with "database is locked" when a read lock is upgraded mid-way.
+        # Read-only sessions (GET) ask for DEFERRED so readers never queue behind writers.
+        mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "IMMEDIATE")
+        connection.exec_driver_sql(f"BEGIN {'DEFERRED' if mode == 'DEFERRED' else 'IMMEDIATE'}")
+
+
+SQLITE_BEGIN_OPTION = "sqlite_begin"
+
+
+def create_engine(url: str, *, pool_size: int = 5, busy_timeout_ms: int = 5000) -> AsyncEngine:
+    if is_sqlite(url):
+        engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
+        _install_sqlite_pragmas(engine.sync_engine, busy_timeout_ms=busy_timeout_ms)
+        return engine
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+@dataclass
+class Database:
+    """A service's engine and session factory, created by the app factory and disposed in its
+    lifespan. `info` travels with every session (the platform tables for audit and outbox)."""
+
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    read_sessionmaker: async_sessionmaker[AsyncSession]
+
+    @classmethod
+    def connect(
+        cls, url: str, *, info: dict[str, Any], pool_size: int = 5, busy_timeout_ms: int = 5000
+    ) -> Database:
+        engine = create_engine(url, pool_size=pool_size, busy_timeout_ms=busy_timeout_ms)
+        return cls.for_engine(engine, info=info)
+
+    @classmethod
+    def for_engine(cls, engine: AsyncEngine, *, info: dict[str, Any]) -> Database:
+        reader = engine.execution_options(**{SQLITE_BEGIN_OPTION: "DEFERRED"})
+        return cls(
+            engine=engine,
+            sessionmaker=async_sessionmaker(engine, expire_on_commit=False, info=info),
+            read_sessionmaker=async_sessionmaker(reader, expire_on_commit=False, info=info),
+        )
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def get_database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    database = get_database(request)
+    factory = database.read_sessionmaker if request.method in _READ_METHODS else database.sessionmaker
+    async with factory() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        else:
+            await session.commit()
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

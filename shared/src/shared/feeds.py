@@ -1,0 +1,141 @@
+"""Read side of the audit trail and the outbox: `GET /v1/audit` and `GET /v1/events`.
+
+Both are mounted by the app factory on every service, so they are the same everywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+from sqlalchemy import Table, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.auth import Principal, Role, require_roles
+from shared.db import SessionDep
+from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, PaginationDep
+from shared.platform import PlatformTables, platform_of
+from shared.problems import FieldError, InvalidInput, problem_responses
+
+
+class AuditEntryRead(BaseModel):
+    id: uuid.UUID
+    occurred_at: dt.datetime
+    actor: str | None
+    request_id: str | None
+    entity_type: str
+    entity_id: str
+    action: str
+    changes: dict[str, Any] = Field(description="Changed fields: `{field: {before, after}}`.")
+
+
+class EventRead(BaseModel):
+    id: uuid.UUID = Field(description="Unique event id: consumers de-duplicate on it.")
+    position: str = Field(description="Feed position of this event; pass as `after` to resume.")
+    source: str
+    type: str = Field(description="`<entity>.<action>`, e.g. `project.created`, `decision.recorded`.")
+    entity_type: str
+    entity_id: str
+    occurred_at: dt.datetime
+    actor: str | None
+    request_id: str | None
+    data: dict[str, Any]
+
+
+class EventFeed(BaseModel):
+    items: list[EventRead]
+    next_cursor: str = Field(description="Where to resume: pass it as `after` on the next poll.")
+    has_more: bool = Field(description="True when more events are ready now.")
+
+
+EventReader = Annotated[Principal, Depends(require_roles(Role.service, Role.reporter))]
+AuditReader = Annotated[Principal, Depends(require_roles(Role.governance))]
+
+
+def _parse_position(raw: str | None, name: str) -> int:
+    if raw is None or raw == "":
+        return 0
+    if not raw.isdigit() or len(raw) > 18:
+        raise InvalidInput(
+            "Use a cursor this feed returned.",
+            errors=[FieldError(pointer=f"/{name}", location="query", detail="Not a feed position.")],
+        )
+    return int(raw)
+
+
+def _event(row: Any, source: str) -> EventRead:
+    return EventRead(
+        id=row.id,
+        position=str(row.seq),
+        source=source,
+        type=row.type,
+        entity_type=row.entity_type,
+        entity_id=row.entity_id,
+        occurred_at=row.occurred_at,
+        actor=row.actor,
+        request_id=row.request_id,
+        data=row.data,
+    )
+
+
+async def read_events(session: AsyncSession, *, after: int, limit: int, types: list[str] | None = None) -> EventFeed:
+    tables = platform_of(session)
+    outbox: Table = tables.outbox
+    statement = select(outbox).where(outbox.c.seq > after).order_by(outbox.c.seq).limit(limit + 1)
+    if types:
+        statement = statement.where(outbox.c.type.in_(types))
+    rows = (await session.execute(statement)).all()
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    position = rows[-1].seq if rows else after
+    return EventFeed(items=[_event(r, tables.service) for r in rows], next_cursor=str(position), has_more=has_more)
+
+
+def feeds_router() -> APIRouter:
+    router = APIRouter(prefix="/v1", tags=["platform"])
+
+    @router.get("/events", responses=problem_responses(401, 403, 422), operation_id="list_events")
+    async def list_events(
+        session: SessionDep,
+        _: EventReader,
+        after: Annotated[str | None, Query(description="Feed position to read after (empty: start).")] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+        type: Annotated[list[str] | None, Query(description="Only these event types.")] = None,  # noqa: A002
+    ) -> EventFeed:
+        """The change feed: every write as an event, in commit order, at least once."""
+        return await read_events(session, after=_parse_position(after, "after"), limit=limit, types=type)
+
+    @router.get("/audit", responses=problem_responses(401, 403, 422), operation_id="list_audit_entries")
+    async def list_audit_entries(
+        session: SessionDep,
+        _: AuditReader,
+        pagination: PaginationDep,
+        entity_type: str | None = None,
+        entity_id: str | None = None,
+        actor: str | None = None,
+        action: str | None = None,
+        since: dt.datetime | None = None,
+    ) -> Page[AuditEntryRead]:
+        """Who changed what, when, and what it was before (newest first)."""
+        audit = platform_of(session).audit
+        statement = select(audit)
+        for column, value in (
+            (audit.c.entity_type, entity_type),
+            (audit.c.entity_id, entity_id),
+            (audit.c.actor, actor),
+            (audit.c.action, action),
+        ):
+            if value is not None:
+                statement = statement.where(column == value)
+        if since is not None:
+            statement = statement.where(audit.c.occurred_at >= since)
+        rows = await pagination.rows(session, statement, id_column=audit.c.seq, scalars=False, newest_first=True)
+        return rows.as_page(AuditEntryRead)
+
+    return router
+
+
+__all__ = ["EventFeed", "EventRead", "PlatformTables", "feeds_router", "read_events"]

@@ -1,0 +1,143 @@
+"""Service-to-service HTTP: one pooled httpx client per upstream.
+
+Explicit timeouts; `X-Request-ID`, `traceparent` and the caller's `Authorization` forwarded from
+the request context (or this service's own token outside a request); cookies never kept;
+retries only for idempotent requests (GET/HEAD/OPTIONS, or with an `Idempotency-Key`) and only
+on connection failures and 502/503/504; transport failures become 502/503/504 problems.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+from typing import Any
+
+import httpx
+import stamina
+
+from shared.context import authorization_var, request_id_var, traceparent_var
+from shared.problems import ProblemError
+
+_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+_RETRY_STATUSES = frozenset({502, 503, 504})
+
+
+class UpstreamUnavailable(ProblemError):
+    slug = "upstream-unavailable"
+    title = "A service this request needs is unavailable"
+    status = 503
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(detail, headers={"Retry-After": "5"})
+
+
+class UpstreamTimeout(ProblemError):
+    slug = "upstream-timeout"
+    title = "A service this request needs did not answer in time"
+    status = 504
+
+
+class BadGateway(ProblemError):
+    slug = "bad-gateway"
+    title = "A service this request needs answered incorrectly"
+    status = 502
+
+
+def refusing_cookie_jar() -> CookieJar:
+    """A jar that stores nothing: an upstream's Set-Cookie must never reach another caller."""
+    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+
+
+class _RetryableStatus(Exception):
+    def __init__(self, response: httpx.Response) -> None:
+        self.response = response
+
+
+class ServiceClient:
+    def __init__(
+        self,
+        name: str,
+        base_url: str,
+        *,
+        connect_timeout: float = 2.0,
+        read_timeout: float = 10.0,
+        token_provider: Callable[[], str] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        attempts: int = 3,
+    ) -> None:
+        self.name = name
+        self.token_provider = token_provider
+        self.attempts = attempts
+        self._client = httpx.AsyncClient(
+            base_url=base_url,
+            timeout=httpx.Timeout(connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout),
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+            transport=transport or httpx.AsyncHTTPTransport(retries=1),
+            cookies=refusing_cookie_jar(),
+            follow_redirects=False,
+            event_hooks={"request": [self._add_context_headers]},
+        )
+
+    async def _add_context_headers(self, request: httpx.Request) -> None:
+        request_id = request_id_var.get()
+        if request_id and "x-request-id" not in request.headers:
+            request.headers["X-Request-ID"] = request_id
+        traceparent = traceparent_var.get()
+        if traceparent and "traceparent" not in request.headers:
+            request.headers["traceparent"] = traceparent
+        if "authorization" not in request.headers:
+            authorization = authorization_var.get()
+            if authorization:
+                request.headers["Authorization"] = authorization
+            elif self.token_provider is not None:
+                request.headers["Authorization"] = f"Bearer {self.token_provider()}"
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        as_service: bool = False,
+    ) -> httpx.Response:
+        """Send a request; answers with any HTTP status, raises a problem on transport failure."""
+        method = method.upper()
+        all_headers = dict(headers or {})
+        if as_service and self.token_provider is not None:
+            all_headers["Authorization"] = f"Bearer {self.token_provider()}"
+        retryable = method in _IDEMPOTENT or "Idempotency-Key" in all_headers
+        attempts = self.attempts if retryable else 1
+        try:
+            async for attempt in stamina.retry_context(
+                on=(httpx.ConnectError, httpx.ConnectTimeout, _RetryableStatus),
+                attempts=attempts,
+                wait_initial=0.1,
+                wait_max=1.0,
+                timeout=15.0,
+            ):
+                with attempt:
+                    response = await self._client.request(
+                        method, url, json=json, params=params, headers=all_headers
+                    )
+                    if retryable and response.status_code in _RETRY_STATUSES:
+                        raise _RetryableStatus(response)
+                    return response
+        except _RetryableStatus as exc:
+            return exc.response
+        except httpx.TimeoutException as exc:
+            if isinstance(exc, httpx.ConnectTimeout):
+                raise UpstreamUnavailable(f"The {self.name} service could not be reached.") from exc
+            raise UpstreamTimeout(f"The {self.name} service did not answer in time.") from exc
+        except httpx.ConnectError as exc:
+            raise UpstreamUnavailable(f"The {self.name} service could not be reached.") from exc
+        except httpx.TransportError as exc:
+            raise BadGateway(f"The {self.name} service's answer was cut off.") from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        return await self.request("GET", url, **kwargs)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()

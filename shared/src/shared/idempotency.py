@@ -1,0 +1,231 @@
+"""`Idempotency-Key`: a retried write returns the first response instead of acting twice.
+
+Keys are scoped to the verified caller. The same key with the same request (method, path, query
+and body) replays the stored response with `Idempotent-Replayed: true`; with a different request
+it is a 422; while the first request is still running it is a 409. 5xx responses are not stored,
+so the caller may retry them. Keys expire after `idempotency_ttl_hours`; a key whose request died
+mid-way is taken over after `idempotency_lock_seconds`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from starlette.datastructures import Headers
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.auth import Authenticator
+from shared.db import Database, utcnow
+from shared.platform import PlatformTables
+from shared.problems import ProblemError, problem_response
+from shared.problems import Conflict as _Conflict
+
+_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+_REPLAYED_HEADERS = ("content-type", "location", "etag", "link")
+MAX_KEY_LENGTH = 200
+
+
+class IdempotencyKeyReused(ProblemError):
+    slug = "idempotency-key-reused"
+    title = "This Idempotency-Key was used for a different request"
+    status = 422
+
+
+class IdempotencyKeyInProgress(_Conflict):
+    slug = "idempotency-key-in-progress"
+    title = "A request with this Idempotency-Key is still being processed"
+
+
+class InvalidIdempotencyKey(ProblemError):
+    slug = "invalid-idempotency-key"
+    title = "The Idempotency-Key header is not valid"
+    status = 422
+
+
+class IdempotencyMiddleware:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        database: Database,
+        tables: PlatformTables,
+        authenticator: Authenticator,
+        ttl: dt.timedelta,
+        lock: dt.timedelta,
+    ) -> None:
+        self.app = app
+        self.database = database
+        self.tables = tables
+        self.authenticator = authenticator
+        self.ttl = ttl
+        self.lock = lock
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in _METHODS:
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        key = headers.get("idempotency-key")
+        if key is None:
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+            await self._problem(request, send, InvalidIdempotencyKey(f"Use 1 to {MAX_KEY_LENGTH} printable characters."))
+            return
+        subject = await self._subject(headers)
+        if subject is None:  # unauthenticated: the route answers 401 and nothing is stored
+            await self.app(scope, receive, send)
+            return
+
+        body = await _read_body(receive)
+        digest = hashlib.sha256(
+            b"\n".join([scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""), body])
+        ).hexdigest()
+
+        stored = await self._claim(subject, key, digest)
+        if isinstance(stored, ProblemError):
+            await self._problem(request, send, stored)
+            return
+        if stored is not None:
+            await self._replay(stored, send)
+            return
+
+        captured: dict[str, Any] = {"status": 500, "headers": [], "body": []}
+
+        async def send_capturing(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                captured["status"] = message["status"]
+                captured["headers"] = message.get("headers", [])
+            elif message["type"] == "http.response.body":
+                captured["body"].append(message.get("body", b""))
+            await send(message)
+
+        replayed = False
+
+        async def replay_body() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        try:
+            await self.app(scope, replay_body, send_capturing)
+        except BaseException:
+            await self._release(subject, key)
+            raise
+        if captured["status"] >= 500:
+            await self._release(subject, key)
+        else:
+            await self._complete(subject, key, captured)
+
+    async def _subject(self, headers: Headers) -> str | None:
+        scheme, _, token = headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            return None
+        try:
+            principal = await self.authenticator.verify(token.strip())
+        except ProblemError:
+            return None
+        return principal.subject
+
+    async def _claim(self, subject: str, key: str, digest: str) -> dict[str, Any] | ProblemError | None:
+        table = self.tables.idempotency
+        now = utcnow()
+        async with self.database.sessionmaker() as session:
+            await session.execute(delete(table).where(table.c.created_at < now - self.ttl))
+            row = (
+                await session.execute(select(table).where(table.c.subject == subject, table.c.key == key))
+            ).mappings().first()
+            if row is not None:
+                if row["request_hash"] != digest:
+                    await session.commit()
+                    return IdempotencyKeyReused("Use a new key for a different request.")
+                if row["state"] == "done":
+                    await session.commit()
+                    return dict(row)
+                if row["locked_until"] > now:
+                    await session.commit()
+                    return IdempotencyKeyInProgress("Retry after the first request has finished.")
+                await session.execute(  # the first attempt died: take the key over
+                    update(table)
+                    .where(table.c.subject == subject, table.c.key == key)
+                    .values(locked_until=now + self.lock)
+                )
+                await session.commit()
+                return None
+            try:
+                await session.execute(
+                    insert(table).values(
+                        subject=subject,
+                        key=key,
+                        request_hash=digest,
+                        state="processing",
+                        created_at=now,
+                        locked_until=now + self.lock,
+                    )
+                )
+                await session.commit()
+            except IntegrityError:
+                await session.rollback()
+                return IdempotencyKeyInProgress("Retry after the first request has finished.")
+        return None
+
+    async def _complete(self, subject: str, key: str, captured: dict[str, Any]) -> None:
+        table = self.tables.idempotency
+        kept = {
+            name.decode("latin-1"): value.decode("latin-1")
+            for name, value in captured["headers"]
+            if name.decode("latin-1").lower() in _REPLAYED_HEADERS
+        }
+        async with self.database.sessionmaker() as session:
+            await session.execute(
+                update(table)
+                .where(table.c.subject == subject, table.c.key == key)
+                .values(state="done", status_code=captured["status"], headers=kept, body=b"".join(captured["body"]))
+            )
+            await session.commit()
+
+    async def _release(self, subject: str, key: str) -> None:
+        table = self.tables.idempotency
+        async with self.database.sessionmaker() as session:
+            await session.execute(delete(table).where(table.c.subject == subject, table.c.key == key))
+            await session.commit()
+
+    @staticmethod
+    async def _replay(row: dict[str, Any], send: Send) -> None:
+        stored_headers: dict[str, str] = row["headers"] if isinstance(row["headers"], dict) else json.loads(row["headers"])
+        headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in stored_headers.items()]
+        headers.append((b"idempotent-replayed", b"true"))
+        await send({"type": "http.response.start", "status": row["status_code"], "headers": headers})
+        await send({"type": "http.response.body", "body": row["body"] or b""})
+
+    @staticmethod
+    async def _problem(request: Request, send: Send, error: ProblemError) -> None:
+        response = problem_response(
+            request, status=error.status, title=error.title, type_=error.type_uri(), detail=error.detail
+        )
+        await response(request.scope, _disconnected, send)
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+async def _disconnected() -> Message:
+    return {"type": "http.disconnect"}

@@ -1,0 +1,263 @@
+"""Pure ASGI middleware (no BaseHTTPMiddleware: it breaks contextvars and streaming).
+
+Order, outermost first, as installed by `shared.app`: request context → access log and metrics →
+security headers → request body checks. Each piece does one thing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+import structlog
+from prometheus_client import Counter, Histogram
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.context import authorization_var, request_id_var, traceparent_var
+from shared.problems import FieldError, problem_response, status_problem_type
+
+access_logger = structlog.get_logger("access")
+
+_REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+_TRACEPARENT_PATTERN = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
+
+HTTP_REQUESTS = Counter(
+    "http_requests_total", "HTTP requests handled", ["service", "method", "route", "status"]
+)
+HTTP_DURATION = Histogram(
+    "http_request_duration_seconds", "HTTP request duration", ["service", "method", "route"]
+)
+
+
+class RequestContextMiddleware:
+    """Accept or generate `X-Request-ID`, keep `traceparent` and the bearer token in contextvars,
+    and return the request id on every response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        incoming = headers.get("x-request-id", "")
+        request_id = incoming if _REQUEST_ID_PATTERN.match(incoming) else str(uuid.uuid4())
+        traceparent = headers.get("traceparent", "")
+        tokens = (
+            request_id_var.set(request_id),
+            traceparent_var.set(traceparent if _TRACEPARENT_PATTERN.match(traceparent) else None),
+            authorization_var.set(headers.get("authorization")),
+        )
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)["X-Request-ID"] = request_id
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            request_id_var.reset(tokens[0])
+            traceparent_var.reset(tokens[1])
+            authorization_var.reset(tokens[2])
+
+
+class AccessLogMiddleware:
+    """One JSON log line and Prometheus samples per request, labelled by route template."""
+
+    def __init__(self, app: ASGIApp, *, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_recording(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_recording)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            method = scope["method"]
+            HTTP_REQUESTS.labels(self.service, method, template, str(status)).inc()
+            HTTP_DURATION.labels(self.service, method, template).observe(elapsed)
+            access_logger.info(
+                "request",
+                method=method,
+                path=scope["path"],
+                route=template,
+                status=status,
+                duration_ms=round(elapsed * 1000, 2),
+            )
+
+
+class SecurityHeadersMiddleware:
+    """`X-Content-Type-Options: nosniff` everywhere; `Cache-Control: no-store` on authenticated
+    responses unless the route chose its own caching."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        authenticated = any(name == b"authorization" for name, _ in scope["headers"])
+
+        async def send_secured(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["X-Content-Type-Options"] = "nosniff"
+                if authenticated and "cache-control" not in headers:
+                    headers["Cache-Control"] = "no-store"
+            await send(message)
+
+        await self.app(scope, receive, send_secured)
+
+
+JSON_MEDIA_TYPES = ("application/json", "application/merge-patch+json")
+_BODY_METHODS = {"POST", "PUT", "PATCH"}
+# A JSON escape that decodes to a lone surrogate (\ud800-\udfff) or NUL: valid JSON, but no
+# database or UTF-8 encoder accepts it. Checked only when the raw bytes could contain one.
+_SUSPECT_ESCAPE = re.compile(rb"\\u(?:[dD][89a-fA-F]|0000)")
+
+
+def _find_unencodable(value: Any, path: tuple[str | int, ...] = ()) -> tuple[str | int, ...] | None:
+    if isinstance(value, str):
+        if "\x00" in value:
+            return path
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return path
+        return None
+    items: Iterable[tuple[str | int, Any]]
+    if isinstance(value, dict):
+        for key in value:
+            if _find_unencodable(key) is not None:
+                return path
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, child in items:
+        found = _find_unencodable(child, (*path, key))
+        if found is not None:
+            return found
+    return None
+
+
+class RequestBodyMiddleware:
+    """Body checks before any route runs: size limit (413), JSON media type (415), and JSON text
+    that no database can store (422: invalid UTF-8, lone surrogates, NUL)."""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        request = Request(scope)
+        declared = headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+            await self._reject(request, send, 413, f"The body exceeds {self.max_body_bytes} bytes.")
+            return
+
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                await self._reject(request, send, 413, f"The body exceeds {self.max_body_bytes} bytes.")
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+
+        if body:
+            media_type = headers.get("content-type", "").split(";")[0].strip().lower()
+            if media_type not in JSON_MEDIA_TYPES and not media_type.endswith("+json"):
+                await self._reject(
+                    request, send, 415, "Send JSON: `application/json` or `application/merge-patch+json`."
+                )
+                return
+            error = self._unstorable_text(body)
+            if error is not None:
+                await self._reject(request, send, 422, "The JSON body holds text that cannot be stored.", [error])
+                return
+
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    @staticmethod
+    def _unstorable_text(body: bytes) -> FieldError | None:
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return FieldError(pointer="", location="body", detail="The body is not valid UTF-8.")
+        if not _SUSPECT_ESCAPE.search(body):
+            return None
+        try:
+            document = json.loads(text)
+        except ValueError:
+            return None  # malformed JSON: FastAPI reports it as a 422 with the position
+        path = _find_unencodable(document)
+        if path is None:
+            return None
+        pointer = "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in path) if path else ""
+        return FieldError(
+            pointer=pointer, location="body", detail="Text must not contain NUL or unpaired surrogates."
+        )
+
+    @staticmethod
+    async def _reject(
+        request: Request, send: Send, status: int, detail: str, errors: list[FieldError] | None = None
+    ) -> None:
+        titles = {413: "Payload too large", 415: "Unsupported media type", 422: "The request is not valid"}
+        response = problem_response(
+            request,
+            status=status,
+            title=titles[status],
+            type_=status_problem_type(status),
+            detail=detail,
+            errors=errors,
+        )
+        await response(request.scope, _no_receive, send)
+
+
+async def _no_receive() -> Message:
+    return {"type": "http.disconnect"}

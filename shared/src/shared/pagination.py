@@ -1,0 +1,261 @@
+"""Cursor (keyset) pagination: `{items, next_cursor}`, a `Link: rel="next"` header, and the
+common list parameters (`limit`, `cursor`, `sort`, `updated_since`).
+
+The cursor is opaque base64url JSON of the sort key and the last row's (sort value, id); the
+query orders by (sort column, id) and fetches `limit + 1` rows, so page 1000 costs what page 1
+costs. A cursor is bound to its sort: reusing it with another sort is a 422.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import decimal
+import enum
+import json
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, Literal, TypeVar
+from urllib.parse import urlencode
+
+from fastapi import Depends, Query, Request, Response
+from pydantic import BaseModel
+from sqlalchemy import Select, and_, or_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from shared.changes import to_jsonable
+from shared.problems import FieldError, InvalidInput
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+T = TypeVar("T")
+S = TypeVar("S", bound=BaseModel)
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a collection; `next_cursor` is null on the last page."""
+
+    items: list[T]
+    next_cursor: str | None
+
+
+class InvalidCursor(InvalidInput):
+    slug = "invalid-cursor"
+    title = "The cursor is not valid for this list"
+
+
+@dataclass(frozen=True)
+class Rows(Generic[T]):
+    """A page of ORM rows, before conversion to the response schema."""
+
+    items: Sequence[T]
+    next_cursor: str | None
+
+    def as_page(self, schema: type[S]) -> Page[S]:
+        return Page[schema](  # type: ignore[valid-type]
+            items=[schema.model_validate(item, from_attributes=True) for item in self.items],
+            next_cursor=self.next_cursor,
+        )
+
+
+def _encode(payload: dict[str, Any]) -> str:
+    raw = json.dumps(payload, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _decode(cursor: str) -> dict[str, Any]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        payload = json.loads(raw)
+    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        raise _bad_cursor("The cursor could not be read.") from exc
+    if not isinstance(payload, dict) or not {"s", "v", "id"} <= payload.keys():
+        raise _bad_cursor("The cursor could not be read.")
+    return payload
+
+
+def _bad_cursor(detail: str) -> InvalidCursor:
+    return InvalidCursor(detail, errors=[FieldError(pointer="/cursor", location="query", detail=detail)])
+
+
+def _parse_value(column: Any, value: Any) -> Any:
+    if value is None:
+        raise _bad_cursor("The cursor could not be read.")
+    python_type = column.type.python_type
+    try:
+        if python_type is dt.datetime:
+            return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        if python_type is dt.date:
+            return dt.date.fromisoformat(str(value))
+        if python_type is uuid.UUID:
+            return uuid.UUID(str(value))
+        if python_type is decimal.Decimal:
+            return decimal.Decimal(str(value))
+        if issubclass(python_type, enum.Enum):
+            return python_type(value)
+        return python_type(value)
+    except (ValueError, TypeError, decimal.InvalidOperation) as exc:
+        raise _bad_cursor("The cursor could not be read.") from exc
+
+
+@dataclass(frozen=True)
+class SortKey:
+    name: str
+    column: Any  # an ORM attribute or a Core column
+    descending: bool
+
+
+class Pagination:
+    """The list parameters of one request, and the keyset query that serves them."""
+
+    def __init__(
+        self,
+        *,
+        request: Request,
+        response: Response,
+        limit: int,
+        cursor: str | None,
+        sort: SortKey | None,
+        updated_since: dt.datetime | None,
+    ) -> None:
+        self.request = request
+        self.response = response
+        self.limit = limit
+        self.cursor = cursor
+        self.sort = sort
+        self.updated_since = updated_since
+
+    async def rows(
+        self,
+        session: AsyncSession,
+        statement: Select[Any],
+        *,
+        id_column: Any,
+        updated_column: Any | None = None,
+        scalars: bool = True,
+        newest_first: bool = False,
+    ) -> Rows[Any]:
+        """Run `statement` for this page. `id_column` is the unique tiebreaker (an ORM attribute
+        or a Core column); without `?sort=` rows come in id order (`newest_first` reverses it)."""
+        sort = self.sort or SortKey(id_column.key, id_column, descending=newest_first)
+        if self.updated_since is not None and updated_column is not None:
+            statement = statement.where(updated_column >= self.updated_since)
+        if self.cursor is not None:
+            payload = _decode(self.cursor)
+            if payload["s"] != ("-" if sort.descending else "") + sort.name:
+                raise _bad_cursor("The cursor belongs to another sort order.")
+            last_value = _parse_value(sort.column, payload["v"])
+            last_id = _parse_value(id_column, payload["id"])
+            if sort.descending:
+                statement = statement.where(
+                    or_(sort.column < last_value, and_(sort.column == last_value, id_column < last_id))
+                )
+            else:
+                statement = statement.where(
+                    or_(sort.column > last_value, and_(sort.column == last_value, id_column > last_id))
+                )
+        order = (sort.column.desc(), id_column.desc()) if sort.descending else (sort.column.asc(), id_column.asc())
+        statement = statement.order_by(*order).limit(self.limit + 1)
+        result = await session.execute(statement)
+        items = list(result.scalars().all() if scalars else result.all())
+        next_cursor = None
+        if len(items) > self.limit:
+            items = items[: self.limit]
+            last = items[-1]
+            next_cursor = _encode(
+                {
+                    "s": ("-" if sort.descending else "") + sort.name,
+                    "v": to_jsonable(getattr(last, sort.column.key)),
+                    "id": to_jsonable(getattr(last, id_column.key)),
+                }
+            )
+            self._set_link(next_cursor)
+        return Rows(items=items, next_cursor=next_cursor)
+
+    def _set_link(self, next_cursor: str) -> None:
+        query = [(k, v) for k, v in self.request.query_params.multi_items() if k != "cursor"]
+        query.append(("cursor", next_cursor))
+        # Path-absolute: the gateway rewrites `/v1/...` links to its public `/api/v1/...`.
+        self.response.headers["Link"] = f'<{self.request.url.path}?{urlencode(query)}>; rel="next"'
+
+
+def pagination_dependency(
+    sort_fields: Mapping[str, InstrumentedAttribute[Any]] | None = None, *, default_sort: str | None = None
+) -> Callable[..., Pagination]:
+    """Build the list-parameters dependency for one collection. `sort_fields` are the documented
+    `?sort=` names (each may be prefixed with `-` for descending); their columns must be NOT NULL."""
+    fields = dict(sort_fields or {})
+    for name, column in fields.items():
+        if column.nullable:  # type: ignore[attr-defined]
+            raise ValueError(f"sort field {name!r} is nullable; keyset pagination needs NOT NULL")
+    choices = [*fields, *(f"-{name}" for name in fields)]
+    # An inline enum in OpenAPI (a Literal), so every collection documents its own sort names.
+    sort_type: Any = Literal.__getitem__(tuple(choices)) if choices else None
+
+    def parse_sort(raw: str | None) -> SortKey | None:
+        chosen = raw or default_sort
+        if chosen is None:
+            return None
+        name = chosen.lstrip("-")
+        if name not in fields:
+            raise InvalidInput(
+                f"Sort by one of: {', '.join(choices)}.",
+                errors=[FieldError(pointer="/sort", location="query", detail="Unknown sort field.")],
+            )
+        return SortKey(name, fields[name], descending=chosen.startswith("-"))
+
+    if sort_type is None:
+
+        def dependency(
+            request: Request,
+            response: Response,
+            limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size (max 200).")] = DEFAULT_LIMIT,
+            cursor: Annotated[str | None, Query(max_length=1000, description="Opaque cursor from `next_cursor`.")] = None,
+            updated_since: Annotated[
+                dt.datetime | None, Query(description="Only items changed at or after this instant.")
+            ] = None,
+        ) -> Pagination:
+            return Pagination(
+                request=request,
+                response=response,
+                limit=limit,
+                cursor=cursor,
+                sort=parse_sort(None),
+                updated_since=_aware(updated_since),
+            )
+
+        return dependency
+
+    def sorted_dependency(
+        request: Request,
+        response: Response,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size (max 200).")] = DEFAULT_LIMIT,
+        cursor: Annotated[str | None, Query(max_length=1000, description="Opaque cursor from `next_cursor`.")] = None,
+        sort: Annotated[sort_type | None, Query(description="Sort field; prefix `-` for descending.")] = None,
+        updated_since: Annotated[
+            dt.datetime | None, Query(description="Only items changed at or after this instant.")
+        ] = None,
+    ) -> Pagination:
+        return Pagination(
+            request=request,
+            response=response,
+            limit=limit,
+            cursor=cursor,
+            sort=parse_sort(sort),
+            updated_since=_aware(updated_since),
+        )
+
+    return sorted_dependency
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=dt.UTC)
+
+
+PaginationDep = Annotated[Pagination, Depends(pagination_dependency())]

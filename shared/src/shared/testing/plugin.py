@@ -1,0 +1,18 @@
+"""pytest plugin (`-p shared.testing.plugin`): fixtures every suite may use."""
+
+from __future__ import annotations
+
+import pytest
+import stamina
+
+from shared.testing.support import TokenFactory
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Retries in tests should not sleep; the retry count still applies.
+    stamina.set_testing(True, attempts=3)
+
+
+@pytest.fixture(scope="session")
+def tokens() -> TokenFactory:
+    return TokenFactory()

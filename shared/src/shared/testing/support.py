@@ -1,0 +1,146 @@
+"""Databases per service and worker, migrated with the real migrations; clients; tokens.
+
+`CMDI_TEST_DATABASE=postgresql` runs the same suite on PostgreSQL: each service gets its own
+freshly created database (`<service>_test_<worker>`), dropped afterwards. The default is SQLite
+files in a temporary directory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+from fastapi import FastAPI
+from psycopg import sql
+from sqlalchemy import MetaData, text
+
+from shared.auth import issue_token
+from shared.db import Database
+from shared.migrations import upgrade
+from shared.settings import DEV_AUDIENCE, DEV_ISSUER, DEV_JWT_KEY
+
+TEST_KEY = DEV_JWT_KEY
+TEST_ISSUER = DEV_ISSUER
+TEST_AUDIENCE = DEV_AUDIENCE
+DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def backend() -> str:
+    return os.environ.get("CMDI_TEST_DATABASE", "sqlite")
+
+
+def _admin_dsn() -> str:
+    return os.environ.get("CMDI_TEST_PG_ADMIN_URL", DEFAULT_PG_URL)
+
+
+def _pg_database_url(name: str) -> str:
+    base = _admin_dsn().rsplit("/", 1)[0]
+    return f"{base.replace('postgresql://', 'postgresql+psycopg://', 1)}/{name}"
+
+
+async def _pg_admin(statement: sql.Composable) -> None:
+    connection = await psycopg.AsyncConnection.connect(_admin_dsn(), autocommit=True)
+    async with connection:
+        await connection.execute(statement)
+
+
+def _worker() -> str:
+    # The process id keeps concurrent runs (two checkouts, CI beside a developer) apart.
+    return f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
+
+
+@asynccontextmanager
+async def test_database(service: str, alembic_ini: Path) -> AsyncIterator[str]:
+    """Create an empty database for `service`, migrate it to head, yield its URL, drop it."""
+    if backend() == "postgresql":
+        name = f"{service}_test_{_worker()}"
+        drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        await _pg_admin(drop)
+        await _pg_admin(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        url = _pg_database_url(name)
+        try:
+            await asyncio.to_thread(upgrade, alembic_ini, url)
+            yield url
+        finally:
+            await _pg_admin(drop)
+        return
+    with tempfile.TemporaryDirectory(prefix=f"{service}-test-") as directory:
+        url = f"sqlite+aiosqlite:///{Path(directory) / f'{service}.db'}"
+        await asyncio.to_thread(upgrade, alembic_ini, url)
+        yield url
+
+
+@asynccontextmanager
+async def empty_database(service: str, suffix: str) -> AsyncIterator[str]:
+    """An unmigrated database (for migration round-trip tests)."""
+    if backend() == "postgresql":
+        name = f"{service}_{suffix}_{_worker()}"
+        drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        await _pg_admin(drop)
+        await _pg_admin(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        try:
+            yield _pg_database_url(name)
+        finally:
+            await _pg_admin(drop)
+        return
+    with tempfile.TemporaryDirectory(prefix=f"{service}-{suffix}-") as directory:
+        yield f"sqlite+aiosqlite:///{Path(directory) / f'{service}.db'}"
+
+
+def _kept(metadata: MetaData) -> Iterable[str]:
+    return [t.name for t in metadata.sorted_tables if t.info.get("reference_data")]
+
+
+async def reset_database(database: Database, metadata: MetaData) -> None:
+    """Empty every table but reference data seeded by migrations, between tests."""
+    keep = set(_kept(metadata))
+    tables = [t for t in reversed(metadata.sorted_tables) if t.name not in keep]
+    async with database.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                await connection.execute(table.delete())
+            # Restart autoincrement counters too, so feed positions are predictable per test.
+            exists = await connection.scalar(
+                text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_sequence'")
+            )
+            if exists:
+                await connection.execute(text("DELETE FROM sqlite_sequence"))
+
+
+class TokenFactory:
+    """Signs development tokens the services accept (and, on request, ones they must refuse)."""
+
+    def __init__(self, key: str = TEST_KEY) -> None:
+        self.key = key
+
+    def __call__(
+        self, *roles: str, sub: str = "user-1", ttl: int = 3600, extra: dict[str, Any] | None = None
+    ) -> str:
+        return issue_token(
+            key=self.key,
+            subject=sub,
+            roles=roles,
+            issuer=TEST_ISSUER,
+            audience=TEST_AUDIENCE,
+            ttl_seconds=ttl,
+            extra=extra,
+        )
+
+    def headers(self, *roles: str, sub: str = "user-1") -> dict[str, str]:
+        return {"Authorization": f"Bearer {self(*roles, sub=sub)}"}
+
+
+def api_client(app: FastAPI, *, token: str | None = None, base_url: str = "http://testserver") -> httpx.AsyncClient:
+    """An in-process client (ASGI transport): real app, real database, no sockets."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url, headers=headers)
