@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import Table, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Principal, Role, require_roles
@@ -91,6 +91,10 @@ async def read_events(session: AsyncSession, *, after: int, limit: int, types: l
     has_more = len(rows) > limit
     rows = rows[:limit]
     position = rows[-1].seq if rows else after
+    if not has_more and types:
+        # Skip past events of other types too, so a filtered reader does not rescan them. Safe
+        # because sequence numbers are assigned in commit order (see shared.changes).
+        position = max(position, await session.scalar(select(func.max(outbox.c.seq))) or 0)
     return EventFeed(items=[_event(r, tables.service) for r in rows], next_cursor=str(position), has_more=has_more)
 
 

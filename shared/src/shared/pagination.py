@@ -6,7 +6,6 @@ query orders by (sort column, id) and fetches `limit + 1` rows, so page 1000 cos
 costs. A cursor is bound to its sort: reusing it with another sort is a 422.
 """
 
-from __future__ import annotations
 
 import base64
 import binascii

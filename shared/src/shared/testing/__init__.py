@@ -7,7 +7,10 @@ from shared.testing.support import (
     TokenFactory,
     api_client,
     backend,
+    empty_database,
     reset_database,
+    service_app,
+    service_fixtures,
     test_database,
 )
 
@@ -18,6 +21,9 @@ __all__ = [
     "TokenFactory",
     "api_client",
     "backend",
+    "empty_database",
     "reset_database",
+    "service_app",
+    "service_fixtures",
     "test_database",
 ]

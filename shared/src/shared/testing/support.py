@@ -10,13 +10,14 @@ from __future__ import annotations
 import asyncio
 import os
 import tempfile
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import psycopg
+import pytest
 from fastapi import FastAPI
 from psycopg import sql
 from sqlalchemy import MetaData, text
@@ -144,3 +145,61 @@ def api_client(app: FastAPI, *, token: str | None = None, base_url: str = "http:
     """An in-process client (ASGI transport): real app, real database, no sockets."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url, headers=headers)
+
+
+
+@asynccontextmanager
+async def service_app(
+    *,
+    service: str,
+    alembic_ini: Path,
+    create_app: Callable[..., FastAPI],
+    settings_factory: Callable[..., Any],
+    **settings: Any,
+) -> AsyncIterator[FastAPI]:
+    """A service app bound to a fresh database migrated with the real migrations."""
+    async with test_database(service, alembic_ini) as url:
+        application = create_app(
+            settings_factory(database_url=url, log_json=False, log_level="WARNING", **settings)
+        )
+        try:
+            yield application
+        finally:
+            await application.state.database.dispose()
+
+
+def service_fixtures(
+    *,
+    service: str,
+    alembic_ini: Path,
+    metadata: MetaData,
+    create_app: Callable[..., FastAPI],
+    settings_factory: Callable[..., Any],
+) -> tuple[Any, Any, Any]:
+    """The standard fixtures of a service's suite, for its conftest:
+
+        app, clean_database, client = service_fixtures(...)
+
+    `app` (session): the service bound to a database migrated with the real migrations.
+    `clean_database` (autouse): empties it after each test. `client`: an in-process client
+    holding a `governance` token for subject `gov-1`.
+    """
+
+    @pytest.fixture(scope="session")
+    async def app() -> AsyncIterator[FastAPI]:
+        async with service_app(
+            service=service, alembic_ini=alembic_ini, create_app=create_app, settings_factory=settings_factory
+        ) as application:
+            yield application
+
+    @pytest.fixture(autouse=True)
+    async def clean_database(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await reset_database(app.state.database, metadata)
+
+    @pytest.fixture
+    async def client(app: FastAPI, tokens: TokenFactory) -> AsyncIterator[httpx.AsyncClient]:
+        async with api_client(app, token=tokens("governance", sub="gov-1")) as api:
+            yield api
+
+    return app, clean_database, client
