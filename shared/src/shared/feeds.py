@@ -84,17 +84,22 @@ def _event(row: Any, source: str) -> EventRead:
 async def read_events(session: AsyncSession, *, after: int, limit: int, types: list[str] | None = None) -> EventFeed:
     tables = platform_of(session)
     outbox: Table = tables.outbox
-    statement = select(outbox).where(outbox.c.seq > after).order_by(outbox.c.seq).limit(limit + 1)
+    # Read the high-water mark first: every event up to it is committed (sequence numbers are
+    # assigned in commit order, see shared.changes), so a filtered reader may skip to it without
+    # missing an event that commits between our two statements.
+    high_water = int(await session.scalar(select(func.max(outbox.c.seq))) or 0)
+    statement = (
+        select(outbox)
+        .where(outbox.c.seq > after, outbox.c.seq <= high_water)
+        .order_by(outbox.c.seq)
+        .limit(limit + 1)
+    )
     if types:
         statement = statement.where(outbox.c.type.in_(types))
     rows = (await session.execute(statement)).all()
     has_more = len(rows) > limit
     rows = rows[:limit]
-    position = rows[-1].seq if rows else after
-    if not has_more and types:
-        # Skip past events of other types too, so a filtered reader does not rescan them. Safe
-        # because sequence numbers are assigned in commit order (see shared.changes).
-        position = max(position, await session.scalar(select(func.max(outbox.c.seq))) or 0)
+    position = rows[-1].seq if has_more else max(high_water, after)
     return EventFeed(items=[_event(r, tables.service) for r in rows], next_cursor=str(position), has_more=has_more)
 
 

@@ -1,0 +1,178 @@
+"""`make run`: migrate each service's database, start the services and the gateway, stop on Ctrl-C.
+
+Every process is `python -m uvicorn <factory> --factory --host 127.0.0.1 --port <port>
+--no-access-log` (see `scripts.processes.Stack`, which the e2e tests use too). The command waits
+until each answers `/readyz`, prints the URLs, and keeps running until Ctrl-C or SIGTERM, which
+stop all four (SIGTERM, then SIGKILL after 10 s) and exit 0. If a process fails to start or dies
+later, the others are stopped and the exit status is 1. Logs of every process go to standard
+error, each line prefixed with the process's name; the URLs go to standard output.
+
+Environment (all optional; the defaults are what CONVENTIONS.md promises):
+
+    <PREFIX>DATABASE_URL      a service's database, e.g. PROJECTS_DATABASE_URL
+                              (default: SQLite files var/projects.db, var/assessment.db, ...)
+    CMDI_RUN_PORT_OFFSET      added to every default port (8000-8003), e.g. 100 → 8100-8103
+    <PREFIX>PORT              one process's port, e.g. GATEWAY_PORT=9000 (wins over the offset)
+    CMDI_RUN_READY_TIMEOUT    seconds to wait for every `/readyz` (default 60)
+
+Prefixes: GATEWAY_, PROJECTS_, ASSESSMENT_, STAKEHOLDERS_. Each process also receives
+`<PREFIX>SERVICE_URLS__<SERVICE>` for every service (e.g. GATEWAY_SERVICE_URLS__PROJECTS), built
+from the ports above, so they find each other whatever the ports. Every other variable (log
+level, gateway timeouts, ...) passes through unchanged to the processes.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from types import FrameType
+
+from scripts.migrate import database_url
+from scripts.processes import ALL_PROCESSES, HOST, Stack, StackError, port_in_use
+from scripts.services import GATEWAY, ROOT, SERVICES
+from shared.migrations import upgrade
+
+_echo_lock = threading.Lock()
+
+
+class ConfigurationError(Exception):
+    pass
+
+
+def _int_env(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name}={raw!r} is not a whole number") from exc
+
+
+def ports_from_env(environ: Mapping[str, str]) -> dict[str, int]:
+    offset = _int_env(environ, "CMDI_RUN_PORT_OFFSET", 0)
+    ports = {
+        service.name: _int_env(environ, f"{service.env_prefix}PORT", service.port + offset)
+        for service in ALL_PROCESSES
+    }
+    for name, port in ports.items():
+        if not 0 < port < 65536:
+            raise ConfigurationError(f"the port of {name} ({port}) is out of range")
+    if len(set(ports.values())) != len(ports):
+        raise ConfigurationError(f"two processes would share a port: {ports}")
+    return ports
+
+
+def database_urls_from_env() -> dict[str, str]:
+    return {
+        service.name: database_url(service.name, service.default_database_url())
+        for service in SERVICES
+    }
+
+
+def migrate(database_urls: Mapping[str, str]) -> None:
+    (ROOT / "var").mkdir(exist_ok=True)
+    for service in SERVICES:
+        print(f"Migrating {service.name} to head...", file=sys.stderr)
+        try:
+            upgrade(service.alembic_ini, database_urls[service.name])
+        except Exception as exc:
+            raise ConfigurationError(
+                f"migrating {service.name} failed ({type(exc).__name__}: {exc}); "
+                f"check {service.env_prefix}DATABASE_URL"
+            ) from exc
+
+
+def echo(name: str, line: str) -> None:
+    with _echo_lock:
+        sys.stderr.write(f"{name:<12} | {line}\n")
+        sys.stderr.flush()
+
+
+def banner(stack: Stack) -> str:
+    gateway = stack.gateway_url
+    lines = [
+        "",
+        "CMDI is running (Ctrl-C stops everything):",
+        f"  API (gateway)  {gateway}/api/v1",
+        f"  API docs       {gateway}/api/docs",
+    ]
+    lines += [
+        f"  {s.name:<14} {stack.url(s.name)}/v1  (docs {stack.url(s.name)}/docs)" for s in SERVICES
+    ]
+    demo_env = "" if gateway == f"http://{HOST}:{GATEWAY.port}" else f"CMDI_GATEWAY_URL={gateway} "
+    lines += [
+        "",
+        "Next, in another terminal:",
+        "  make token ROLE=admin    # prints a development bearer token (and nothing else)",
+        f"  {demo_env}make demo    # loads the demo dataset through the API",
+        "  TOKEN=$(make -s token ROLE=admin)",
+        f'  curl -H "Authorization: Bearer $TOKEN" {gateway}/api/v1/projects',
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def supervise(stack: Stack, ready_timeout: float) -> int:
+    """Start, wait, then watch until a signal (0) or a death (1)."""
+    stack.start()
+    stack.wait_ready(ready_timeout)
+    print(banner(stack), flush=True)
+    while True:
+        dead = stack.exited()
+        if dead:
+            for name, code in dead.items():
+                print(
+                    f"\n{name} exited unexpectedly (code {code}); stopping the others. "
+                    f"Its last output:\n{stack.output_tail(name)}",
+                    file=sys.stderr,
+                )
+            return 1
+        time.sleep(0.2)
+
+
+def main() -> int:
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        ports = ports_from_env(os.environ)
+        busy = [f"{name} ({port})" for name, port in ports.items() if port_in_use(port)]
+        if busy:
+            raise ConfigurationError(
+                f"ports already in use on {HOST}: {', '.join(busy)}. Is `make run` already "
+                "running? Choose others with CMDI_RUN_PORT_OFFSET=100 or <PREFIX>PORT=..."
+            )
+        urls = database_urls_from_env()
+        migrate(urls)
+        ready_timeout = float(_int_env(os.environ, "CMDI_RUN_READY_TIMEOUT", 60))
+    except ConfigurationError as exc:
+        print(f"make run: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+
+    stack = Stack(ports=ports, database_urls=urls, echo=echo)
+    try:
+        return supervise(stack, ready_timeout)
+    except StackError as exc:
+        print(f"\nmake run: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nStopping...", file=sys.stderr)
+        return 0
+    finally:
+        # A second Ctrl-C must not leave orphans: stop() escalates to SIGKILL by itself.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        stack.stop(timeout=10.0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

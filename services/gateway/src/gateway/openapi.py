@@ -1,0 +1,212 @@
+"""One OpenAPI document for the public API, merged from the services' own documents.
+
+Each service documents its `/v1/...` paths; the gateway serves them at `/api/v1/...`. Only paths
+whose collection the service owns (per the routing table) are taken, so the platform routes
+every service has (`/v1/events`, `/v1/audit`) and the operational ones (`/healthz`) do not appear
+three times. Schemas come along only when an included operation reaches them; two services using
+one schema name for different schemas get service-prefixed names, so no reference changes
+meaning. A service that is down is left out and named in `info`, and such a partial document is
+cached only briefly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import time
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import structlog
+
+from gateway.routes_table import API_PREFIX, SERVICES, collection_of, owner_of
+from shared.http import ServiceClient
+from shared.openapi import document_problems
+from shared.problems import PROBLEM_CONTENT_TYPE, ProblemError
+
+logger = structlog.get_logger("gateway.openapi")
+
+_SCHEMA_REF = "#/components/schemas/"
+_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
+# What the gateway itself may answer for any proxied operation, beside the service's own errors.
+_GATEWAY_PROBLEMS = {
+    "502": "The service's answer was broken off or malformed",
+    "503": "A dependency is unavailable; retry after `Retry-After`",
+    "504": "The service did not answer in time",
+}
+PARTIAL_CACHE_SECONDS = 5.0
+
+Document = dict[str, Any]
+
+
+def _walk_refs(node: Any) -> Iterator[str]:
+    """Every schema name referenced (`$ref: #/components/schemas/<name>`) anywhere in `node`."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str) and value.startswith(_SCHEMA_REF):
+                yield value[len(_SCHEMA_REF) :]
+            else:
+                yield from _walk_refs(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _walk_refs(item)
+
+
+def _rewrite_refs(node: Any, renames: Mapping[str, str]) -> Any:
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str) and value.startswith(_SCHEMA_REF):
+                name = value[len(_SCHEMA_REF) :]
+                out[key] = _SCHEMA_REF + renames.get(name, name)
+            else:
+                out[key] = _rewrite_refs(value, renames)
+        return out
+    if isinstance(node, list):
+        return [_rewrite_refs(item, renames) for item in node]
+    return node
+
+
+def _reachable(roots: Any, schemas: Mapping[str, Any]) -> set[str]:
+    seen: set[str] = set()
+    pending = list(_walk_refs(roots))
+    while pending:
+        name = pending.pop()
+        if name in seen or name not in schemas:
+            continue
+        seen.add(name)
+        pending.extend(_walk_refs(schemas[name]))
+    return seen
+
+
+def _operations(paths: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    for operations in paths.values():
+        for method, operation in operations.items():
+            if method in _METHODS and isinstance(operation, dict):
+                yield operation
+
+
+def merge_documents(
+    documents: Mapping[str, Document], *, title: str, version: str, unavailable: list[str]
+) -> Document:
+    """Merge per-service documents (service name → its `/openapi.json`) into the public one."""
+    documents = copy.deepcopy(dict(documents))  # operations are amended below
+    merged_paths: dict[str, Any] = {}
+    merged_schemas: dict[str, Any] = {}
+    security_schemes: dict[str, Any] = {}
+    tags: dict[str, Any] = {}
+    operation_ids: dict[str, str] = {}
+    conflicts: list[str] = []
+
+    for service, document in documents.items():
+        paths = {
+            API_PREFIX + path: operations
+            for path, operations in document.get("paths", {}).items()
+            if owner_of(collection_of(path) or "") == service
+        }
+        components = document.get("components", {})
+        schemas: dict[str, Any] = components.get("schemas", {})
+        needed = _reachable(paths, schemas)
+
+        # A name clashes when another service already defined it differently, or when it refers
+        # to a name that clashes (same text, but its reference would now mean another schema).
+        renames: dict[str, str] = {}
+        changed = True
+        while changed:
+            changed = False
+            for name in sorted(needed - renames.keys()):
+                existing = merged_schemas.get(name)
+                if existing is None:
+                    continue
+                if existing != schemas[name] or renames.keys() & set(_walk_refs(schemas[name])):
+                    renames[name] = f"{service.capitalize()}_{name}"
+                    changed = True
+        if renames:
+            logger.info("openapi_schema_renamed", service=service, names=sorted(renames))
+            paths = _rewrite_refs(paths, renames)
+        for name in sorted(needed):
+            merged_schemas.setdefault(renames.get(name, name), _rewrite_refs(schemas[name], renames))
+
+        for operation in _operations(paths):
+            operation_id = operation.get("operationId")
+            if isinstance(operation_id, str):
+                if operation_id in operation_ids:
+                    renamed = f"{service}_{operation_id}"
+                    conflicts.append(f"{operation_id} ({operation_ids[operation_id]}, {service})")
+                    operation["operationId"] = operation_id = renamed
+                operation_ids[operation_id] = service
+            responses = operation.setdefault("responses", {})
+            for status, description in _GATEWAY_PROBLEMS.items():
+                responses.setdefault(
+                    status,
+                    {
+                        "description": description,
+                        "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": _SCHEMA_REF + "Problem"}}},
+                    },
+                )
+        merged_paths.update(paths)
+        security_schemes.update(components.get("securitySchemes", {}))
+        for tag in document.get("tags", []):
+            tags.setdefault(tag["name"], tag)
+
+    description = "The CMDI platform's public API: every collection of every service under `/api/v1/`."
+    if unavailable:
+        description += f" Incomplete: {', '.join(unavailable)} did not answer; their paths are missing."
+    info: dict[str, Any] = {"title": title, "version": version, "description": description}
+    info["x-services"] = {name: ("missing" if name in unavailable else "ok") for name in SERVICES}
+    if unavailable:
+        info["x-unavailable-services"] = list(unavailable)
+    if conflicts:
+        logger.warning("openapi_operation_id_conflict", conflicts=conflicts)
+        info["x-operation-id-conflicts"] = conflicts
+
+    merged: Document = {
+        "openapi": "3.1.0",
+        "info": info,
+        "paths": dict(sorted(merged_paths.items())),
+        "components": {"schemas": merged_schemas, "securitySchemes": security_schemes},
+    }
+    if tags:
+        merged["tags"] = list(tags.values())
+    # The shared Problem/FieldError schemas and bearer scheme, even when every service is down.
+    return document_problems(merged)
+
+
+class OpenAPIAggregator:
+    """Fetches and merges the services' documents, reusing the result for `ttl` seconds."""
+
+    def __init__(
+        self, clients: Mapping[str, ServiceClient], *, ttl: float, timeout: float, version: str
+    ) -> None:
+        self.clients = clients
+        self.ttl = ttl
+        self.timeout = timeout
+        self.version = version
+        self._cached: Document | None = None
+        self._expires = 0.0
+        self._lock = asyncio.Lock()
+
+    async def _fetch(self, service: str) -> Document | None:
+        try:
+            async with asyncio.timeout(self.timeout):
+                response = await self.clients[service].get("/openapi.json")
+            if response.status_code != 200:
+                return None
+            document = response.json()
+        except (ProblemError, TimeoutError, ValueError) as exc:
+            logger.warning("openapi_fetch_failed", service=service, error=type(exc).__name__)
+            return None
+        return document if isinstance(document, dict) else None
+
+    async def document(self) -> Document:
+        async with self._lock:  # one refresh at a time; waiters then reuse its result
+            if self._cached is None or time.monotonic() >= self._expires:
+                names = [name for name in SERVICES if name in self.clients]
+                fetched = await asyncio.gather(*(self._fetch(name) for name in names))
+                documents = {name: doc for name, doc in zip(names, fetched, strict=True) if doc is not None}
+                unavailable = [name for name in names if name not in documents]
+                self._cached = merge_documents(
+                    documents, title="CMDI API", version=self.version, unavailable=unavailable
+                )
+                self._expires = time.monotonic() + (min(self.ttl, PARTIAL_CACHE_SECONDS) if unavailable else self.ttl)
+            return self._cached

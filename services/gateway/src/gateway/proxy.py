@@ -1,0 +1,255 @@
+"""The proxy: `/api/v1/<collection>/...` → the owning service's `/v1/<collection>/...`.
+
+Chosen by measurement (bench/RESULTS.md): an aiohttp `ClientSession` per service, driven from a
+plain Starlette route that speaks ASGI directly. httpx (with its own pool or aiohttp's transport)
+and a FastAPI endpoint returning a `StreamingResponse` cost several times more per request; the
+StreamingResponse alone spawns a task group per request to watch for disconnects, which here is
+done only for bodies large enough to be worth cancelling.
+
+Request bodies stream to the service (`data=` an async generator over ASGI `receive`) and
+responses stream back: a sized response up to `proxy_buffer_bytes` is relayed in one message,
+anything larger or unsized chunk by chunk as the service sends it. Failures before the response
+starts become the shared 502/503/504 problems; after it starts, the connection is cut so the
+caller sees a truncated body rather than a complete-looking wrong one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+import structlog
+from starlette.routing import BaseRoute, Match, NoMatchFound
+from starlette.types import Receive, Scope, Send
+from yarl import URL
+
+from gateway.headers import downstream_response_headers, upstream_request_headers
+from gateway.routes_table import API_PREFIX, ROUTES
+from gateway.settings import Settings
+from shared.context import request_id_var, traceparent_var
+from shared.http import BadGateway, UpstreamTimeout, UpstreamUnavailable
+from shared.problems import NotFound, ProblemError
+
+logger = structlog.get_logger("gateway.proxy")
+
+_PREFIX = API_PREFIX + "/v1/"
+_NO_BODY_STATUSES = frozenset({204, 304})
+
+
+class UnknownCollection(NotFound):
+    slug = "unknown-collection"
+    title = "No such API collection"
+
+
+@dataclass(frozen=True)
+class _RouteLabel:
+    """What the access log and metrics read from `scope["route"]`: one label per collection."""
+
+    path: str
+
+
+class Upstreams:
+    """One aiohttp session (connection pool) per service, opened on first use because a session
+    belongs to the running event loop."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.base_urls = {name: url.rstrip("/") for name, url in settings.service_urls.items()}
+        self._sessions: dict[str, aiohttp.ClientSession] = {}
+        self._timeout = aiohttp.ClientTimeout(
+            total=None,  # a long download is fine while bytes keep coming
+            connect=settings.proxy_pool_timeout,
+            sock_connect=settings.proxy_connect_timeout,
+            sock_read=settings.proxy_read_timeout,
+        )
+
+    def session(self, service: str) -> aiohttp.ClientSession:
+        session = self._sessions.get(service)
+        if session is None or session.closed:
+            session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(
+                    limit=self.settings.proxy_pool_limit,
+                    keepalive_timeout=self.settings.proxy_keepalive_seconds,
+                    ttl_dns_cache=300,
+                ),
+                timeout=self._timeout,
+                # Callers never share cookies through the gateway (see gateway.headers).
+                cookie_jar=aiohttp.DummyCookieJar(),
+                # Bytes pass through as the service encoded them, Content-Length intact.
+                auto_decompress=False,
+                # Send only what the caller sent, not aiohttp's defaults.
+                skip_auto_headers=("Accept", "Accept-Encoding", "User-Agent"),
+                raise_for_status=False,
+                trust_env=False,
+            )
+            self._sessions[service] = session
+        return session
+
+    async def aclose(self) -> None:
+        sessions, self._sessions = list(self._sessions.values()), {}
+        for session in sessions:
+            await session.close()
+
+
+def _has_body(raw: list[tuple[bytes, bytes]]) -> bool:
+    for name, value in raw:
+        if name == b"content-length":
+            return value.strip() not in (b"", b"0")
+        if name == b"transfer-encoding":
+            return True
+    return False
+
+
+def _problem_for(exc: BaseException, service: str) -> ProblemError:
+    # Order matters: a connect timeout is also a ServerTimeoutError and a TimeoutError.
+    if isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError):
+        return UpstreamUnavailable(f"The {service} service could not be reached.")
+    if isinstance(exc, TimeoutError):
+        return UpstreamTimeout(f"The {service} service did not answer in time.")
+    return BadGateway(f"The {service} service's answer was broken off or malformed.")
+
+
+_TRANSPORT_ERRORS = (aiohttp.ClientError, TimeoutError)
+
+
+class ProxyRoute(BaseRoute):
+    """Matches every path under `/api/v1/` (installed first, so the check is one `startswith`)."""
+
+    path = _PREFIX + "{collection}/{path}"
+    name = "proxy"
+
+    def __init__(self, upstreams: Upstreams, *, buffer_bytes: int) -> None:
+        self.upstreams = upstreams
+        self.buffer_bytes = buffer_bytes
+        self._labels = {collection: _RouteLabel(f"{_PREFIX}{collection}/{{path}}") for collection in ROUTES}
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] == "http" and scope["path"].startswith(_PREFIX):
+            return Match.FULL, {}
+        return Match.NONE, {}
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> Any:
+        raise NoMatchFound(name, path_params)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope["path"]
+        collection = path[len(_PREFIX) :].split("/", 1)[0]
+        service = ROUTES.get(collection)
+        if service is None or ("/." in path and _has_dot_segment(path)):
+            raise UnknownCollection("There is no API collection at this path.")
+        scope["route"] = self._labels[collection]
+
+        raw_path: bytes = scope.get("raw_path") or b""
+        if not raw_path.startswith(_PREFIX.encode()):  # percent-encoded prefix: re-encode ourselves
+            raw_path = quote(path).encode()
+        target = self.upstreams.base_urls[service] + raw_path[len(API_PREFIX) :].decode("latin-1")
+        if scope["query_string"]:
+            target += "?" + scope["query_string"].decode("latin-1")
+
+        raw_headers: list[tuple[bytes, bytes]] = scope["headers"]
+        body_state = _BodyState()
+        body = _request_body(receive, body_state) if _has_body(raw_headers) else None
+        if body is None:
+            body_state.done = True
+        headers = upstream_request_headers(
+            raw_headers,
+            client=scope.get("client"),
+            scheme=scope["scheme"],
+            request_id=request_id_var.get(),
+            traceparent=traceparent_var.get(),
+        )
+        method: str = scope["method"]
+        try:
+            response = await self.upstreams.session(service).request(
+                method, URL(target, encoded=True), headers=headers, data=body, allow_redirects=False
+            )
+        except _TRANSPORT_ERRORS as exc:
+            raise _problem_for(exc, service) from exc
+
+        try:
+            status = response.status
+            response_headers = downstream_response_headers(response.raw_headers)
+            length = response.content_length
+            if method == "HEAD" or status in _NO_BODY_STATUSES or (
+                length is not None and length <= self.buffer_bytes
+            ):
+                try:
+                    content = await response.read()
+                except _TRANSPORT_ERRORS as exc:
+                    raise _problem_for(exc, service) from exc
+                await send({"type": "http.response.start", "status": status, "headers": response_headers})
+                await send({"type": "http.response.body", "body": content})
+                return
+            await send({"type": "http.response.start", "status": status, "headers": response_headers})
+            await self._stream(response, send, receive if body_state.done else None, service)
+        finally:
+            response.release()
+
+    async def _stream(
+        self, response: aiohttp.ClientResponse, send: Send, receive: Receive | None, service: str
+    ) -> None:
+        """Relay chunks as they come; stop reading from the service when the caller goes away
+        (uvicorn silently drops writes to a closed connection, so only `receive` tells)."""
+        task = asyncio.current_task()
+        assert task is not None
+        gone = finished = False
+
+        async def watch() -> None:
+            nonlocal gone
+            assert receive is not None
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            if not finished:  # the server reports "disconnect" after a complete response too
+                gone = True
+                task.cancel()
+
+        watcher = asyncio.create_task(watch()) if receive is not None else None
+        try:
+            async for chunk in response.content.iter_any():
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            finished = True
+            await send({"type": "http.response.body", "body": b""})
+        except asyncio.CancelledError:
+            if not gone:
+                raise
+            task.uncancel()
+            response.close()
+            logger.info("proxy_caller_gone", service=service)
+        except _TRANSPORT_ERRORS as exc:
+            # Headers are out: no problem body can follow. Returning without finishing makes the
+            # server close the connection, so the caller sees the truncation.
+            response.close()
+            logger.warning("proxy_stream_broken", service=service, error=type(exc).__name__)
+        finally:
+            if watcher is not None:
+                watcher.cancel()
+
+
+class _BodyState:
+    __slots__ = ("done",)
+
+    def __init__(self) -> None:
+        self.done = False
+
+
+async def _request_body(receive: Receive, state: _BodyState) -> AsyncIterator[bytes]:
+    """The caller's body as it arrives (the body middleware has size-checked it)."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise aiohttp.ClientPayloadError("The caller disconnected while sending the body.")
+        chunk: bytes = message.get("body", b"")
+        if chunk:
+            yield chunk
+        if not message.get("more_body", False):
+            state.done = True
+            return
+
+
+def _has_dot_segment(path: str) -> bool:
+    # `..` would address another service path once a server normalises it; refuse it outright.
+    return any(segment in (".", "..") for segment in path.split("/"))

@@ -1,0 +1,42 @@
+"""Which service owns each top-level collection under `/api/v1/` (CONVENTIONS.md, Addressing).
+
+The proxy and the merged OpenAPI document both read this one table, so a collection is routed
+exactly where its documentation says it is.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+SERVICES: Final = ("projects", "assessment", "stakeholders")
+
+ROUTES: Final[dict[str, str]] = {
+    "projects": "projects",
+    "frameworks": "assessment",
+    "assessments": "assessment",
+    "decisions": "assessment",
+    "evaluation": "assessment",
+    "stakeholders": "stakeholders",
+    "organisations": "stakeholders",
+    "engagements": "stakeholders",
+    "involvement": "stakeholders",
+}
+
+# Served by the gateway itself (composites that fan out to the services). Not built yet, so they
+# answer 404 like any unknown collection; listed here so nobody routes them to a service, and so
+# each service's own platform routes (`/v1/events`, `/v1/audit`) never leak into the public API.
+GATEWAY_COLLECTIONS: Final = frozenset({"reports", "exports", "webhooks", "events"})
+
+API_PREFIX: Final = "/api"
+
+
+def owner_of(collection: str) -> str | None:
+    """The service that owns `collection`, or None (unknown, or gateway-owned)."""
+    return ROUTES.get(collection)
+
+
+def collection_of(service_path: str) -> str | None:
+    """`/v1/projects/123/team` → `projects`; None for paths outside `/v1/`."""
+    if not service_path.startswith("/v1/"):
+        return None
+    return service_path[4:].split("/", 1)[0] or None

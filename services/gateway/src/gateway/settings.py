@@ -1,0 +1,59 @@
+"""Gateway settings: `GATEWAY_*` environment variables (e.g. `GATEWAY_SERVICE_URLS__PROJECTS`)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from shared.settings import BaseProcessSettings
+
+
+def _default_service_urls() -> dict[str, str]:
+    # The `make run` ports (CONVENTIONS.md, Operations).
+    return {
+        "projects": "http://127.0.0.1:8001",
+        "assessment": "http://127.0.0.1:8002",
+        "stakeholders": "http://127.0.0.1:8003",
+    }
+
+
+class Settings(BaseProcessSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="GATEWAY_", env_nested_delimiter="__", extra="ignore", frozen=True
+    )
+
+    service_urls: dict[str, str] = Field(default_factory=_default_service_urls)
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Browser origins allowed to call the API; empty sends no CORS headers at all.",
+    )
+
+    # Proxy (the hot path). Connecting to a local service takes milliseconds, so a short connect
+    # timeout turns a dead service into a quick 503 instead of a hung caller.
+    proxy_connect_timeout: float = Field(2.0, description="Seconds to open a connection upstream.")
+    proxy_pool_timeout: float = Field(
+        5.0, description="Seconds to wait for a pooled connection (includes connecting); then 503."
+    )
+    proxy_read_timeout: float = Field(
+        30.0, description="Seconds without a byte from the upstream before answering 504."
+    )
+    proxy_pool_limit: int = Field(200, description="Open connections per upstream service.")
+    # Below uvicorn's 5 s keep-alive, so the gateway drops an idle connection before the service
+    # does and never writes a request onto a socket the service is closing.
+    proxy_keepalive_seconds: float = 4.0
+    # Responses up to this size (with a Content-Length) are read whole and sent in one message;
+    # larger or unsized ones are streamed chunk by chunk.
+    proxy_buffer_bytes: int = 65_536
+
+    # Aggregates: the services' /readyz and /openapi.json.
+    aggregate_timeout: float = Field(
+        2.0, description="Seconds each service has to answer `/readyz` or `/openapi.json`."
+    )
+    openapi_cache_seconds: float = Field(30.0, description="How long the merged OpenAPI is reused.")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,68 @@
+"""The platform as `make run` starts it (the same `scripts.processes.Stack`), on free ports of
+127.0.0.1 and throwaway databases: SQLite by default, PostgreSQL with CMDI_TEST_DATABASE=postgresql.
+
+One stack per module (per xdist worker), stopped in teardown whatever happened; tests that break a
+process restore it before they end, so tests do not depend on their order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # `scripts` is a directory of the repository, not an installed package
+    sys.path.insert(0, str(ROOT))
+
+from scripts.processes import ALL_PROCESSES, Stack, free_ports, port_in_use  # noqa: E402
+from scripts.services import SERVICES  # noqa: E402
+from shared.testing import test_database  # noqa: E402
+
+# The gateway gives up on a silent service after this many seconds (a 504); short for the tests.
+GATEWAY_READ_TIMEOUT = 2.0
+READY_TIMEOUT = 30.0
+
+
+async def databases(stack: AsyncExitStack, label: str) -> dict[str, str]:
+    """A migrated database per service. The names carry `label` so they never collide with the
+    databases the in-process suites create for the same services in the same pytest process."""
+    urls = {}
+    for service in SERVICES:
+        urls[service.name] = await stack.enter_async_context(
+            test_database(f"{label}_{service.name}", service.alembic_ini)
+        )
+    return urls
+
+
+def allocate_ports() -> dict[str, int]:
+    return dict(zip((s.name for s in ALL_PROCESSES), free_ports(len(ALL_PROCESSES)), strict=True))
+
+
+@pytest.fixture(scope="module")
+async def stack() -> AsyncIterator[Stack]:
+    async with AsyncExitStack() as exit_stack:
+        urls = await databases(exit_stack, "e2e")
+        platform = Stack(
+            ports=allocate_ports(),
+            database_urls=urls,
+            env={
+                "GATEWAY_PROXY_READ_TIMEOUT": str(GATEWAY_READ_TIMEOUT),
+                "GATEWAY_READINESS_TIMEOUT": "1",
+            },
+        )
+        try:
+            platform.start()
+            await asyncio.to_thread(platform.wait_ready, READY_TIMEOUT)
+            yield platform
+        finally:
+            # Before the databases are dropped (PostgreSQL refuses to drop a database in use).
+            await asyncio.to_thread(platform.stop, 10.0)
+        leftovers = {name: p.pid for name, p in platform.processes.items() if p.running()}
+        assert not leftovers, f"processes still running after stop: {leftovers}"
+        busy = [port for port in platform.ports.values() if port_in_use(port)]
+        assert not busy, f"ports still bound after stop: {busy}"
