@@ -1,4 +1,4 @@
-"""`make lint` step: per service, exactly one head, and models agree with migrations (`alembic check`)."""
+"""`make lint` step: per service, one migration head, and models agree with migrations."""
 
 from __future__ import annotations
 
@@ -22,7 +22,10 @@ def main() -> int:
             config = alembic_config(service.alembic_ini, url)
             heads = ScriptDirectory.from_config(config).get_heads()
             if len(heads) != 1:
-                print(f"{service.name}: {len(heads)} migration heads {heads}; merge them", file=sys.stderr)
+                print(
+                    f"{service.name}: {len(heads)} migration heads {heads}; merge them",
+                    file=sys.stderr,
+                )
                 failures += 1
                 continue
             upgrade(service.alembic_ini, url)

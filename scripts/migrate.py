@@ -1,4 +1,4 @@
-"""Migrate every service's database to head (the `make run` defaults, or each PREFIX_DATABASE_URL)."""
+"""Migrate every service's database to head (`var/*.db`, or each `<PREFIX>_DATABASE_URL`)."""
 
 from __future__ import annotations
 

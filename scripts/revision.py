@@ -25,9 +25,11 @@ def main(service_name: str, message: str) -> int:
     with tempfile.TemporaryDirectory() as directory:
         url = f"sqlite+aiosqlite:///{Path(directory) / 'scratch.db'}"
         upgrade(service.alembic_ini, url)
-        command.revision(alembic_config(service.alembic_ini, url), message=message, autogenerate=True)
+        command.revision(
+            alembic_config(service.alembic_ini, url), message=message, autogenerate=True
+        )
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(*(sys.argv[1:3] + ["", ""])[:2]))
+    sys.exit(main(*[*sys.argv[1:3], "", ""][:2]))

@@ -50,5 +50,11 @@ async def stakeholders_app() -> AsyncIterator[FastAPI]:
 
 
 @pytest.fixture(scope="session")
-def all_apps(projects_app: FastAPI, assessment_app: FastAPI, stakeholders_app: FastAPI) -> dict[str, FastAPI]:
-    return {"projects": projects_app, "assessment": assessment_app, "stakeholders": stakeholders_app}
+def all_apps(
+    projects_app: FastAPI, assessment_app: FastAPI, stakeholders_app: FastAPI
+) -> dict[str, FastAPI]:
+    return {
+        "projects": projects_app,
+        "assessment": assessment_app,
+        "stakeholders": stakeholders_app,
+    }

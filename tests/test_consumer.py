@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.changes import record_audit
-from shared.consumer import ChangeFeedConsumer, ConsumerError, ConsumerSpec, Event
+from shared.consumer import ChangeFeedConsumer, ConsumerError, ConsumerSpec, Event, EventHandler
 from shared.http import ServiceClient
 from shared.platform import platform_of
 from shared.testing import TokenFactory, api_client
@@ -18,12 +18,18 @@ from shared.testing import TokenFactory, api_client
 async def audit_applied(session: AsyncSession, event: Event) -> str:
     """A handler with a visible effect in the consumer's own database."""
     await record_audit(
-        session, entity_type="seen_project", entity_id=event["entity_id"], action=event["type"], changes={}
+        session,
+        entity_type="seen_project",
+        entity_id=event["entity_id"],
+        action=event["type"],
+        changes={},
     )
     return "recorded"
 
 
-def make_consumer(producer: FastAPI, consumer: FastAPI, tokens: TokenFactory, **handlers: object) -> ChangeFeedConsumer:
+def make_consumer(
+    producer: FastAPI, consumer: FastAPI, tokens: TokenFactory, **handlers: EventHandler
+) -> ChangeFeedConsumer:
     client = ServiceClient(
         "projects",
         "http://projects",
@@ -31,7 +37,9 @@ def make_consumer(producer: FastAPI, consumer: FastAPI, tokens: TokenFactory, **
         transport=httpx.ASGITransport(app=producer),
     )
     return ChangeFeedConsumer(
-        spec=ConsumerSpec(producer="projects", handlers={"project.created": audit_applied, **handlers}),  # type: ignore[dict-item]
+        spec=ConsumerSpec(
+            producer="projects", handlers={"project.created": audit_applied, **handlers}
+        ),
         client=client,
         database=consumer.state.database,
         batch_size=2,
@@ -41,7 +49,9 @@ def make_consumer(producer: FastAPI, consumer: FastAPI, tokens: TokenFactory, **
 async def applied_ids(consumer_app: FastAPI) -> list[str]:
     async with consumer_app.state.database.sessionmaker() as session:
         audit = platform_of(session).audit
-        rows = await session.execute(select(audit.c.entity_id).where(audit.c.entity_type == "seen_project"))
+        rows = await session.execute(
+            select(audit.c.entity_id).where(audit.c.entity_type == "seen_project")
+        )
         return [row[0] for row in rows]
 
 

@@ -12,11 +12,17 @@ from shared.testing import TokenFactory, api_client
 
 PROBLEM = "application/problem+json"
 SERVICES = ["projects", "assessment", "stakeholders"]
-COLLECTION = {"projects": "/v1/projects", "assessment": "/v1/frameworks", "stakeholders": "/v1/organisations"}
+COLLECTION = {
+    "projects": "/v1/projects",
+    "assessment": "/v1/frameworks",
+    "stakeholders": "/v1/organisations",
+}
 
 
 @pytest.fixture(params=SERVICES)
-def service_app(request: pytest.FixtureRequest, all_apps: dict[str, FastAPI]) -> tuple[str, FastAPI]:
+def service_app(
+    request: pytest.FixtureRequest, all_apps: dict[str, FastAPI]
+) -> tuple[str, FastAPI]:
     return request.param, all_apps[request.param]
 
 
@@ -27,7 +33,9 @@ async def test_errors_are_problems(service_app: tuple[str, FastAPI], tokens: Tok
         checks = {
             404: await client.get(f"{collection}/{uuid.uuid4()}"),
             405: await client.put(collection, json={}),
-            415: await client.post(collection, content=b"<x/>", headers={"content-type": "application/xml"}),
+            415: await client.post(
+                collection, content=b"<x/>", headers={"content-type": "application/xml"}
+            ),
             422: await client.post(collection, json={"unexpected": True}),
         }
         checks[401] = await client.get(collection, headers={"Authorization": ""})
@@ -42,14 +50,18 @@ async def test_errors_are_problems(service_app: tuple[str, FastAPI], tokens: Tok
         assert body["instance"].startswith("/v1/")
 
 
-async def test_request_id_is_accepted_or_generated(service_app: tuple[str, FastAPI], tokens: TokenFactory) -> None:
+async def test_request_id_is_accepted_or_generated(
+    service_app: tuple[str, FastAPI], tokens: TokenFactory
+) -> None:
     _, app = service_app
     async with api_client(app, token=tokens("viewer")) as client:
         given = await client.get("/healthz", headers={"X-Request-ID": "trace-me-123"})
         assert given.headers["x-request-id"] == "trace-me-123"
         generated = await client.get("/healthz")
         assert uuid.UUID(generated.headers["x-request-id"])
-        hostile = await client.get("/healthz", headers={"X-Request-ID": "bad id\twith spaces" + "x" * 200})
+        hostile = await client.get(
+            "/healthz", headers={"X-Request-ID": "bad id\twith spaces" + "x" * 200}
+        )
         assert hostile.headers["x-request-id"] != "bad id\twith spaces"
 
 

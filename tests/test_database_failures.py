@@ -12,7 +12,12 @@ from projects_service.main import create_app
 from projects_service.settings import Settings
 from shared.testing import TokenFactory, api_client, backend
 
-NEW_PROJECT = {"title": "T", "pillar": "project_innovation", "innovation_type": "other", "lead_partner": "trust"}
+NEW_PROJECT = {
+    "title": "T",
+    "pillar": "project_innovation",
+    "innovation_type": "other",
+    "lead_partner": "trust",
+}
 
 
 def unreachable_url(directory: str) -> str:
@@ -26,7 +31,10 @@ async def test_lost_database_is_503_with_retry_after(tokens: TokenFactory) -> No
         app = create_app(Settings(database_url=unreachable_url(directory), log_json=False))
         try:
             async with api_client(app, token=tokens("governance")) as client:
-                for response in (await client.get("/v1/projects"), await client.post("/v1/projects", json=NEW_PROJECT)):
+                for response in (
+                    await client.get("/v1/projects"),
+                    await client.post("/v1/projects", json=NEW_PROJECT),
+                ):
                     assert response.status_code == 503, response.text
                     assert response.headers["content-type"] == "application/problem+json"
                     assert response.headers["retry-after"] == "5"
@@ -51,15 +59,21 @@ async def test_readyz_reports_pending_migrations(tokens: TokenFactory) -> None:
             await app.state.database.dispose()
 
 
-async def test_concurrent_writers_wait_instead_of_failing(projects_app: FastAPI, tokens: TokenFactory) -> None:
+async def test_concurrent_writers_wait_instead_of_failing(
+    projects_app: FastAPI, tokens: TokenFactory
+) -> None:
     """SQLite in WAL mode with a busy timeout and BEGIN IMMEDIATE: writers queue, none fails
     with "database is locked" (on PostgreSQL the same test checks the outbox lock)."""
     async with api_client(projects_app, token=tokens("governance")) as client:
-        responses = await asyncio.gather(*(client.post("/v1/projects", json=NEW_PROJECT) for _ in range(20)))
+        responses = await asyncio.gather(
+            *(client.post("/v1/projects", json=NEW_PROJECT) for _ in range(20))
+        )
         assert [r.status_code for r in responses] == [201] * 20
         references = {r.json()["reference"] for r in responses}
         assert len(references) == 20
-        feed = await client.get("/v1/events?limit=200", headers={"Authorization": f"Bearer {tokens('service')}"})
+        feed = await client.get(
+            "/v1/events?limit=200", headers={"Authorization": f"Bearer {tokens('service')}"}
+        )
         positions = [int(e["position"]) for e in feed.json()["items"]]
         assert positions == sorted(positions) and len(positions) >= 20
     from projects_service.db import Base

@@ -42,7 +42,11 @@ def operation_id(route: APIRoute) -> str:
 
 
 def make_clients(
-    settings: BaseProcessSettings, *, service: str, names: Sequence[str], transports: dict[str, Any] | None = None
+    settings: BaseProcessSettings,
+    *,
+    service: str,
+    names: Sequence[str],
+    transports: dict[str, Any] | None = None,
 ) -> dict[str, ServiceClient]:
     clients = {}
     for name in names:
@@ -105,7 +109,7 @@ def create_process_app(
 
 
 def add_outer_middleware(app: FastAPI, *, name: str, settings: BaseProcessSettings) -> None:
-    """Installed last so they run first: request id → access log → security headers → body checks."""
+    """Installed last so they run first: request id, access log, security headers, body checks."""
     app.add_middleware(RequestBodyMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(AccessLogMiddleware, service=name)
@@ -121,7 +125,9 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
         pool_size=settings.database_pool_size,
         busy_timeout_ms=settings.sqlite_busy_timeout_ms,
     )
-    clients = make_clients(settings, service=spec.name, names=spec.upstreams, transports=spec.transports)
+    clients = make_clients(
+        settings, service=spec.name, names=spec.upstreams, transports=spec.transports
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -129,7 +135,9 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
         tasks = []
         if settings.consumer_enabled:
             for consumer in app.state.consumers.values():
-                tasks.append(asyncio.create_task(consumer.run(stop), name=f"consumer:{consumer.producer}"))
+                tasks.append(
+                    asyncio.create_task(consumer.run(stop), name=f"consumer:{consumer.producer}")
+                )
         try:
             yield
         finally:

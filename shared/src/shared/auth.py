@@ -60,14 +60,15 @@ class JWKSCache:
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at = 0.0
         self._lock = asyncio.Lock()
+        self.transport: httpx.AsyncBaseTransport | None = None  # tests substitute the issuer
 
     async def key_for(self, kid: str | None) -> jwt.PyJWK:
         now = time.monotonic()
         stale = now - self._fetched_at > self.ttl
         unknown = kid not in self._keys and now - self._fetched_at > self.min_refresh
         if stale or unknown:
-            async with self._lock:
-                if time.monotonic() - self._fetched_at > min(self.ttl, self.min_refresh) or not self._keys:
+            async with self._lock:  # one fetch for a burst of requests
+                if time.monotonic() - self._fetched_at > self.min_refresh or not self._keys:
                     await self._refresh()
         if kid is None and len(self._keys) == 1:
             return next(iter(self._keys.values()))
@@ -77,7 +78,7 @@ class JWKSCache:
 
     async def _refresh(self) -> None:
         try:
-            async with httpx.AsyncClient(timeout=5.0) as client:
+            async with httpx.AsyncClient(timeout=5.0, transport=self.transport) as client:
                 response = await client.get(self.url)
                 response.raise_for_status()
             keyset = jwt.PyJWKSet.from_dict(response.json())
@@ -104,7 +105,9 @@ class Authenticator:
     def __init__(self, settings: BaseProcessSettings) -> None:
         self.settings = settings
         self._jwks = (
-            JWKSCache(settings.jwks_url, ttl=settings.jwks_cache_seconds) if settings.jwks_url else None
+            JWKSCache(settings.jwks_url, ttl=settings.jwks_cache_seconds)
+            if settings.jwks_url
+            else None
         )
         self.algorithms = list(settings.jwt_algorithms) if self._jwks else ["HS256"]
 
@@ -114,7 +117,11 @@ class Authenticator:
         except jwt.InvalidTokenError as exc:
             raise Unauthorized("The bearer token is malformed.") from exc
         algorithm = header.get("alg")
-        if not isinstance(algorithm, str) or algorithm.lower() == "none" or algorithm not in self.algorithms:
+        if (
+            not isinstance(algorithm, str)
+            or algorithm.lower() == "none"
+            or algorithm not in self.algorithms
+        ):
             raise Unauthorized("The token's signing algorithm is not accepted.")
         key: Any
         if self._jwks is not None:
@@ -143,7 +150,9 @@ class Authenticator:
             roles = roles.split()
         if not isinstance(roles, list):
             roles = []
-        return Principal(subject=str(claims["sub"]), roles=frozenset(map(str, roles)), claims=claims)
+        return Principal(
+            subject=str(claims["sub"]), roles=frozenset(map(str, roles)), claims=claims
+        )
 
 
 def bearer_token(request: Request) -> str:

@@ -20,10 +20,10 @@ import uuid
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from sqlalchemy import inspect, insert, text
+from sqlalchemy import insert, inspect, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, UOWTransaction
-from sqlalchemy.orm.attributes import NO_VALUE
+from sqlalchemy.orm.base import NO_VALUE
 from sqlalchemy.orm.base import instance_state
 
 from shared.context import current_actor, current_request_id
@@ -71,7 +71,7 @@ def to_jsonable(value: Any) -> Any:
 def snapshot(entity: Any) -> dict[str, Any]:
     """The entity's column values, JSON-ready, with redacted fields masked."""
     mapper = inspect(entity).mapper
-    redact = getattr(entity, "__audit_redact__", frozenset())
+    redact: frozenset[str] = getattr(entity, "__audit_redact__", frozenset())
     state = inspect(entity)
     values: dict[str, Any] = {}
     for column_attr in mapper.column_attrs:
@@ -95,7 +95,7 @@ def _entity_id(entity: Any) -> str:
 
 def _changed_fields(entity: Any) -> dict[str, dict[str, Any]]:
     state = inspect(entity)
-    redact = getattr(entity, "__audit_redact__", frozenset())
+    redact: frozenset[str] = getattr(entity, "__audit_redact__", frozenset())
     changes: dict[str, dict[str, Any]] = {}
     for column_attr in state.mapper.column_attrs:
         key = column_attr.key
@@ -115,7 +115,9 @@ def _changed_fields(entity: Any) -> dict[str, dict[str, Any]]:
     return changes
 
 
-def _audit_row(tables: PlatformTables, *, entity_type: str, entity_id: str, action: str, changes: Any) -> dict[str, Any]:
+def _audit_row(
+    tables: PlatformTables, *, entity_type: str, entity_id: str, action: str, changes: Any
+) -> dict[str, Any]:
     return {
         "id": new_id(),
         "occurred_at": utcnow(),
@@ -157,14 +159,24 @@ def _after_flush(session: Session, flush_context: UOWTransaction) -> None:
         for entity in entities:
             if not isinstance(entity, Audited):
                 continue
-            if default_action == "updated" and not session.is_modified(entity, include_collections=False):
+            if default_action == "updated" and not session.is_modified(
+                entity, include_collections=False
+            ):
                 continue
             changes = (
-                {k: {"before": None, "after": v} for k, v in snapshot(entity).items() if k not in _NOISE}
+                {
+                    k: {"before": None, "after": v}
+                    for k, v in snapshot(entity).items()
+                    if k not in _NOISE
+                }
                 if default_action == "created"
                 else _changed_fields(entity)
                 if default_action == "updated"
-                else {k: {"before": v, "after": None} for k, v in snapshot(entity).items() if k not in _NOISE}
+                else {
+                    k: {"before": v, "after": None}
+                    for k, v in snapshot(entity).items()
+                    if k not in _NOISE
+                }
             )
             if default_action == "updated" and not changes:
                 continue
@@ -172,7 +184,13 @@ def _after_flush(session: Session, flush_context: UOWTransaction) -> None:
             entity_type = entity_type_of(entity)
             entity_id = _entity_id(entity)
             audit_rows.append(
-                _audit_row(tables, entity_type=entity_type, entity_id=entity_id, action=action, changes=changes)
+                _audit_row(
+                    tables,
+                    entity_type=entity_type,
+                    entity_id=entity_id,
+                    action=action,
+                    changes=changes,
+                )
             )
             data = snapshot(entity)
             data_with_changes = {"entity": data, "changed": sorted(changes)}
@@ -218,15 +236,29 @@ async def emit_event(
     tables = platform_of(session)
     connection = await session.connection()
     if connection.dialect.name == "postgresql":
-        await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _OUTBOX_LOCK_KEY})
+        await connection.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"), {"key": _OUTBOX_LOCK_KEY}
+        )
     await connection.execute(
         insert(tables.outbox),
-        [_event_row(type_=type_, entity_type=entity_type, entity_id=str(entity_id), data=to_jsonable(data))],
+        [
+            _event_row(
+                type_=type_,
+                entity_type=entity_type,
+                entity_id=str(entity_id),
+                data=to_jsonable(data),
+            )
+        ],
     )
 
 
 async def record_audit(
-    session: AsyncSession, *, entity_type: str, entity_id: str | uuid.UUID, action: str, changes: Mapping[str, Any]
+    session: AsyncSession,
+    *,
+    entity_type: str,
+    entity_id: str | uuid.UUID,
+    action: str,
+    changes: Mapping[str, Any],
 ) -> None:
     """Audit an action that changes no audited row (e.g. a data export or a retention run)."""
     tables = platform_of(session)
@@ -234,7 +266,11 @@ async def record_audit(
         insert(tables.audit),
         [
             _audit_row(
-                tables, entity_type=entity_type, entity_id=str(entity_id), action=action, changes=to_jsonable(changes)
+                tables,
+                entity_type=entity_type,
+                entity_id=str(entity_id),
+                action=action,
+                changes=to_jsonable(changes),
             )
         ],
     )

@@ -11,6 +11,7 @@ call `step()` to apply what is available right now.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -65,7 +66,9 @@ class ChangeFeedConsumer:
     async def position(self) -> int:
         async with self.database.sessionmaker() as session:
             table = platform_of(session).consumer_cursor
-            value = await session.scalar(select(table.c.position).where(table.c.producer == self.producer))
+            value = await session.scalar(
+                select(table.c.position).where(table.c.producer == self.producer)
+            )
             return int(value or 0)
 
     async def step(self) -> int:
@@ -75,7 +78,11 @@ class ChangeFeedConsumer:
             after = await self.position()
             response = await self.client.get(
                 "/v1/events",
-                params={"after": str(after), "limit": self.batch_size, "type": sorted(self.handlers)},
+                params={
+                    "after": str(after),
+                    "limit": self.batch_size,
+                    "type": sorted(self.handlers),
+                },
                 as_service=True,
             )
             if response.status_code != 200:
@@ -83,11 +90,10 @@ class ChangeFeedConsumer:
             feed = response.json()
             for event in feed["items"]:
                 applied += await self._apply(event)
-            resume = int(feed["next_cursor"])
-            if resume > after and not feed["items"]:
-                await self._advance(resume)
-            elif feed["items"] and resume > int(feed["items"][-1]["position"]):
-                await self._advance(resume)
+            # The feed may resume past the last item (events of types we don't handle).
+            last_applied = int(feed["items"][-1]["position"]) if feed["items"] else after
+            if int(feed["next_cursor"]) > last_applied:
+                await self._advance(int(feed["next_cursor"]))
             if not feed["has_more"]:
                 return applied
 
@@ -106,7 +112,10 @@ class ChangeFeedConsumer:
                 outcome = await handler(session, event)
                 await session.execute(
                     insert(tables.consumed_event).values(
-                        producer=self.producer, event_id=_uuid(event["id"]), consumed_at=utcnow(), outcome=outcome
+                        producer=self.producer,
+                        event_id=_uuid(event["id"]),
+                        consumed_at=utcnow(),
+                        outcome=outcome,
                     )
                 )
                 applied = 1
@@ -119,7 +128,9 @@ class ChangeFeedConsumer:
             await self._store_position(session, platform_of(session), position)
             await session.commit()
 
-    async def _store_position(self, session: AsyncSession, tables: PlatformTables, position: int) -> None:
+    async def _store_position(
+        self, session: AsyncSession, tables: PlatformTables, position: int
+    ) -> None:
         table = tables.consumer_cursor
         result = await session.execute(
             update(table)
@@ -127,10 +138,14 @@ class ChangeFeedConsumer:
             .values(position=position, updated_at=utcnow())
         )
         if result.rowcount == 0:  # type: ignore[attr-defined]
-            exists = await session.scalar(select(table.c.producer).where(table.c.producer == self.producer))
+            exists = await session.scalar(
+                select(table.c.producer).where(table.c.producer == self.producer)
+            )
             if exists is None:
                 await session.execute(
-                    insert(table).values(producer=self.producer, position=position, updated_at=utcnow())
+                    insert(table).values(
+                        producer=self.producer, position=position, updated_at=utcnow()
+                    )
                 )
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -141,15 +156,15 @@ class ChangeFeedConsumer:
                 await self.step()
                 backoff = self.poll_seconds
             except Exception as exc:
-                logger.warning("consumer_step_failed", producer=self.producer, error=str(exc), retry_in=backoff)
+                logger.warning(
+                    "consumer_step_failed", producer=self.producer, error=str(exc), retry_in=backoff
+                )
                 backoff = min(backoff * 2, self.max_backoff_seconds)
                 wait = backoff
             else:
                 wait = self.poll_seconds
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=wait)
-            except TimeoutError:
-                pass
 
 
 def _uuid(value: Any) -> uuid.UUID:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from enum import StrEnum
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Annotated, Any
 
 import uuid_utils
@@ -20,7 +20,12 @@ from fastapi import Depends, Request
 from sqlalchemy import JSON, DateTime, Dialect, Enum, MetaData, Uuid, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
@@ -190,7 +195,9 @@ _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     database = get_database(request)
-    factory = database.read_sessionmaker if request.method in _READ_METHODS else database.sessionmaker
+    factory = (
+        database.read_sessionmaker if request.method in _READ_METHODS else database.sessionmaker
+    )
     async with factory() as session:
         try:
             yield session

@@ -1,4 +1,4 @@
-"""ETags from the entity's version counter; conditional GET (304) and conditional writes (412/428)."""
+"""ETags from the entity's version counter: conditional GET (304) and writes (412/428)."""
 
 from __future__ import annotations
 
@@ -48,4 +48,6 @@ def check_if_match(request: Request, version: int, *, required: bool = False) ->
             raise PreconditionRequired("Send If-Match with the ETag you last read.")
         return
     if not _matches(if_match, etag_for(version)):
-        raise PreconditionFailed(f"The current ETag is {etag_for(version)}; read the resource again.")
+        raise PreconditionFailed(
+            f"The current ETag is {etag_for(version)}; read the resource again."
+        )

@@ -36,7 +36,9 @@ class EventRead(BaseModel):
     id: uuid.UUID = Field(description="Unique event id: consumers de-duplicate on it.")
     position: str = Field(description="Feed position of this event; pass as `after` to resume.")
     source: str
-    type: str = Field(description="`<entity>.<action>`, e.g. `project.created`, `decision.recorded`.")
+    type: str = Field(
+        description="`<entity>.<action>`, e.g. `project.created`, `decision.recorded`."
+    )
     entity_type: str
     entity_id: str
     occurred_at: dt.datetime
@@ -61,7 +63,9 @@ def _parse_position(raw: str | None, name: str) -> int:
     if not raw.isdigit() or len(raw) > 18:
         raise InvalidInput(
             "Use a cursor this feed returned.",
-            errors=[FieldError(pointer=f"/{name}", location="query", detail="Not a feed position.")],
+            errors=[
+                FieldError(pointer=f"/{name}", location="query", detail="Not a feed position.")
+            ],
         )
     return int(raw)
 
@@ -81,7 +85,9 @@ def _event(row: Any, source: str) -> EventRead:
     )
 
 
-async def read_events(session: AsyncSession, *, after: int, limit: int, types: list[str] | None = None) -> EventFeed:
+async def read_events(
+    session: AsyncSession, *, after: int, limit: int, types: list[str] | None = None
+) -> EventFeed:
     tables = platform_of(session)
     outbox: Table = tables.outbox
     # Read the high-water mark first: every event up to it is committed (sequence numbers are
@@ -100,7 +106,11 @@ async def read_events(session: AsyncSession, *, after: int, limit: int, types: l
     has_more = len(rows) > limit
     rows = rows[:limit]
     position = rows[-1].seq if has_more else max(high_water, after)
-    return EventFeed(items=[_event(r, tables.service) for r in rows], next_cursor=str(position), has_more=has_more)
+    return EventFeed(
+        items=[_event(r, tables.service) for r in rows],
+        next_cursor=str(position),
+        has_more=has_more,
+    )
 
 
 def feeds_router() -> APIRouter:
@@ -110,14 +120,20 @@ def feeds_router() -> APIRouter:
     async def list_events(
         session: SessionDep,
         _: EventReader,
-        after: Annotated[str | None, Query(description="Feed position to read after (empty: start).")] = None,
+        after: Annotated[
+            str | None, Query(description="Feed position to read after (empty: start).")
+        ] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-        type: Annotated[list[str] | None, Query(description="Only these event types.")] = None,  # noqa: A002
+        type: Annotated[list[str] | None, Query(description="Only these event types.")] = None,
     ) -> EventFeed:
         """The change feed: every write as an event, in commit order, at least once."""
-        return await read_events(session, after=_parse_position(after, "after"), limit=limit, types=type)
+        return await read_events(
+            session, after=_parse_position(after, "after"), limit=limit, types=type
+        )
 
-    @router.get("/audit", responses=problem_responses(401, 403, 422), operation_id="list_audit_entries")
+    @router.get(
+        "/audit", responses=problem_responses(401, 403, 422), operation_id="list_audit_entries"
+    )
     async def list_audit_entries(
         session: SessionDep,
         _: AuditReader,
@@ -141,7 +157,9 @@ def feeds_router() -> APIRouter:
                 statement = statement.where(column == value)
         if since is not None:
             statement = statement.where(audit.c.occurred_at >= since)
-        rows = await pagination.rows(session, statement, id_column=audit.c.seq, scalars=False, newest_first=True)
+        rows = await pagination.rows(
+            session, statement, id_column=audit.c.seq, scalars=False, newest_first=True
+        )
         return rows.as_page(AuditEntryRead)
 
     return router

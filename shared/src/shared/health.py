@@ -37,7 +37,11 @@ async def check_database(database: Database, expected_heads: set[str]) -> dict[s
             await connection.execute(text("SELECT 1"))
             checks["database"] = "ok"
             try:
-                rows = (await connection.execute(text("SELECT version_num FROM alembic_version"))).scalars().all()
+                rows = (
+                    (await connection.execute(text("SELECT version_num FROM alembic_version")))
+                    .scalars()
+                    .all()
+                )
             except Exception:  # the table is missing: never migrated
                 rows = []
             checks["migrations"] = "ok" if set(rows) == expected_heads else "pending"
@@ -67,7 +71,9 @@ def health_router(readiness: ReadinessCheck) -> APIRouter:
         return Health(status="ok")
 
     @router.get(
-        "/readyz", operation_id="readyz", responses=problem_responses(503) | {503: {"model": Readiness}}
+        "/readyz",
+        operation_id="readyz",
+        responses=problem_responses(503) | {503: {"model": Readiness}},
     )
     async def readyz(request: Request, response: Response) -> Readiness:
         checks = await readiness(request)

@@ -70,7 +70,9 @@ class ServiceClient:
         self.attempts = attempts
         self._client = httpx.AsyncClient(
             base_url=base_url,
-            timeout=httpx.Timeout(connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout),
+            timeout=httpx.Timeout(
+                connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout
+            ),
             limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
             transport=transport or httpx.AsyncHTTPTransport(retries=1),
             cookies=refusing_cookie_jar(),

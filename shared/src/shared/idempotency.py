@@ -23,8 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shared.auth import Authenticator
 from shared.db import Database, utcnow
 from shared.platform import PlatformTables
-from shared.problems import ProblemError, problem_response
-from shared.problems import Conflict as _Conflict
+from shared.problems import Conflict as _Conflict, ProblemError, problem_response
 
 _METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 _REPLAYED_HEADERS = ("content-type", "location", "etag", "link")
@@ -77,7 +76,11 @@ class IdempotencyMiddleware:
             return
         request = Request(scope)
         if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-            await self._problem(request, send, InvalidIdempotencyKey(f"Use 1 to {MAX_KEY_LENGTH} printable characters."))
+            await self._problem(
+                request,
+                send,
+                InvalidIdempotencyKey(f"Use 1 to {MAX_KEY_LENGTH} printable characters."),
+            )
             return
         subject = await self._subject(headers)
         if subject is None:  # unauthenticated: the route answers 401 and nothing is stored
@@ -86,7 +89,14 @@ class IdempotencyMiddleware:
 
         body = await _read_body(receive)
         digest = hashlib.sha256(
-            b"\n".join([scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""), body])
+            b"\n".join(
+                [
+                    scope["method"].encode(),
+                    scope["path"].encode(),
+                    scope.get("query_string", b""),
+                    body,
+                ]
+            )
         ).hexdigest()
 
         stored = await self._claim(subject, key, digest)
@@ -136,14 +146,22 @@ class IdempotencyMiddleware:
             return None
         return principal.subject
 
-    async def _claim(self, subject: str, key: str, digest: str) -> dict[str, Any] | ProblemError | None:
+    async def _claim(
+        self, subject: str, key: str, digest: str
+    ) -> dict[str, Any] | ProblemError | None:
         table = self.tables.idempotency
         now = utcnow()
         async with self.database.sessionmaker() as session:
             await session.execute(delete(table).where(table.c.created_at < now - self.ttl))
             row = (
-                await session.execute(select(table).where(table.c.subject == subject, table.c.key == key))
-            ).mappings().first()
+                (
+                    await session.execute(
+                        select(table).where(table.c.subject == subject, table.c.key == key)
+                    )
+                )
+                .mappings()
+                .first()
+            )
             if row is not None:
                 if row["request_hash"] != digest:
                     await session.commit()
@@ -189,28 +207,43 @@ class IdempotencyMiddleware:
             await session.execute(
                 update(table)
                 .where(table.c.subject == subject, table.c.key == key)
-                .values(state="done", status_code=captured["status"], headers=kept, body=b"".join(captured["body"]))
+                .values(
+                    state="done",
+                    status_code=captured["status"],
+                    headers=kept,
+                    body=b"".join(captured["body"]),
+                )
             )
             await session.commit()
 
     async def _release(self, subject: str, key: str) -> None:
         table = self.tables.idempotency
         async with self.database.sessionmaker() as session:
-            await session.execute(delete(table).where(table.c.subject == subject, table.c.key == key))
+            await session.execute(
+                delete(table).where(table.c.subject == subject, table.c.key == key)
+            )
             await session.commit()
 
     @staticmethod
     async def _replay(row: dict[str, Any], send: Send) -> None:
-        stored_headers: dict[str, str] = row["headers"] if isinstance(row["headers"], dict) else json.loads(row["headers"])
+        stored_headers: dict[str, str] = (
+            row["headers"] if isinstance(row["headers"], dict) else json.loads(row["headers"])
+        )
         headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in stored_headers.items()]
         headers.append((b"idempotent-replayed", b"true"))
-        await send({"type": "http.response.start", "status": row["status_code"], "headers": headers})
+        await send(
+            {"type": "http.response.start", "status": row["status_code"], "headers": headers}
+        )
         await send({"type": "http.response.body", "body": row["body"] or b""})
 
     @staticmethod
     async def _problem(request: Request, send: Send, error: ProblemError) -> None:
         response = problem_response(
-            request, status=error.status, title=error.title, type_=error.type_uri(), detail=error.detail
+            request,
+            status=error.status,
+            title=error.title,
+            type_=error.type_uri(),
+            detail=error.detail,
         )
         await response(request.scope, _disconnected, send)
 

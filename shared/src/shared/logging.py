@@ -11,7 +11,9 @@ import structlog
 from shared.context import current_request_id
 
 
-def _add_request_id(_: Any, __: str, event_dict: structlog.types.EventDict) -> structlog.types.EventDict:
+def _add_request_id(
+    _: Any, __: str, event_dict: structlog.types.EventDict
+) -> structlog.types.EventDict:
     request_id = current_request_id()
     if request_id is not None:
         event_dict.setdefault("request_id", request_id)
@@ -19,7 +21,9 @@ def _add_request_id(_: Any, __: str, event_dict: structlog.types.EventDict) -> s
 
 
 def configure_logging(*, service: str, level: str = "INFO", json: bool = True) -> None:
-    def add_service(_: Any, __: str, event_dict: structlog.types.EventDict) -> structlog.types.EventDict:
+    def add_service(
+        _: Any, __: str, event_dict: structlog.types.EventDict
+    ) -> structlog.types.EventDict:
         event_dict.setdefault("service", service)
         return event_dict
 

@@ -50,6 +50,8 @@ class RequestContextMiddleware:
         incoming = headers.get("x-request-id", "")
         request_id = incoming if _REQUEST_ID_PATTERN.match(incoming) else str(uuid.uuid4())
         traceparent = headers.get("traceparent", "")
+        # Also on the scope: the 500 handler runs outside this middleware, after the reset below.
+        scope.setdefault("state", {})["request_id"] = request_id
         tokens = (
             request_id_var.set(request_id),
             traceparent_var.set(traceparent if _TRACEPARENT_PATTERN.match(traceparent) else None),
@@ -194,7 +196,9 @@ class RequestBodyMiddleware:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_body_bytes:
-                await self._reject(request, send, 413, f"The body exceeds {self.max_body_bytes} bytes.")
+                await self._reject(
+                    request, send, 413, f"The body exceeds {self.max_body_bytes} bytes."
+                )
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
@@ -204,12 +208,17 @@ class RequestBodyMiddleware:
             media_type = headers.get("content-type", "").split(";")[0].strip().lower()
             if media_type not in JSON_MEDIA_TYPES and not media_type.endswith("+json"):
                 await self._reject(
-                    request, send, 415, "Send JSON: `application/json` or `application/merge-patch+json`."
+                    request,
+                    send,
+                    415,
+                    "Send JSON: `application/json` or `application/merge-patch+json`.",
                 )
                 return
             error = self._unstorable_text(body)
             if error is not None:
-                await self._reject(request, send, 422, "The JSON body holds text that cannot be stored.", [error])
+                await self._reject(
+                    request, send, 422, "The JSON body holds text that cannot be stored.", [error]
+                )
                 return
 
         replayed = False
@@ -238,16 +247,30 @@ class RequestBodyMiddleware:
         path = _find_unencodable(document)
         if path is None:
             return None
-        pointer = "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in path) if path else ""
+        pointer = (
+            "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in path)
+            if path
+            else ""
+        )
         return FieldError(
-            pointer=pointer, location="body", detail="Text must not contain NUL or unpaired surrogates."
+            pointer=pointer,
+            location="body",
+            detail="Text must not contain NUL or unpaired surrogates.",
         )
 
     @staticmethod
     async def _reject(
-        request: Request, send: Send, status: int, detail: str, errors: list[FieldError] | None = None
+        request: Request,
+        send: Send,
+        status: int,
+        detail: str,
+        errors: list[FieldError] | None = None,
     ) -> None:
-        titles = {413: "Payload too large", 415: "Unsupported media type", 422: "The request is not valid"}
+        titles = {
+            413: "Payload too large",
+            415: "Unsupported media type",
+            422: "The request is not valid",
+        }
         response = problem_response(
             request,
             status=status,

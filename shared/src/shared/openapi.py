@@ -42,7 +42,10 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
     schemas["Problem"].pop("$defs", None)
     schemas["FieldError"] = FieldError.model_json_schema()
     schemas["Problem"]["properties"]["errors"] = {
-        "anyOf": [{"type": "array", "items": {"$ref": "#/components/schemas/FieldError"}}, {"type": "null"}]
+        "anyOf": [
+            {"type": "array", "items": {"$ref": "#/components/schemas/FieldError"}},
+            {"type": "null"},
+        ]
     }
     schemas["Problem"]["example"] = {
         "type": status_problem_type(404),
@@ -54,7 +57,11 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
     }
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)
-    components.setdefault("securitySchemes", {})["bearerAuth"] = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    components.setdefault("securitySchemes", {})["bearerAuth"] = {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+    }
 
     for path, operations in schema.get("paths", {}).items():
         for method, operation in operations.items():
@@ -62,7 +69,11 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
             for code, response in list(responses.items()):
                 if code.isdigit() and int(code) >= 400:
                     response["content"] = {PROBLEM_CONTENT_TYPE: {"schema": _PROBLEM_REF}}
-                    if response.get("description") in ("Validation Error", "Successful Response", None):
+                    if response.get("description") in (
+                        "Validation Error",
+                        "Successful Response",
+                        None,
+                    ):
                         response["description"] = _DESCRIPTIONS.get(int(code), "Problem")
             if not path.startswith("/v1/"):
                 continue

@@ -6,7 +6,6 @@ query orders by (sort column, id) and fetches `limit + 1` rows, so page 1000 cos
 costs. A cursor is bound to its sort: reusing it with another sort is a 422.
 """
 
-
 import base64
 import binascii
 import datetime as dt
@@ -78,7 +77,9 @@ def _decode(cursor: str) -> dict[str, Any]:
 
 
 def _bad_cursor(detail: str) -> InvalidCursor:
-    return InvalidCursor(detail, errors=[FieldError(pointer="/cursor", location="query", detail=detail)])
+    return InvalidCursor(
+        detail, errors=[FieldError(pointer="/cursor", location="query", detail=detail)]
+    )
 
 
 def _parse_value(column: Any, value: Any) -> Any:
@@ -151,13 +152,23 @@ class Pagination:
             last_id = _parse_value(id_column, payload["id"])
             if sort.descending:
                 statement = statement.where(
-                    or_(sort.column < last_value, and_(sort.column == last_value, id_column < last_id))
+                    or_(
+                        sort.column < last_value,
+                        and_(sort.column == last_value, id_column < last_id),
+                    )
                 )
             else:
                 statement = statement.where(
-                    or_(sort.column > last_value, and_(sort.column == last_value, id_column > last_id))
+                    or_(
+                        sort.column > last_value,
+                        and_(sort.column == last_value, id_column > last_id),
+                    )
                 )
-        order = (sort.column.desc(), id_column.desc()) if sort.descending else (sort.column.asc(), id_column.asc())
+        order = (
+            (sort.column.desc(), id_column.desc())
+            if sort.descending
+            else (sort.column.asc(), id_column.asc())
+        )
         statement = statement.order_by(*order).limit(self.limit + 1)
         result = await session.execute(statement)
         items = list(result.scalars().all() if scalars else result.all())
@@ -183,13 +194,15 @@ class Pagination:
 
 
 def pagination_dependency(
-    sort_fields: Mapping[str, InstrumentedAttribute[Any]] | None = None, *, default_sort: str | None = None
+    sort_fields: Mapping[str, InstrumentedAttribute[Any]] | None = None,
+    *,
+    default_sort: str | None = None,
 ) -> Callable[..., Pagination]:
     """Build the list-parameters dependency for one collection. `sort_fields` are the documented
-    `?sort=` names (each may be prefixed with `-` for descending); their columns must be NOT NULL."""
+    `?sort=` names (`-name` sorts descending); their columns must be NOT NULL."""
     fields = dict(sort_fields or {})
     for name, column in fields.items():
-        if column.nullable:  # type: ignore[attr-defined]
+        if column.nullable:
             raise ValueError(f"sort field {name!r} is nullable; keyset pagination needs NOT NULL")
     choices = [*fields, *(f"-{name}" for name in fields)]
     # An inline enum in OpenAPI (a Literal), so every collection documents its own sort names.
@@ -203,7 +216,9 @@ def pagination_dependency(
         if name not in fields:
             raise InvalidInput(
                 f"Sort by one of: {', '.join(choices)}.",
-                errors=[FieldError(pointer="/sort", location="query", detail="Unknown sort field.")],
+                errors=[
+                    FieldError(pointer="/sort", location="query", detail="Unknown sort field.")
+                ],
             )
         return SortKey(name, fields[name], descending=chosen.startswith("-"))
 
@@ -212,10 +227,15 @@ def pagination_dependency(
         def dependency(
             request: Request,
             response: Response,
-            limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size (max 200).")] = DEFAULT_LIMIT,
-            cursor: Annotated[str | None, Query(max_length=1000, description="Opaque cursor from `next_cursor`.")] = None,
+            limit: Annotated[
+                int, Query(ge=1, le=MAX_LIMIT, description="Page size (max 200).")
+            ] = DEFAULT_LIMIT,
+            cursor: Annotated[
+                str | None, Query(max_length=1000, description="Opaque cursor from `next_cursor`.")
+            ] = None,
             updated_since: Annotated[
-                dt.datetime | None, Query(description="Only items changed at or after this instant.")
+                dt.datetime | None,
+                Query(description="Only items changed at or after this instant."),
             ] = None,
         ) -> Pagination:
             return Pagination(
@@ -232,9 +252,15 @@ def pagination_dependency(
     def sorted_dependency(
         request: Request,
         response: Response,
-        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size (max 200).")] = DEFAULT_LIMIT,
-        cursor: Annotated[str | None, Query(max_length=1000, description="Opaque cursor from `next_cursor`.")] = None,
-        sort: Annotated[sort_type | None, Query(description="Sort field; prefix `-` for descending.")] = None,
+        limit: Annotated[
+            int, Query(ge=1, le=MAX_LIMIT, description="Page size (max 200).")
+        ] = DEFAULT_LIMIT,
+        cursor: Annotated[
+            str | None, Query(max_length=1000, description="Opaque cursor from `next_cursor`.")
+        ] = None,
+        sort: Annotated[
+            sort_type | None, Query(description="Sort field; prefix `-` for descending.")
+        ] = None,
         updated_since: Annotated[
             dt.datetime | None, Query(description="Only items changed at or after this instant.")
         ] = None,

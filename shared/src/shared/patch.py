@@ -16,7 +16,11 @@ from shared.problems import FieldError, InvalidInput
 def merge_patch_changes(patch: BaseModel, *, required: Iterable[str] = ()) -> dict[str, Any]:
     changes = patch.model_dump(exclude_unset=True)
     errors = [
-        FieldError(pointer=f"/{name}", location="body", detail="This field is required and cannot be cleared.")
+        FieldError(
+            pointer=f"/{name}",
+            location="body",
+            detail="This field is required and cannot be cleared.",
+        )
         for name in required
         if name in changes and changes[name] is None
     ]

@@ -106,5 +106,7 @@ class PlatformTables:
 def platform_of(session: AsyncSession) -> PlatformTables:
     tables = session.info.get(PLATFORM_INFO_KEY)
     if not isinstance(tables, PlatformTables):
-        raise RuntimeError("This session was not made by the service's Database (no platform tables).")
+        raise RuntimeError(
+            "This session was not made by the service's Database (no platform tables)."
+        )
     return tables

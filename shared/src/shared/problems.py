@@ -142,7 +142,7 @@ def problem_response(
         status=status,
         detail=detail,
         instance=request.url.path if request is not None else None,
-        request_id=current_request_id(),
+        request_id=_request_id(request),
         errors=list(errors) if errors else None,
         **dict(extra or {}),
     )
@@ -152,6 +152,13 @@ def problem_response(
         media_type=PROBLEM_CONTENT_TYPE,
         headers=dict(headers or {}),
     )
+
+
+def _request_id(request: Request | None) -> str | None:
+    found = current_request_id()
+    if found is None and request is not None:
+        found = getattr(request.state, "request_id", None)
+    return found
 
 
 def _status_title(status: int) -> str:
@@ -187,9 +194,13 @@ def status_problem_type(status: int) -> str:
 
 
 def pointer_for(loc: Iterable[int | str]) -> tuple[str, str]:
-    """Turn a pydantic `loc` into (location, JSON pointer); `("body", "a", 0)` → ("body", "/a/0")."""
+    """A pydantic `loc` as (location, JSON pointer): `("body", "a", 0)` → ("body", "/a/0")."""
     parts = list(loc)
-    location = str(parts.pop(0)) if parts and parts[0] in ("body", "query", "path", "header", "cookie") else "body"
+    location = (
+        str(parts.pop(0))
+        if parts and parts[0] in ("body", "query", "path", "header", "cookie")
+        else "body"
+    )
     escaped = [str(p).replace("~", "~0").replace("/", "~1") for p in parts]
     return location, "/" + "/".join(escaped) if escaped else ""
 
@@ -199,7 +210,11 @@ def validation_errors(exc: RequestValidationError) -> list[FieldError]:
     for err in exc.errors():
         location, pointer = pointer_for(err.get("loc", ()))
         # Only `msg`: pydantic's `input` and `ctx` may carry the submitted (possibly personal) data.
-        errors.append(FieldError(pointer=pointer, location=location, detail=str(err.get("msg", "Invalid value"))))
+        errors.append(
+            FieldError(
+                pointer=pointer, location=location, detail=str(err.get("msg", "Invalid value"))
+            )
+        )
     return errors
 
 
@@ -253,7 +268,13 @@ def is_connection_lost(exc: BaseException) -> bool:
         text = str(exc.orig).lower()
         return any(
             marker in text
-            for marker in ("connection", "could not connect", "server closed", "unable to open", "terminating")
+            for marker in (
+                "connection",
+                "could not connect",
+                "server closed",
+                "unable to open",
+                "terminating",
+            )
         )
     return isinstance(exc, (ConnectionError, OSError)) and not isinstance(exc, FileNotFoundError)
 
@@ -269,7 +290,7 @@ async def _handle_unexpected(request: Request, exc: Exception) -> Response:
             detail="The database is unreachable; retry shortly.",
             headers={"Retry-After": "5"},
         )
-    logger.exception("unhandled_error", path=request.url.path)
+    logger.exception("unhandled_error", path=request.url.path, request_id=_request_id(request))
     response = problem_response(
         request,
         status=500,
@@ -279,7 +300,7 @@ async def _handle_unexpected(request: Request, exc: Exception) -> Response:
     )
     # This handler runs in ServerErrorMiddleware, outside our own middleware, so it sets the
     # request id header itself.
-    request_id = current_request_id()
+    request_id = _request_id(request)
     if request_id:
         response.headers["X-Request-ID"] = request_id
     return response
@@ -294,7 +315,6 @@ def install_problem_handlers(app: FastAPI) -> None:
 
 
 _PROBLEM_CONTENT = {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
-
 
 
 def problem_responses(*errors: type[ProblemError] | int) -> dict[int | str, dict[str, Any]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# The development signing key: known to everyone, so it is refused outside `environment=development`.
+# The development signing key: public, so `environment=production` refuses to start with it.
 DEV_JWT_KEY = "cmdi-development-signing-key-not-for-production-use"
 DEV_ISSUER = "cmdi-dev"
 DEV_AUDIENCE = "cmdi-api"
@@ -32,7 +32,9 @@ class BaseProcessSettings(BaseSettings):
     jwks_cache_seconds: int = 300
     jwt_algorithms: list[str] = Field(default_factory=lambda: ["RS256", "ES256", "PS256"])
     dev_jwt_key: SecretStr | None = SecretStr(DEV_JWT_KEY)
-    roles_claim: str = Field("roles", description="Dotted path of the roles claim, e.g. `realm_access.roles`.")
+    roles_claim: str = Field(
+        "roles", description="Dotted path of the roles claim, e.g. `realm_access.roles`."
+    )
     jwt_leeway_seconds: int = 30
 
     max_body_bytes: int = 1_048_576

@@ -46,7 +46,7 @@ def _pg_database_url(name: str) -> str:
     return f"{base.replace('postgresql://', 'postgresql+psycopg://', 1)}/{name}"
 
 
-async def _pg_admin(statement: sql.Composable) -> None:
+async def _pg_admin(statement: sql.Composed) -> None:
     connection = await psycopg.AsyncConnection.connect(_admin_dsn(), autocommit=True)
     async with connection:
         await connection.execute(statement)
@@ -141,11 +141,14 @@ class TokenFactory:
         return {"Authorization": f"Bearer {self(*roles, sub=sub)}"}
 
 
-def api_client(app: FastAPI, *, token: str | None = None, base_url: str = "http://testserver") -> httpx.AsyncClient:
+def api_client(
+    app: FastAPI, *, token: str | None = None, base_url: str = "http://testserver"
+) -> httpx.AsyncClient:
     """An in-process client (ASGI transport): real app, real database, no sockets."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url, headers=headers)
-
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url=base_url, headers=headers
+    )
 
 
 @asynccontextmanager
@@ -188,7 +191,10 @@ def service_fixtures(
     @pytest.fixture(scope="session")
     async def app() -> AsyncIterator[FastAPI]:
         async with service_app(
-            service=service, alembic_ini=alembic_ini, create_app=create_app, settings_factory=settings_factory
+            service=service,
+            alembic_ini=alembic_ini,
+            create_app=create_app,
+            settings_factory=settings_factory,
         ) as application:
             yield application
 
