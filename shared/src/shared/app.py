@@ -4,13 +4,15 @@ idempotency, HTTP clients and consumers are wired. A service's `main.py` is a fe
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import structlog
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
@@ -33,6 +35,8 @@ from shared.openapi import install_problem_openapi
 from shared.platform import PLATFORM_INFO_KEY, PlatformTables
 from shared.problems import install_problem_handlers
 from shared.settings import BaseProcessSettings, ServiceSettings
+
+logger = structlog.get_logger("shared.app")
 
 
 def operation_id(route: APIRoute) -> str:
@@ -64,6 +68,26 @@ def make_clients(
     return clients
 
 
+@dataclass(frozen=True)
+class PeriodicJob:
+    """Work a service does on a schedule for its lifetime (e.g. applying retention periods).
+    A failed run is logged and retried at the next interval; the job stops with the app."""
+
+    name: str
+    interval_seconds: float
+    run: Callable[[FastAPI], Awaitable[object]]
+
+
+async def _run_periodically(app: FastAPI, job: PeriodicJob, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            await job.run(app)
+        except Exception as exc:
+            logger.warning("periodic_job_failed", job=job.name, error=str(exc))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=job.interval_seconds)
+
+
 @dataclass
 class ServiceSpec:
     name: str
@@ -75,6 +99,7 @@ class ServiceSpec:
     alembic_ini: Path
     upstreams: Sequence[str] = ()
     consumers: Sequence[ConsumerSpec] = ()
+    jobs: Sequence[PeriodicJob] = ()
     version: str = "0.1.0"
     # Tests pass in-process transports (httpx.ASGITransport) for upstreams.
     transports: dict[str, Any] = field(default_factory=dict)

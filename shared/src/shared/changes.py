@@ -23,8 +23,7 @@ from typing import Any, ClassVar
 from sqlalchemy import insert, inspect, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, UOWTransaction
-from sqlalchemy.orm.base import NO_VALUE
-from sqlalchemy.orm.base import instance_state
+from sqlalchemy.orm.base import NO_VALUE, instance_state
 
 from shared.context import current_actor, current_request_id
 from shared.db import new_id, utcnow

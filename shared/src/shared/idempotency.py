@@ -12,17 +12,19 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.auth import Authenticator
 from shared.db import Database, utcnow
-from shared.platform import PlatformTables
+from shared.platform import PlatformTables, platform_of
 from shared.problems import Conflict as _Conflict, ProblemError, problem_response
 
 _METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -262,3 +264,26 @@ async def _read_body(receive: Receive) -> bytes:
 
 async def _disconnected() -> Message:
     return {"type": "http.disconnect"}
+
+
+async def forget_stored_responses(session: AsyncSession, *, containing: Iterable[str]) -> int:
+    """Delete stored responses whose body mentions any of `containing` (in the caller's
+    transaction). Erasure needs it: a replay cache must not outlive the personal data it echoes.
+    Returns how many were forgotten; a retry of such a request is then processed afresh."""
+    needles: set[bytes] = set()
+    for text in containing:
+        if text:
+            needles.add(text.encode())
+            needles.add(json.dumps(text)[1:-1].encode())  # as it appears inside JSON
+    if not needles:
+        return 0
+    table = platform_of(session).idempotency
+    rows = (
+        await session.execute(
+            select(table.c.subject, table.c.key, table.c.body).where(table.c.body.is_not(None))
+        )
+    ).all()
+    doomed = [(row.subject, row.key) for row in rows if any(n in row.body for n in needles)]
+    for subject, key in doomed:
+        await session.execute(delete(table).where(table.c.subject == subject, table.c.key == key))
+    return len(doomed)

@@ -31,7 +31,11 @@ class Organisation(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):
 
     name: Mapped[str] = mapped_column(String(200), index=True)
     ods_code: Mapped[str | None] = mapped_column(String(10), unique=True)
-    type: Mapped[OrganisationType] = mapped_column(enum_column(OrganisationType, "organisation_type"))
-    parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organisation.id", ondelete="RESTRICT"))
+    type: Mapped[OrganisationType] = mapped_column(
+        enum_column(OrganisationType, "organisation_type")
+    )
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="RESTRICT")
+    )
     website: Mapped[str | None] = mapped_column(String(300))
     created_by: Mapped[str | None] = mapped_column(String(200))

@@ -16,19 +16,27 @@ async def get_by_ods_code(session: AsyncSession, ods_code: str) -> Organisation 
     return await session.scalar(select(Organisation).where(Organisation.ods_code == ods_code))
 
 
-async def ancestors(session: AsyncSession, organisation_id: uuid.UUID, *, limit: int = 50) -> list[uuid.UUID]:
+async def ancestors(
+    session: AsyncSession, organisation_id: uuid.UUID, *, limit: int = 50
+) -> list[uuid.UUID]:
     """The chain of parents above `organisation_id` (bounded, so a corrupt loop cannot hang us)."""
     chain: list[uuid.UUID] = []
     current: uuid.UUID | None = organisation_id
     while current is not None and len(chain) < limit:
         chain.append(current)
-        current = await session.scalar(select(Organisation.parent_id).where(Organisation.id == current))
+        current = await session.scalar(
+            select(Organisation.parent_id).where(Organisation.id == current)
+        )
     return chain
 
 
 def list_statement(
-    *, type_: OrganisationType | None, parent_id: uuid.UUID | None, ods_code: str | None, q: str | None
-) -> Select[tuple[Organisation]]:
+    *,
+    type_: OrganisationType | None,
+    parent_id: uuid.UUID | None,
+    ods_code: str | None,
+    q: str | None,
+) -> Select[Organisation]:
     statement = select(Organisation)
     if type_ is not None:
         statement = statement.where(Organisation.type == type_)
@@ -38,5 +46,7 @@ def list_statement(
         statement = statement.where(Organisation.ods_code == ods_code.upper())
     if q:
         pattern = f"%{q.lower()}%"
-        statement = statement.where(or_(Organisation.name.ilike(pattern), Organisation.ods_code.ilike(pattern)))
+        statement = statement.where(
+            or_(Organisation.name.ilike(pattern), Organisation.ods_code.ilike(pattern))
+        )
     return statement

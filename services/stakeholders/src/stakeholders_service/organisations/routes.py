@@ -12,25 +12,41 @@ from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import problem_responses
 from stakeholders_service.organisations import repository, service
 from stakeholders_service.organisations.dependencies import OrganisationDep
-from stakeholders_service.organisations.errors import InvalidParent, OdsCodeTaken, OrganisationNotFound
+from stakeholders_service.organisations.errors import (
+    InvalidParent,
+    OdsCodeTaken,
+    OrganisationNotFound,
+)
 from stakeholders_service.organisations.models import Organisation, OrganisationType
-from stakeholders_service.organisations.schemas import OrganisationCreate, OrganisationPatch, OrganisationRead
+from stakeholders_service.organisations.schemas import (
+    OrganisationCreate,
+    OrganisationPatch,
+    OrganisationRead,
+)
 
 router = APIRouter(prefix="/v1/organisations", tags=["organisations"])
 
-Editor = Annotated[Principal, Depends(require_roles(Role.governance, Role.contributor, Role.evaluator))]
+Editor = Annotated[
+    Principal, Depends(require_roles(Role.governance, Role.contributor, Role.evaluator))
+]
 OrganisationPagination = Annotated[
     Pagination,
     Depends(
         pagination_dependency(
-            {"created_at": Organisation.created_at, "updated_at": Organisation.updated_at, "name": Organisation.name}
+            {
+                "created_at": Organisation.created_at,
+                "updated_at": Organisation.updated_at,
+                "name": Organisation.name,
+            }
         )
     ),
 ]
 
 
 @router.post(
-    "", status_code=status.HTTP_201_CREATED, responses=problem_responses(OdsCodeTaken, InvalidParent)
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(OdsCodeTaken, InvalidParent),
 )
 async def create_organisation(
     data: OrganisationCreate, session: SessionDep, actor: Editor, response: Response
@@ -68,7 +84,9 @@ async def get_organisation(
 
 @router.patch(
     "/{organisation_id}",
-    responses=problem_responses(OrganisationNotFound, OdsCodeTaken, InvalidParent, PreconditionFailed),
+    responses=problem_responses(
+        OrganisationNotFound, OdsCodeTaken, InvalidParent, PreconditionFailed
+    ),
 )
 async def update_organisation(
     organisation: OrganisationDep,

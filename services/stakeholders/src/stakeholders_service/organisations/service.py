@@ -16,7 +16,9 @@ from stakeholders_service.organisations.models import Organisation
 from stakeholders_service.organisations.schemas import OrganisationCreate, OrganisationPatch
 
 
-async def _check_ods_code(session: AsyncSession, ods_code: str | None, *, own_id: uuid.UUID | None) -> None:
+async def _check_ods_code(
+    session: AsyncSession, ods_code: str | None, *, own_id: uuid.UUID | None
+) -> None:
     if ods_code is None:
         return
     holder = await repository.get_by_ods_code(session, ods_code)
@@ -24,18 +26,24 @@ async def _check_ods_code(session: AsyncSession, ods_code: str | None, *, own_id
         raise OdsCodeTaken(f"ODS code {ods_code} belongs to organisation {holder.id}.")
 
 
-async def _check_parent(session: AsyncSession, parent_id: uuid.UUID | None, *, own_id: uuid.UUID | None) -> None:
+async def _check_parent(
+    session: AsyncSession, parent_id: uuid.UUID | None, *, own_id: uuid.UUID | None
+) -> None:
     if parent_id is None:
         return
     if await repository.get(session, parent_id) is None:
         raise InvalidParent(
             "The parent organisation does not exist.",
-            errors=[FieldError(pointer="/parent_id", location="body", detail="No such organisation.")],
+            errors=[
+                FieldError(pointer="/parent_id", location="body", detail="No such organisation.")
+            ],
         )
     if own_id is not None and own_id in await repository.ancestors(session, parent_id):
         raise InvalidParent(
             "An organisation cannot sit below itself.",
-            errors=[FieldError(pointer="/parent_id", location="body", detail="Would create a cycle.")],
+            errors=[
+                FieldError(pointer="/parent_id", location="body", detail="Would create a cycle.")
+            ],
         )
 
 
@@ -45,7 +53,9 @@ def _plain(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-async def create_organisation(session: AsyncSession, *, data: OrganisationCreate, actor: Principal) -> Organisation:
+async def create_organisation(
+    session: AsyncSession, *, data: OrganisationCreate, actor: Principal
+) -> Organisation:
     await _check_ods_code(session, data.ods_code, own_id=None)
     await _check_parent(session, data.parent_id, own_id=None)
     organisation = Organisation(created_by=actor.subject, **_plain(data.model_dump()))

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import Depends
+
+from shared.db import SessionDep
+from stakeholders_service.engagements import repository
+from stakeholders_service.engagements.errors import EngagementNotFound, FeedbackNotFound
+from stakeholders_service.engagements.models import Engagement, FeedbackItem
+
+
+async def get_engagement_or_404(engagement_id: uuid.UUID, session: SessionDep) -> Engagement:
+    engagement = await repository.get(session, engagement_id)
+    if engagement is None:
+        raise EngagementNotFound(f"No engagement with id {engagement_id}.")
+    return engagement
+
+
+EngagementDep = Annotated[Engagement, Depends(get_engagement_or_404)]
+
+
+async def get_feedback_or_404(
+    engagement: EngagementDep, feedback_id: uuid.UUID, session: SessionDep
+) -> FeedbackItem:
+    item = await repository.get_feedback(session, feedback_id)
+    if item is None or item.engagement_id != engagement.id:
+        raise FeedbackNotFound(f"No feedback {feedback_id} on engagement {engagement.id}.")
+    return item
+
+
+FeedbackDep = Annotated[FeedbackItem, Depends(get_feedback_or_404)]

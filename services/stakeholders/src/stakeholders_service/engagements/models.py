@@ -1,0 +1,156 @@
+"""Engagement plans, engagement activities, participation and "you said, we did" feedback."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from enum import StrEnum
+from typing import ClassVar
+
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.changes import Audited
+from shared.db import (
+    IdMixin,
+    JSONDocument,
+    TimestampMixin,
+    UTCDateTime,
+    VersionedMixin,
+    enum_column,
+)
+from stakeholders_service.db import Base
+from stakeholders_service.stakeholders.models import StakeholderCategory
+from stakeholders_service.vocabulary import Iap2Level
+
+
+class EngagementType(StrEnum):
+    meeting = "meeting"
+    workshop = "workshop"
+    co_design_session = "co_design_session"
+    interview = "interview"
+    focus_group = "focus_group"
+    survey = "survey"
+    steering_group = "steering_group"
+    public_event = "public_event"
+    newsletter = "newsletter"
+    one_to_one = "one_to_one"
+
+
+class EngagementMode(StrEnum):
+    in_person = "in_person"
+    online = "online"
+    hybrid = "hybrid"
+
+
+class EngagementStatus(StrEnum):
+    planned = "planned"
+    completed = "completed"
+    cancelled = "cancelled"
+
+
+class ParticipationRole(StrEnum):
+    participant = "participant"
+    co_facilitator = "co_facilitator"
+    observer = "observer"
+
+
+class FeedbackStatus(StrEnum):
+    open = "open"
+    considered = "considered"
+    acted_on = "acted_on"
+    not_acted_with_reason = "not_acted_with_reason"
+    out_of_scope = "out_of_scope"
+    closed = "closed"
+
+
+class PlanFrequency(StrEnum):
+    weekly = "weekly"
+    monthly = "monthly"
+    quarterly = "quarterly"
+    biannual = "biannual"
+    annual = "annual"
+    ad_hoc = "ad_hoc"
+
+
+class EngagementPlanItem(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):
+    """Who the project means to engage (one stakeholder or a category segment), and how."""
+
+    __tablename__ = "engagement_plan_item"
+
+    project_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    stakeholder_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("stakeholder.id", ondelete="RESTRICT")
+    )
+    segment: Mapped[StakeholderCategory | None] = mapped_column(
+        enum_column(StakeholderCategory, "plan_segment")
+    )
+    target_level: Mapped[Iap2Level] = mapped_column(enum_column(Iap2Level, "plan_target_level"))
+    objectives: Mapped[str] = mapped_column(Text, default="")
+    methods: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
+    frequency: Mapped[PlanFrequency] = mapped_column(enum_column(PlanFrequency, "plan_frequency"))
+    owner: Mapped[str] = mapped_column(String(200))
+    created_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class Engagement(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):
+    __tablename__ = "engagement"
+
+    project_ids: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
+    title: Mapped[str] = mapped_column(String(200))
+    type: Mapped[EngagementType] = mapped_column(enum_column(EngagementType, "engagement_type"))
+    iap2_level: Mapped[Iap2Level] = mapped_column(
+        enum_column(Iap2Level, "engagement_iap2_level"), index=True
+    )
+    purpose: Mapped[str] = mapped_column(Text, default="")
+    held_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    mode: Mapped[EngagementMode] = mapped_column(enum_column(EngagementMode, "engagement_mode"))
+    facilitator: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[EngagementStatus] = mapped_column(
+        enum_column(EngagementStatus, "engagement_status"),
+        default=EngagementStatus.planned,
+        index=True,
+    )
+    accessibility_adjustments: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
+    outputs: Mapped[str | None] = mapped_column(Text)
+    anonymous_attendee_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class Participation(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):
+    __tablename__ = "participation"
+    __table_args__ = (UniqueConstraint("engagement_id", "stakeholder_id"),)
+
+    engagement_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("engagement.id", ondelete="CASCADE"), index=True
+    )
+    stakeholder_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("stakeholder.id", ondelete="RESTRICT"), index=True
+    )
+    attended: Mapped[bool] = mapped_column(default=True)
+    role: Mapped[ParticipationRole] = mapped_column(
+        enum_column(ParticipationRole, "participation_role")
+    )
+
+
+class FeedbackItem(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):
+    """ "You said" (`content`) and "we did" (`response`)."""
+
+    __tablename__ = "feedback_item"
+    # What a named person said may identify them.
+    __audit_redact__: ClassVar[frozenset[str]] = frozenset({"content"})
+
+    engagement_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("engagement.id", ondelete="CASCADE"), index=True
+    )
+    raised_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("stakeholder.id", ondelete="RESTRICT"), index=True
+    )
+    theme: Mapped[str] = mapped_column(String(120))
+    content: Mapped[str] = mapped_column(Text)
+    response: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[FeedbackStatus] = mapped_column(
+        enum_column(FeedbackStatus, "feedback_status"), default=FeedbackStatus.open
+    )
+    responded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,333 @@
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+
+from shared.auth import Principal, PrincipalDep, Role, require_roles
+from shared.db import SessionDep
+from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for
+from shared.http import UpstreamUnavailable
+from shared.pagination import Page, Pagination, pagination_dependency
+from shared.problems import problem_responses
+from stakeholders_service.engagements import repository, service
+from stakeholders_service.engagements.dependencies import EngagementDep, FeedbackDep
+from stakeholders_service.engagements.errors import (
+    ClosureRequiresResponse,
+    DuplicateParticipation,
+    EngagementNotCompleted,
+    EngagementNotFound,
+    FeedbackNotFound,
+    IllegalEngagementTransition,
+    IllegalFeedbackTransition,
+    PlanTargetRequired,
+    UnknownStakeholder,
+)
+from stakeholders_service.engagements.models import (
+    Engagement,
+    EngagementPlanItem,
+    EngagementStatus,
+    EngagementType,
+    FeedbackItem,
+    FeedbackStatus,
+    Participation,
+)
+from stakeholders_service.engagements.schemas import (
+    EngagementComplete,
+    EngagementCreate,
+    EngagementPatch,
+    EngagementRead,
+    EngagementSummary,
+    EqualityCreateAck,
+    EqualityReport,
+    FeedbackCreate,
+    FeedbackPatch,
+    FeedbackRead,
+    ParticipationCreate,
+    ParticipationRead,
+    PlanItemCreate,
+    PlanItemRead,
+)
+from stakeholders_service.equality import service as equality
+from stakeholders_service.equality.errors import EqualityConsentMissing
+from stakeholders_service.equality.schemas import EqualityCreate
+from stakeholders_service.stakeholders.dependencies import ProjectsDep
+from stakeholders_service.upstream import UnknownProject
+from stakeholders_service.vocabulary import Iap2Level
+
+router = APIRouter(prefix="/v1/engagements", tags=["engagements"])
+
+Editor = Annotated[
+    Principal, Depends(require_roles(Role.governance, Role.contributor, Role.evaluator))
+]
+EngagementPagination = Annotated[
+    Pagination,
+    Depends(
+        pagination_dependency({"held_at": Engagement.held_at, "created_at": Engagement.created_at})
+    ),
+]
+ChildPagination = Annotated[Pagination, Depends(pagination_dependency())]
+
+
+# Fixed paths first: `/summary`, `/equality-report`, `/plans` before `/{engagement_id}`.
+
+
+@router.get("/summary", responses=problem_responses())
+async def get_engagement_summary(
+    session: SessionDep, _: PrincipalDep, project_id: uuid.UUID | None = None
+) -> EngagementSummary:
+    return await service.summary(session, project_id=project_id)
+
+
+@router.get("/equality-report", responses=problem_responses())
+async def get_equality_report(
+    session: SessionDep,
+    _: PrincipalDep,
+    project_id: uuid.UUID | None = None,
+    engagement_id: uuid.UUID | None = None,
+) -> EqualityReport:
+    """Aggregates only, to every role: each cell below 5 suppressed (with secondary
+    suppression), `prefer_not_to_say` shown, withdrawn linked answers left out."""
+    return await equality.report(session, project_id=project_id, engagement_id=engagement_id)
+
+
+@router.post(
+    "/plans",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(
+        PlanTargetRequired, UnknownStakeholder, UnknownProject, UpstreamUnavailable
+    ),
+)
+async def create_plan_item(
+    data: PlanItemCreate,
+    session: SessionDep,
+    actor: Editor,
+    client: ProjectsDep,
+    response: Response,
+) -> PlanItemRead:
+    item = await service.create_plan_item(session, data=data, actor=actor, client=client)
+    response.headers["Location"] = f"{router.prefix}/plans?project_id={item.project_id}"
+    response.headers["ETag"] = etag_for(item.version)
+    return PlanItemRead.model_validate(item)
+
+
+@router.get("/plans", responses=problem_responses())
+async def list_plan_items(
+    session: SessionDep,
+    _: PrincipalDep,
+    pagination: ChildPagination,
+    project_id: uuid.UUID | None = None,
+) -> Page[PlanItemRead]:
+    rows = await pagination.rows(
+        session,
+        repository.plan_statement(project_id),
+        id_column=EngagementPlanItem.id,
+        updated_column=EngagementPlanItem.updated_at,
+    )
+    return rows.as_page(PlanItemRead)
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(UnknownProject, UpstreamUnavailable),
+)
+async def create_engagement(
+    data: EngagementCreate,
+    session: SessionDep,
+    actor: Editor,
+    client: ProjectsDep,
+    response: Response,
+) -> EngagementRead:
+    engagement = await service.create_engagement(session, data=data, actor=actor, client=client)
+    response.headers["Location"] = f"{router.prefix}/{engagement.id}"
+    response.headers["ETag"] = etag_for(engagement.version)
+    return EngagementRead.model_validate(engagement)
+
+
+@router.get("", responses=problem_responses())
+async def list_engagements(
+    session: SessionDep,
+    _: PrincipalDep,
+    pagination: EngagementPagination,
+    status_: Annotated[EngagementStatus | None, Query(alias="status")] = None,
+    type_: Annotated[EngagementType | None, Query(alias="type")] = None,
+    iap2_level: Iap2Level | None = None,
+    from_: Annotated[dt.datetime | None, Query(alias="from")] = None,
+    to: dt.datetime | None = None,
+) -> Page[EngagementRead]:
+    statement = repository.list_statement(
+        status=status_, type_=type_, iap2_level=iap2_level, held_from=from_, held_to=to
+    )
+    rows = await pagination.rows(
+        session, statement, id_column=Engagement.id, updated_column=Engagement.updated_at
+    )
+    return rows.as_page(EngagementRead)
+
+
+@router.get("/{engagement_id}", responses=problem_responses(EngagementNotFound, 304))
+async def get_engagement(
+    engagement: EngagementDep, _: PrincipalDep, request: Request, response: Response
+) -> EngagementRead:
+    conditional_get(request, response, engagement.version)
+    return EngagementRead.model_validate(engagement)
+
+
+@router.patch(
+    "/{engagement_id}", responses=problem_responses(EngagementNotFound, PreconditionFailed)
+)
+async def update_engagement(
+    engagement: EngagementDep,
+    patch: EngagementPatch,
+    session: SessionDep,
+    _: Editor,
+    request: Request,
+    response: Response,
+) -> EngagementRead:
+    check_if_match(request, engagement.version)
+    engagement = await service.update_engagement(session, engagement, patch=patch)
+    response.headers["ETag"] = etag_for(engagement.version)
+    return EngagementRead.model_validate(engagement)
+
+
+@router.post(
+    "/{engagement_id}/complete",
+    responses=problem_responses(
+        EngagementNotFound, IllegalEngagementTransition, PreconditionFailed
+    ),
+)
+async def complete_engagement(
+    engagement: EngagementDep,
+    session: SessionDep,
+    _: Editor,
+    request: Request,
+    response: Response,
+    data: EngagementComplete | None = None,
+) -> EngagementRead:
+    """`planned → completed`, with the anonymous attendee count; emits `engagement.completed`."""
+    check_if_match(request, engagement.version)
+    engagement = await service.complete_engagement(
+        session, engagement, data=data or EngagementComplete()
+    )
+    response.headers["ETag"] = etag_for(engagement.version)
+    return EngagementRead.model_validate(engagement)
+
+
+@router.post(
+    "/{engagement_id}/cancel",
+    responses=problem_responses(
+        EngagementNotFound, IllegalEngagementTransition, PreconditionFailed
+    ),
+)
+async def cancel_engagement(
+    engagement: EngagementDep, session: SessionDep, _: Editor, request: Request, response: Response
+) -> EngagementRead:
+    check_if_match(request, engagement.version)
+    engagement = await service.cancel_engagement(session, engagement)
+    response.headers["ETag"] = etag_for(engagement.version)
+    return EngagementRead.model_validate(engagement)
+
+
+@router.post(
+    "/{engagement_id}/participants",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(
+        EngagementNotFound, EngagementNotCompleted, UnknownStakeholder, DuplicateParticipation
+    ),
+)
+async def add_participant(
+    engagement: EngagementDep, data: ParticipationCreate, session: SessionDep, _: Editor
+) -> ParticipationRead:
+    participation = await service.add_participation(session, engagement, data=data)
+    return ParticipationRead.model_validate(participation)
+
+
+@router.get("/{engagement_id}/participants", responses=problem_responses(EngagementNotFound))
+async def list_participants(
+    engagement: EngagementDep, session: SessionDep, _: PrincipalDep, pagination: ChildPagination
+) -> Page[ParticipationRead]:
+    rows = await pagination.rows(
+        session,
+        repository.participations_statement(engagement.id),
+        id_column=Participation.id,
+        updated_column=Participation.updated_at,
+    )
+    return rows.as_page(ParticipationRead)
+
+
+@router.post(
+    "/{engagement_id}/feedback",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(EngagementNotFound, EngagementNotCompleted, UnknownStakeholder),
+)
+async def add_feedback(
+    engagement: EngagementDep,
+    data: FeedbackCreate,
+    session: SessionDep,
+    _: Editor,
+    response: Response,
+) -> FeedbackRead:
+    """ "You said": anonymous unless `raised_by` names a stakeholder."""
+    item = await service.add_feedback(session, engagement, data=data)
+    response.headers["Location"] = f"{router.prefix}/{engagement.id}/feedback/{item.id}"
+    response.headers["ETag"] = etag_for(item.version)
+    return FeedbackRead.model_validate(item)
+
+
+@router.get("/{engagement_id}/feedback", responses=problem_responses(EngagementNotFound))
+async def list_feedback(
+    engagement: EngagementDep,
+    session: SessionDep,
+    _: PrincipalDep,
+    pagination: ChildPagination,
+    status_: Annotated[FeedbackStatus | None, Query(alias="status")] = None,
+) -> Page[FeedbackRead]:
+    rows = await pagination.rows(
+        session,
+        repository.feedback_statement(engagement.id, status_),
+        id_column=FeedbackItem.id,
+        updated_column=FeedbackItem.updated_at,
+    )
+    return rows.as_page(FeedbackRead)
+
+
+@router.patch(
+    "/{engagement_id}/feedback/{feedback_id}",
+    responses=problem_responses(
+        EngagementNotFound,
+        FeedbackNotFound,
+        IllegalFeedbackTransition,
+        ClosureRequiresResponse,
+        PreconditionFailed,
+    ),
+)
+async def update_feedback(
+    item: FeedbackDep,
+    patch: FeedbackPatch,
+    session: SessionDep,
+    _: Editor,
+    request: Request,
+    response: Response,
+) -> FeedbackRead:
+    """ "We did": record the response and move the status on; closing needs a response and
+    emits `feedback.closed`."""
+    check_if_match(request, item.version)
+    item = await service.update_feedback(session, item, patch=patch)
+    response.headers["ETag"] = etag_for(item.version)
+    return FeedbackRead.model_validate(item)
+
+
+@router.post(
+    "/{engagement_id}/equality-responses",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(
+        EngagementNotFound, EngagementNotCompleted, UnknownStakeholder, EqualityConsentMissing
+    ),
+)
+async def record_equality_response(
+    engagement: EngagementDep, data: EqualityCreate, session: SessionDep, _: Editor
+) -> EqualityCreateAck:
+    """Anonymous by default; never read back one by one (see `/equality-report`)."""
+    return await equality.record_response(session, engagement, data=data)

@@ -1,0 +1,213 @@
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from stakeholders_service.engagements.models import (
+    EngagementMode,
+    EngagementStatus,
+    EngagementType,
+    FeedbackStatus,
+    ParticipationRole,
+    PlanFrequency,
+)
+from stakeholders_service.stakeholders.models import StakeholderCategory
+from stakeholders_service.suppression import Distribution
+from stakeholders_service.vocabulary import Iap2Level
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class EngagementCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    project_ids: list[uuid.UUID] = Field(min_length=1, max_length=20)
+    title: Title
+    type: EngagementType
+    iap2_level: Iap2Level
+    purpose: str = Field("", max_length=5000)
+    held_at: dt.datetime
+    mode: EngagementMode
+    facilitator: str | None = Field(None, max_length=200)
+    accessibility_adjustments: list[Short] = Field(default_factory=list, max_length=30)
+
+
+class EngagementPatch(BaseModel):
+    """JSON merge patch; status changes through `/complete` and `/cancel`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title | None = None
+    type: EngagementType | None = None
+    iap2_level: Iap2Level | None = None
+    purpose: str | None = Field(None, max_length=5000)
+    held_at: dt.datetime | None = None
+    mode: EngagementMode | None = None
+    facilitator: str | None = Field(None, max_length=200)
+    accessibility_adjustments: list[Short] | None = Field(None, max_length=30)
+    outputs: str | None = Field(None, max_length=10000)
+
+
+class EngagementComplete(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    anonymous_attendee_count: int = Field(0, ge=0, le=100000)
+    outputs: str | None = Field(None, max_length=10000)
+
+
+class EngagementRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    project_ids: list[uuid.UUID]
+    title: str
+    type: EngagementType
+    iap2_level: Iap2Level
+    purpose: str
+    held_at: dt.datetime
+    mode: EngagementMode
+    facilitator: str | None
+    status: EngagementStatus
+    accessibility_adjustments: list[str]
+    outputs: str | None
+    anonymous_attendee_count: int
+    created_by: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    version: int
+
+
+class ParticipationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    stakeholder_id: uuid.UUID
+    attended: bool = True
+    role: ParticipationRole = ParticipationRole.participant
+
+
+class ParticipationRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    engagement_id: uuid.UUID
+    stakeholder_id: uuid.UUID
+    attended: bool
+    role: ParticipationRole
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    version: int
+
+
+class FeedbackCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    raised_by: uuid.UUID | None = Field(None, description="Null for anonymous feedback.")
+    theme: Short
+    content: str = Field(min_length=1, max_length=5000)
+
+
+class FeedbackPatch(BaseModel):
+    """Record the response ("we did") and move the item along `open → considered →
+    acted_on | not_acted_with_reason | out_of_scope → closed`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: FeedbackStatus | None = None
+    response: str | None = Field(None, min_length=1, max_length=5000)
+
+
+class FeedbackRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    engagement_id: uuid.UUID
+    raised_by: uuid.UUID | None
+    theme: str
+    content: str
+    response: str | None
+    status: FeedbackStatus
+    responded_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    version: int
+
+
+class PlanItemCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    project_id: uuid.UUID
+    stakeholder_id: uuid.UUID | None = None
+    segment: StakeholderCategory | None = None
+    target_level: Iap2Level
+    objectives: str = Field("", max_length=5000)
+    methods: list[Short] = Field(default_factory=list, max_length=20)
+    frequency: PlanFrequency
+    owner: Short
+
+
+class PlanItemRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    project_id: uuid.UUID
+    stakeholder_id: uuid.UUID | None
+    segment: StakeholderCategory | None
+    target_level: Iap2Level
+    objectives: str
+    methods: list[str]
+    frequency: PlanFrequency
+    owner: str
+    created_by: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    version: int
+
+
+class CountBy(BaseModel):
+    value: str
+    count: int
+
+
+class EngagementSummary(BaseModel):
+    """B6: activities by IAP2 level, type and month; participation (suppressed below 5);
+    "you said, we did" closure rate and median days to response."""
+
+    project_id: uuid.UUID | None
+    engagements: int
+    by_iap2_level: list[CountBy] = Field(description="All five levels, in IAP2 order.")
+    by_type: list[CountBy]
+    by_month: list[CountBy]
+    attended_participants: int | None = Field(description="Null when below 5.")
+    anonymous_attendees: int | None = Field(description="Null when below 5.")
+    feedback_items: int
+    feedback_closed: int
+    feedback_closure_rate: float | None
+    median_days_to_response: float | None
+
+
+class EqualityReport(BaseModel):
+    """B7: aggregate distributions only; every cell below 5 suppressed, with secondary
+    suppression; `prefer_not_to_say` shown as a category."""
+
+    project_id: uuid.UUID | None
+    engagement_id: uuid.UUID | None
+    responses: int | None = Field(description="Null when below 5.")
+    characteristics: list[Distribution]
+    core20_share: float | None = Field(
+        description="Share in IMD quintile 1, when that cell is not suppressed."
+    )
+
+
+class EqualityCreateAck(BaseModel):
+    """The answers are never read back one by one: only aggregates are reported."""
+
+    id: uuid.UUID
+    engagement_id: uuid.UUID
+    linked: bool
+    collected_at: dt.datetime
+    kind: Literal["equality_response"] = "equality_response"

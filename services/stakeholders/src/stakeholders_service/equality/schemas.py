@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from stakeholders_service.equality.models import (
+    AgeBand,
+    EthnicCategory,
+    ImdQuintile,
+    Religion,
+    Sex,
+    SexualOrientation,
+    YesNo,
+)
+
+
+class EqualityCreate(BaseModel):
+    """One person's equality monitoring answers. Every item defaults to `prefer_not_to_say`.
+    There is no postcode field: derive the IMD quintile at capture and discard the postcode
+    (a `postcode` field is refused with 422)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    stakeholder_id: uuid.UUID | None = Field(
+        None,
+        description="Link to a person only under a current `equality_monitoring_linked` "
+        "consent; anonymous otherwise.",
+    )
+    age_band: AgeBand = AgeBand.prefer_not_to_say
+    sex: Sex = Sex.prefer_not_to_say
+    gender_identity_same_as_at_birth: YesNo = YesNo.prefer_not_to_say
+    ethnic_category: EthnicCategory = Field(
+        EthnicCategory.prefer_not_to_say, description="NHS ethnic category code (A-S, Z, 99)."
+    )
+    disability: YesNo = YesNo.prefer_not_to_say
+    religion_or_belief: Religion = Religion.prefer_not_to_say
+    sexual_orientation: SexualOrientation = SexualOrientation.prefer_not_to_say
+    carer: YesNo = YesNo.prefer_not_to_say
+    imd_quintile: ImdQuintile = ImdQuintile.prefer_not_to_say
+    collected_at: dt.datetime | None = None

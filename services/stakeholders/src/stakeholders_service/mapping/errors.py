@@ -1,0 +1,6 @@
+from shared.problems import InvalidInput
+
+
+class AssessedInFuture(InvalidInput):
+    slug = "assessment-in-future"
+    title = "An assessment cannot be dated in the future"

@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from stakeholders_service.privacy.models import (
+    Article9Condition,
+    ConsentMethod,
+    ConsentPurpose,
+    ConsentState,
+    Exemption,
+    LawfulBasis,
+    RequestOutcome,
+    RequestStatus,
+    RequestType,
+)
+
+
+class ConsentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    purpose: ConsentPurpose
+    lawful_basis: LawfulBasis
+    article9_condition: Article9Condition | None = Field(
+        None, description="Required when the purpose processes special-category data."
+    )
+    information_version: str = Field(
+        min_length=1, max_length=60, description="Privacy notice / information sheet version."
+    )
+    method: ConsentMethod
+    given_at: dt.datetime | None = Field(None, description="Defaults to now.")
+    expires_at: dt.datetime | None = None
+
+
+class ConsentWithdraw(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    withdrawn_at: dt.datetime | None = Field(None, description="Defaults to now.")
+
+
+class ConsentRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    stakeholder_id: uuid.UUID
+    purpose: ConsentPurpose
+    lawful_basis: LawfulBasis
+    article9_condition: Article9Condition | None
+    information_version: str
+    method: ConsentMethod
+    given_at: dt.datetime
+    expires_at: dt.datetime | None
+    withdrawn_at: dt.datetime | None
+    state: ConsentState
+    recorded_by: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    version: int
+
+
+class RequestCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: RequestType
+    received_at: dt.datetime | None = Field(None, description="Defaults to now.")
+    notes: str | None = Field(None, max_length=5000)
+
+
+class RequestExtend(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class RequestComplete(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: RequestOutcome
+    exemption: Exemption | None = None
+    notes: str | None = Field(None, max_length=5000)
+
+
+class RequestRefuse(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    exemption: Exemption
+    notes: str | None = Field(None, max_length=5000)
+
+
+class RequestRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    stakeholder_id: uuid.UUID
+    type: RequestType
+    received_at: dt.datetime
+    identity_verified_at: dt.datetime | None
+    due_at: dt.datetime
+    extended_at: dt.datetime | None
+    extension_reason: str | None
+    status: RequestStatus
+    outcome: RequestOutcome | None
+    exemption: Exemption | None
+    notes: str | None
+    closed_at: dt.datetime | None
+    overdue: bool
+    created_by: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    version: int
+
+
+class ErasureCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    request_id: uuid.UUID | None = Field(
+        None, description="The erasure request this fulfils; it is completed as `actioned`."
+    )
+
+
+class ErasureResult(BaseModel):
+    stakeholder_id: uuid.UUID
+    erased_at: dt.datetime
+    deleted: dict[str, int] = Field(description="Rows deleted or cleared, per record type.")
+
+
+class SubjectExport(BaseModel):
+    """Everything this service holds about one person (access and portability requests)."""
+
+    generated_at: dt.datetime
+    stakeholder_id: uuid.UUID
+    format: str = "cmdi-stakeholder-export/1"
+    stakeholder: dict[str, Any]
+    contact_details: dict[str, Any] | None
+    project_links: list[dict[str, Any]]
+    assessments: list[dict[str, Any]]
+    consents: list[dict[str, Any]]
+    data_subject_requests: list[dict[str, Any]]
+    engagement_plan_items: list[dict[str, Any]]
+    participations: list[dict[str, Any]]
+    feedback_items: list[dict[str, Any]]
+    involvement_roles: list[dict[str, Any]]
+    equality_responses: list[dict[str, Any]]
+
+
+class RetentionRun(BaseModel):
+    run_id: uuid.UUID
+    ran_at: dt.datetime
+    retention_days: dict[str, int]
+    erased_stakeholders: int
+    deleted: dict[str, int]
+    overdue_requests_flagged: int

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import Depends
+
+from shared.db import SessionDep
+from shared.http import ServiceClient
+from stakeholders_service.stakeholders import repository
+from stakeholders_service.stakeholders.errors import LinkNotFound, StakeholderNotFound
+from stakeholders_service.stakeholders.models import ProjectLink, Stakeholder
+from stakeholders_service.upstream import projects_client
+
+
+async def get_stakeholder_or_404(stakeholder_id: uuid.UUID, session: SessionDep) -> Stakeholder:
+    stakeholder = await repository.get(session, stakeholder_id)
+    if stakeholder is None:
+        raise StakeholderNotFound(f"No stakeholder with id {stakeholder_id}.")
+    return stakeholder
+
+
+async def get_link_or_404(
+    stakeholder: Annotated[Stakeholder, Depends(get_stakeholder_or_404)],
+    link_id: uuid.UUID,
+    session: SessionDep,
+) -> ProjectLink:
+    link = await repository.get_link(session, link_id)
+    if link is None or link.stakeholder_id != stakeholder.id:
+        raise LinkNotFound(f"No link {link_id} on stakeholder {stakeholder.id}.")
+    return link
+
+
+StakeholderDep = Annotated[Stakeholder, Depends(get_stakeholder_or_404)]
+LinkDep = Annotated[ProjectLink, Depends(get_link_or_404)]
+ProjectsDep = Annotated[ServiceClient, Depends(projects_client)]

@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from stakeholders_service.stakeholders.models import (
+    ContactDetails,
+    ProjectLink,
+    RoleInProject,
+    Stakeholder,
+    StakeholderCategory,
+    StakeholderKind,
+    StakeholderStatus,
+)
+
+
+async def get(session: AsyncSession, stakeholder_id: uuid.UUID) -> Stakeholder | None:
+    return await session.scalar(
+        select(Stakeholder)
+        .where(Stakeholder.id == stakeholder_id)
+        .options(selectinload(Stakeholder.contact))
+    )
+
+
+async def get_contact(session: AsyncSession, stakeholder_id: uuid.UUID) -> ContactDetails | None:
+    return await session.scalar(
+        select(ContactDetails).where(ContactDetails.stakeholder_id == stakeholder_id)
+    )
+
+
+def list_statement(
+    *,
+    kind: StakeholderKind | None,
+    category: StakeholderCategory | None,
+    status: StakeholderStatus | None,
+    organisation_id: uuid.UUID | None,
+    is_public_contributor: bool | None,
+    project_id: uuid.UUID | None,
+    name_like: str | None,
+    name_owner: str | None,
+) -> Select[Stakeholder]:
+    """`name_like` searches names; `name_owner`, when set, limits that search to stakeholders
+    whose relationship that subject owns (so a name search is no oracle for other callers)."""
+    statement = select(Stakeholder).options(selectinload(Stakeholder.contact))
+    for column, value in (
+        (Stakeholder.kind, kind),
+        (Stakeholder.category, category),
+        (Stakeholder.status, status),
+        (Stakeholder.organisation_id, organisation_id),
+        (Stakeholder.is_public_contributor, is_public_contributor),
+    ):
+        if value is not None:
+            statement = statement.where(column == value)
+    if project_id is not None:
+        statement = statement.where(
+            Stakeholder.id.in_(
+                select(ProjectLink.stakeholder_id).where(ProjectLink.project_id == project_id)
+            )
+        )
+    if name_like:
+        statement = statement.where(Stakeholder.display_name.ilike(f"%{name_like.lower()}%"))
+        if name_owner is not None:
+            statement = statement.where(
+                Stakeholder.id.in_(
+                    select(ProjectLink.stakeholder_id).where(
+                        ProjectLink.relationship_owner == name_owner
+                    )
+                )
+            )
+    return statement
+
+
+async def links_for(
+    session: AsyncSession, stakeholder_ids: Collection[uuid.UUID]
+) -> list[ProjectLink]:
+    if not stakeholder_ids:
+        return []
+    rows = await session.scalars(
+        select(ProjectLink).where(ProjectLink.stakeholder_id.in_(stakeholder_ids))
+    )
+    return list(rows)
+
+
+async def get_link(session: AsyncSession, link_id: uuid.UUID) -> ProjectLink | None:
+    return await session.get(ProjectLink, link_id)
+
+
+async def find_link(
+    session: AsyncSession, stakeholder_id: uuid.UUID, project_id: uuid.UUID, role: RoleInProject
+) -> ProjectLink | None:
+    return await session.scalar(
+        select(ProjectLink).where(
+            ProjectLink.stakeholder_id == stakeholder_id,
+            ProjectLink.project_id == project_id,
+            ProjectLink.role_in_project == role,
+        )
+    )
+
+
+def links_statement(stakeholder_id: uuid.UUID) -> Select[ProjectLink]:
+    return select(ProjectLink).where(ProjectLink.stakeholder_id == stakeholder_id)

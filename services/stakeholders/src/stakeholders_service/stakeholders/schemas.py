@@ -1,0 +1,153 @@
+"""Two representations of a stakeholder, chosen per caller (see `access.py`):
+
+- `StakeholderPersonal` (`view: personal`): names, contact details and other personal fields;
+  only for admins, the relationship owner and the linked projects' teams.
+- `StakeholderRestricted` (`view: restricted`): ids, kind, category, organisation and status;
+  the personal fields are absent from the JSON, not null.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from stakeholders_service.stakeholders.models import (
+    PreferredChannel,
+    RoleInProject,
+    StakeholderCategory,
+    StakeholderKind,
+    StakeholderStatus,
+)
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Email = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
+]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()-]{6,40}$")]
+
+
+class ContactWrite(BaseModel):
+    """Replaces the contact details as a whole (PUT)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: Email | None = None
+    phone: Phone | None = None
+    postal_address: str | None = Field(None, max_length=500)
+    preferred_channel: PreferredChannel | None = None
+    accessibility_needs: str | None = Field(None, max_length=2000)
+
+
+class ContactRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    email: str | None
+    phone: str | None
+    postal_address: str | None
+    preferred_channel: PreferredChannel | None
+    accessibility_needs: str | None
+    updated_at: dt.datetime
+
+
+class StakeholderCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: StakeholderKind
+    display_name: Name
+    category: StakeholderCategory
+    organisation_id: uuid.UUID | None = None
+    is_public_contributor: bool = False
+    external_ref: str | None = Field(None, max_length=120)
+    under_served_group_codes: list[Code] = Field(default_factory=list, max_length=20)
+    contact: ContactWrite | None = None
+
+
+class StakeholderPatch(BaseModel):
+    """JSON merge patch. `status` moves between `active` and `inactive` only (erasure is its
+    own operation)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    display_name: Name | None = None
+    kind: StakeholderKind | None = None
+    category: StakeholderCategory | None = None
+    organisation_id: uuid.UUID | None = None
+    is_public_contributor: bool | None = None
+    status: Literal[StakeholderStatus.active, StakeholderStatus.inactive] | None = None
+    external_ref: str | None = Field(None, max_length=120)
+    under_served_group_codes: list[Code] | None = Field(None, max_length=20)
+
+
+class _StakeholderCore(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    kind: StakeholderKind
+    category: StakeholderCategory
+    organisation_id: uuid.UUID | None
+    is_public_contributor: bool
+    status: StakeholderStatus
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    version: int
+
+
+class StakeholderRestricted(_StakeholderCore):
+    view: Literal["restricted"] = "restricted"
+
+
+class StakeholderPersonal(_StakeholderCore):
+    view: Literal["personal"] = "personal"
+    display_name: str | None
+    external_ref: str | None
+    under_served_group_codes: list[str]
+    contactable: bool = Field(
+        description="True when a current `contact_for_engagement` consent allows contact."
+    )
+    contact: ContactRead | None = Field(
+        description="Contact details, served only while the person may be contacted."
+    )
+    erased_at: dt.datetime | None
+    created_by: str | None
+
+
+StakeholderView = Annotated[
+    StakeholderPersonal | StakeholderRestricted, Field(discriminator="view")
+]
+
+
+class LinkCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    project_id: uuid.UUID
+    role_in_project: RoleInProject
+    relationship_owner: Subject = Field(description="The owning team member's token subject.")
+    boundary_partner_id: uuid.UUID | None = None
+
+
+class LinkPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    relationship_owner: Subject | None = None
+    boundary_partner_id: uuid.UUID | None = None
+
+
+class LinkRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    stakeholder_id: uuid.UUID
+    project_id: uuid.UUID
+    role_in_project: RoleInProject
+    boundary_partner_id: uuid.UUID | None
+    relationship_owner: str
+    created_by: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    version: int

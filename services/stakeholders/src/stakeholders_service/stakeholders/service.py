@@ -1,0 +1,213 @@
+"""Business rules for the register. Functions flush, never commit (see shared/README.md)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.auth import Principal
+from shared.db import utcnow
+from shared.http import ServiceClient
+from shared.patch import apply_changes, merge_patch_changes
+from shared.problems import FieldError
+from stakeholders_service.organisations import repository as organisations
+from stakeholders_service.privacy import repository as privacy
+from stakeholders_service.privacy.models import ConsentPurpose
+from stakeholders_service.stakeholders import access, repository
+from stakeholders_service.stakeholders.errors import (
+    ContactConsentMissing,
+    DuplicateLink,
+    NoContactDetails,
+    PersonalDataNotAllowed,
+    StakeholderErased,
+    UnknownOrganisation,
+)
+from stakeholders_service.stakeholders.models import (
+    ContactDetails,
+    ProjectLink,
+    Stakeholder,
+    StakeholderStatus,
+)
+from stakeholders_service.stakeholders.schemas import (
+    ContactRead,
+    ContactWrite,
+    LinkCreate,
+    LinkPatch,
+    StakeholderCreate,
+    StakeholderPatch,
+    StakeholderPersonal,
+    StakeholderRestricted,
+)
+from stakeholders_service.upstream import require_projects
+
+StakeholderOut = StakeholderPersonal | StakeholderRestricted
+
+
+def touch(stakeholder: Stakeholder) -> None:
+    """Bump the stakeholder's ETag when something it embeds (contact, consent) changes."""
+    stakeholder.updated_at = utcnow()
+
+
+def ensure_not_erased(stakeholder: Stakeholder) -> None:
+    if stakeholder.status is StakeholderStatus.erased:
+        raise StakeholderErased(f"Stakeholder {stakeholder.id} was erased.")
+
+
+async def _check_organisation(session: AsyncSession, organisation_id: uuid.UUID | None) -> None:
+    if organisation_id is not None and await organisations.get(session, organisation_id) is None:
+        raise UnknownOrganisation(
+            "The organisation does not exist.",
+            errors=[
+                FieldError(
+                    pointer="/organisation_id", location="body", detail="No such organisation."
+                )
+            ],
+        )
+
+
+async def create_stakeholder(
+    session: AsyncSession, *, data: StakeholderCreate, actor: Principal
+) -> Stakeholder:
+    await _check_organisation(session, data.organisation_id)
+    values = data.model_dump(exclude={"contact"})
+    contact = ContactDetails(**data.contact.model_dump()) if data.contact is not None else None
+    stakeholder = Stakeholder(created_by=actor.subject, contact=contact, **values)
+    session.add(stakeholder)
+    await session.flush()
+    return stakeholder
+
+
+async def update_stakeholder(
+    session: AsyncSession, stakeholder: Stakeholder, *, patch: StakeholderPatch
+) -> Stakeholder:
+    ensure_not_erased(stakeholder)
+    changes = merge_patch_changes(
+        patch,
+        required=("display_name", "kind", "category", "is_public_contributor", "status"),
+    )
+    if "under_served_group_codes" in changes and changes["under_served_group_codes"] is None:
+        changes["under_served_group_codes"] = []
+    if "organisation_id" in changes:
+        await _check_organisation(session, changes["organisation_id"])
+    apply_changes(stakeholder, changes)
+    await session.flush()
+    return stakeholder
+
+
+async def require_personal_access(
+    session: AsyncSession, *, principal: Principal, client: ServiceClient, stakeholder: Stakeholder
+) -> None:
+    allowed = await access.personal_ids(
+        session, principal=principal, client=client, stakeholder_ids=[stakeholder.id]
+    )
+    if stakeholder.id not in allowed:
+        raise PersonalDataNotAllowed(
+            "Only admins, the relationship owner and the project team see personal data."
+        )
+
+
+async def put_contact(
+    session: AsyncSession, stakeholder: Stakeholder, *, data: ContactWrite
+) -> ContactDetails:
+    ensure_not_erased(stakeholder)
+    contact = stakeholder.contact
+    if contact is None:
+        contact = ContactDetails()
+        stakeholder.contact = contact
+    apply_changes(contact, data.model_dump())
+    touch(stakeholder)
+    await session.flush()
+    return contact
+
+
+async def present(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    client: ServiceClient,
+    stakeholders: Sequence[Stakeholder],
+) -> list[StakeholderOut]:
+    """Each stakeholder in the representation this caller may receive (contacts loaded)."""
+    ids = [s.id for s in stakeholders]
+    personal = await access.personal_ids(
+        session, principal=principal, client=client, stakeholder_ids=ids
+    )
+    contactable = await privacy.consented_ids(
+        session, personal, purpose=ConsentPurpose.contact_for_engagement, now=utcnow()
+    )
+    out: list[StakeholderOut] = []
+    for stakeholder in stakeholders:
+        if stakeholder.id not in personal:
+            out.append(StakeholderRestricted.model_validate(stakeholder))
+            continue
+        may_contact = stakeholder.id in contactable and stakeholder.contact is not None
+        out.append(
+            StakeholderPersonal.model_validate(
+                {
+                    **{k: getattr(stakeholder, k) for k in _PERSONAL_FIELDS},
+                    "contactable": may_contact,
+                    # Processing for contact stops without a current consent.
+                    "contact": ContactRead.model_validate(stakeholder.contact)
+                    if may_contact
+                    else None,
+                }
+            )
+        )
+    return out
+
+
+_PERSONAL_FIELDS = tuple(
+    name
+    for name in StakeholderPersonal.model_fields
+    if name not in {"view", "contactable", "contact"}
+)
+
+
+async def create_link(
+    session: AsyncSession,
+    *,
+    stakeholder: Stakeholder,
+    data: LinkCreate,
+    actor: Principal,
+    client: ServiceClient,
+) -> ProjectLink:
+    ensure_not_erased(stakeholder)
+    if await repository.find_link(session, stakeholder.id, data.project_id, data.role_in_project):
+        raise DuplicateLink(f"Already linked to project {data.project_id} in this role.")
+    await require_projects(client, [data.project_id])
+    link = ProjectLink(stakeholder_id=stakeholder.id, created_by=actor.subject, **data.model_dump())
+    session.add(link)
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # a concurrent duplicate
+        raise DuplicateLink(f"Already linked to project {data.project_id} in this role.") from exc
+    return link
+
+
+async def update_link(session: AsyncSession, link: ProjectLink, *, patch: LinkPatch) -> ProjectLink:
+    apply_changes(link, merge_patch_changes(patch, required=("relationship_owner",)))
+    await session.flush()
+    return link
+
+
+async def delete_link(session: AsyncSession, link: ProjectLink) -> None:
+    await session.delete(link)
+    await session.flush()
+
+
+async def contact_for_contacting(session: AsyncSession, stakeholder: Stakeholder) -> ContactRead:
+    ensure_not_erased(stakeholder)
+    if stakeholder.contact is None:
+        raise NoContactDetails(f"Stakeholder {stakeholder.id} has no contact details.")
+    consent = await privacy.current_consent(
+        session, stakeholder.id, purpose=ConsentPurpose.contact_for_engagement, now=utcnow()
+    )
+    if consent is None:
+        raise ContactConsentMissing(
+            "There is no current consent to contact this person (none given, or withdrawn or "
+            "expired)."
+        )
+    return ContactRead.model_validate(stakeholder.contact)

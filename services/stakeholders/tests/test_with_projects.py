@@ -1,0 +1,135 @@
+"""Against the real projects service, in-process: project checks, the team rule, and the
+`stakeholder.erased` event reaching a change-feed consumer in another service's database."""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
+from stakeholders_factories import NAME, assert_problem, create_stakeholder, link
+
+import projects_service.main
+from projects_service.settings import Settings as ProjectsSettings
+from shared.changes import record_audit
+from shared.consumer import ChangeFeedConsumer, ConsumerSpec, Event
+from shared.http import ServiceClient
+from shared.testing import TokenFactory, api_client, service_app
+from stakeholders_service.main import ALEMBIC_INI, create_app
+from stakeholders_service.settings import Settings
+
+
+@pytest.fixture(scope="module")
+async def projects_app() -> AsyncIterator[FastAPI]:
+    async with service_app(
+        service="projects",
+        alembic_ini=projects_service.main.ALEMBIC_INI,
+        create_app=projects_service.main.create_app,
+        settings_factory=ProjectsSettings,
+    ) as application:
+        yield application
+
+
+@pytest.fixture(scope="module")
+async def wired(projects_app: FastAPI) -> AsyncIterator[FastAPI]:
+    """This service with its `projects` upstream pointing at the real projects app."""
+    async with service_app(
+        service="stakeholders",
+        alembic_ini=ALEMBIC_INI,
+        create_app=functools.partial(
+            create_app, transports={"projects": httpx.ASGITransport(app=projects_app)}
+        ),
+        settings_factory=functools.partial(Settings, retention_enabled=False),
+    ) as application:
+        yield application
+
+
+async def real_project(projects_app: FastAPI, tokens: TokenFactory, *team: str) -> str:
+    async with api_client(projects_app, token=tokens("governance", sub="gov-1")) as api:
+        response = await api.post(
+            "/v1/projects",
+            json={
+                "title": f"Falls sensors {uuid.uuid4().hex[:6]}",
+                "pillar": "project_innovation",
+                "innovation_type": "medical_device",
+                "lead_partner": "joint",
+            },
+        )
+        assert response.status_code == 201, response.text
+        project_id = str(response.json()["id"])
+        for subject in team:
+            member = await api.post(
+                f"/v1/projects/{project_id}/team",
+                json={
+                    "subject": subject,
+                    "display_name": "Tom Teague (fictional)",
+                    "affiliation": "trust",
+                    "role": "member",
+                },
+            )
+            assert member.status_code == 201, member.text
+    return project_id
+
+
+class TestAgainstTheProjectsService:
+    async def test_links_are_checked_and_the_team_sees_personal_data(
+        self, wired: FastAPI, projects_app: FastAPI, tokens: TokenFactory
+    ) -> None:
+        project_id = await real_project(projects_app, tokens, "tom-team")
+        async with api_client(wired, token=tokens("admin", sub="ada")) as admin:
+            stakeholder = await create_stakeholder(admin)
+            missing = await admin.post(
+                f"/v1/stakeholders/{stakeholder['id']}/links",
+                json={
+                    "project_id": str(uuid.uuid4()),
+                    "role_in_project": "beneficiary",
+                    "relationship_owner": "olive-owner",
+                },
+            )
+            assert_problem(missing, 422, "unknown-project")
+            await link(admin, stakeholder["id"], uuid.UUID(project_id))
+        async with api_client(wired, token=tokens("contributor", sub="tom-team")) as member:
+            seen = (await member.get(f"/v1/stakeholders/{stakeholder['id']}")).json()
+        async with api_client(wired, token=tokens("contributor", sub="carl")) as stranger:
+            hidden = (await stranger.get(f"/v1/stakeholders/{stakeholder['id']}")).json()
+        assert seen["view"] == "personal" and seen["display_name"] == NAME
+        assert hidden["view"] == "restricted" and "display_name" not in hidden
+
+    async def test_erasure_event_reaches_a_consumer(
+        self, wired: FastAPI, projects_app: FastAPI, tokens: TokenFactory
+    ) -> None:
+        received: list[dict[str, Any]] = []
+
+        async def on_erased(session: AsyncSession, event: Event) -> str:
+            received.append(dict(event["data"]))
+            await record_audit(
+                session,
+                entity_type="stakeholder_ref",
+                entity_id=event["data"]["stakeholder_id"],
+                action="redaction_review_queued",
+                changes={},
+            )
+            return "queued"
+
+        consumer = ChangeFeedConsumer(
+            spec=ConsumerSpec(producer="stakeholders", handlers={"stakeholder.erased": on_erased}),
+            client=ServiceClient(
+                "stakeholders",
+                "http://stakeholders",
+                token_provider=lambda: tokens("service", sub="service:projects"),
+                transport=httpx.ASGITransport(app=wired),
+            ),
+            database=projects_app.state.database,
+        )
+        async with api_client(wired, token=tokens("admin", sub="ada")) as admin:
+            stakeholder = await create_stakeholder(admin)
+            erased = (await admin.post(f"/v1/stakeholders/{stakeholder['id']}/erasure")).json()
+        assert await consumer.step() == 1
+        assert received == [{"stakeholder_id": stakeholder["id"], "erased_at": erased["erased_at"]}]
+        assert await consumer.step() == 0  # applied once
+        await consumer.client.aclose()
