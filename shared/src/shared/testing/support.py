@@ -100,17 +100,25 @@ def _kept(metadata: MetaData) -> Iterable[str]:
 
 
 async def reset_database(database: Database, metadata: MetaData) -> None:
-    """Empty every table but reference data seeded by migrations, between tests."""
+    """Empty every table but reference data seeded by migrations, between tests.
+
+    DELETE rather than TRUNCATE: on PostgreSQL a TRUNCATE of a few dozen tables costs about a
+    second (new files for every table), DELETE of a handful of rows a few milliseconds."""
     keep = set(_kept(metadata))
     tables = [t for t in reversed(metadata.sorted_tables) if t.name not in keep]
     async with database.engine.begin() as connection:
+        for table in tables:
+            await connection.execute(table.delete())
+        # Restart auto-increment counters too, so feed positions are predictable per test.
         if connection.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
             for table in tables:
-                await connection.execute(table.delete())
-            # Restart autoincrement counters too, so feed positions are predictable per test.
+                for column in table.primary_key.columns:
+                    if column.autoincrement is True:
+                        await connection.execute(
+                            text("SELECT setval(pg_get_serial_sequence(:t, :c), 1, false)"),
+                            {"t": table.name, "c": column.name},
+                        )
+        else:
             exists = await connection.scalar(
                 text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_sequence'")
             )

@@ -1,0 +1,296 @@
+"""Developmental evaluation tests: the assessment app wired to a small stand-in for the two
+projects routes it calls (`GET /v1/projects/{id}` and `.../team?subject=&active=true`), which
+each test fills in. `test_with_projects_service.py` runs the same contract against the real
+projects app."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI, Response
+
+from assessment_service.main import ALEMBIC_INI, create_app
+from assessment_service.settings import Settings
+from shared.testing import TokenFactory, api_client, service_app
+
+PROBLEM = "https://cmdi.example/problems/"
+
+
+@dataclass
+class ProjectsStub:
+    """What the projects service knows, per test."""
+
+    projects: set[uuid.UUID] = field(default_factory=set)
+    team: dict[uuid.UUID, set[str]] = field(default_factory=dict)  # active members
+    down: bool = False
+    calls: list[str] = field(default_factory=list)
+
+    def add_project(self, *members: str) -> uuid.UUID:
+        project_id = uuid.uuid4()
+        self.projects.add(project_id)
+        self.team[project_id] = set(members)
+        return project_id
+
+    def reset(self) -> None:
+        self.projects.clear()
+        self.team.clear()
+        self.calls.clear()
+        self.down = False
+
+
+def stub_app(stub: ProjectsStub) -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/v1/projects/{project_id}")
+    async def get_project(project_id: uuid.UUID, response: Response) -> dict[str, Any]:
+        stub.calls.append(f"project:{project_id}")
+        if project_id not in stub.projects:
+            response.status_code = 404
+            return {"type": f"{PROBLEM}project-not-found"}
+        return {"id": str(project_id), "title": "Stub project"}
+
+    @app.get("/v1/projects/{project_id}/team")
+    async def get_team(
+        project_id: uuid.UUID, response: Response, subject: str, active: bool
+    ) -> dict[str, Any]:
+        stub.calls.append(f"team:{project_id}:{subject}:{active}")
+        if project_id not in stub.projects:
+            response.status_code = 404
+            return {"type": f"{PROBLEM}project-not-found"}
+        members = stub.team.get(project_id, set())
+        items = [{"subject": subject, "role": "member"}] if subject in members else []
+        return {"items": items, "next_cursor": None}
+
+    return app
+
+
+class SwitchableTransport(httpx.AsyncBaseTransport):
+    """The stub over ASGI, or a refused connection while `stub.down`."""
+
+    def __init__(self, stub: ProjectsStub) -> None:
+        self.stub = stub
+        self.inner = httpx.ASGITransport(app=stub_app(stub))
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.stub.down:
+            raise httpx.ConnectError("connection refused", request=request)
+        return await self.inner.handle_async_request(request)
+
+
+_STUB = ProjectsStub()
+
+
+@pytest.fixture(scope="session")
+async def app() -> AsyncIterator[FastAPI]:
+    """Overrides the service-wide `app` for this folder: the same service and migrations, with
+    the projects upstream answered by the stub."""
+    factory = functools.partial(create_app, transports={"projects": SwitchableTransport(_STUB)})
+    async with service_app(
+        service="assessment",
+        alembic_ini=ALEMBIC_INI,
+        create_app=factory,
+        settings_factory=Settings,
+    ) as application:
+        yield application
+
+
+@pytest.fixture
+def projects() -> ProjectsStub:
+    _STUB.reset()
+    return _STUB
+
+
+@pytest.fixture
+async def evaluator(app: FastAPI, tokens: TokenFactory) -> AsyncIterator[httpx.AsyncClient]:
+    async with api_client(app, token=tokens("evaluator", sub="eve")) as api:
+        yield api
+
+
+@pytest.fixture
+async def reporter(app: FastAPI, tokens: TokenFactory) -> AsyncIterator[httpx.AsyncClient]:
+    async with api_client(app, token=tokens("reporter", sub="rita")) as api:
+        yield api
+
+
+@pytest.fixture
+async def viewer(app: FastAPI, tokens: TokenFactory) -> AsyncIterator[httpx.AsyncClient]:
+    async with api_client(app, token=tokens("viewer", sub="vic")) as api:
+        yield api
+
+
+@pytest.fixture
+async def contributor(app: FastAPI, tokens: TokenFactory) -> AsyncIterator[httpx.AsyncClient]:
+    async with api_client(app, token=tokens("contributor", sub="carl")) as api:
+        yield api
+
+
+@pytest.fixture
+async def feed(app: FastAPI, tokens: TokenFactory) -> AsyncIterator[httpx.AsyncClient]:
+    """A client reading the change feed as another service does."""
+    async with api_client(app, token=tokens("service", sub="service:projects")) as api:
+        yield api
+
+
+def problem(response: httpx.Response, status: int, slug: str) -> dict[str, Any]:
+    """Assert a problem response of this status and type; return its body."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body: dict[str, Any] = response.json()
+    assert body["type"] == f"{PROBLEM}{slug}", body
+    assert body["status"] == status
+    return body
+
+
+def ts(text: str) -> str:
+    """A UTC instant as the API writes it."""
+    return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+class DE:
+    """Builders for one evaluation's records through the API (the way clients make them)."""
+
+    def __init__(self, api: httpx.AsyncClient, evaluation: dict[str, Any]) -> None:
+        self.api = api
+        self.evaluation = evaluation
+        self.id = evaluation["id"]
+
+    @classmethod
+    async def start(cls, api: httpx.AsyncClient, projects: ProjectsStub, **overrides: Any) -> DE:
+        project_id = overrides.pop("project_id", None) or projects.add_project()
+        response = await api.post(
+            "/v1/evaluation/evaluations", json=evaluation_body(project_id, **overrides)
+        )
+        assert response.status_code == 201, response.text
+        return cls(api, response.json())
+
+    async def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        response = await self.api.post(f"/v1/evaluation/evaluations/{self.id}/{path}", json=body)
+        assert response.status_code == 201, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+    async def entry(self, observed_at: str = "2026-03-02T10:00:00", **overrides: Any) -> Any:
+        body = {
+            "observed_at": ts(observed_at),
+            "source": "interview",
+            "summary": "Ward sister: patients like the daily video call but evenings are thin.",
+            "tags": ["evening-cover"],
+            **overrides,
+        }
+        return await self.post("log", body)
+
+    async def session(
+        self, held_at: str = "2026-03-31T14:00:00", reviewed: list[str] | None = None, **kw: Any
+    ) -> Any:
+        body = {
+            "held_at": ts(held_at),
+            "format": "sensemaking",
+            "participants": ["eve", "carl"],
+            "what": "Evening escalations doubled since March.",
+            "so_what": "The model relies on day staff for escalation.",
+            "now_what": "Trial an evening nurse-led huddle.",
+            "actions": [
+                {"description": "Draft huddle rota", "owner": "carl", "due_on": "2026-04-14"}
+            ],
+            "data_reviewed": reviewed or [],
+            **kw,
+        }
+        return await self.post("sessions", body)
+
+    async def finding(
+        self,
+        first_seen_at: str = "2026-03-10T09:00:00",
+        evidence: list[str] | None = None,
+        **kw: Any,
+    ) -> Any:
+        body = {
+            "statement": "Escalations cluster after 18:00 when no senior is on the rota.",
+            "confidence": "medium",
+            "first_seen_at": ts(first_seen_at),
+            "evidence_log_ids": evidence or [],
+            **kw,
+        }
+        return await self.post("findings", body)
+
+    async def adaptation(
+        self, decided_at: str = "2026-04-01T12:00:00", findings: list[str] | None = None, **kw: Any
+    ) -> Any:
+        body = {
+            "kind": "tweak",
+            "summary": "Add an evening nurse-led huddle.",
+            "rationale": "Escalations cluster in the evening.",
+            "decided_at": ts(decided_at),
+            "finding_ids": findings or [],
+            "expected_effect": "Fewer evening escalations to the on-call registrar.",
+            **kw,
+        }
+        return await self.post("adaptations", body)
+
+    async def move(self, adaptation_id: str, *steps: str, **extra: Any) -> Any:
+        result: Any = None
+        for step in steps:
+            body: dict[str, Any] = {"to": step}
+            if step == "reviewed":
+                body["observed_effect"] = extra.get(
+                    "observed_effect", "Escalations fell by a third."
+                )
+            if step in extra:
+                body["at"] = extra[step]
+            response = await self.api.post(
+                f"/v1/evaluation/adaptations/{adaptation_id}/transition", json=body
+            )
+            assert response.status_code == 200, response.text
+            result = response.json()
+        return result
+
+    async def question(self, text: str = "What makes escalation safe at night?") -> Any:
+        return await self.post("questions", {"text": text})
+
+    async def toc(self, assumptions: list[dict[str, str]] | None = None, **kw: Any) -> Any:
+        body = {
+            "narrative": "If patients are monitored at home, then fewer are readmitted.",
+            "assumptions": assumptions
+            or [{"text": "Patients can use the kit", "status": "holding"}],
+            **kw,
+        }
+        return await self.post("theory-of-change", body)
+
+
+def evaluation_body(project_id: uuid.UUID | str, **overrides: Any) -> dict[str, Any]:
+    return {
+        "project_id": str(project_id),
+        "purpose": "ongoing_development",
+        "evaluators": ["eve"],
+        "primary_intended_users": ["carl", "ward-manager"],
+        "principles_applied": ["developmental_purpose", "utilisation_focus", "timely_feedback"],
+        "sensemaking_cadence": "quarterly",
+        "start_date": "2026-03-01",
+        **overrides,
+    }
+
+
+@pytest.fixture
+async def de(evaluator: httpx.AsyncClient, projects: ProjectsStub) -> DE:
+    return await DE.start(evaluator, projects)
+
+
+class Kit:
+    """The helpers above, handed to tests as a fixture (test modules cannot import conftest)."""
+
+    PROBLEM = PROBLEM
+    DE = DE
+    problem = staticmethod(problem)
+    ts = staticmethod(ts)
+    evaluation_body = staticmethod(evaluation_body)
+
+
+@pytest.fixture
+def kit() -> type[Kit]:
+    return Kit
