@@ -36,7 +36,9 @@ async def create(client: httpx.AsyncClient, **overrides: object) -> dict[str, ob
 
 
 class TestCreateProject:
-    async def test_creates_with_generated_reference_location_and_etag(self, client: httpx.AsyncClient) -> None:
+    async def test_creates_with_generated_reference_location_and_etag(
+        self, client: httpx.AsyncClient
+    ) -> None:
         response = await client.post("/v1/projects", json=new_project())
         assert response.status_code == 201
         body = response.json()
@@ -52,7 +54,9 @@ class TestCreateProject:
         first, second = await create(client), await create(client, title="ED streaming")
         assert int(str(second["reference"])[-3:]) == int(str(first["reference"])[-3:]) + 1
 
-    async def test_invalid_enum_is_a_422_with_pointer_and_no_echo(self, client: httpx.AsyncClient) -> None:
+    async def test_invalid_enum_is_a_422_with_pointer_and_no_echo(
+        self, client: httpx.AsyncClient
+    ) -> None:
         response = await client.post("/v1/projects", json=new_project(pillar="secret-value-xyz"))
         assert response.status_code == 422
         assert response.headers["content-type"] == PROBLEM
@@ -78,23 +82,33 @@ class TestCreateProject:
     async def test_unstorable_text_is_a_422_not_a_500(
         self, client: httpx.AsyncClient, app: FastAPI, raw: str, pointer: str
     ) -> None:
-        response = await client.post("/v1/projects", content=raw, headers={"content-type": "application/json"})
+        response = await client.post(
+            "/v1/projects", content=raw, headers={"content-type": "application/json"}
+        )
         assert response.status_code == 422
         assert response.json()["errors"][0]["pointer"] == pointer
         assert await count_projects(app) == 0
 
     async def test_invalid_utf8_is_a_422(self, client: httpx.AsyncClient) -> None:
-        response = await client.post("/v1/projects", content=b'{"title": "\xff"}', headers={"content-type": "application/json"})
+        response = await client.post(
+            "/v1/projects",
+            content=b'{"title": "\xff"}',
+            headers={"content-type": "application/json"},
+        )
         assert response.status_code == 422
         assert response.headers["content-type"] == PROBLEM
 
     async def test_malformed_json_is_a_422(self, client: httpx.AsyncClient) -> None:
-        response = await client.post("/v1/projects", content=b'{"title": ', headers={"content-type": "application/json"})
+        response = await client.post(
+            "/v1/projects", content=b'{"title": ', headers={"content-type": "application/json"}
+        )
         assert response.status_code == 422
         assert response.headers["content-type"] == PROBLEM
 
     async def test_non_json_body_is_a_415(self, client: httpx.AsyncClient, app: FastAPI) -> None:
-        response = await client.post("/v1/projects", content=b"title=x", headers={"content-type": "text/plain"})
+        response = await client.post(
+            "/v1/projects", content=b"title=x", headers={"content-type": "text/plain"}
+        )
         assert response.status_code == 415
         assert response.json()["status"] == 415
         assert await count_projects(app) == 0
@@ -126,14 +140,18 @@ class TestAuthentication:
             {"Authorization": "Bearer not-a-jwt"},
         ],
     )
-    async def test_missing_or_malformed_token_is_401(self, app: FastAPI, headers: dict[str, str]) -> None:
+    async def test_missing_or_malformed_token_is_401(
+        self, app: FastAPI, headers: dict[str, str]
+    ) -> None:
         async with api_client(app) as anonymous:
             response = await anonymous.get("/v1/projects", headers=headers)
         assert response.status_code == 401
         assert response.headers["content-type"] == PROBLEM
         assert response.headers["www-authenticate"].startswith("Bearer")
 
-    async def test_expired_forged_and_alg_none_tokens_are_401(self, app: FastAPI, tokens: TokenFactory) -> None:
+    async def test_expired_forged_and_alg_none_tokens_are_401(
+        self, app: FastAPI, tokens: TokenFactory
+    ) -> None:
         import jwt
 
         expired = tokens("admin", ttl=-120)
@@ -142,7 +160,9 @@ class TestAuthentication:
         unsigned = jwt.encode(claims, key=None, algorithm="none")  # type: ignore[arg-type]
         async with api_client(app) as anonymous:
             for token in (expired, forged, unsigned):
-                response = await anonymous.get("/v1/projects", headers={"Authorization": f"Bearer {token}"})
+                response = await anonymous.get(
+                    "/v1/projects", headers={"Authorization": f"Bearer {token}"}
+                )
                 assert response.status_code == 401, token
                 assert response.headers["content-type"] == PROBLEM
 
@@ -180,7 +200,9 @@ class TestReadProject:
 
 
 class TestListProjects:
-    async def test_walks_500_rows_without_gaps_or_duplicates(self, client: httpx.AsyncClient, app: FastAPI) -> None:
+    async def test_walks_500_rows_without_gaps_or_duplicates(
+        self, client: httpx.AsyncClient, app: FastAPI
+    ) -> None:
         async with app.state.database.sessionmaker() as session:
             session.add_all(
                 Project(
@@ -227,7 +249,9 @@ class TestListProjects:
         garbage = await client.get("/v1/projects?cursor=%%%")
         assert garbage.status_code == 422
         first = (await client.get("/v1/projects?limit=1&sort=title")).json()
-        other_sort = await client.get(f"/v1/projects?limit=1&sort=created_at&cursor={first['next_cursor']}")
+        other_sort = await client.get(
+            f"/v1/projects?limit=1&sort=created_at&cursor={first['next_cursor']}"
+        )
         assert other_sort.status_code == 422
         assert other_sort.json()["type"].endswith("/invalid-cursor")
 
@@ -242,8 +266,12 @@ class TestListProjects:
         assert [p["title"] for p in digital] == ["Pharmacy robotics"]
         found = (await client.get("/v1/projects?q=NURSE")).json()["items"]
         assert [p["title"] for p in found] == ["Nurse-led clinic"]
-        assert (await client.get("/v1/projects?directorate=pharmacy")).json()["items"][0]["is_digital"] is True
-        future = (await client.get("/v1/projects?updated_since=2999-01-01T00:00:00Z")).json()["items"]
+        assert (await client.get("/v1/projects?directorate=pharmacy")).json()["items"][0][
+            "is_digital"
+        ] is True
+        future = (await client.get("/v1/projects?updated_since=2999-01-01T00:00:00Z")).json()[
+            "items"
+        ]
         assert future == []
         bad_enum = await client.get("/v1/projects?stage=launched")
         assert bad_enum.status_code == 422
@@ -269,10 +297,14 @@ class TestUpdateProject:
         assert response.status_code == 422
         assert response.json()["errors"][0]["pointer"] == "/title"
 
-    async def test_stale_if_match_is_412_and_changes_nothing(self, client: httpx.AsyncClient) -> None:
+    async def test_stale_if_match_is_412_and_changes_nothing(
+        self, client: httpx.AsyncClient
+    ) -> None:
         project = await create(client)
         url = f"/v1/projects/{project['id']}"
-        assert (await client.patch(url, json={"summary": "one"}, headers={"If-Match": '"v1"'})).status_code == 200
+        assert (
+            await client.patch(url, json={"summary": "one"}, headers={"If-Match": '"v1"'})
+        ).status_code == 200
         stale = await client.patch(url, json={"summary": "two"}, headers={"If-Match": '"v1"'})
         assert stale.status_code == 412
         assert stale.json()["type"].endswith("/precondition-failed")
@@ -280,7 +312,9 @@ class TestUpdateProject:
 
     async def test_dates_must_be_in_order_after_merge(self, client: httpx.AsyncClient) -> None:
         project = await create(client, start_date="2026-04-01")
-        response = await client.patch(f"/v1/projects/{project['id']}", json={"planned_end_date": "2026-01-01"})
+        response = await client.patch(
+            f"/v1/projects/{project['id']}", json={"planned_end_date": "2026-01-01"}
+        )
         assert response.status_code == 422
 
     async def test_archive_then_edit_is_409(self, client: httpx.AsyncClient) -> None:
@@ -305,25 +339,34 @@ class TestIdempotency:
         assert second.headers["location"] == first.headers["location"]
         assert await count_projects(app) == 1
 
-    async def test_same_key_different_body_is_422(self, client: httpx.AsyncClient, app: FastAPI) -> None:
+    async def test_same_key_different_body_is_422(
+        self, client: httpx.AsyncClient, app: FastAPI
+    ) -> None:
         headers = {"Idempotency-Key": "k-1"}
         await client.post("/v1/projects", json=new_project(), headers=headers)
-        response = await client.post("/v1/projects", json=new_project(title="Other"), headers=headers)
+        response = await client.post(
+            "/v1/projects", json=new_project(title="Other"), headers=headers
+        )
         assert response.status_code == 422
         assert response.json()["type"].endswith("/idempotency-key-reused")
         assert await count_projects(app) == 1
 
     async def test_keys_are_scoped_to_the_caller(self, app: FastAPI, tokens: TokenFactory) -> None:
         headers = {"Idempotency-Key": "shared-key"}
-        async with api_client(app, token=tokens("governance", sub="a")) as a, api_client(
-            app, token=tokens("governance", sub="b")
-        ) as b:
-            assert (await a.post("/v1/projects", json=new_project(), headers=headers)).status_code == 201
+        async with (
+            api_client(app, token=tokens("governance", sub="a")) as a,
+            api_client(app, token=tokens("governance", sub="b")) as b,
+        ):
+            assert (
+                await a.post("/v1/projects", json=new_project(), headers=headers)
+            ).status_code == 201
             second = await b.post("/v1/projects", json=new_project(), headers=headers)
             assert second.status_code == 201 and "idempotent-replayed" not in second.headers
         assert await count_projects(app) == 2
 
-    async def test_concurrent_duplicate_is_409(self, client: httpx.AsyncClient, app: FastAPI) -> None:
+    async def test_concurrent_duplicate_is_409(
+        self, client: httpx.AsyncClient, app: FastAPI
+    ) -> None:
         headers = {"Idempotency-Key": "concurrent"}
         responses = await asyncio.gather(
             *(client.post("/v1/projects", json=new_project(), headers=headers) for _ in range(4))
@@ -333,7 +376,9 @@ class TestIdempotency:
         assert set(statuses) <= {201, 409}
         assert await count_projects(app) == 1
 
-    async def test_failed_validation_is_stored_and_replayed(self, client: httpx.AsyncClient, app: FastAPI) -> None:
+    async def test_failed_validation_is_stored_and_replayed(
+        self, client: httpx.AsyncClient, app: FastAPI
+    ) -> None:
         headers = {"Idempotency-Key": "bad"}
         body = new_project(pillar="nope")
         assert (await client.post("/v1/projects", json=body, headers=headers)).status_code == 422
@@ -347,7 +392,9 @@ class TestAuditAndEvents:
     ) -> None:
         project = await create(client)
         await client.patch(
-            f"/v1/projects/{project['id']}", json={"summary": "v2"}, headers={"X-Request-ID": "req-patch-1"}
+            f"/v1/projects/{project['id']}",
+            json={"summary": "v2"},
+            headers={"X-Request-ID": "req-patch-1"},
         )
         await client.post(f"/v1/projects/{project['id']}/archive")
         response = await client.get(f"/v1/audit?entity_type=project&entity_id={project['id']}")
@@ -379,9 +426,13 @@ class TestAuditAndEvents:
         assert rest["items"][0]["entity_id"] == project["id"]
         assert rest["has_more"] is False
 
-    async def test_a_rejected_write_records_nothing(self, client: httpx.AsyncClient, tokens: TokenFactory, app: FastAPI) -> None:
+    async def test_a_rejected_write_records_nothing(
+        self, client: httpx.AsyncClient, tokens: TokenFactory, app: FastAPI
+    ) -> None:
         project = await create(client)
-        await client.patch(f"/v1/projects/{project['id']}", json={"summary": "x"}, headers={"If-Match": '"v9"'})
+        await client.patch(
+            f"/v1/projects/{project['id']}", json={"summary": "x"}, headers={"If-Match": '"v9"'}
+        )
         async with api_client(app, token=tokens("service")) as service:
             events = (await service.get("/v1/events")).json()["items"]
         assert [e["type"] for e in events] == ["project.created"]

@@ -5,6 +5,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from projects_service.api import routers
+from projects_service.consumers import CONSUMERS
 from projects_service.db import platform
 from projects_service.settings import Settings, get_settings
 from shared.app import ServiceSpec, create_service_app
@@ -12,7 +13,9 @@ from shared.app import ServiceSpec, create_service_app
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
 
 
-def create_app(settings: Settings | None = None, *, transports: dict[str, object] | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, transports: dict[str, object] | None = None
+) -> FastAPI:
     return create_service_app(
         ServiceSpec(
             name="projects",
@@ -22,6 +25,8 @@ def create_app(settings: Settings | None = None, *, transports: dict[str, object
             routers=routers,
             platform=platform,
             alembic_ini=ALEMBIC_INI,
+            upstreams=("assessment", "stakeholders"),
+            consumers=CONSUMERS,
             transports=dict(transports or {}),
         )
     )

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any
 
@@ -9,22 +8,48 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from projects_service.projects.models import Project, ReferenceCounter
+from projects_service.projects.models import (
+    Project,
+    ReceivedDecision,
+    ReferenceCounter,
+    StageChange,
+)
+from projects_service.sql import json_array_contains, today
+
+__all__ = ["today"]
 
 
 async def get(session: AsyncSession, project_id: uuid.UUID) -> Project | None:
     return await session.get(Project, project_id)
 
 
-def list_statement(*, filters: dict[str, Any], q: str | None) -> Select[tuple[Project]]:
+def list_statement(
+    *,
+    filters: dict[str, Any],
+    q: str | None,
+    core20plus5_tag: str | None,
+    tag: str | None,
+    dialect: str,
+) -> Select[Project]:
     statement = select(Project)
     for name, value in filters.items():
         if value is not None:
             statement = statement.where(getattr(Project, name) == value)
+    if core20plus5_tag is not None:
+        statement = statement.where(
+            json_array_contains(Project.core20plus5_tags, core20plus5_tag, dialect=dialect)
+        )
+    if tag is not None:
+        statement = statement.where(json_array_contains(Project.tags, tag, dialect=dialect))
     if q:
+        # Bound parameter, never interpolated; `%`/`_` in the query only widen the match.
         pattern = f"%{q.lower()}%"
         statement = statement.where(
-            or_(Project.title.ilike(pattern), Project.summary.ilike(pattern), Project.reference.ilike(pattern))
+            or_(
+                Project.title.ilike(pattern),
+                Project.summary.ilike(pattern),
+                Project.reference.ilike(pattern),
+            )
         )
     return statement
 
@@ -36,15 +61,35 @@ async def next_reference_number(session: AsyncSession, year: int) -> int:
     statement = (
         insert(ReferenceCounter)
         .values(year=year, last=1)
-        .on_conflict_do_update(index_elements=[ReferenceCounter.year], set_={"last": ReferenceCounter.last + 1})
+        .on_conflict_do_update(
+            index_elements=[ReferenceCounter.year], set_={"last": ReferenceCounter.last + 1}
+        )
         .returning(ReferenceCounter.last)
     )
     return int((await session.execute(statement)).scalar_one())
 
 
-def add(session: AsyncSession, project: Project) -> None:
-    session.add(project)
+def add(session: AsyncSession, entity: object) -> None:
+    session.add(entity)
 
 
-def today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
+def stage_history_statement(project_id: uuid.UUID) -> Select[StageChange]:
+    return select(StageChange).where(StageChange.project_id == project_id)
+
+
+def decisions_statement(project_id: uuid.UUID) -> Select[ReceivedDecision]:
+    return select(ReceivedDecision).where(ReceivedDecision.project_id == project_id)
+
+
+async def get_received_decision(
+    session: AsyncSession, decision_id: uuid.UUID
+) -> ReceivedDecision | None:
+    return await session.scalar(
+        select(ReceivedDecision).where(ReceivedDecision.decision_id == decision_id)
+    )
+
+
+async def get_for_update(session: AsyncSession, project_id: uuid.UUID) -> Project | None:
+    """The project row locked for the rest of the transaction (PostgreSQL; SQLite writers
+    already hold the database lock), so a decision and a transition never interleave."""
+    return await session.scalar(select(Project).where(Project.id == project_id).with_for_update())

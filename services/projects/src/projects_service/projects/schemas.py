@@ -1,23 +1,42 @@
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import uuid
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from projects_service.projects.models import InnovationType, LeadPartner, Pillar, ProjectStatus, Stage
+from projects_service.projects.models import (
+    Core20Plus5,
+    DecisionEffect,
+    InnovationType,
+    LeadPartner,
+    Pillar,
+    ProjectStatus,
+    Stage,
+    StageChangeKind,
+)
+from projects_service.types import JsonDecimal, Tag
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+SiteCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+Budget = Annotated[decimal.Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
 
 
 class ProjectBase(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     summary: str = Field("", max_length=5000)
+    problem_statement: str = Field("", max_length=10_000)
     directorate: str | None = Field(None, max_length=120)
+    site_code: SiteCode | None = Field(None, description="Trust site code, e.g. `RQ601`.")
     is_digital: bool = False
+    funding_source: str | None = Field(None, max_length=200)
+    budget_gbp: Budget | None = None
+    core20plus5_tags: list[Core20Plus5] = Field(default_factory=list, max_length=12)
+    net_zero_relevant: bool = False
     tags: list[Tag] = Field(default_factory=list, max_length=30)
     start_date: dt.date | None = None
     planned_end_date: dt.date | None = None
@@ -43,11 +62,17 @@ class ProjectPatch(BaseModel):
 
     title: Title | None = None
     summary: str | None = Field(None, max_length=5000)
+    problem_statement: str | None = Field(None, max_length=10_000)
     pillar: Pillar | None = None
     innovation_type: InnovationType | None = None
     lead_partner: LeadPartner | None = None
     directorate: str | None = Field(None, max_length=120)
+    site_code: SiteCode | None = None
     is_digital: bool | None = None
+    funding_source: str | None = Field(None, max_length=200)
+    budget_gbp: Budget | None = None
+    core20plus5_tags: list[Core20Plus5] | None = Field(None, max_length=12)
+    net_zero_relevant: bool | None = None
     tags: list[Tag] | None = Field(None, max_length=30)
     start_date: dt.date | None = None
     planned_end_date: dt.date | None = None
@@ -60,13 +85,21 @@ class ProjectRead(BaseModel):
     reference: str = Field(examples=["CMDI-2026-014"])
     title: str
     summary: str
+    problem_statement: str
     pillar: Pillar
     innovation_type: InnovationType
     directorate: str | None
+    site_code: str | None
     lead_partner: LeadPartner
     stage: Stage
+    paused_from: Stage | None = Field(description="Where `resume` returns a paused project to.")
+    stage_changed_at: dt.datetime
     status: ProjectStatus
     is_digital: bool
+    funding_source: str | None
+    budget_gbp: JsonDecimal | None
+    core20plus5_tags: list[Core20Plus5]
+    net_zero_relevant: bool
     tags: list[str]
     start_date: dt.date | None
     planned_end_date: dt.date | None
@@ -74,3 +107,61 @@ class ProjectRead(BaseModel):
     created_at: dt.datetime
     updated_at: dt.datetime
     version: int
+
+
+class TransitionAction(StrEnum):
+    """Stage moves that need no gate decision (gate crossings arrive as decisions)."""
+
+    pause = "pause"
+    resume = "resume"
+    stop = "stop"
+    close = "close"
+    end_pilot = "end_pilot"
+
+
+class TransitionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: TransitionAction
+    reason: str = Field(
+        min_length=1, max_length=5000, description="Why; kept in the stage history."
+    )
+
+
+class StageChangeRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    project_id: uuid.UUID
+    from_stage: Stage
+    to_stage: Stage
+    kind: StageChangeKind
+    action: str = Field(description="The transition action, or `decision:<gate>:<outcome>`.")
+    reason: str
+    decision_id: uuid.UUID | None
+    gate: str | None
+    actor: str | None
+    occurred_at: dt.datetime
+
+
+class TransitionResult(BaseModel):
+    project: ProjectRead
+    stage_change: StageChangeRead
+
+
+class ReceivedDecisionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    decision_id: uuid.UUID
+    project_id: uuid.UUID
+    assessment_id: uuid.UUID | None
+    gate: str
+    outcome: str
+    decided_at: dt.datetime | None
+    supersedes_id: uuid.UUID | None
+    effect: DecisionEffect
+    note: str
+    stage_before: Stage | None
+    stage_after: Stage | None
+    received_at: dt.datetime

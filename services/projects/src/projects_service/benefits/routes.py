@@ -1,0 +1,207 @@
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+
+from projects_service.benefits import repository, service
+from projects_service.benefits.errors import (
+    BenefitNotFound,
+    UnknownProgressMarker,
+    ValidatorRequired,
+)
+from projects_service.benefits.models import (
+    Benefit,
+    BenefitKind,
+    BenefitStatus,
+    BenefitValue,
+    Confidence,
+)
+from projects_service.benefits.schemas import (
+    BenefitCreate,
+    BenefitPatch,
+    BenefitRead,
+    BenefitsSummary,
+    BenefitTotal,
+    BenefitValueCreate,
+    BenefitValueRead,
+)
+from projects_service.projects.dependencies import ProjectDep
+from projects_service.projects.errors import ProjectArchived, ProjectNotFound
+from projects_service.projects.models import Pillar, Stage
+from projects_service.sql import today
+from projects_service.team.dependencies import ProjectWriterDep
+from projects_service.team.errors import NotATeamMember
+from shared.auth import PrincipalDep
+from shared.db import SessionDep
+from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for
+from shared.pagination import Page, Pagination, pagination_dependency
+from shared.problems import problem_responses
+
+portfolio_router = APIRouter(prefix="/v1/projects", tags=["benefits"])
+router = APIRouter(prefix="/v1/projects/{project_id}/benefits", tags=["benefits"])
+
+BenefitPagination = Annotated[
+    Pagination,
+    Depends(pagination_dependency({"created_at": Benefit.created_at, "title": Benefit.title})),
+]
+ValuePagination = Annotated[
+    Pagination, Depends(pagination_dependency({"as_at": BenefitValue.as_at}))
+]
+WRITE_PROBLEMS = (ProjectNotFound, NotATeamMember, ProjectArchived)
+
+
+@portfolio_router.get("/benefits-summary", responses=problem_responses())
+async def get_benefits_summary(
+    session: SessionDep,
+    _: PrincipalDep,
+    as_of: Annotated[
+        dt.date | None, Query(description="Values as they stood on this date (default today).")
+    ] = None,
+    kind: BenefitKind | None = None,
+    confidence: Confidence | None = None,
+    directorate: Annotated[str | None, Query(max_length=120)] = None,
+    stage: Stage | None = None,
+    pillar: Pillar | None = None,
+) -> BenefitsSummary:
+    """Portfolio benefit totals by kind, unit, confidence and value type (estimated, validated,
+    actual), each benefit counted once with its latest figure of each type."""
+    day = as_of or today()
+    rows = await repository.portfolio_totals(
+        session,
+        as_of=day,
+        filters={
+            "kind": kind,
+            "confidence": confidence,
+            "directorate": directorate,
+            "stage": stage,
+            "pillar": pillar,
+        },
+    )
+    return BenefitsSummary(
+        as_of=day,
+        totals=[
+            BenefitTotal(
+                kind=row.kind,
+                unit=row.unit,
+                confidence=row.confidence,
+                value_type=row.value_type,
+                total=row.total,
+                benefits=row.benefits,
+            )
+            for row in rows
+        ],
+    )
+
+
+async def get_benefit_or_404(
+    project: ProjectDep, benefit_id: uuid.UUID, session: SessionDep
+) -> Benefit:
+    benefit = await repository.get(session, project.id, benefit_id)
+    if benefit is None:
+        raise BenefitNotFound(f"No benefit {benefit_id} on {project.reference}.")
+    return benefit
+
+
+BenefitDep = Annotated[Benefit, Depends(get_benefit_or_404)]
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(*WRITE_PROBLEMS, UnknownProgressMarker),
+)
+async def create_benefit(
+    project: ProjectDep,
+    data: BenefitCreate,
+    session: SessionDep,
+    _: ProjectWriterDep,
+    response: Response,
+) -> BenefitRead:
+    """An expected benefit (cash release, staff time, bed days, patient outcome, carbon,
+    experience) with its unit, confidence and the progress markers or evidence it rests on."""
+    benefit = await service.create_benefit(session, project, data=data)
+    response.headers["Location"] = f"/v1/projects/{project.id}/benefits/{benefit.id}"
+    response.headers["ETag"] = etag_for(benefit.version)
+    return BenefitRead.model_validate(benefit)
+
+
+@router.get("", responses=problem_responses(ProjectNotFound))
+async def list_benefits(
+    project: ProjectDep,
+    session: SessionDep,
+    _: PrincipalDep,
+    pagination: BenefitPagination,
+    kind: BenefitKind | None = None,
+    status_filter: Annotated[BenefitStatus | None, Query(alias="status")] = None,
+) -> Page[BenefitRead]:
+    statement = repository.list_statement(project.id, kind=kind, status=status_filter)
+    rows = await pagination.rows(
+        session, statement, id_column=Benefit.id, updated_column=Benefit.updated_at
+    )
+    return rows.as_page(BenefitRead)
+
+
+@router.get("/{benefit_id}", responses=problem_responses(ProjectNotFound, BenefitNotFound, 304))
+async def get_benefit(
+    benefit: BenefitDep, _: PrincipalDep, request: Request, response: Response
+) -> BenefitRead:
+    conditional_get(request, response, benefit.version)
+    return BenefitRead.model_validate(benefit)
+
+
+@router.patch(
+    "/{benefit_id}",
+    responses=problem_responses(
+        *WRITE_PROBLEMS, BenefitNotFound, UnknownProgressMarker, PreconditionFailed
+    ),
+)
+async def update_benefit(
+    project: ProjectDep,
+    benefit: BenefitDep,
+    patch: BenefitPatch,
+    session: SessionDep,
+    _: ProjectWriterDep,
+    request: Request,
+    response: Response,
+) -> BenefitRead:
+    """Merge patch; retire a benefit with `status: retired` (its history stays)."""
+    check_if_match(request, benefit.version)
+    benefit = await service.update_benefit(session, project, benefit, patch=patch)
+    response.headers["ETag"] = etag_for(benefit.version)
+    return BenefitRead.model_validate(benefit)
+
+
+@router.post(
+    "/{benefit_id}/values",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(*WRITE_PROBLEMS, BenefitNotFound, ValidatorRequired),
+)
+async def add_benefit_value(
+    benefit: BenefitDep,
+    data: BenefitValueCreate,
+    session: SessionDep,
+    actor: ProjectWriterDep,
+    response: Response,
+) -> BenefitValueRead:
+    """A dated estimated, validated or actual figure (append-only: the register keeps them all)."""
+    value = await service.add_value(session, benefit, data=data, actor=actor.subject)
+    response.headers["Location"] = (
+        f"/v1/projects/{benefit.project_id}/benefits/{benefit.id}/values/{value.id}"
+    )
+    return BenefitValueRead.model_validate(value)
+
+
+@router.get("/{benefit_id}/values", responses=problem_responses(ProjectNotFound, BenefitNotFound))
+async def list_benefit_values(
+    benefit: BenefitDep, session: SessionDep, _: PrincipalDep, pagination: ValuePagination
+) -> Page[BenefitValueRead]:
+    rows = await pagination.rows(
+        session,
+        repository.values_statement(benefit.id),
+        id_column=BenefitValue.id,
+        updated_column=BenefitValue.updated_at,
+    )
+    return rows.as_page(BenefitValueRead)

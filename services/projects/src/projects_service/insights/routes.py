@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from projects_service.insights import service
+from projects_service.insights.schemas import (
+    Attainment,
+    PortfolioKeyPeople,
+    PracticeProfile,
+    ProjectKeyPeople,
+    StrategyCoverage,
+)
+from projects_service.projects.dependencies import ProjectDep
+from projects_service.projects.errors import ProjectNotFound
+from projects_service.sql import today
+from shared.auth import PrincipalDep
+from shared.db import SessionDep, utcnow
+from shared.problems import problem_responses
+
+portfolio_router = APIRouter(prefix="/v1/projects", tags=["insights"])
+router = APIRouter(prefix="/v1/projects/{project_id}", tags=["insights"])
+
+AsOf = Annotated[
+    dt.datetime | None,
+    Query(description="Rebuild the read as it stood at this instant (default now)."),
+]
+
+
+def _as_of(value: dt.datetime | None) -> dt.datetime:
+    if value is None:
+        return utcnow()
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+@router.get("/attainment", responses=problem_responses(ProjectNotFound))
+async def get_attainment(
+    project: ProjectDep,
+    session: SessionDep,
+    _: PrincipalDep,
+    as_of: AsOf = None,
+    period_from: Annotated[
+        dt.date | None, Query(description="Only journal periods ending on or after.")
+    ] = None,
+    period_to: Annotated[
+        dt.date | None, Query(description="Only journal periods starting on or before.")
+    ] = None,
+) -> Attainment:
+    """Progress-marker attainment per boundary partner and level for the version agreed at
+    `as_of`: markers by latest rating, attainment share (medium or high), depth index, trend per
+    journal period and unanticipated changes. Entries count as they stood at `as_of`."""
+    return await service.attainment(
+        session, project.id, as_of=_as_of(as_of), period_from=period_from, period_to=period_to
+    )
+
+
+@router.get("/strategy-coverage", responses=problem_responses(ProjectNotFound))
+async def get_strategy_coverage(
+    project: ProjectDep,
+    session: SessionDep,
+    _: PrincipalDep,
+    as_of: AsOf = None,
+    stale_after_days: Annotated[int, Query(ge=1, le=3650)] = 120,
+) -> StrategyCoverage:
+    """The 2x3 strategy grid per partner, flagging partners with no strategy or no journal entry
+    ending within `stale_after_days`."""
+    return await service.coverage(
+        session, project.id, as_of=_as_of(as_of), stale_after_days=stale_after_days
+    )
+
+
+@router.get("/practice-profile", responses=problem_responses(ProjectNotFound))
+async def get_practice_profile(
+    project: ProjectDep, session: SessionDep, _: PrincipalDep, as_of: AsOf = None
+) -> PracticeProfile:
+    """The eight organisational practices in each agreed outcome-map version, over time."""
+    return await service.practice_profile(session, project.id, as_of=_as_of(as_of))
+
+
+@router.get("/key-people", responses=problem_responses(ProjectNotFound))
+async def get_project_key_people(
+    project: ProjectDep,
+    session: SessionDep,
+    _: PrincipalDep,
+    on: Annotated[
+        dt.date | None, Query(description="Memberships active on this day (default today).")
+    ] = None,
+) -> ProjectKeyPeople:
+    """Distinct active members, their roles, and whether key roles rest on one person."""
+    return await service.project_key_people(session, project.id, on=on or today())
+
+
+@portfolio_router.get("/key-people", responses=problem_responses())
+async def get_portfolio_key_people(
+    session: SessionDep,
+    _: PrincipalDep,
+    subject: Annotated[str | None, Query(max_length=200)] = None,
+    on: dt.date | None = None,
+    threshold: Annotated[
+        float, Query(ge=0, le=1, description="Flag people leading more than this share.")
+    ] = 0.25,
+) -> PortfolioKeyPeople:
+    """For each person: active projects, and those they lead, sponsor and evaluate."""
+    return await service.portfolio_key_people(
+        session, on=on or today(), subject=subject, threshold=threshold
+    )

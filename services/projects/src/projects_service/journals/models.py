@@ -1,0 +1,86 @@
+"""Outcome journals (OM step 9): dated, append-only records with amendments."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from projects_service.db import Base
+from projects_service.outcome_maps.models import MarkerLevel
+from shared.changes import Audited
+from shared.db import (
+    IdMixin,
+    JSONDocument,
+    TimestampMixin,
+    UTCDateTime,
+    VersionedMixin,
+    enum_column,
+)
+
+
+class JournalStatus(StrEnum):
+    draft = "draft"
+    submitted = "submitted"
+    reviewed = "reviewed"
+    amended = "amended"
+
+
+class Rating(StrEnum):
+    """Ordered: not_observed < low < medium < high."""
+
+    not_observed = "not_observed"
+    low = "low"
+    medium = "medium"
+    high = "high"
+
+
+class OutcomeJournalEntry(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):
+    __tablename__ = "outcome_journal_entry"
+    __table_args__ = (
+        Index("ix_outcome_journal_partner_period", "partner_lineage_id", "period_start"),
+    )
+
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("project.id"), index=True)
+    outcome_map_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("outcome_map.id"))
+    boundary_partner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("boundary_partner.id"))
+    partner_lineage_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    period_start: Mapped[dt.date] = mapped_column(Date)
+    period_end: Mapped[dt.date] = mapped_column(Date)
+    contributors: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
+    description_of_change: Mapped[str] = mapped_column(Text, default="")
+    contributing_factors_and_actors: Mapped[str] = mapped_column(Text, default="")
+    sources_of_evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument, default=list)
+    unanticipated_change: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
+    significance: Mapped[str] = mapped_column(Text, default="")
+    lessons: Mapped[str] = mapped_column(Text, default="")
+    required_programme_changes: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[JournalStatus] = mapped_column(
+        enum_column(JournalStatus, "journal_status"), default=JournalStatus.draft
+    )
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    reviewed_by: Mapped[str | None] = mapped_column(String(200))
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    amends_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    created_by: Mapped[str | None] = mapped_column(String(200))
+
+    ratings: Mapped[list[MarkerRating]] = relationship(
+        lazy="raise", order_by="MarkerRating.position", viewonly=True
+    )
+
+
+class MarkerRating(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):
+    __tablename__ = "marker_rating"
+    __table_args__ = (UniqueConstraint("entry_id", "progress_marker_id"),)
+
+    entry_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("outcome_journal_entry.id"), index=True)
+    progress_marker_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("progress_marker.id"))
+    marker_lineage_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    level: Mapped[MarkerLevel] = mapped_column(enum_column(MarkerLevel, "rating_marker_level"))
+    rating: Mapped[Rating] = mapped_column(enum_column(Rating, "marker_rating_value"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated
+
+from pydantic import AnyUrl, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from projects_service.journals.models import JournalStatus, Rating
+from projects_service.outcome_maps.models import MarkerLevel
+from projects_service.types import LongText
+
+Text = Annotated[str, StringConstraints(max_length=5000)]
+
+
+class EvidenceSource(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+    uri: AnyUrl | None = None
+
+
+class UnanticipatedChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    description: LongText
+    contributing_factors: LongText = ""
+    sources_of_evidence: list[EvidenceSource] = Field(default_factory=list, max_length=30)
+
+
+class MarkerRatingInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    progress_marker_id: uuid.UUID
+    rating: Rating
+    note: Text = ""
+
+
+class _EntryFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    contributors: list[Annotated[str, StringConstraints(min_length=1, max_length=200)]] = Field(
+        default_factory=list, max_length=50
+    )
+    marker_ratings: list[MarkerRatingInput] = Field(default_factory=list, max_length=200)
+    description_of_change: LongText = ""
+    contributing_factors_and_actors: LongText = ""
+    sources_of_evidence: list[EvidenceSource] = Field(default_factory=list, max_length=50)
+    unanticipated_change: UnanticipatedChange | None = None
+    significance: LongText = ""
+    lessons: LongText = ""
+    required_programme_changes: LongText = ""
+
+
+class OutcomeJournalEntryCreate(_EntryFields):
+    boundary_partner_id: uuid.UUID
+    period_start: dt.date
+    period_end: dt.date
+    amends_id: uuid.UUID | None = Field(
+        None, description="The submitted or reviewed entry this corrects."
+    )
+
+    @model_validator(mode="after")
+    def _period_in_order(self) -> OutcomeJournalEntryCreate:
+        if self.period_end < self.period_start:
+            raise ValueError("period_end must not be before period_start")
+        return self
+
+
+class OutcomeJournalEntryPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    period_start: dt.date | None = None
+    period_end: dt.date | None = None
+    contributors: list[Annotated[str, StringConstraints(min_length=1, max_length=200)]] | None = (
+        Field(None, max_length=50)
+    )
+    marker_ratings: list[MarkerRatingInput] | None = Field(None, max_length=200)
+    description_of_change: LongText | None = None
+    contributing_factors_and_actors: LongText | None = None
+    sources_of_evidence: list[EvidenceSource] | None = Field(None, max_length=50)
+    unanticipated_change: UnanticipatedChange | None = None
+    significance: LongText | None = None
+    lessons: LongText | None = None
+    required_programme_changes: LongText | None = None
+
+
+class MarkerRatingRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    progress_marker_id: uuid.UUID
+    marker_lineage_id: uuid.UUID
+    level: MarkerLevel
+    rating: Rating
+    note: str
+
+
+class OutcomeJournalEntryRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    project_id: uuid.UUID
+    outcome_map_id: uuid.UUID
+    boundary_partner_id: uuid.UUID
+    partner_lineage_id: uuid.UUID
+    period_start: dt.date
+    period_end: dt.date
+    contributors: list[str]
+    marker_ratings: list[MarkerRatingRead] = Field(validation_alias="ratings")
+    description_of_change: str
+    contributing_factors_and_actors: str
+    sources_of_evidence: list[EvidenceSource]
+    unanticipated_change: UnanticipatedChange | None
+    significance: str
+    lessons: str
+    required_programme_changes: str
+    status: JournalStatus
+    submitted_at: dt.datetime | None
+    reviewed_by: str | None
+    reviewed_at: dt.datetime | None
+    amends_id: uuid.UUID | None
+    created_by: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    version: int

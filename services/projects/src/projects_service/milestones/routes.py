@@ -1,0 +1,177 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+
+from projects_service.milestones import repository, service
+from projects_service.milestones.errors import (
+    AdoptionEvidenceRequired,
+    AdoptionMilestoneAlreadyTracked,
+    AdoptionMilestoneNotApplicable,
+    IllegalMilestoneTransition,
+    MilestoneNotFound,
+    UnknownAdoptionMilestone,
+)
+from projects_service.milestones.models import Gate, Milestone, MilestoneStatus
+from projects_service.milestones.schemas import (
+    AdoptionMilestoneTypeRead,
+    AdoptionTracker,
+    AdoptionTrackerRow,
+    MilestoneCreate,
+    MilestonePatch,
+    MilestoneRead,
+)
+from projects_service.projects.dependencies import ProjectDep
+from projects_service.projects.errors import ProjectArchived, ProjectNotFound
+from projects_service.team.dependencies import ProjectWriterDep
+from projects_service.team.errors import NotATeamMember
+from shared.auth import PrincipalDep
+from shared.db import SessionDep
+from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for
+from shared.pagination import Page, Pagination, pagination_dependency
+from shared.problems import problem_responses
+
+# The catalogue is a fixed name under the collection, so it is served before `/{project_id}`.
+catalogue_router = APIRouter(prefix="/v1/projects", tags=["milestones"])
+router = APIRouter(prefix="/v1/projects/{project_id}", tags=["milestones"])
+
+MilestonePagination = Annotated[
+    Pagination,
+    Depends(pagination_dependency({"created_at": Milestone.created_at, "title": Milestone.title})),
+]
+
+
+@catalogue_router.get("/adoption-milestones", responses=problem_responses())
+async def list_adoption_milestone_types(
+    session: SessionDep, _: PrincipalDep
+) -> list[AdoptionMilestoneTypeRead]:
+    """The NHS adoption milestone catalogue (DTAC, DCB0129/0160, DPIA, NICE ESF, UKCA/CE, ...)."""
+    return [
+        AdoptionMilestoneTypeRead.model_validate(row) for row in await repository.catalogue(session)
+    ]
+
+
+async def get_milestone_or_404(
+    project: ProjectDep, milestone_id: uuid.UUID, session: SessionDep
+) -> Milestone:
+    milestone = await repository.get(session, project.id, milestone_id)
+    if milestone is None:
+        raise MilestoneNotFound(f"No milestone {milestone_id} on {project.reference}.")
+    return milestone
+
+
+MilestoneDep = Annotated[Milestone, Depends(get_milestone_or_404)]
+
+
+@router.post(
+    "/milestones",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(
+        ProjectNotFound,
+        NotATeamMember,
+        ProjectArchived,
+        UnknownAdoptionMilestone,
+        AdoptionMilestoneNotApplicable,
+        AdoptionMilestoneAlreadyTracked,
+        AdoptionEvidenceRequired,
+    ),
+)
+async def create_milestone(
+    project: ProjectDep,
+    data: MilestoneCreate,
+    session: SessionDep,
+    _: ProjectWriterDep,
+    response: Response,
+) -> MilestoneRead:
+    """A milestone with status and optional gate; with `adoption_code` it tracks a catalogue
+    milestone (once per project; `done` needs evidence)."""
+    milestone = await service.create_milestone(session, project, data=data)
+    response.headers["Location"] = f"/v1/projects/{project.id}/milestones/{milestone.id}"
+    response.headers["ETag"] = etag_for(milestone.version)
+    return MilestoneRead.model_validate(milestone)
+
+
+@router.get("/milestones", responses=problem_responses(ProjectNotFound))
+async def list_milestones(
+    project: ProjectDep,
+    session: SessionDep,
+    _: PrincipalDep,
+    pagination: MilestonePagination,
+    status_filter: Annotated[MilestoneStatus | None, Query(alias="status")] = None,
+    gate: Gate | None = None,
+    adoption: Annotated[
+        bool | None, Query(description="Only catalogue milestones (or only others).")
+    ] = None,
+) -> Page[MilestoneRead]:
+    statement = repository.list_statement(
+        project.id, status=status_filter, gate=gate, adoption=adoption
+    )
+    rows = await pagination.rows(
+        session, statement, id_column=Milestone.id, updated_column=Milestone.updated_at
+    )
+    return rows.as_page(MilestoneRead)
+
+
+@router.get(
+    "/milestones/{milestone_id}",
+    responses=problem_responses(ProjectNotFound, MilestoneNotFound, 304),
+)
+async def get_milestone(
+    milestone: MilestoneDep, _: PrincipalDep, request: Request, response: Response
+) -> MilestoneRead:
+    conditional_get(request, response, milestone.version)
+    return MilestoneRead.model_validate(milestone)
+
+
+@router.patch(
+    "/milestones/{milestone_id}",
+    responses=problem_responses(
+        ProjectNotFound,
+        MilestoneNotFound,
+        NotATeamMember,
+        ProjectArchived,
+        IllegalMilestoneTransition,
+        AdoptionEvidenceRequired,
+        PreconditionFailed,
+    ),
+)
+async def update_milestone(
+    milestone: MilestoneDep,
+    patch: MilestonePatch,
+    session: SessionDep,
+    _: ProjectWriterDep,
+    request: Request,
+    response: Response,
+) -> MilestoneRead:
+    check_if_match(request, milestone.version)
+    milestone = await service.update_milestone(session, milestone, patch=patch)
+    response.headers["ETag"] = etag_for(milestone.version)
+    return MilestoneRead.model_validate(milestone)
+
+
+@router.get("/adoption-tracker", responses=problem_responses(ProjectNotFound))
+async def get_adoption_tracker(
+    project: ProjectDep, session: SessionDep, _: PrincipalDep
+) -> AdoptionTracker:
+    """Each catalogue milestone that applies to this project, with its milestone if tracked."""
+    tracked = {
+        m.adoption_code: m for m in await repository.adoption_milestones(session, project.id)
+    }
+    rows = [
+        AdoptionTrackerRow(
+            milestone_type=AdoptionMilestoneTypeRead.model_validate(milestone_type),
+            milestone=MilestoneRead.model_validate(tracked[milestone_type.code])
+            if milestone_type.code in tracked
+            else None,
+        )
+        for milestone_type in await repository.catalogue(session)
+        if service.applies(milestone_type, project)
+    ]
+    done = sum(
+        1
+        for row in rows
+        if row.milestone is not None and row.milestone.status is MilestoneStatus.done
+    )
+    return AdoptionTracker(project_id=project.id, applicable=len(rows), done=done, rows=rows)

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import Depends
+
+from projects_service.outcome_maps import repository
+from projects_service.outcome_maps.errors import OutcomeMapElementNotFound, OutcomeMapNotFound
+from projects_service.outcome_maps.models import (
+    BoundaryPartner,
+    EvaluationPlanItem,
+    MonitoringPlanItem,
+    OutcomeMap,
+    ProgressMarker,
+    Strategy,
+)
+from projects_service.projects.dependencies import ProjectDep
+from shared.db import SessionDep
+
+
+async def get_map_or_404(project: ProjectDep, map_id: uuid.UUID, session: SessionDep) -> OutcomeMap:
+    outcome_map = await repository.get_map(session, project.id, map_id)
+    if outcome_map is None:
+        raise OutcomeMapNotFound(f"No outcome map {map_id} on {project.reference}.")
+    return outcome_map
+
+
+OutcomeMapDep = Annotated[OutcomeMap, Depends(get_map_or_404)]
+
+
+async def get_partner_or_404(
+    outcome_map: OutcomeMapDep, partner_id: uuid.UUID, session: SessionDep
+) -> BoundaryPartner:
+    partner = await repository.get_element(session, BoundaryPartner, outcome_map.id, partner_id)
+    if partner is None:
+        raise OutcomeMapElementNotFound(f"No boundary partner {partner_id} in this version.")
+    return partner
+
+
+async def get_marker_or_404(
+    outcome_map: OutcomeMapDep, marker_id: uuid.UUID, session: SessionDep
+) -> ProgressMarker:
+    marker = await repository.get_element(session, ProgressMarker, outcome_map.id, marker_id)
+    if marker is None:
+        raise OutcomeMapElementNotFound(f"No progress marker {marker_id} in this version.")
+    return marker
+
+
+async def get_strategy_or_404(
+    outcome_map: OutcomeMapDep, strategy_id: uuid.UUID, session: SessionDep
+) -> Strategy:
+    strategy = await repository.get_element(session, Strategy, outcome_map.id, strategy_id)
+    if strategy is None:
+        raise OutcomeMapElementNotFound(f"No strategy {strategy_id} in this version.")
+    return strategy
+
+
+async def get_monitoring_item_or_404(
+    outcome_map: OutcomeMapDep, item_id: uuid.UUID, session: SessionDep
+) -> MonitoringPlanItem:
+    item = await repository.get_element(session, MonitoringPlanItem, outcome_map.id, item_id)
+    if item is None:
+        raise OutcomeMapElementNotFound(f"No monitoring plan item {item_id} in this version.")
+    return item
+
+
+async def get_evaluation_item_or_404(
+    outcome_map: OutcomeMapDep, item_id: uuid.UUID, session: SessionDep
+) -> EvaluationPlanItem:
+    item = await repository.get_element(session, EvaluationPlanItem, outcome_map.id, item_id)
+    if item is None:
+        raise OutcomeMapElementNotFound(f"No evaluation plan item {item_id} in this version.")
+    return item
+
+
+PartnerDep = Annotated[BoundaryPartner, Depends(get_partner_or_404)]
+MarkerDep = Annotated[ProgressMarker, Depends(get_marker_or_404)]
+StrategyDep = Annotated[Strategy, Depends(get_strategy_or_404)]
+MonitoringItemDep = Annotated[MonitoringPlanItem, Depends(get_monitoring_item_or_404)]
+EvaluationItemDep = Annotated[EvaluationPlanItem, Depends(get_evaluation_item_or_404)]

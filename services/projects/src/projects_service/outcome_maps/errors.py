@@ -1,0 +1,60 @@
+from shared.problems import Conflict, InvalidInput, NotFound, ProblemError
+
+
+class OutcomeMapNotFound(NotFound):
+    slug = "outcome-map-not-found"
+    title = "No such outcome map version on this project"
+
+
+class OutcomeMapElementNotFound(NotFound):
+    slug = "outcome-map-element-not-found"
+    title = "No such element in this outcome map version"
+
+
+class OutcomeMapReadOnly(Conflict):
+    slug = "outcome-map-read-only"
+    title = "Only a draft outcome map can be edited; PATCH the agreed map to start a new version"
+
+
+class DraftAlreadyExists(Conflict):
+    slug = "outcome-map-draft-exists"
+    title = "The project already has a draft outcome map version"
+
+
+class OutcomeMapIncomplete(InvalidInput):
+    slug = "outcome-map-incomplete"
+    title = "The outcome map is not complete enough to agree"
+
+
+class AgreedMarkerNeedsRevision(Conflict):
+    slug = "agreed-marker-needs-revision"
+    title = "The wording of a marker that was agreed changes only by revision, with a rationale"
+
+
+class MarkerNotActive(Conflict):
+    slug = "progress-marker-not-active"
+    title = "The progress marker was already revised or retired"
+
+
+class RevisionRationaleRequired(InvalidInput):
+    slug = "revision-rationale-required"
+    title = "Revising or retiring an agreed progress marker needs a rationale category and a note"
+
+
+class UnknownStakeholder(InvalidInput):
+    slug = "unknown-stakeholder"
+    title = "A referenced stakeholder does not exist in the stakeholders service"
+
+
+class StakeholdersUnavailable(ProblemError):
+    slug = "stakeholders-unavailable"
+    title = "The stakeholders service could not confirm the stakeholder references"
+    status = 503
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(detail, headers={"Retry-After": "5"})
+
+
+class InvalidMonitoringPriority(InvalidInput):
+    slug = "invalid-monitoring-priority"
+    title = "The monitoring priority does not name an element of this outcome map"

@@ -1,0 +1,156 @@
+"""The project stage machine (DOMAIN S1) as pure functions: what a move does, or which rule it
+breaks. The service applies the result; nothing here touches the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from projects_service.projects.models import DecisionEffect, Stage
+from projects_service.projects.schemas import TransitionAction
+
+TERMINAL = frozenset({Stage.closed, Stage.stopped})
+BEFORE_SUSTAINED = frozenset(
+    {
+        Stage.idea,
+        Stage.scoping,
+        Stage.design,
+        Stage.pilot,
+        Stage.evaluation,
+        Stage.scaling,
+        Stage.embedding,
+    }
+)
+PAUSABLE = BEFORE_SUSTAINED | {Stage.sustained}
+
+# Which stage each gate decides on, and where `proceed` leads (None: no stage change).
+GATE_FROM: dict[str, frozenset[Stage]] = {
+    "g0_triage": frozenset({Stage.idea}),
+    "g1_scoping": frozenset({Stage.scoping}),
+    "g2_pilot_approval": frozenset({Stage.design}),
+    "g3_post_pilot_review": frozenset({Stage.evaluation}),
+    "g4_scale_or_adopt": frozenset({Stage.evaluation}),
+    "g5_sustainability_review": frozenset({Stage.scaling, Stage.embedding}),
+}
+PROCEED = frozenset({"proceed", "proceed_with_conditions"})
+
+
+class RuleBroken(Exception):
+    def __init__(self, rule: str, detail: str) -> None:
+        super().__init__(detail)
+        self.rule = rule
+        self.detail = detail
+
+
+def plan_transition(stage: Stage, paused_from: Stage | None, action: TransitionAction) -> Stage:
+    """The stage a non-gate action leads to, or `RuleBroken` naming the rule."""
+    if stage in TERMINAL:
+        raise RuleBroken(
+            "stopped-and-closed-are-terminal",
+            f"The project is {stage}; its stage no longer changes.",
+        )
+    if action is TransitionAction.pause:
+        if stage is Stage.paused:
+            raise RuleBroken("already-paused", "The project is already paused.")
+        return Stage.paused
+    if action is TransitionAction.resume:
+        if stage is not Stage.paused or paused_from is None:
+            raise RuleBroken(
+                "resume-only-from-paused", f"Only a paused project resumes; this one is in {stage}."
+            )
+        return paused_from
+    if action is TransitionAction.stop:
+        effective = paused_from if stage is Stage.paused else stage
+        if effective not in BEFORE_SUSTAINED:
+            raise RuleBroken(
+                "stop-only-before-sustained",
+                "A project can be stopped only before it is sustained.",
+            )
+        return Stage.stopped
+    if action is TransitionAction.close:
+        if stage is not Stage.sustained:
+            raise RuleBroken(
+                "close-only-from-sustained",
+                f"Only a sustained project closes; this one is in {stage}.",
+            )
+        return Stage.closed
+    if stage is not Stage.pilot:
+        raise RuleBroken(
+            "end-pilot-only-from-pilot",
+            f"Only a project in pilot ends its pilot; this one is in {stage}.",
+        )
+    return Stage.evaluation
+
+
+@dataclass(frozen=True)
+class DecisionPlan:
+    effect: DecisionEffect
+    to_stage: Stage | None
+    note: str
+
+
+def _rejected(note: str) -> DecisionPlan:
+    return DecisionPlan(DecisionEffect.rejected, None, note)
+
+
+def plan_decision(stage: Stage, paused_from: Stage | None, gate: str, outcome: str) -> DecisionPlan:
+    """What a recorded governance decision does to a project in `stage` (never raises: a
+    decision that does not fit is recorded as rejected with the reason)."""
+    if gate not in GATE_FROM:
+        return _rejected(f"Unknown gate {gate!r}.")
+    if stage in TERMINAL:
+        return _rejected(f"The project is {stage}; decisions no longer move it.")
+    if outcome == "pause":
+        if stage is Stage.paused:
+            return DecisionPlan(DecisionEffect.no_change, None, "Already paused.")
+        return DecisionPlan(DecisionEffect.applied, Stage.paused, f"Paused by the {gate} decision.")
+    if outcome == "stop":
+        effective = paused_from if stage is Stage.paused else stage
+        if effective not in BEFORE_SUSTAINED:
+            return _rejected(
+                "stop-only-before-sustained: a sustained project is closed, not stopped."
+            )
+        return DecisionPlan(
+            DecisionEffect.applied, Stage.stopped, f"Stopped by the {gate} decision."
+        )
+    if stage is Stage.paused:
+        return _rejected(f"The project is paused; resume it before a {gate} decision can move it.")
+    if stage not in GATE_FROM[gate]:
+        expected = " or ".join(sorted(GATE_FROM[gate]))
+        return _rejected(f"{gate} decides on projects in {expected}; this project is in {stage}.")
+    return _gate_outcome(stage, gate, outcome)
+
+
+def _gate_outcome(stage: Stage, gate: str, outcome: str) -> DecisionPlan:
+    applied = DecisionEffect.applied
+    if gate in ("g0_triage", "g1_scoping", "g2_pilot_approval"):
+        following = {
+            Stage.idea: Stage.scoping,
+            Stage.scoping: Stage.design,
+            Stage.design: Stage.pilot,
+        }[stage]
+        if outcome in PROCEED:
+            return DecisionPlan(applied, following, f"{gate}: {outcome}.")
+        if outcome == "adapt":
+            return DecisionPlan(
+                DecisionEffect.no_change, None, f"{gate}: adapt; revise and return to the gate."
+            )
+    elif gate == "g3_post_pilot_review":
+        if outcome == "adapt":
+            return DecisionPlan(applied, Stage.design, "g3: adapt; back to design to re-pilot.")
+        if outcome in PROCEED:
+            return DecisionPlan(
+                DecisionEffect.no_change, None, "g3: proceed; stays in evaluation awaiting G4."
+            )
+    elif gate == "g4_scale_or_adopt":
+        if outcome == "scale":
+            return DecisionPlan(applied, Stage.scaling, "g4: scale.")
+        if outcome == "adopt":
+            return DecisionPlan(applied, Stage.embedding, "g4: adopt.")
+        if outcome == "adapt":
+            return DecisionPlan(DecisionEffect.no_change, None, "g4: adapt; stays in evaluation.")
+        return _rejected("g4 decides scale or adopt (or adapt, pause, stop).")
+    elif outcome in PROCEED | {"scale", "adopt"}:
+        return DecisionPlan(applied, Stage.sustained, f"g5: {outcome}; sustained.")
+    elif outcome == "adapt":
+        return DecisionPlan(DecisionEffect.no_change, None, f"g5: adapt; stays in {stage}.")
+    return _rejected(f"{outcome!r} is not an outcome {gate} can apply.")

@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+
+from projects_service.projects.dependencies import ProjectDep
+from projects_service.projects.errors import ProjectArchived, ProjectNotFound
+from projects_service.sql import today
+from projects_service.team import repository, service
+from projects_service.team.dependencies import ProjectWriterDep
+from projects_service.team.errors import DuplicateMembership, MembershipNotFound, NotATeamMember
+from projects_service.team.models import TeamMembership, TeamRole
+from projects_service.team.schemas import MembershipCreate, MembershipPatch, MembershipRead
+from shared.auth import PrincipalDep
+from shared.db import SessionDep
+from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for
+from shared.pagination import Page, Pagination, pagination_dependency
+from shared.problems import problem_responses
+
+router = APIRouter(prefix="/v1/projects/{project_id}/team", tags=["team"])
+
+TeamPagination = Annotated[
+    Pagination,
+    Depends(
+        pagination_dependency(
+            {"subject": TeamMembership.subject, "created_at": TeamMembership.created_at}
+        )
+    ),
+]
+
+
+async def get_membership_or_404(
+    project: ProjectDep, membership_id: uuid.UUID, session: SessionDep
+) -> TeamMembership:
+    membership = await repository.get(session, project.id, membership_id)
+    if membership is None:
+        raise MembershipNotFound(f"No membership {membership_id} on {project.reference}.")
+    return membership
+
+
+MembershipDep = Annotated[TeamMembership, Depends(get_membership_or_404)]
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(
+        ProjectNotFound, NotATeamMember, ProjectArchived, DuplicateMembership
+    ),
+)
+async def add_team_member(
+    project: ProjectDep,
+    data: MembershipCreate,
+    session: SessionDep,
+    _: ProjectWriterDep,
+    response: Response,
+) -> MembershipRead:
+    """Add a person to the project team with a role (one membership per role and period)."""
+    membership = await service.add_member(session, project, data=data)
+    response.headers["Location"] = f"/v1/projects/{project.id}/team/{membership.id}"
+    response.headers["ETag"] = etag_for(membership.version)
+    return MembershipRead.model_validate(membership)
+
+
+@router.get("", responses=problem_responses(ProjectNotFound))
+async def list_team_members(
+    project: ProjectDep,
+    session: SessionDep,
+    _: PrincipalDep,
+    pagination: TeamPagination,
+    subject: Annotated[
+        str | None, Query(max_length=200, description="Only this token subject.")
+    ] = None,
+    active: Annotated[
+        bool | None, Query(description="Only memberships active (or not) today.")
+    ] = None,
+    role: TeamRole | None = None,
+) -> Page[MembershipRead]:
+    """The team. Other services call `?subject=<sub>&active=true` to check a contributor is an
+    active member: one indexed query, a stable response shape."""
+    statement = repository.list_statement(
+        project.id, subject=subject, active=active, role=role, day=today()
+    )
+    rows = await pagination.rows(
+        session, statement, id_column=TeamMembership.id, updated_column=TeamMembership.updated_at
+    )
+    return rows.as_page(MembershipRead)
+
+
+@router.get(
+    "/{membership_id}", responses=problem_responses(ProjectNotFound, MembershipNotFound, 304)
+)
+async def get_team_member(
+    membership: MembershipDep, _: PrincipalDep, request: Request, response: Response
+) -> MembershipRead:
+    conditional_get(request, response, membership.version)
+    return MembershipRead.model_validate(membership)
+
+
+@router.patch(
+    "/{membership_id}",
+    responses=problem_responses(
+        ProjectNotFound,
+        MembershipNotFound,
+        NotATeamMember,
+        ProjectArchived,
+        DuplicateMembership,
+        PreconditionFailed,
+    ),
+)
+async def update_team_member(
+    membership: MembershipDep,
+    patch: MembershipPatch,
+    session: SessionDep,
+    _: ProjectWriterDep,
+    request: Request,
+    response: Response,
+) -> MembershipRead:
+    """Merge patch; end a membership with `end_date` (memberships are history, never deleted)."""
+    check_if_match(request, membership.version)
+    membership = await service.update_member(session, membership, patch=patch)
+    response.headers["ETag"] = etag_for(membership.version)
+    return MembershipRead.model_validate(membership)

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from projects_service.projects.models import Project
+from projects_service.team import repository
+from projects_service.team.errors import DuplicateMembership
+from projects_service.team.models import Affiliation, TeamMembership, TeamRole
+from projects_service.team.schemas import MembershipCreate, MembershipPatch
+from shared.patch import apply_changes, merge_patch_changes
+from shared.problems import FieldError, InvalidInput
+
+_REQUIRED = ("display_name", "affiliation", "role")
+
+
+async def add_member(
+    session: AsyncSession, project: Project, *, data: MembershipCreate
+) -> TeamMembership:
+    membership = TeamMembership(project_id=project.id, **data.model_dump())
+    if await repository.overlapping_role(session, membership):
+        raise DuplicateMembership(
+            f"{data.subject} is already {data.role} on this project for that period."
+        )
+    session.add(membership)
+    await session.flush()
+    return membership
+
+
+async def add_founding_member(
+    session: AsyncSession, project: Project, *, subject: str, name: str
+) -> None:
+    """A contributor who registers a project joins its team, or they could not write to it."""
+    session.add(
+        TeamMembership(
+            project_id=project.id,
+            subject=subject,
+            display_name=name,
+            affiliation=Affiliation.other,
+            role=TeamRole.member,
+            start_date=project.created_at.date(),
+        )
+    )
+    await session.flush()
+
+
+async def update_member(
+    session: AsyncSession, membership: TeamMembership, *, patch: MembershipPatch
+) -> TeamMembership:
+    changes = merge_patch_changes(patch, required=_REQUIRED)
+    start = changes.get("start_date", membership.start_date)
+    end = changes.get("end_date", membership.end_date)
+    if start and end and end < start:
+        raise InvalidInput(
+            "end_date must not be before start_date.",
+            errors=[FieldError(pointer="/end_date", location="body", detail="Before start_date.")],
+        )
+    apply_changes(membership, changes)
+    if {"role", "start_date", "end_date"} & changes.keys() and await repository.overlapping_role(
+        session, membership, exclude=membership.id
+    ):
+        raise DuplicateMembership(
+            f"{membership.subject} already holds {membership.role} for that period."
+        )
+    await session.flush()
+    return membership

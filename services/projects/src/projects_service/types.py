@@ -1,0 +1,16 @@
+"""Pydantic types shared by this service's schemas."""
+
+from __future__ import annotations
+
+import decimal
+from typing import Annotated
+
+from pydantic import PlainSerializer, StringConstraints
+
+# Money and quantities are exact decimals in the database and plain JSON numbers on the wire.
+JsonDecimal = Annotated[
+    decimal.Decimal, PlainSerializer(float, return_type=float, when_used="json")
+]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+LongText = Annotated[str, StringConstraints(max_length=10_000)]

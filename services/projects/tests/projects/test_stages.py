@@ -1,0 +1,82 @@
+"""The stage machine itself (DOMAIN S1), table-driven."""
+
+from __future__ import annotations
+
+import pytest
+
+from projects_service.projects.models import DecisionEffect, Stage
+from projects_service.projects.schemas import TransitionAction
+from projects_service.projects.stages import RuleBroken, plan_decision, plan_transition
+
+S = Stage
+A = TransitionAction
+
+
+@pytest.mark.parametrize(
+    ("stage", "paused_from", "action", "expected"),
+    [
+        (S.design, None, A.pause, S.paused),
+        (S.sustained, None, A.pause, S.paused),
+        (S.paused, S.pilot, A.resume, S.pilot),
+        (S.scaling, None, A.stop, S.stopped),
+        (S.paused, S.design, A.stop, S.stopped),
+        (S.sustained, None, A.close, S.closed),
+        (S.pilot, None, A.end_pilot, S.evaluation),
+    ],
+)
+def test_legal_moves(
+    stage: Stage, paused_from: Stage | None, action: TransitionAction, expected: Stage
+) -> None:
+    assert plan_transition(stage, paused_from, action) is expected
+
+
+@pytest.mark.parametrize(
+    ("stage", "paused_from", "action", "rule"),
+    [
+        (S.closed, None, A.pause, "stopped-and-closed-are-terminal"),
+        (S.stopped, None, A.resume, "stopped-and-closed-are-terminal"),
+        (S.paused, S.pilot, A.pause, "already-paused"),
+        (S.design, None, A.resume, "resume-only-from-paused"),
+        (S.sustained, None, A.stop, "stop-only-before-sustained"),
+        (S.paused, S.sustained, A.stop, "stop-only-before-sustained"),
+        (S.embedding, None, A.close, "close-only-from-sustained"),
+        (S.design, None, A.end_pilot, "end-pilot-only-from-pilot"),
+    ],
+)
+def test_illegal_moves_name_their_rule(
+    stage: Stage, paused_from: Stage | None, action: TransitionAction, rule: str
+) -> None:
+    with pytest.raises(RuleBroken) as broken:
+        plan_transition(stage, paused_from, action)
+    assert broken.value.rule == rule
+
+
+@pytest.mark.parametrize(
+    ("stage", "gate", "outcome", "effect", "to_stage"),
+    [
+        (S.idea, "g0_triage", "proceed", DecisionEffect.applied, S.scoping),
+        (S.scoping, "g1_scoping", "proceed_with_conditions", DecisionEffect.applied, S.design),
+        (S.design, "g2_pilot_approval", "proceed", DecisionEffect.applied, S.pilot),
+        (S.design, "g2_pilot_approval", "adapt", DecisionEffect.no_change, None),
+        (S.evaluation, "g3_post_pilot_review", "adapt", DecisionEffect.applied, S.design),
+        (S.evaluation, "g3_post_pilot_review", "proceed", DecisionEffect.no_change, None),
+        (S.evaluation, "g3_post_pilot_review", "stop", DecisionEffect.applied, S.stopped),
+        (S.evaluation, "g4_scale_or_adopt", "scale", DecisionEffect.applied, S.scaling),
+        (S.evaluation, "g4_scale_or_adopt", "adopt", DecisionEffect.applied, S.embedding),
+        (S.evaluation, "g4_scale_or_adopt", "proceed", DecisionEffect.rejected, None),
+        (S.scaling, "g5_sustainability_review", "proceed", DecisionEffect.applied, S.sustained),
+        (S.embedding, "g5_sustainability_review", "adopt", DecisionEffect.applied, S.sustained),
+        (S.pilot, "g1_scoping", "pause", DecisionEffect.applied, S.paused),
+        (S.idea, "g2_pilot_approval", "proceed", DecisionEffect.rejected, None),
+        (S.paused, "g0_triage", "proceed", DecisionEffect.rejected, None),
+        (S.sustained, "g5_sustainability_review", "stop", DecisionEffect.rejected, None),
+        (S.closed, "g0_triage", "pause", DecisionEffect.rejected, None),
+        (S.idea, "g9_unknown", "proceed", DecisionEffect.rejected, None),
+    ],
+)
+def test_decision_mapping(
+    stage: Stage, gate: str, outcome: str, effect: DecisionEffect, to_stage: Stage | None
+) -> None:
+    plan = plan_decision(stage, S.design if stage is S.paused else None, gate, outcome)
+    assert (plan.effect, plan.to_stage) == (effect, to_stage)
+    assert plan.note
