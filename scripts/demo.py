@@ -30,6 +30,10 @@ from urllib.parse import quote
 
 import httpx
 
+from scripts.demo_assessment import load_assessments, load_frameworks as load_templates
+from scripts.demo_evaluation import load_evaluation
+from scripts.demo_projects import load_projects_detail
+from scripts.demo_stakeholders import load_stakeholders
 from shared.auth import issue_token
 from shared.settings import DEV_AUDIENCE, DEV_ISSUER, DEV_JWT_KEY
 
@@ -494,8 +498,12 @@ class Step:
 # In dependency order: a step may use the ids of any step before it.
 STEPS: list[Step] = [
     Step("organisations", load_organisations),
-    Step("frameworks", load_frameworks),
+    Step("frameworks", load_templates),
     Step("projects", load_projects),
+    Step("assessments", load_assessments),
+    Step("project detail", load_projects_detail),
+    Step("evaluation", load_evaluation),
+    Step("stakeholders", load_stakeholders),
 ]
 
 

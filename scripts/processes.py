@@ -65,6 +65,11 @@ def free_ports(count: int, host: str = HOST) -> list[int]:
             sock.close()
 
 
+def allocate_ports(services: Sequence[Service] = ALL_PROCESSES) -> dict[str, int]:
+    """A free port of 127.0.0.1 for each of `services` (tests, parallel stacks)."""
+    return dict(zip((s.name for s in services), free_ports(len(services)), strict=True))
+
+
 def port_in_use(port: int, host: str = HOST) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -91,6 +96,7 @@ class ManagedProcess:
         self.echo = echo
         self.popen: subprocess.Popen[bytes] | None = None
         self.tail: deque[str] = deque(maxlen=TAIL_LINES)
+        self._tail_lock = threading.Lock()
         self.stopping = False  # set when we end it, so its exit is not "unexpected"
         self._reader: threading.Thread | None = None
 
@@ -124,7 +130,8 @@ class ManagedProcess:
         if self.running():
             raise StackError(f"{self.name} is already running (pid {self.pid})")
         self.stopping = False
-        self.tail.clear()
+        with self._tail_lock:
+            self.tail.clear()
         self.popen = subprocess.Popen(
             self.command(),
             cwd=ROOT,
@@ -143,9 +150,12 @@ class ManagedProcess:
         assert popen.stdout is not None
         for raw in iter(popen.stdout.readline, b""):
             line = raw.decode("utf-8", "replace").rstrip("\r\n")
-            self.tail.append(line)
+            with self._tail_lock:
+                self.tail.append(line)
             if self.echo is not None:
-                self.echo(self.name, line)
+                # Keep draining whatever echo does, or the child blocks on a full pipe.
+                with contextlib.suppress(Exception):
+                    self.echo(self.name, line)
 
     def running(self) -> bool:
         return self.popen is not None and self.popen.poll() is None
@@ -154,7 +164,9 @@ class ManagedProcess:
         return self.popen.poll() if self.popen is not None else None
 
     def output_tail(self, lines: int = 40) -> str:
-        return "\n".join(list(self.tail)[-lines:])
+        with self._tail_lock:
+            kept = list(self.tail)
+        return "\n".join(kept[-lines:])
 
     def signal(self, signum: int, *, group: bool = True) -> None:
         """Send `signum` to the child (and its process group); a no-op once it has exited."""

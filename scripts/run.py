@@ -140,6 +140,8 @@ def supervise(stack: Stack, ready_timeout: float) -> int:
 
 
 def main() -> int:
+    # Explicitly, also for SIGINT: started from a script (`make run &`), SIGINT arrives ignored.
+    signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         ports = ports_from_env(os.environ)

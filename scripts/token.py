@@ -13,7 +13,9 @@ ROLES = [role.value for role in Role]
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--role", default="", help=f"one of {', '.join(ROLES)}; comma-separate several")
+    parser.add_argument(
+        "--role", default="", help=f"one of {', '.join(ROLES)}; comma-separate several"
+    )
     parser.add_argument("--sub", default="", help="subject (defaults to dev-<role>)")
     parser.add_argument("--ttl", type=int, default=8 * 3600, help="seconds")
     args = parser.parse_args()

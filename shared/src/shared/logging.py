@@ -65,6 +65,11 @@ def configure_logging(*, service: str, level: str = "INFO", json: bool = True) -
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level.upper())
-    # Our access log replaces uvicorn's; httpx logs every internal call at INFO.
+    # uvicorn configured its own plain-text handlers before calling our factory: route its
+    # loggers through the root (JSON) handler instead. Our access log replaces uvicorn's.
+    for name in ("uvicorn", "uvicorn.error"):
+        logging.getLogger(name).handlers = []
+        logging.getLogger(name).propagate = True
     logging.getLogger("uvicorn.access").disabled = True
+    # httpx logs every internal call at INFO.
     logging.getLogger("httpx").setLevel(logging.WARNING)

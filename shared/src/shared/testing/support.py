@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import uuid
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
@@ -53,8 +54,10 @@ async def _pg_admin(statement: sql.Composed) -> None:
 
 
 def _worker() -> str:
-    # The process id keeps concurrent runs (two checkouts, CI beside a developer) apart.
-    return f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
+    # Unique per call: concurrent runs (two checkouts, CI beside a developer) and two suites in
+    # one run that both need a "projects" database must never share (or drop) each other's.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    return f"{worker}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
 
 
 @asynccontextmanager
