@@ -1,1 +1,1 @@
-"""The assessment service: impact assessment framework, governance decisions, developmental evaluation."""
+"""The assessment service: impact assessment, governance decisions, developmental evaluation."""

@@ -12,4 +12,7 @@ class Base(DeclarativeBase):
 
 platform = PlatformTables.define(Base.metadata, service="assessment")
 
+from assessment_service.assessments import models as _assessments  # noqa: E402,F401
+from assessment_service.decisions import models as _decisions  # noqa: E402,F401
+from assessment_service.evaluation import models as _evaluation  # noqa: E402,F401
 from assessment_service.frameworks import models as _frameworks  # noqa: E402,F401

@@ -1,14 +1,22 @@
 from functools import lru_cache
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
 
 
 class Settings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="ASSESSMENT_", env_nested_delimiter="__", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="ASSESSMENT_", env_nested_delimiter="__", extra="ignore", frozen=True
+    )
 
     database_url: str = "sqlite+aiosqlite:///./var/assessment.db"
+    # Upstreams: projects (developmental evaluation checks the project exists and that a
+    # contributor is on its team). Override with ASSESSMENT_SERVICE_URLS__PROJECTS.
+    service_urls: dict[str, str] = Field(
+        default_factory=lambda: {"projects": "http://127.0.0.1:8001"}
+    )
 
 
 @lru_cache

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assessment_service.frameworks.models import Framework, FrameworkStatus
+from assessment_service.frameworks.models import Framework, FrameworkSource, FrameworkStatus
 
 
 async def get(session: AsyncSession, framework_id: uuid.UUID) -> Framework | None:
@@ -13,13 +14,35 @@ async def get(session: AsyncSession, framework_id: uuid.UUID) -> Framework | Non
 
 
 async def get_by_name_and_semver(session: AsyncSession, name: str, semver: str) -> Framework | None:
-    return await session.scalar(select(Framework).where(Framework.name == name, Framework.semver == semver))
+    return await session.scalar(
+        select(Framework).where(Framework.name == name, Framework.semver == semver)
+    )
 
 
-def list_statement(*, name: str | None, status: FrameworkStatus | None) -> Select[tuple[Framework]]:
+async def get_active(session: AsyncSession, name: str) -> Framework | None:
+    return await session.scalar(select(Framework).where(Framework.active_name == name))
+
+
+async def semvers(session: AsyncSession, name: str) -> Sequence[str]:
+    return (await session.scalars(select(Framework.semver).where(Framework.name == name))).all()
+
+
+def list_statement(*, name: str | None, status: FrameworkStatus | None) -> Select[Framework]:
     statement = select(Framework)
     if name is not None:
         statement = statement.where(Framework.name == name)
     if status is not None:
         statement = statement.where(Framework.status == status)
     return statement
+
+
+def add(session: AsyncSession, framework: Framework) -> None:
+    session.add(framework)
+
+
+async def list_sources(session: AsyncSession) -> Sequence[FrameworkSource]:
+    return (await session.scalars(select(FrameworkSource).order_by(FrameworkSource.code))).all()
+
+
+async def get_source(session: AsyncSession, code: str) -> FrameworkSource | None:
+    return await session.get(FrameworkSource, code)

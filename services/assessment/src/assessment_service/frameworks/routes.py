@@ -6,12 +6,32 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from assessment_service.frameworks import repository, service
 from assessment_service.frameworks.dependencies import FrameworkDep
-from assessment_service.frameworks.errors import FrameworkNotFound, FrameworkVersionExists
+from assessment_service.frameworks.errors import (
+    ActiveVersionConflict,
+    FrameworkIncomplete,
+    FrameworkInUse,
+    FrameworkNotEditable,
+    FrameworkNotFound,
+    FrameworkSourceNotFound,
+    FrameworkVersionExists,
+    IllegalFrameworkTransition,
+    InvalidFrameworkDefinition,
+)
 from assessment_service.frameworks.models import Framework, FrameworkStatus
-from assessment_service.frameworks.schemas import FrameworkCreate, FrameworkRead
+from assessment_service.frameworks.schemas import (
+    FrameworkClone,
+    FrameworkCreate,
+    FrameworkDocument,
+    FrameworkPatch,
+    FrameworkRead,
+    FrameworkSourceRead,
+    FrameworkSummary,
+    FrameworkTransition,
+    export_document,
+)
 from shared.auth import Principal, PrincipalDep, Role, require_roles
 from shared.db import SessionDep
-from shared.etag import conditional_get, etag_for
+from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import problem_responses
 
@@ -20,19 +40,72 @@ router = APIRouter(prefix="/v1/frameworks", tags=["frameworks"])
 Author = Annotated[Principal, Depends(require_roles(Role.governance))]
 FrameworkPagination = Annotated[
     Pagination,
-    Depends(pagination_dependency({"created_at": Framework.created_at, "name": Framework.name})),
+    Depends(
+        pagination_dependency(
+            {
+                "created_at": Framework.created_at,
+                "updated_at": Framework.updated_at,
+                "name": Framework.name,
+            }
+        )
+    ),
 ]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=problem_responses(FrameworkVersionExists))
-async def create_framework(
-    data: FrameworkCreate, session: SessionDep, actor: Author, response: Response
-) -> FrameworkRead:
-    """Author a framework template version (starts as `draft`)."""
-    framework = await service.create_framework(session, data=data, actor=actor)
+def _created(response: Response, framework: Framework) -> FrameworkRead:
     response.headers["Location"] = f"{router.prefix}/{framework.id}"
     response.headers["ETag"] = etag_for(framework.version)
     return FrameworkRead.model_validate(framework)
+
+
+# -- framework sources (reference data); declared before `/{framework_id}` -----------------------
+
+
+@router.get("/sources", responses=problem_responses())
+async def list_framework_sources(session: SessionDep, _: PrincipalDep) -> list[FrameworkSourceRead]:
+    """The published frameworks templates cite (NASSS, RE-AIM, CFIR, NICE ESF, DTAC, ...), with
+    their structure; cite an item in `source_refs` as `<code>:<item>`."""
+    return [FrameworkSourceRead.model_validate(s) for s in await repository.list_sources(session)]
+
+
+@router.get("/sources/{code}", responses=problem_responses(FrameworkSourceNotFound))
+async def get_framework_source(
+    code: str, session: SessionDep, _: PrincipalDep
+) -> FrameworkSourceRead:
+    source = await repository.get_source(session, code)
+    if source is None:
+        raise FrameworkSourceNotFound(f"No framework source {code!r}.")
+    return FrameworkSourceRead.model_validate(source)
+
+
+# -- templates -----------------------------------------------------------------------------------
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(FrameworkVersionExists, InvalidFrameworkDefinition),
+)
+async def create_framework(
+    data: FrameworkCreate, session: SessionDep, actor: Author, response: Response
+) -> FrameworkRead:
+    """Author a template version (starts as `draft`); the definition may be filled in later."""
+    framework = await service.create_framework(session, data=data, actor=actor)
+    return _created(response, framework)
+
+
+@router.post(
+    "/import",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(FrameworkVersionExists, InvalidFrameworkDefinition),
+)
+async def import_framework(
+    document: FrameworkDocument, session: SessionDep, actor: Author, response: Response
+) -> FrameworkRead:
+    """Import a whole template version from its JSON document (as `export` writes it). Every
+    error points into the document (`/domains/2/criteria/0/gate_rule`)."""
+    framework = await service.create_framework(session, data=document, actor=actor)
+    return _created(response, framework)
 
 
 @router.get("", responses=problem_responses())
@@ -42,15 +115,90 @@ async def list_frameworks(
     pagination: FrameworkPagination,
     name: Annotated[str | None, Query(max_length=120)] = None,
     status_: Annotated[FrameworkStatus | None, Query(alias="status")] = None,
-) -> Page[FrameworkRead]:
+) -> Page[FrameworkSummary]:
     statement = repository.list_statement(name=name, status=status_)
-    rows = await pagination.rows(session, statement, id_column=Framework.id, updated_column=Framework.updated_at)
-    return rows.as_page(FrameworkRead)
+    rows = await pagination.rows(
+        session, statement, id_column=Framework.id, updated_column=Framework.updated_at
+    )
+    return rows.as_page(FrameworkSummary)
 
 
-@router.get("/{framework_id}", responses=problem_responses(FrameworkNotFound))
+@router.get("/{framework_id}", responses=problem_responses(FrameworkNotFound, 304))
 async def get_framework(
     framework: FrameworkDep, _: PrincipalDep, request: Request, response: Response
 ) -> FrameworkRead:
     conditional_get(request, response, framework.version)
     return FrameworkRead.model_validate(framework)
+
+
+@router.get("/{framework_id}/export", responses=problem_responses(FrameworkNotFound))
+async def export_framework(framework: FrameworkDep, _: PrincipalDep) -> FrameworkDocument:
+    """The version as one JSON document, importable as is (change `semver` or `name` first)."""
+    return export_document(framework)
+
+
+@router.patch(
+    "/{framework_id}",
+    responses=problem_responses(
+        FrameworkNotFound,
+        FrameworkInUse,
+        FrameworkNotEditable,
+        InvalidFrameworkDefinition,
+        PreconditionFailed,
+    ),
+)
+async def update_framework(
+    framework: FrameworkDep,
+    patch: FrameworkPatch,
+    session: SessionDep,
+    _: Author,
+    request: Request,
+    response: Response,
+) -> FrameworkRead:
+    """JSON merge patch of a draft or piloting version that no assessment has used."""
+    check_if_match(request, framework.version)
+    framework = await service.update_framework(session, framework, patch=patch)
+    response.headers["ETag"] = etag_for(framework.version)
+    return FrameworkRead.model_validate(framework)
+
+
+@router.post(
+    "/{framework_id}/transitions",
+    responses=problem_responses(
+        FrameworkNotFound,
+        IllegalFrameworkTransition,
+        FrameworkIncomplete,
+        ActiveVersionConflict,
+        PreconditionFailed,
+    ),
+)
+async def transition_framework(
+    framework: FrameworkDep,
+    data: FrameworkTransition,
+    session: SessionDep,
+    _: Author,
+    request: Request,
+    response: Response,
+) -> FrameworkRead:
+    """Move the version along its lifecycle (draft → piloting → active → retired)."""
+    check_if_match(request, framework.version)
+    framework = await service.transition_framework(session, framework, to=data.to)
+    response.headers["ETag"] = etag_for(framework.version)
+    return FrameworkRead.model_validate(framework)
+
+
+@router.post(
+    "/{framework_id}/clone",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(FrameworkNotFound, FrameworkVersionExists),
+)
+async def clone_framework(
+    framework: FrameworkDep,
+    data: FrameworkClone,
+    session: SessionDep,
+    actor: Author,
+    response: Response,
+) -> FrameworkRead:
+    """Version n+1 as a new draft (the usual way to change a version already in use)."""
+    clone = await service.clone_framework(session, framework, data=data, actor=actor)
+    return _created(response, clone)

@@ -2,24 +2,73 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from assessment_service.frameworks.definition import (
+    Applicability,
+    Domain,
+    Gate,
+    ScoringPolicy,
+    TemplateDefinition,
+)
 from assessment_service.frameworks.models import FrameworkStatus
 
-SemVer = Annotated[str, StringConstraints(pattern=r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$", max_length=32)]
+SemVer = Annotated[
+    str, StringConstraints(pattern=r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$", max_length=32)
+]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+DOCUMENT_FORMAT = "cmdi-framework-template/1"
 
 
-class FrameworkCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class FrameworkCreate(TemplateDefinition):
+    """A new template version (starts as `draft`). Only `name` and `semver` are required, so
+    a template can be authored step by step; the rest is the definition."""
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+    name: Name
     semver: SemVer = Field(description="Semantic version, e.g. `1.0.0`.")
     description: str = Field("", max_length=5000)
 
 
-class FrameworkRead(BaseModel):
+class FrameworkDocument(FrameworkCreate):
+    """The import/export document: a whole template version as one JSON document."""
+
+    format: Literal["cmdi-framework-template/1"] = Field(description="Document format marker.")
+
+
+class FrameworkPatch(BaseModel):
+    """JSON merge patch. `applies_to` and `scoring_policy` merge key by key; `gates_used` and
+    `domains` are arrays and, as RFC 7396 says, replace the whole list."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    description: str | None = Field(None, max_length=5000)
+    applies_to: Applicability | None = None
+    gates_used: list[Gate] | None = None
+    scoring_policy: ScoringPolicy | None = None
+    domains: list[Domain] | None = Field(None, max_length=50)
+
+
+class FrameworkTransition(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to: FrameworkStatus = Field(
+        description="draft → piloting → active → retired; activating retires the active version "
+        "of the same name."
+    )
+
+
+class FrameworkClone(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    semver: SemVer | None = Field(
+        None, description="Defaults to the next version after the highest."
+    )
+    bump: Literal["major", "minor", "patch"] = "minor"
+
+
+class FrameworkSummary(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
@@ -27,7 +76,50 @@ class FrameworkRead(BaseModel):
     semver: str
     description: str
     status: FrameworkStatus
+    in_use: bool = Field(description="Used by an assessment: immutable (clone to change).")
+    gates_used: list[Gate]
+    cloned_from_id: uuid.UUID | None
+    first_used_at: dt.datetime | None
+    activated_at: dt.datetime | None
+    retired_at: dt.datetime | None
     created_by: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
     version: int
+
+
+class FrameworkRead(FrameworkSummary):
+    applies_to: Applicability
+    scoring_policy: ScoringPolicy
+    domains: list[Domain]
+
+
+class SourceItem(BaseModel):
+    code: str
+    label: str
+
+
+class FrameworkSourceRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    title: str
+    citation_url: str
+    scale: str
+    structure_note: str
+    items: list[SourceItem]
+
+
+def export_document(framework: Any) -> FrameworkDocument:
+    return FrameworkDocument.model_validate(
+        {
+            "format": DOCUMENT_FORMAT,
+            "name": framework.name,
+            "semver": framework.semver,
+            "description": framework.description,
+            "applies_to": framework.applies_to,
+            "gates_used": framework.gates_used,
+            "scoring_policy": framework.scoring_policy,
+            "domains": framework.domains,
+        }
+    )

@@ -1,0 +1,188 @@
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+
+from assessment_service.decisions import repository, service
+from assessment_service.decisions.dependencies import DecisionDep
+from assessment_service.decisions.errors import (
+    AssessmentNotReadyForDecision,
+    ConditionClosed,
+    ConditionNotFound,
+    ConditionsRequired,
+    DecisionAlreadyRecorded,
+    DecisionAlreadySuperseded,
+    DecisionNotFound,
+    InvalidSupersession,
+    OutcomeNotValidForGate,
+    OverrideRationaleRequired,
+)
+from assessment_service.decisions.models import (
+    ConditionStatus,
+    Decision,
+    DecisionCondition,
+    DecisionStatus,
+)
+from assessment_service.decisions.schemas import (
+    ConditionRead,
+    ConditionUpdate,
+    DecisionCreate,
+    DecisionRead,
+    DecisionSummary,
+    OverrideSummary,
+)
+from assessment_service.frameworks.definition import Gate, Outcome
+from shared.auth import Principal, PrincipalDep, Role, require_roles
+from shared.db import SessionDep, utcnow
+from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for
+from shared.pagination import Page, Pagination, pagination_dependency
+from shared.problems import InvalidInput, problem_responses
+
+router = APIRouter(prefix="/v1/decisions", tags=["decisions"])
+
+# Decisions are the governance board's: only `governance` (and admins) record them.
+Governance = Annotated[Principal, Depends(require_roles(Role.governance))]
+DecisionPagination = Annotated[
+    Pagination,
+    Depends(
+        pagination_dependency(
+            {"decided_at": Decision.decided_at, "updated_at": Decision.updated_at}
+        )
+    ),
+]
+ConditionPagination = Annotated[
+    Pagination,
+    Depends(
+        pagination_dependency(
+            {"due_date": DecisionCondition.due_date, "updated_at": DecisionCondition.updated_at}
+        )
+    ),
+]
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(
+        InvalidInput,
+        AssessmentNotReadyForDecision,
+        DecisionAlreadyRecorded,
+        DecisionAlreadySuperseded,
+        InvalidSupersession,
+        OverrideRationaleRequired,
+        ConditionsRequired,
+        OutcomeNotValidForGate,
+    ),
+)
+async def record_decision(
+    data: DecisionCreate, session: SessionDep, actor: Governance, response: Response
+) -> DecisionRead:
+    """Record the board's decision on a scored assessment, beside the computed recommendation
+    (an override needs a rationale). A correction supersedes the current decision. Emits
+    `decision.recorded`, on which the projects service moves the project's stage."""
+    decision = await service.record_decision(session, data=data, actor=actor)
+    response.headers["Location"] = f"{router.prefix}/{decision.id}"
+    response.headers["ETag"] = etag_for(decision.version)
+    return DecisionRead.model_validate(decision)
+
+
+@router.get("", responses=problem_responses())
+async def list_decisions(
+    session: SessionDep,
+    _: PrincipalDep,
+    pagination: DecisionPagination,
+    project_id: uuid.UUID | None = None,
+    assessment_id: uuid.UUID | None = None,
+    gate: Gate | None = None,
+    outcome: Outcome | None = None,
+    status_: Annotated[DecisionStatus | None, Query(alias="status")] = None,
+    overridden: bool | None = None,
+) -> Page[DecisionSummary]:
+    statement = repository.list_statement(
+        project_id=project_id,
+        assessment_id=assessment_id,
+        gate=gate,
+        outcome=outcome,
+        status=status_,
+        overridden=overridden,
+    )
+    rows = await pagination.rows(
+        session, statement, id_column=Decision.id, updated_column=Decision.updated_at
+    )
+    return rows.as_page(DecisionSummary)
+
+
+@router.get("/conditions", responses=problem_responses())
+async def list_conditions(
+    session: SessionDep,
+    _: PrincipalDep,
+    pagination: ConditionPagination,
+    project_id: uuid.UUID | None = None,
+    status_: Annotated[ConditionStatus | None, Query(alias="status")] = None,
+    owner: Annotated[str | None, Query(max_length=200)] = None,
+    overdue: Annotated[
+        bool, Query(description="Only open conditions past their due date (as of `as_of`).")
+    ] = False,
+    as_of: Annotated[dt.date | None, Query(description="Defaults to today (UTC).")] = None,
+) -> Page[ConditionRead]:
+    """Decision conditions; `?overdue=true` gives the open conditions past due."""
+    statement = repository.conditions_statement(
+        project_id=project_id,
+        status=ConditionStatus.open if overdue else status_,
+        owner=owner,
+        due_before=(as_of or utcnow().date()) if overdue else None,
+    )
+    rows = await pagination.rows(
+        session,
+        statement,
+        id_column=DecisionCondition.id,
+        updated_column=DecisionCondition.updated_at,
+    )
+    return rows.as_page(ConditionRead)
+
+
+@router.get("/override-summary", responses=problem_responses())
+async def get_override_summary(
+    session: SessionDep,
+    _: PrincipalDep,
+    decided_from: Annotated[dt.datetime | None, Query(alias="from")] = None,
+    decided_to: Annotated[dt.datetime | None, Query(alias="to")] = None,
+) -> OverrideSummary:
+    """Decisions against recommendations: how often the board overrides, by gate and pair."""
+    return await service.override_summary(session, decided_from=decided_from, decided_to=decided_to)
+
+
+@router.get("/{decision_id}", responses=problem_responses(DecisionNotFound, 304))
+async def get_decision(
+    decision: DecisionDep, _: PrincipalDep, request: Request, response: Response
+) -> DecisionRead:
+    conditional_get(request, response, decision.version)
+    return DecisionRead.model_validate(decision)
+
+
+@router.post(
+    "/{decision_id}/conditions/{condition_id}/status",
+    responses=problem_responses(
+        DecisionNotFound, ConditionNotFound, ConditionClosed, PreconditionFailed
+    ),
+)
+async def update_condition_status(
+    decision: DecisionDep,
+    condition_id: uuid.UUID,
+    data: ConditionUpdate,
+    session: SessionDep,
+    _: Governance,
+    request: Request,
+    response: Response,
+) -> DecisionRead:
+    """Close a condition as met, waived or breached (the decision itself is never edited);
+    when none is open any more, the decision is `closed`."""
+    check_if_match(request, decision.version)
+    decision = await service.update_condition(
+        session, decision, condition_id=condition_id, data=data
+    )
+    response.headers["ETag"] = etag_for(decision.version)
+    return DecisionRead.model_validate(decision)

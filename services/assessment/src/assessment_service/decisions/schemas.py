@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from assessment_service.decisions.models import ConditionStatus, DecisionStatus
+from assessment_service.frameworks.definition import Gate, Outcome
+
+Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Long = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ConditionCreate(Model):
+    text: Long
+    owner: Short = Field(description="Who must meet it (a subject or a named role).")
+    due_date: dt.date
+
+
+class Dissent(Model):
+    member: Short
+    note: Long
+
+
+class DecisionCreate(Model):
+    assessment_id: uuid.UUID
+    outcome: Outcome
+    rationale: str = Field("", max_length=8000, description="Required when overriding.")
+    forum: Short = Field(description="Where it was decided, e.g. `Innovation Board`.")
+    minutes_ref: str | None = Field(None, max_length=200)
+    conditions: list[ConditionCreate] = Field(default_factory=list, max_length=30)
+    dissent: list[Dissent] = Field(default_factory=list, max_length=30)
+    review_by: dt.date | None = None
+    supersedes_id: uuid.UUID | None = Field(
+        None, description="Correct a decision: the new one supersedes it (never edited)."
+    )
+
+
+class ConditionUpdate(Model):
+    status: Literal["met", "waived", "breached"]
+    note: str = Field("", max_length=4000)
+
+
+class ConditionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    decision_id: uuid.UUID
+    project_id: uuid.UUID
+    text: str
+    owner: str
+    due_date: dt.date
+    status: ConditionStatus
+    status_note: str
+    closed_at: dt.datetime | None
+    updated_at: dt.datetime
+    version: int
+
+
+class DecisionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    assessment_id: uuid.UUID
+    project_id: uuid.UUID
+    gate: Gate
+    outcome: Outcome
+    computed_recommendation: Outcome
+    overridden: bool = Field(description="The outcome differs from the computed recommendation.")
+    rationale: str
+    forum: str
+    minutes_ref: str | None
+    dissent: list[Dissent]
+    review_by: dt.date | None
+    decided_by: str
+    decided_at: dt.datetime
+    status: DecisionStatus
+    supersedes_id: uuid.UUID | None
+    superseded_by_id: uuid.UUID | None
+    conditions: list[ConditionRead]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    version: int
+
+
+class DecisionSummary(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    assessment_id: uuid.UUID
+    project_id: uuid.UUID
+    gate: Gate
+    outcome: Outcome
+    computed_recommendation: Outcome
+    overridden: bool
+    forum: str
+    decided_by: str
+    decided_at: dt.datetime
+    status: DecisionStatus
+    supersedes_id: uuid.UUID | None
+    superseded_by_id: uuid.UUID | None
+    updated_at: dt.datetime
+    version: int
+
+
+class OverrideCount(BaseModel):
+    total: int
+    overridden: int
+    override_rate: float | None
+
+
+class GateOverrides(OverrideCount):
+    gate: Gate
+
+
+class OutcomePair(BaseModel):
+    computed_recommendation: Outcome
+    outcome: Outcome
+    count: int
+
+
+class OverrideSummary(OverrideCount):
+    """How often the board decides against the computed recommendation (current decisions
+    only: a superseded decision is replaced by its correction)."""
+
+    by_gate: list[GateOverrides]
+    pairs: list[OutcomePair]

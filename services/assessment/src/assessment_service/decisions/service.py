@@ -1,0 +1,240 @@
+"""Governance decisions (DOMAIN.md S7). Functions flush, never commit.
+
+A decision is never edited. A correction is a new decision that supersedes the current one at
+the same assessment; the old one becomes `superseded` (its only change). Recording emits
+`decision.recorded` (consumed by the projects service, which moves the stage), and a
+correction also emits `decision.superseded`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from assessment_service.assessments import repository as assessments
+from assessment_service.assessments.models import AssessmentStatus
+from assessment_service.decisions import repository
+from assessment_service.decisions.errors import (
+    AssessmentNotReadyForDecision,
+    ConditionClosed,
+    ConditionNotFound,
+    ConditionsRequired,
+    DecisionAlreadyRecorded,
+    DecisionAlreadySuperseded,
+    InvalidSupersession,
+    OutcomeNotValidForGate,
+    OverrideRationaleRequired,
+)
+from assessment_service.decisions.models import (
+    ConditionStatus,
+    Decision,
+    DecisionCondition,
+    DecisionStatus,
+)
+from assessment_service.decisions.schemas import (
+    ConditionUpdate,
+    DecisionCreate,
+    GateOverrides,
+    OutcomePair,
+    OverrideSummary,
+)
+from assessment_service.frameworks.definition import Gate, Outcome
+from shared.auth import Principal
+from shared.changes import emit_event, set_action
+from shared.db import utcnow
+from shared.problems import FieldError, InvalidInput
+
+# Scaling and adoption are decided once a pilot has been evaluated (G4) or sustained (G5).
+SCALE_OR_ADOPT_GATES = frozenset({Gate.g4_scale_or_adopt, Gate.g5_sustainability_review})
+
+
+def _error(pointer: str, detail: str) -> list[FieldError]:
+    return [FieldError(pointer=pointer, location="body", detail=detail)]
+
+
+async def record_decision(
+    session: AsyncSession, *, data: DecisionCreate, actor: Principal
+) -> Decision:
+    assessment = await assessments.get(session, data.assessment_id)
+    if assessment is None:
+        raise InvalidInput(
+            "No such assessment.", errors=_error("/assessment_id", "Unknown assessment.")
+        )
+    superseded: Decision | None = None
+    if data.supersedes_id is None:
+        if assessment.status is AssessmentStatus.decided:
+            raise DecisionAlreadyRecorded(
+                "This assessment is decided; to correct the decision, record a new one with "
+                "`supersedes_id`."
+            )
+        if assessment.status is not AssessmentStatus.scored:
+            raise AssessmentNotReadyForDecision(
+                f"The assessment is {assessment.status}; score it first."
+            )
+    else:
+        superseded = await repository.get(session, data.supersedes_id)
+        if superseded is None or superseded.assessment_id != assessment.id:
+            raise InvalidSupersession(
+                "The decision to supersede must belong to the same assessment.",
+                errors=_error("/supersedes_id", "Not a decision of this assessment."),
+            )
+        if superseded.status is DecisionStatus.superseded:
+            raise DecisionAlreadySuperseded(
+                f"Decision {superseded.id} was superseded by {superseded.superseded_by_id}; "
+                "supersede the current one."
+            )
+    assert assessment.recommendation is not None  # scored assessments always carry one
+    recommendation = assessment.recommendation
+    overridden = data.outcome != recommendation
+    if overridden and not data.rationale.strip():
+        raise OverrideRationaleRequired(
+            f"The computed recommendation is {recommendation}; explain why the board decided "
+            f"{data.outcome}.",
+            errors=_error("/rationale", "Required when the outcome overrides the recommendation."),
+        )
+    if data.outcome is Outcome.proceed_with_conditions and not data.conditions:
+        raise ConditionsRequired(
+            "List the conditions.", errors=_error("/conditions", "At least one condition.")
+        )
+    if (
+        data.outcome in (Outcome.scale, Outcome.adopt)
+        and assessment.gate not in SCALE_OR_ADOPT_GATES
+    ):
+        raise OutcomeNotValidForGate(
+            f"{data.outcome} is decided at G4 or G5, not at {assessment.gate}.",
+            errors=_error("/outcome", "Not valid at this gate."),
+        )
+    now = utcnow()
+    decision = Decision(
+        assessment_id=assessment.id,
+        project_id=assessment.project_id,
+        gate=assessment.gate,
+        outcome=data.outcome,
+        computed_recommendation=recommendation,
+        overridden=overridden,
+        rationale=data.rationale,
+        forum=data.forum,
+        minutes_ref=data.minutes_ref,
+        dissent=[d.model_dump() for d in data.dissent],
+        review_by=data.review_by,
+        decided_by=actor.subject,
+        decided_at=now,
+        status=DecisionStatus.conditions_open if data.conditions else DecisionStatus.recorded,
+        supersedes_id=data.supersedes_id,
+        conditions=[
+            DecisionCondition(
+                project_id=assessment.project_id,
+                text=c.text,
+                owner=c.owner,
+                due_date=c.due_date,
+                status=ConditionStatus.open,
+            )
+            for c in data.conditions
+        ],
+    )
+    session.add(decision)
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # two corrections of the same decision at once
+        raise DecisionAlreadySuperseded("Another correction superseded it first.") from exc
+    if superseded is not None:
+        superseded.status = DecisionStatus.superseded
+        superseded.superseded_by_id = decision.id
+        # The row event is `decision.marked_superseded`; `decision.superseded` is the domain
+        # event emitted below, with its contract.
+        set_action(superseded, "marked_superseded")
+    else:
+        assessment.status = AssessmentStatus.decided
+        assessment.decided_at = now
+        assessment.open_key = None  # the gate is free for a re-assessment
+        set_action(assessment, "decided")
+    await session.flush()
+    await emit_event(
+        session,
+        type_="decision.recorded",
+        entity_type="decision",
+        entity_id=decision.id,
+        data={
+            "decision_id": decision.id,
+            "assessment_id": decision.assessment_id,
+            "project_id": decision.project_id,
+            "gate": decision.gate,
+            "outcome": decision.outcome,
+            "computed_recommendation": decision.computed_recommendation,
+            "decided_at": decision.decided_at,
+            "supersedes_id": decision.supersedes_id,
+        },
+    )
+    if superseded is not None:
+        await emit_event(
+            session,
+            type_="decision.superseded",
+            entity_type="decision",
+            entity_id=superseded.id,
+            data={
+                "decision_id": superseded.id,
+                "superseded_by_id": decision.id,
+                "assessment_id": superseded.assessment_id,
+                "project_id": superseded.project_id,
+                "gate": superseded.gate,
+                "outcome": superseded.outcome,
+                "new_outcome": decision.outcome,
+            },
+        )
+    loaded = await repository.get(session, decision.id)
+    assert loaded is not None
+    return loaded
+
+
+async def update_condition(
+    session: AsyncSession, decision: Decision, *, condition_id: object, data: ConditionUpdate
+) -> Decision:
+    condition = next((c for c in decision.conditions if c.id == condition_id), None)
+    if condition is None:
+        raise ConditionNotFound(f"Decision {decision.id} has no condition {condition_id}.")
+    if condition.status is not ConditionStatus.open:
+        raise ConditionClosed(f"The condition is {condition.status}.")
+    condition.status = ConditionStatus(data.status)
+    condition.status_note = data.note
+    condition.closed_at = utcnow()
+    set_action(condition, data.status)
+    if decision.status is DecisionStatus.conditions_open and all(
+        c.status is not ConditionStatus.open for c in decision.conditions
+    ):
+        decision.status = DecisionStatus.closed
+        set_action(decision, "closed")
+    await session.flush()
+    return decision
+
+
+async def override_summary(
+    session: AsyncSession, *, decided_from: dt.datetime | None, decided_to: dt.datetime | None
+) -> OverrideSummary:
+    rows = await repository.override_counts(
+        session, decided_from=decided_from, decided_to=decided_to
+    )
+    by_gate: dict[Gate, list[int]] = defaultdict(lambda: [0, 0])
+    pairs: dict[tuple[Outcome, Outcome], int] = defaultdict(int)
+    for gate, recommendation, outcome, count in rows:
+        by_gate[gate][0] += count
+        if recommendation != outcome:
+            by_gate[gate][1] += count
+        pairs[(recommendation, outcome)] += count
+    total = sum(t for t, _ in by_gate.values())
+    overridden = sum(o for _, o in by_gate.values())
+    return OverrideSummary(
+        total=total,
+        overridden=overridden,
+        override_rate=overridden / total if total else None,
+        by_gate=[
+            GateOverrides(gate=g, total=t, overridden=o, override_rate=o / t if t else None)
+            for g, (t, o) in sorted(by_gate.items())
+        ],
+        pairs=[
+            OutcomePair(computed_recommendation=r, outcome=o, count=n)
+            for (r, o), n in sorted(pairs.items())
+        ],
+    )

@@ -1,0 +1,510 @@
+"""The scoring engine (DOMAIN.md B8): pure functions from a template definition, an assessment
+context and the ratings to a result a governance board can audit. No I/O, no clock, no database:
+the same inputs always give the same result, which is why the frozen result of a scored
+assessment can be recomputed and checked later.
+
+- Criterion score s_i in 0-1 from the consensus rating (scale normalisation, reverse scoring,
+  numeric bands); `unknown` and unscored scales (pass/fail, ESF tier) carry no score.
+- Domain D = sum(w_i * s_i) / sum(w_i) over rated criteria; overall = sum(W_d * D_d) / sum(W_d)
+  over domains with a score. Zero weights simply drop out; nothing rated gives no score.
+- Assessor range: the same aggregation over each assessor's own ratings; min and max.
+- Confidence = min(coverage, evidence, agreement), cut at the policy's high/medium thresholds.
+  Agreement needs two assessors; with one it is not measured and confidence is capped at medium.
+- Gates: every applicable gate criterion must pass its rule with enough evidence; an unknown
+  gate fails (not evidenced). A failed gate forces `adapt` (score at least the adapt threshold)
+  or `stop`, whatever the score.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from assessment_service.frameworks.definition import (
+    AssessmentContext,
+    Criterion,
+    Outcome,
+    ScoringPolicy,
+    TemplateDefinition,
+    parse_gate_rule,
+)
+from assessment_service.frameworks.scales import SCALES, RatingValue, normalise, position
+
+OUTLIER_DISTANCE = 0.5  # half the scale away from the panel's median
+HIGH_SPREAD = 0.5  # assessors half a scale or more apart
+
+
+class Confidence(StrEnum):
+    low = "low"
+    medium = "medium"
+    high = "high"
+
+
+class ComplexityRating(StrEnum):
+    simple = "simple"
+    complicated = "complicated"
+    complex = "complex"
+
+
+class NasssDomain(StrEnum):
+    """The seven NASSS domains (Greenhalgh et al.)."""
+
+    condition = "condition"
+    technology = "technology"
+    value_proposition = "value_proposition"
+    adopter_system = "adopter_system"
+    organisation = "organisation"
+    wider_system = "wider_system"
+    embedding_over_time = "embedding_over_time"
+
+
+# -- inputs --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RatingInput:
+    assessor: str
+    criterion: str
+    value: RatingValue | None
+    unknown: bool = False
+    evidence_level: int | None = None
+
+
+@dataclass(frozen=True)
+class ConsensusInput:
+    criterion: str
+    value: RatingValue | None
+    unknown: bool = False
+    evidence_level: int | None = None
+
+
+# -- outputs -------------------------------------------------------------------------------------
+
+
+class CriterionResult(BaseModel):
+    domain: str
+    code: str
+    scale: str
+    weight: float
+    required: bool
+    is_gate: bool
+    reverse_scored: bool
+    value: RatingValue | None = Field(description="The consensus value used.")
+    unknown: bool
+    normalised: float | None = Field(description="s_i in 0-1; null when unknown or unscored.")
+    evidence_level: int | None
+    min_evidence_level: int | None
+    evidence_shortfall: bool
+    gate_passed: bool | None
+    assessor_values: dict[str, RatingValue | None] = Field(
+        description="Each assessor's own value (null: unknown)."
+    )
+    spread: float | None = Field(description="Max minus min of the assessors' positions, 0-1.")
+
+
+class DomainResult(BaseModel):
+    code: str
+    label: str
+    weight: float
+    score: float | None
+    rated: int
+    applicable: int
+
+
+class FailedGate(BaseModel):
+    criterion: str
+    reason: str
+
+
+class ConfidenceResult(BaseModel):
+    coverage: float
+    evidence: float
+    agreement: float | None = Field(description="Null with fewer than two assessors.")
+    level: Confidence
+
+
+class ComplexityProfile(BaseModel):
+    ratings: dict[str, str]
+    complex_count: int
+    risk: Confidence = Field(description="Risk flag: low (no complex domain) to high (3 or more).")
+
+
+class ScoreResult(BaseModel):
+    overall: float | None
+    domains: list[DomainResult]
+    criteria: list[CriterionResult]
+    not_applicable: list[str] = Field(description="Criteria whose applicability did not hold.")
+    assessor_overall: dict[str, float | None]
+    range_min: float | None
+    range_max: float | None
+    confidence: ConfidenceResult
+    failed_gates: list[FailedGate]
+    recommendation: Outcome
+    reasons: list[str]
+    complexity: ComplexityProfile | None
+    policy: ScoringPolicy
+
+
+# -- the engine ----------------------------------------------------------------------------------
+
+
+def criterion_score(criterion: Criterion, value: RatingValue | None, unknown: bool) -> float | None:
+    if unknown or value is None:
+        return None
+    return normalise(
+        criterion.scale,
+        value,
+        bands=criterion.numeric_bands(),
+        reverse=criterion.reverse_scored,
+    )
+
+
+def _mean(pairs: Iterable[tuple[float, float | None]]) -> float | None:
+    """Weighted mean over (weight, score) pairs whose score is known; None if no weight."""
+    known = [(w, s) for w, s in pairs if s is not None]
+    total = sum(w for w, _ in known)
+    if total <= 0:
+        return None
+    return sum(w * s for w, s in known) / total
+
+
+def aggregate(
+    definition: TemplateDefinition,
+    applicable: Sequence[tuple[str, Criterion]],
+    scores: dict[str, float | None],
+) -> tuple[list[tuple[str, float | None]], float | None]:
+    """Domain scores and the overall score for one set of criterion scores."""
+    domain_scores: list[tuple[str, float | None]] = []
+    overall_pairs: list[tuple[float, float | None]] = []
+    for domain in definition.domains:
+        pairs = [
+            (criterion.weight, scores.get(criterion.code))
+            for code, criterion in applicable
+            if code == domain.code
+        ]
+        score = _mean(pairs)
+        domain_scores.append((domain.code, score))
+        overall_pairs.append((domain.weight, score))
+    return domain_scores, _mean(overall_pairs)
+
+
+def _coverage(
+    definition: TemplateDefinition,
+    applicable: Sequence[tuple[str, Criterion]],
+    rated: set[str],
+) -> float:
+    """The weighted share of scored criteria rated rather than unknown, each criterion weighted
+    by its effective weight in the overall score (W_d * w_i / sum of w in its domain)."""
+    scored = [(d, c) for d, c in applicable if SCALES[c.scale].scored]
+    if not scored:
+        scored = list(applicable)
+    if not scored:
+        return 0.0
+    domain_weight = {domain.code: domain.weight for domain in definition.domains}
+    totals: dict[str, float] = {}
+    for d, c in scored:
+        totals[d] = totals.get(d, 0.0) + c.weight
+    effective = {
+        c.code: (domain_weight[d] * c.weight / totals[d]) if totals[d] > 0 else 0.0
+        for d, c in scored
+    }
+    whole = sum(effective.values())
+    if whole <= 0:  # every weight zero: fall back to a plain count
+        return sum(1 for _, c in scored if c.code in rated) / len(scored)
+    return sum(w for code, w in effective.items() if code in rated) / whole
+
+
+def _level(value: float, policy: ScoringPolicy) -> Confidence:
+    if value >= policy.confidence_high:
+        return Confidence.high
+    if value >= policy.confidence_medium:
+        return Confidence.medium
+    return Confidence.low
+
+
+def complexity_profile(ratings: dict[str, str]) -> ComplexityProfile | None:
+    if not ratings:
+        return None
+    complex_count = sum(1 for rating in ratings.values() if rating == ComplexityRating.complex)
+    risk = (
+        Confidence.high
+        if complex_count >= 3
+        else Confidence.medium
+        if complex_count >= 1
+        else Confidence.low
+    )
+    return ComplexityProfile(ratings=dict(ratings), complex_count=complex_count, risk=risk)
+
+
+def score(
+    definition: TemplateDefinition,
+    context: AssessmentContext,
+    *,
+    ratings: Sequence[RatingInput],
+    consensus: Sequence[ConsensusInput],
+    complexity: dict[str, str] | None = None,
+) -> ScoreResult:
+    policy = definition.scoring_policy
+    applicable = [(d.code, c) for d, c in definition.criteria() if c.applies(context)]
+    not_applicable = [c.code for _, c in definition.criteria() if not c.applies(context)]
+    by_code = {c.code: (d, c) for d, c in applicable}
+    agreed = {item.criterion: item for item in consensus if item.criterion in by_code}
+    assessors = sorted({r.assessor for r in ratings if r.criterion in by_code})
+    own: dict[str, dict[str, RatingInput]] = {a: {} for a in assessors}
+    for rating in ratings:
+        if rating.criterion in by_code:
+            own[rating.assessor][rating.criterion] = rating
+
+    criteria: list[CriterionResult] = []
+    scores: dict[str, float | None] = {}
+    rated: set[str] = set()
+    failed: list[FailedGate] = []
+    evidence_levels: list[float] = []
+    spreads: list[float] = []
+    for domain_code, criterion in applicable:
+        item = agreed.get(criterion.code)
+        unknown = item is None or item.unknown or item.value is None
+        value = None if item is None or unknown else item.value
+        evidence = item.evidence_level if item is not None else None
+        s = criterion_score(criterion, value, unknown)
+        scores[criterion.code] = s
+        if not unknown:
+            rated.add(criterion.code)
+            evidence_levels.append(0.0 if evidence is None else (evidence - 1) / 4)
+        shortfall = (
+            criterion.min_evidence_level is not None
+            and not unknown
+            and (evidence or 0) < criterion.min_evidence_level
+        )
+        gate_passed: bool | None = None
+        if criterion.is_gate and criterion.gate_rule:
+            rule = parse_gate_rule(criterion.gate_rule, criterion)
+            if unknown:
+                gate_passed = False
+                failed.append(
+                    FailedGate(criterion=criterion.code, reason="not evidenced (unknown)")
+                )
+            elif value is not None and not rule.passes(criterion.scale, value):
+                gate_passed = False
+                failed.append(
+                    FailedGate(
+                        criterion=criterion.code,
+                        reason=f"{value} does not satisfy {criterion.gate_rule}",
+                    )
+                )
+            elif shortfall:
+                gate_passed = False
+                failed.append(
+                    FailedGate(
+                        criterion=criterion.code,
+                        reason=f"evidence level {evidence} is below the required "
+                        f"{criterion.min_evidence_level}",
+                    )
+                )
+            else:
+                gate_passed = True
+        values = {
+            a: _own_value(own[a].get(criterion.code)) for a in assessors if criterion.code in own[a]
+        }
+        positions = [position(criterion.scale, v) for v in values.values() if v is not None]
+        spread = (max(positions) - min(positions)) if len(positions) >= 2 else None
+        if spread is not None and SCALES[criterion.scale].scored:
+            spreads.append(_bounded(spread))
+        criteria.append(
+            CriterionResult(
+                domain=domain_code,
+                code=criterion.code,
+                scale=criterion.scale,
+                weight=criterion.weight,
+                required=criterion.required,
+                is_gate=criterion.is_gate,
+                reverse_scored=criterion.reverse_scored,
+                value=value,
+                unknown=unknown,
+                normalised=s,
+                evidence_level=evidence,
+                min_evidence_level=criterion.min_evidence_level,
+                evidence_shortfall=shortfall,
+                gate_passed=gate_passed,
+                assessor_values=values,
+                spread=None if spread is None else _bounded(spread),
+            )
+        )
+
+    domain_scores, overall = aggregate(definition, applicable, scores)
+    domain_results = [
+        DomainResult(
+            code=domain.code,
+            label=domain.label,
+            weight=domain.weight,
+            score=dict(domain_scores)[domain.code],
+            rated=sum(1 for d, c in applicable if d == domain.code and c.code in rated),
+            applicable=sum(1 for d, _ in applicable if d == domain.code),
+        )
+        for domain in definition.domains
+    ]
+
+    assessor_overall: dict[str, float | None] = {}
+    for assessor in assessors:
+        mine = {
+            code: criterion_score(by_code[code][1], r.value, r.unknown)
+            for code, r in own[assessor].items()
+        }
+        assessor_overall[assessor] = aggregate(definition, applicable, mine)[1]
+    known_overall = [v for v in assessor_overall.values() if v is not None]
+
+    coverage = _coverage(definition, applicable, rated)
+    evidence_component = statistics.fmean(evidence_levels) if evidence_levels else 0.0
+    measured = sum(1 for v in known_overall) >= 2 and bool(spreads)
+    agreement = (1.0 - statistics.fmean(spreads)) if measured else None
+    components = [coverage, evidence_component] + ([agreement] if agreement is not None else [])
+    level = _level(min(components), policy)
+    reasons: list[str] = []
+    if agreement is None and level is Confidence.high:
+        level = Confidence.medium
+        reasons.append(
+            "Agreement cannot be measured with fewer than two assessors: "
+            "confidence capped at medium."
+        )
+
+    recommendation = _recommend(
+        overall=overall,
+        coverage=coverage,
+        confidence=level,
+        failed=failed,
+        policy=policy,
+        context=context,
+        reasons=reasons,
+    )
+    return ScoreResult(
+        overall=overall,
+        domains=domain_results,
+        criteria=criteria,
+        not_applicable=not_applicable,
+        assessor_overall=assessor_overall,
+        range_min=min(known_overall) if known_overall else None,
+        range_max=max(known_overall) if known_overall else None,
+        confidence=ConfidenceResult(
+            coverage=coverage, evidence=evidence_component, agreement=agreement, level=level
+        ),
+        failed_gates=failed,
+        recommendation=recommendation,
+        reasons=reasons,
+        complexity=complexity_profile(complexity or {}),
+        policy=policy,
+    )
+
+
+def _bounded(value: float) -> float:
+    # Numeric scales have no natural length: a spread on them is capped at the whole scale.
+    return min(max(value, 0.0), 1.0)
+
+
+def _own_value(rating: RatingInput | None) -> RatingValue | None:
+    if rating is None or rating.unknown:
+        return None
+    return rating.value
+
+
+def _recommend(
+    *,
+    overall: float | None,
+    coverage: float,
+    confidence: Confidence,
+    failed: Sequence[FailedGate],
+    policy: ScoringPolicy,
+    context: AssessmentContext,
+    reasons: list[str],
+) -> Outcome:
+    if failed:
+        names = ", ".join(gate.criterion for gate in failed)
+        if overall is not None and overall >= policy.adapt_threshold:
+            reasons.append(
+                f"Gate(s) failed ({names}); the score reaches the adapt threshold: adapt."
+            )
+            return Outcome.adapt
+        reasons.append(
+            f"Gate(s) failed ({names}) and the score is below the adapt threshold: stop."
+        )
+        return Outcome.stop
+    if overall is None:
+        reasons.append("No criterion has a score: pause until the panel can rate.")
+        return Outcome.pause
+    if overall >= policy.proceed_threshold:
+        if confidence is not Confidence.low and coverage >= policy.min_coverage:
+            proceed = policy.proceed_outcome_by_gate.get(context.gate, Outcome.proceed)
+            reasons.append(
+                f"Overall {overall:.2f} reaches the proceed threshold "
+                f"{policy.proceed_threshold:.2f} with {confidence} confidence: {proceed}."
+            )
+            return proceed
+        reasons.append(
+            f"Overall {overall:.2f} reaches the proceed threshold, but confidence is {confidence} "
+            f"and coverage {coverage:.2f} (minimum {policy.min_coverage:.2f})."
+        )
+    if overall >= policy.adapt_threshold:
+        if confidence is Confidence.low:
+            reasons.append(f"Overall {overall:.2f} with low confidence: adapt.")
+            return Outcome.adapt
+        reasons.append(
+            f"Overall {overall:.2f} is between the adapt and proceed thresholds: proceed with "
+            "conditions."
+        )
+        return Outcome.proceed_with_conditions
+    reasons.append(
+        f"Overall {overall:.2f} is below the adapt threshold {policy.adapt_threshold:.2f}: stop."
+    )
+    return Outcome.stop
+
+
+# -- moderation ----------------------------------------------------------------------------------
+
+
+class CriterionModeration(BaseModel):
+    """Inter-rater calibration for one criterion: the panel's values, their median, spread and
+    outliers (a rating half a scale or more from the median, with three or more ratings)."""
+
+    criterion: str
+    scale: str
+    values: dict[str, RatingValue | None]
+    unknown_count: int
+    median: RatingValue | None
+    spread: float | None
+    high_spread: bool
+    outliers: list[str]
+
+
+def moderate(criterion: Criterion, values: dict[str, RatingValue | None]) -> CriterionModeration:
+    known = {a: v for a, v in values.items() if v is not None}
+    positions = {a: position(criterion.scale, v) for a, v in known.items()}
+    median_value = median_of(criterion, list(known.values()))
+    spread = (max(positions.values()) - min(positions.values())) if len(known) >= 2 else None
+    outliers: list[str] = []
+    if len(known) >= 3 and median_value is not None:
+        centre = position(criterion.scale, median_value)
+        outliers = sorted(a for a, p in positions.items() if abs(p - centre) >= OUTLIER_DISTANCE)
+    return CriterionModeration(
+        criterion=criterion.code,
+        scale=criterion.scale,
+        values=dict(values),
+        unknown_count=len(values) - len(known),
+        median=median_value,
+        spread=None if spread is None else _bounded(spread),
+        high_spread=spread is not None and spread >= HIGH_SPREAD,
+        outliers=outliers,
+    )
+
+
+def median_of(criterion: Criterion, values: Sequence[RatingValue]) -> RatingValue | None:
+    """The panel median: the arithmetic median on numeric scales; on ordinal and categorical
+    scales the lower middle value, so the consensus is always a value of the scale."""
+    if not values:
+        return None
+    if criterion.scale == "numeric":
+        return float(statistics.median(float(v) for v in values))
+    ordered = sorted(values, key=lambda v: position(criterion.scale, v))
+    return ordered[(len(ordered) - 1) // 2]
