@@ -1,4 +1,4 @@
-"""The process app: unexpected errors are 500 problems without internals, still with a request id."""
+"""The process app: unexpected errors become 500 problems with a request id and no internals."""
 
 from __future__ import annotations
 

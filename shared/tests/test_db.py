@@ -1,10 +1,10 @@
-"""SQLite behaves transactionally (real BEGIN, savepoints, foreign keys, WAL) and timestamps are UTC."""
+"""SQLite is transactional (real BEGIN, savepoints, foreign keys, WAL); timestamps are UTC."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 import tempfile
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest

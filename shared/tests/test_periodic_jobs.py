@@ -18,7 +18,9 @@ async def test_job_runs_repeatedly_survives_failures_and_stops() -> None:
             raise RuntimeError("transient")
 
     stop = asyncio.Event()
-    task = asyncio.create_task(_run_periodically(FastAPI(), PeriodicJob("probe", 0.01, flaky), stop))
+    task = asyncio.create_task(
+        _run_periodically(FastAPI(), PeriodicJob("probe", 0.01, flaky), stop)
+    )
     async with asyncio.timeout(2):
         while len(runs) < 4:
             await asyncio.sleep(0.01)

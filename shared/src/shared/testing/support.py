@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-import uuid
 import tempfile
+import uuid
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
