@@ -1,11 +1,13 @@
 """`make demo`, projects: the virtual ward's registry details, team, adoption milestones,
-benefits, an agreed outcome map and two quarters of outcome journals.
+benefits, an agreed outcome map, two quarters of outcome journals, and one strategy and one
+performance journal entry.
 
 Loaded through the gateway with the demo's governance token, idempotently like the rest of the
 demo: each record is looked up first and created with a stable Idempotency-Key; the map is agreed
 and journal entries are submitted only when they are behind. What a newcomer then sees:
 `/projects/{id}/team`, `/adoption-tracker`, `/benefits`, `/outcome-maps?status=agreed`,
-`/outcome-journal`, `/attainment`, `/strategy-coverage`, `/key-people` and the portfolio reads
+`/outcome-journal`, `/strategy-journal`, `/performance-journal`, `/attainment`,
+`/strategy-coverage`, `/practice-profile`, `/key-people` and the portfolio reads
 `/projects/benefits-summary` and `/projects/key-people`.
 """
 
@@ -141,6 +143,7 @@ def load_projects_detail(demo: Demo) -> None:
     outcome_map = _agreed_map(demo, base)
     _benefits(demo, base, outcome_map)
     _journals(demo, base, outcome_map)
+    _strategy_and_performance_journals(demo, base, outcome_map)
 
 
 def _agreed_map(demo: Demo, base: str) -> Json:
@@ -260,3 +263,55 @@ def _journals(demo: Demo, base: str, outcome_map: Json) -> None:
                 },
             )
             _post(demo, f"{base}/outcome-journal/{entry['id']}/submit")
+
+
+def _strategy_and_performance_journals(demo: Demo, base: str, outcome_map: Json) -> None:
+    """OM steps 10 and 11 for the first quarter: what the team did for its strategies, and how
+    it lived two of its organisational practices."""
+    start, end = JOURNAL[0][0], JOURNAL[0][1]
+    if not any(e["period_start"] == start for e in _items(demo, f"{base}/strategy-journal")):
+        strategies = [s["id"] for p in outcome_map["partners"] for s in p["strategies"]]
+        entry = _post(
+            demo,
+            f"{base}/strategy-journal",
+            {
+                "outcome_map_id": outcome_map["id"],
+                "period_start": start,
+                "period_end": end,
+                "strategy_ids": strategies[:2],
+                "activities_implemented": "Four ED teaching sessions; a referral prompt.",
+                "effectiveness": "Day-shift referrals rose; night shift still unaware.",
+                "outputs": "Referral guide, 38 nurses briefed.",
+                "required_follow_up": "Brief the night shift; audit referral times in April.",
+                "lessons": "Prompts in the record work better than posters.",
+                "programme_response": "Add a night-shift briefing to the Q2 plan.",
+                "contributors": ["dr-amara-okafor", "lee-tran"],
+            },
+        )
+        _post(demo, f"{base}/strategy-journal/{entry['id']}/submit")
+    if not any(e["period_start"] == start for e in _items(demo, f"{base}/performance-journal")):
+        entry = _post(
+            demo,
+            f"{base}/performance-journal",
+            {
+                "outcome_map_id": outcome_map["id"],
+                "period_start": start,
+                "period_end": end,
+                "practice_entries": [
+                    {
+                        "practice": "seeking_feedback_from_key_informants",
+                        "examples_or_indicators": "Monthly calls with two patient partners.",
+                        "sources_of_evidence": [{"text": "Call notes"}],
+                        "rating": "medium",
+                    },
+                    {
+                        "practice": "engaging_in_organisational_reflection",
+                        "examples_or_indicators": "Quarterly after-action review with ED.",
+                        "rating": "low",
+                    },
+                ],
+                "lessons": "Reflection slips when the ward is busy; book it in advance.",
+                "contributors": ["lee-tran"],
+            },
+        )
+        _post(demo, f"{base}/performance-journal/{entry['id']}/submit")

@@ -279,6 +279,73 @@ class Builder:
             )
         return entry
 
+    async def agreed_map_with_strategies(
+        self, project_id: str, cells: tuple[tuple[str, str], ...] = (("individual", "causal"),)
+    ) -> dict[str, Any]:
+        """An agreed one-partner map whose partner has a strategy per (target, type) cell."""
+        draft = await self.draft_map(project_id)
+        base = f"/v1/projects/{project_id}/outcome-maps/{draft['id']}"
+        for target, type_ in cells:
+            await self.ok(
+                "POST",
+                f"{base}/partners/{draft['partners'][0]['id']}/strategies",
+                {"target": target, "type": type_, "description": f"{target} {type_} support"},
+            )
+        return await self.ok("POST", f"{base}/agree", {"agreed_in": "Workshop"}, 200)
+
+    async def _entry(
+        self, journal: str, project_id: str, body: dict[str, Any], submit: bool
+    ) -> dict[str, Any]:
+        entry = await self.ok("POST", f"/v1/projects/{project_id}/{journal}", body)
+        if submit:
+            entry = await self.ok(
+                "POST", f"/v1/projects/{project_id}/{journal}/{entry['id']}/submit", None, 200
+            )
+        return entry
+
+    async def strategy_journal(
+        self,
+        project_id: str,
+        outcome_map: dict[str, Any],
+        start: str,
+        end: str,
+        strategy_ids: list[str] | None = None,
+        submit: bool = True,
+        **extra: Any,
+    ) -> dict[str, Any]:
+        body = {
+            "outcome_map_id": outcome_map["id"],
+            "period_start": start,
+            "period_end": end,
+            "strategy_ids": strategy_ids or [],
+            "activities_implemented": "Two teaching sessions for ED nurses.",
+            "effectiveness": "Nurses now refer frail patients on day one.",
+            **extra,
+        }
+        return await self._entry("strategy-journal", project_id, body, submit)
+
+    async def performance_journal(
+        self,
+        project_id: str,
+        outcome_map: dict[str, Any],
+        start: str,
+        end: str,
+        ratings: dict[str, str | None] | None = None,
+        submit: bool = True,
+        **extra: Any,
+    ) -> dict[str, Any]:
+        body = {
+            "outcome_map_id": outcome_map["id"],
+            "period_start": start,
+            "period_end": end,
+            "practice_entries": [
+                {"practice": practice, "examples_or_indicators": "Monthly huddle.", "rating": r}
+                for practice, r in (ratings or {}).items()
+            ],
+            **extra,
+        }
+        return await self._entry("performance-journal", project_id, body, submit)
+
 
 @pytest.fixture
 def build(client: httpx.AsyncClient) -> Builder:

@@ -20,6 +20,15 @@ async def test_list_statements_do_not_grow_with_page_size(
     partner = agreed["partners"][0]
     markers = [m["id"] for m in partner["markers"]]
     for index in range(6):
+        month = f"2025-{index + 1:02d}"
+        await build.strategy_journal(project["id"], agreed, f"{month}-01", f"{month}-28")
+        await build.performance_journal(
+            project["id"],
+            agreed,
+            f"{month}-01",
+            f"{month}-28",
+            {"seeking_feedback_from_key_informants": "low"},
+        )
         await build.project(title=f"Project {index}")
         await build.member(project["id"], f"person-{index}")
         month = f"2025-{index + 1:02d}"
@@ -45,6 +54,8 @@ async def test_list_statements_do_not_grow_with_page_size(
         "/v1/projects",
         "{p}/team",
         "{p}/outcome-journal",
+        "{p}/strategy-journal",
+        "{p}/performance-journal",
         "{p}/milestones",
         "{p}/benefits",
         "{p}/stages",

@@ -15,7 +15,9 @@ from projects_service.milestones.routes import (
     router as milestones_router,
 )
 from projects_service.outcome_maps.routes import router as outcome_maps_router
+from projects_service.performance_journals.routes import router as performance_journal_router
 from projects_service.projects.routes import router as projects_router
+from projects_service.strategy_journals.routes import router as strategy_journal_router
 from projects_service.team.routes import router as team_router
 
 routers = [
@@ -28,5 +30,7 @@ routers = [
     benefits_router,
     outcome_maps_router,
     journals_router,
+    strategy_journal_router,
+    performance_journal_router,
     insights_router,
 ]

@@ -22,6 +22,10 @@ async def on_decision_recorded(session: AsyncSession, event: Event) -> str:
     return await project_service.apply_decision(session, _data(event))
 
 
+async def on_decision_superseded(session: AsyncSession, event: Event) -> str:
+    return await project_service.apply_supersession(session, _data(event))
+
+
 async def on_adaptation_implemented(session: AsyncSession, event: Event) -> str:
     return await outcome_map_service.prompt_revision_for_adaptation(session, _data(event))
 
@@ -35,6 +39,7 @@ CONSUMERS = (
         producer="assessment",
         handlers={
             "decision.recorded": on_decision_recorded,
+            "decision.superseded": on_decision_superseded,
             "adaptation.implemented": on_adaptation_implemented,
         },
     ),

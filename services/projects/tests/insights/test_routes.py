@@ -168,6 +168,63 @@ class TestPracticeProfile:
         assert [(v["map_version"], v["in_use"]) for v in body["versions"]] == [(1, 1), (2, 2)]
         assert len(body["versions"][0]["practices"]) == 8
 
+    async def test_performance_ratings_per_period_and_as_of(
+        self, client: httpx.AsyncClient, build
+    ) -> None:
+        project = await build.project()
+        agreed = await build.agreed_map(project["id"])
+        feedback, reflection = (
+            "seeking_feedback_from_key_informants",
+            "engaging_in_organisational_reflection",
+        )
+        first = await build.performance_journal(
+            project["id"], agreed, "2026-01-01", "2026-03-31", {feedback: "low", reflection: None}
+        )
+        url = f"/v1/projects/{project['id']}/practice-profile"
+        earlier = (await client.get(url)).json()
+        await asyncio.sleep(0.01)
+        await build.performance_journal(
+            project["id"], agreed, "2026-04-01", "2026-06-30", {reflection: "medium"}
+        )
+        # Correct the first period: feedback was in fact medium.
+        await build.performance_journal(
+            project["id"],
+            agreed,
+            "2026-01-01",
+            "2026-03-31",
+            {feedback: "medium"},
+            amends_id=first["id"],
+        )
+        await build.performance_journal(
+            project["id"], agreed, "2026-07-01", "2026-09-30", {feedback: "high"}, submit=False
+        )
+        body = (await client.get(url)).json()
+        assert [v["map_version"] for v in body["versions"]] == [1]  # map versions still shown
+        assert [(p["period_start"], p["period_end"]) for p in body["periods"]] == [
+            ("2026-01-01", "2026-03-31"),
+            ("2026-04-01", "2026-06-30"),
+        ]  # the amendment replaced the first entry; the draft does not count
+        first_period = {p["practice"]: p for p in body["periods"][0]["practices"]}
+        assert len(first_period) == 8
+        assert first_period[feedback]["rating"] == "medium"
+        assert first_period[reflection] == {
+            "practice": reflection,
+            "described": False,
+            "rating": None,
+        }
+        latest = {row["practice"]: row for row in body["latest"]}
+        assert (latest[feedback]["rating"], latest[feedback]["period_end"]) == (
+            "medium",
+            "2026-03-31",
+        )
+        assert latest[reflection]["rating"] == "medium"
+        assert latest["experimenting_to_remain_innovative"]["rating"] is None
+        rebuilt = (await client.get(url, params={"as_of": first["submitted_at"]})).json()
+        assert rebuilt["periods"] == earlier["periods"]
+        before = {p["practice"]: p for p in rebuilt["periods"][0]["practices"]}
+        assert before[feedback]["rating"] == "low"
+        assert before[reflection] == {"practice": reflection, "described": True, "rating": None}
+
 
 class TestKeyPeople:
     async def test_project_concentration_and_portfolio_load(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -170,3 +171,149 @@ class TestDecisionRecorded:
             "idea",
             "scoping",
         )
+
+
+def correction(
+    project_id: str, gate: str, outcome: str, supersedes: dict[str, str | None]
+) -> dict[str, str | None]:
+    return {**decision(project_id, gate, outcome), "supersedes_id": supersedes["decision_id"]}
+
+
+def superseded(corrected: dict[str, str | None], by: dict[str, str | None]) -> dict[str, Any]:
+    """`decision.superseded` as the assessment service emits it."""
+    return {
+        "decision_id": corrected["decision_id"],
+        "superseded_by_id": by["decision_id"],
+        "assessment_id": corrected["assessment_id"],
+        "project_id": corrected["project_id"],
+        "gate": corrected["gate"],
+        "outcome": corrected["outcome"],
+        "new_outcome": by["outcome"],
+    }
+
+
+async def in_evaluation(client: httpx.AsyncClient, app: FastAPI, build, assessment) -> str:
+    project = await build.project()
+    pid: str = project["id"]
+    for gate in ("g0_triage", "g1_scoping", "g2_pilot_approval"):
+        assessment.publish("decision.recorded", decision(pid, gate, "proceed"))
+    await consume(app)
+    await client.post(
+        f"/v1/projects/{pid}/transitions", json={"action": "end_pilot", "reason": "x"}
+    )
+    return pid
+
+
+async def stage_of(client: httpx.AsyncClient, pid: str) -> str:
+    stage: str = (await client.get(f"/v1/projects/{pid}")).json()["stage"]
+    return stage
+
+
+class TestDecisionCorrections:
+    async def test_a_corrected_outcome_redecides_the_gate_from_where_it_was_taken(
+        self, client: httpx.AsyncClient, app: FastAPI, build, assessment
+    ) -> None:
+        pid = await in_evaluation(client, app, build, assessment)
+        scale = decision(pid, "g4_scale_or_adopt", "scale")
+        adopt = correction(pid, "g4_scale_or_adopt", "adopt", scale)
+        assessment.publish("decision.recorded", scale)
+        await consume(app)
+        assert await stage_of(client, pid) == "scaling"
+        # The assessment service emits the correction, then `decision.superseded`.
+        assessment.publish("decision.recorded", adopt)
+        assessment.publish("decision.superseded", superseded(scale, adopt))
+        assert await consume(app) == 2
+        assert await stage_of(client, pid) == "embedding"
+        history = (await client.get(f"/v1/projects/{pid}/stages")).json()["items"]
+        assert (history[-1]["from_stage"], history[-1]["to_stage"]) == ("scaling", "embedding")
+        assert history[-1]["decision_id"] == adopt["decision_id"]
+        decisions = {
+            d["decision_id"]: d
+            for d in (await client.get(f"/v1/projects/{pid}/decisions")).json()["items"]
+        }
+        assert decisions[scale["decision_id"]]["superseded_by_id"] == adopt["decision_id"]
+        fixed = decisions[adopt["decision_id"]]
+        assert (fixed["effect"], fixed["decided_on_stage"]) == ("applied", "evaluation")
+        assert "scale → adopt" in fixed["note"]
+        assert len(decisions) == 5  # `decision.superseded` added nothing: already handled
+
+    async def test_correction_can_undo_a_move_or_keep_the_outcome(
+        self, client: httpx.AsyncClient, app: FastAPI, build, assessment
+    ) -> None:
+        project = await build.project()
+        pid = project["id"]
+        proceed = decision(pid, "g0_triage", "proceed")
+        same = correction(pid, "g0_triage", "proceed", proceed)
+        adapt = correction(pid, "g0_triage", "adapt", same)
+        for data in (proceed, same, adapt):
+            assessment.publish("decision.recorded", data)
+        await consume(app)
+        assert await stage_of(client, pid) == "idea"  # adapt: back to revise before G0
+        effects = [
+            (d["outcome"], d["effect"])
+            for d in (await client.get(f"/v1/projects/{pid}/decisions")).json()["items"]
+        ]
+        assert effects == [("proceed", "applied"), ("proceed", "no_change"), ("adapt", "applied")]
+
+    async def test_correction_after_the_project_moved_on(
+        self, client: httpx.AsyncClient, app: FastAPI, build, assessment
+    ) -> None:
+        project = await build.project()
+        pid = project["id"]
+        g0 = decision(pid, "g0_triage", "proceed")
+        assessment.publish("decision.recorded", g0)
+        assessment.publish("decision.recorded", decision(pid, "g1_scoping", "proceed"))
+        assessment.publish("decision.recorded", correction(pid, "g0_triage", "adapt", g0))
+        await consume(app)
+        assert await stage_of(client, pid) == "design"  # not legal from design: rejected
+        rejected = (await client.get(f"/v1/projects/{pid}/decisions")).json()["items"][-1]
+        assert rejected["effect"] == "rejected"
+        assert "after the project moved on (now design)" in rejected["note"]
+        assert "g0_triage decides on projects in idea" in rejected["note"]
+        # A stop is legal from design, so a correction to stop applies from where it stands.
+        latest = decision(pid, "g0_triage", "adapt") | {"decision_id": rejected["decision_id"]}
+        assessment.publish("decision.recorded", correction(pid, "g0_triage", "stop", latest))
+        await consume(app)
+        assert await stage_of(client, pid) == "stopped"
+
+    async def test_a_correction_that_does_not_fit_the_gate_is_rejected(
+        self, client: httpx.AsyncClient, app: FastAPI, build, assessment
+    ) -> None:
+        project = await build.project()
+        pid = project["id"]
+        g0 = decision(pid, "g0_triage", "proceed")
+        assessment.publish("decision.recorded", g0)
+        assessment.publish("decision.recorded", correction(pid, "g0_triage", "scale", g0))
+        await consume(app)
+        assert await stage_of(client, pid) == "scoping"
+        last = (await client.get(f"/v1/projects/{pid}/decisions")).json()["items"][-1]
+        assert last["effect"] == "rejected" and "proceed → scale rejected" in last["note"]
+
+    async def test_superseded_event_alone_applies_the_correction_once(
+        self, client: httpx.AsyncClient, app: FastAPI, build, assessment
+    ) -> None:
+        project = await build.project()
+        pid = project["id"]
+        g0 = decision(pid, "g0_triage", "proceed")
+        stop = correction(pid, "g0_triage", "stop", g0)
+        assessment.publish("decision.recorded", g0)
+        # The correcting `decision.recorded` is missing from what this service saw.
+        assessment.publish("decision.superseded", superseded(g0, stop))
+        assessment.publish("decision.recorded", stop)  # arriving late: already applied
+        assert await consume(app) == 3
+        assert await stage_of(client, pid) == "stopped"
+        decisions = (await client.get(f"/v1/projects/{pid}/decisions")).json()["items"]
+        assert [(d["outcome"], d["effect"]) for d in decisions] == [
+            ("proceed", "applied"),
+            ("stop", "applied"),
+        ]
+        assert decisions[0]["superseded_by_id"] == stop["decision_id"]
+        # A correction of a decision that was rejected is an ordinary decision.
+        other = await build.project(title="ED streaming")
+        wrong = decision(other["id"], "g4_scale_or_adopt", "scale")
+        assessment.publish("decision.recorded", wrong)
+        assessment.publish(
+            "decision.recorded", correction(other["id"], "g0_triage", "proceed", wrong)
+        )
+        await consume(app)
+        assert await stage_of(client, other["id"]) == "scoping"

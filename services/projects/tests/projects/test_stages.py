@@ -6,7 +6,12 @@ import pytest
 
 from projects_service.projects.models import DecisionEffect, Stage
 from projects_service.projects.schemas import TransitionAction
-from projects_service.projects.stages import RuleBroken, plan_decision, plan_transition
+from projects_service.projects.stages import (
+    RuleBroken,
+    plan_correction,
+    plan_decision,
+    plan_transition,
+)
 
 S = Stage
 A = TransitionAction
@@ -79,4 +84,42 @@ def test_decision_mapping(
 ) -> None:
     plan = plan_decision(stage, S.design if stage is S.paused else None, gate, outcome)
     assert (plan.effect, plan.to_stage) == (effect, to_stage)
+    assert plan.note
+
+
+@pytest.mark.parametrize(
+    ("stage", "corrected", "outcome", "decided_on", "left_at", "effect", "to_stage"),
+    [
+        # Still where the corrected decision left it: the gate is decided again from there.
+        (S.scaling, "scale", "adopt", S.evaluation, S.scaling, DecisionEffect.applied, S.embedding),
+        (S.stopped, "stop", "proceed", S.idea, S.stopped, DecisionEffect.applied, S.scoping),
+        (S.paused, "pause", "adapt", S.idea, S.paused, DecisionEffect.applied, S.idea),
+        (S.scoping, "proceed", "proceed", S.idea, S.scoping, DecisionEffect.no_change, None),
+        (S.scoping, "proceed", "scale", S.idea, S.scoping, DecisionEffect.rejected, None),
+        (S.paused, "pause", "stop", S.paused, S.paused, DecisionEffect.rejected, None),
+        # Moved on since: a fresh decision from the current stage, if legal.
+        (S.design, "proceed", "stop", S.idea, S.scoping, DecisionEffect.applied, S.stopped),
+        (S.design, "proceed", "adapt", S.idea, S.scoping, DecisionEffect.rejected, None),
+    ],
+)
+def test_plan_correction(
+    stage: Stage,
+    corrected: str,
+    outcome: str,
+    decided_on: Stage,
+    left_at: Stage,
+    effect: DecisionEffect,
+    to_stage: Stage | None,
+) -> None:
+    gate = "g4_scale_or_adopt" if corrected == "scale" else "g0_triage"
+    plan = plan_correction(
+        stage,
+        None,
+        gate=gate,
+        outcome=outcome,
+        corrected_outcome=corrected,
+        decided_on=decided_on,
+        left_at=left_at,
+    )
+    assert (plan.effect, plan.to_stage) == (effect, to_stage), plan.note
     assert plan.note

@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from projects_service.journals.models import (
+    JournalEntryMixin,
     JournalStatus,
     MarkerRating,
     OutcomeJournalEntry,
@@ -27,11 +28,16 @@ from projects_service.outcome_maps.models import (
     Strategy,
 )
 from projects_service.outcome_maps.repository import map_agreed_at
+from projects_service.performance_journals.models import (
+    PerformanceJournalEntry,
+    PracticeJournalEntry,
+)
 from projects_service.projects.models import Project, ProjectStatus
 from projects_service.team.models import TeamMembership, TeamRole
 from projects_service.team.repository import active_on
 
 LIVE = (JournalStatus.submitted, JournalStatus.reviewed, JournalStatus.amended)
+J = TypeVar("J", bound=JournalEntryMixin)
 
 
 async def agreed_map(
@@ -50,6 +56,23 @@ async def partners(session: AsyncSession, map_id: uuid.UUID) -> Sequence[Boundar
     return (await session.scalars(statement)).all()
 
 
+def live_as_of(model: type[J], project_id: uuid.UUID, as_of: dt.datetime) -> list[Any]:
+    """Conditions for a journal's entries as they stood at `as_of`: submitted by then, and not
+    yet replaced by an amendment submitted by then (an entry amended later still counts before
+    the amendment). The same for all three journals."""
+    amendment = aliased(model)
+    return [
+        model.project_id == project_id,
+        model.status.in_(LIVE),
+        model.submitted_at <= as_of,
+        ~exists().where(
+            amendment.amends_id == model.id,
+            amendment.submitted_at.is_not(None),
+            amendment.submitted_at <= as_of,
+        ),
+    ]
+
+
 def entries_as_of(
     project_id: uuid.UUID,
     as_of: dt.datetime,
@@ -57,25 +80,14 @@ def entries_as_of(
     period_from: dt.date | None = None,
     period_to: dt.date | None = None,
 ) -> Any:
-    """Journal entries as they stood at `as_of`: submitted by then, and not yet replaced by an
-    amendment submitted by then (an entry amended later still counts before the amendment)."""
-    amendment = aliased(OutcomeJournalEntry)
+    """Outcome journal entries in scope at `as_of` (see `live_as_of`), as a subquery."""
     statement = select(
         OutcomeJournalEntry.id,
         OutcomeJournalEntry.partner_lineage_id,
         OutcomeJournalEntry.period_start,
         OutcomeJournalEntry.period_end,
         OutcomeJournalEntry.submitted_at,
-    ).where(
-        OutcomeJournalEntry.project_id == project_id,
-        OutcomeJournalEntry.status.in_(LIVE),
-        OutcomeJournalEntry.submitted_at <= as_of,
-        ~exists().where(
-            amendment.amends_id == OutcomeJournalEntry.id,
-            amendment.submitted_at.is_not(None),
-            amendment.submitted_at <= as_of,
-        ),
-    )
+    ).where(*live_as_of(OutcomeJournalEntry, project_id, as_of))
     if period_from is not None:
         statement = statement.where(OutcomeJournalEntry.period_end >= period_from)
     if period_to is not None:
@@ -183,6 +195,38 @@ async def practice_versions(
             OutcomeMap.agreed_at <= as_of,
         )
         .order_by(OutcomeMap.map_version, OrganisationalPractice.position)
+    )
+    return (await session.execute(statement)).all()
+
+
+async def practice_ratings(
+    session: AsyncSession, project_id: uuid.UUID, as_of: dt.datetime
+) -> Sequence[Any]:
+    """Per performance journal entry in scope at `as_of` (oldest period first): each practice
+    it describes and its rating. An entry describing no practice comes back once, with
+    practice NULL, so its period still shows."""
+    entries = (
+        select(
+            PerformanceJournalEntry.id,
+            PerformanceJournalEntry.outcome_map_id,
+            PerformanceJournalEntry.period_start,
+            PerformanceJournalEntry.period_end,
+        )
+        .where(*live_as_of(PerformanceJournalEntry, project_id, as_of))
+        .subquery("entries")
+    )
+    statement = (
+        select(
+            entries.c.id,
+            entries.c.outcome_map_id,
+            entries.c.period_start,
+            entries.c.period_end,
+            PracticeJournalEntry.practice,
+            PracticeJournalEntry.rating,
+        )
+        .select_from(entries)
+        .outerjoin(PracticeJournalEntry, PracticeJournalEntry.entry_id == entries.c.id)
+        .order_by(entries.c.period_start, entries.c.id, PracticeJournalEntry.position)
     )
     return (await session.execute(statement)).all()
 

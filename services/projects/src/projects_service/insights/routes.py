@@ -75,7 +75,9 @@ async def get_strategy_coverage(
 async def get_practice_profile(
     project: ProjectDep, session: SessionDep, _: PrincipalDep, as_of: AsOf = None
 ) -> PracticeProfile:
-    """The eight organisational practices in each agreed outcome-map version, over time."""
+    """The eight organisational practices over time: which each agreed outcome-map version
+    says are in use, and how the performance journal rated them period by period (with the
+    latest rating of each). `as_of` rebuilds both as they stood then."""
     return await service.practice_profile(session, project.id, as_of=_as_of(as_of))
 
 

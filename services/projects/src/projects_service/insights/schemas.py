@@ -5,6 +5,7 @@ import uuid
 
 from pydantic import BaseModel, Field
 
+from projects_service.journals.models import Rating
 from projects_service.outcome_maps.models import MarkerLevel, Practice
 from projects_service.team.models import TeamRole
 
@@ -95,11 +96,39 @@ class PracticeVersion(BaseModel):
     practices: list[PracticeState]
 
 
+class PracticeRatingInPeriod(BaseModel):
+    practice: Practice
+    described: bool = Field(description="The entry describes this practice.")
+    rating: Rating | None = Field(description="Null: not described, or described unrated.")
+
+
+class PracticePeriod(BaseModel):
+    journal_entry_id: uuid.UUID
+    outcome_map_id: uuid.UUID
+    period_start: dt.date
+    period_end: dt.date
+    practices: list[PracticeRatingInPeriod] = Field(description="All eight, in OM order.")
+
+
+class LatestPracticeRating(BaseModel):
+    practice: Practice
+    rating: Rating | None = Field(description="The most recent period's rating; null: none yet.")
+    period_end: dt.date | None = Field(description="End of the period that rating is from.")
+
+
 class PracticeProfile(BaseModel):
     project_id: uuid.UUID
     as_of: dt.datetime
     versions: list[PracticeVersion] = Field(
-        description="Each agreed version up to `as_of`, oldest first."
+        description="Each agreed version up to `as_of`, oldest first: which practices the map "
+        "says are in use."
+    )
+    periods: list[PracticePeriod] = Field(
+        description="Performance journal entries as they stood at `as_of`, oldest period "
+        "first: how each practice was rated in that period."
+    )
+    latest: list[LatestPracticeRating] = Field(
+        description="Per practice (OM order), its rating in the latest period that rated it."
     )
 
 

@@ -11,12 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from projects_service.insights import repository
 from projects_service.insights.schemas import (
     Attainment,
+    LatestPracticeRating,
     LevelAttainment,
     PartnerAttainment,
     PartnerCoverage,
     PersonLoad,
     PortfolioKeyPeople,
+    PracticePeriod,
     PracticeProfile,
+    PracticeRatingInPeriod,
     PracticeState,
     PracticeVersion,
     ProjectKeyPeople,
@@ -26,7 +29,7 @@ from projects_service.insights.schemas import (
     TrendPoint,
 )
 from projects_service.journals.models import Rating
-from projects_service.outcome_maps.models import MarkerLevel
+from projects_service.outcome_maps.models import MarkerLevel, Practice
 from projects_service.team.models import EVALUATOR_ROLES, LEAD_ROLES, SPONSOR_ROLES, TeamRole
 
 LEVEL_WEIGHT = {
@@ -189,6 +192,8 @@ async def coverage(
 async def practice_profile(
     session: AsyncSession, project_id: uuid.UUID, *, as_of: dt.datetime
 ) -> PracticeProfile:
+    """What the map versions say (practices in use) next to what the performance journal
+    recorded (ratings per period), both as they stood at `as_of`."""
     versions: dict[uuid.UUID, PracticeVersion] = {}
     for (
         map_id,
@@ -215,7 +220,48 @@ async def practice_profile(
             PracticeState(practice=practice, in_use=in_use, key_actions=key_actions)
         )
         version.in_use += int(in_use)
-    return PracticeProfile(project_id=project_id, as_of=as_of, versions=list(versions.values()))
+
+    periods: dict[uuid.UUID, PracticePeriod] = {}
+    described: dict[uuid.UUID, dict[Practice, Rating | None]] = defaultdict(dict)
+    for entry_id, map_id, start, end, practice, rating in await repository.practice_ratings(
+        session, project_id, as_of
+    ):
+        periods.setdefault(
+            entry_id,
+            PracticePeriod(
+                journal_entry_id=entry_id,
+                outcome_map_id=map_id,
+                period_start=start,
+                period_end=end,
+                practices=[],
+            ),
+        )
+        if practice is not None:
+            described[entry_id][practice] = rating
+    latest = {
+        practice: LatestPracticeRating(practice=practice, rating=None, period_end=None)
+        for practice in Practice
+    }
+    for entry_id, period in periods.items():  # oldest period first: later ones overwrite
+        rated = described[entry_id]
+        period.practices = [
+            PracticeRatingInPeriod(
+                practice=practice, described=practice in rated, rating=rated.get(practice)
+            )
+            for practice in Practice
+        ]
+        for practice, rating in rated.items():
+            if rating is not None:
+                latest[practice] = LatestPracticeRating(
+                    practice=practice, rating=rating, period_end=period.period_end
+                )
+    return PracticeProfile(
+        project_id=project_id,
+        as_of=as_of,
+        versions=list(versions.values()),
+        periods=list(periods.values()),
+        latest=list(latest.values()),
+    )
 
 
 def _key_roles(roles: set[TeamRole]) -> int:

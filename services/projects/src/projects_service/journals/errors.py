@@ -1,3 +1,6 @@
+"""One problem per journal rule. The lifecycle rules are shared by the outcome, strategy and
+performance journals, so their problem types are too."""
+
 from shared.problems import Conflict, InvalidInput, NotFound
 
 
@@ -18,7 +21,10 @@ class IllegalJournalTransition(Conflict):
 
 class JournalEntryNotAmendable(Conflict):
     slug = "journal-entry-not-amendable"
-    title = "Only a submitted or reviewed entry of the same partner can be amended"
+    title = (
+        "Only a submitted or reviewed entry of the same journal (and, for outcome journals, "
+        "the same partner) can be amended, once"
+    )
 
 
 class UnknownBoundaryPartner(InvalidInput):
@@ -26,9 +32,14 @@ class UnknownBoundaryPartner(InvalidInput):
     title = "The boundary partner is not part of this project's outcome maps"
 
 
+class UnknownOutcomeMap(InvalidInput):
+    slug = "unknown-outcome-map"
+    title = "The outcome map is not a version of this project's outcome map"
+
+
 class JournalNeedsAgreedMap(InvalidInput):
     slug = "journal-needs-agreed-map"
-    title = "Journal entries are recorded against a partner of an agreed outcome map version"
+    title = "Journal entries are recorded against an agreed outcome map version"
 
 
 class RatingMarkerNotInPartner(InvalidInput):
@@ -36,6 +47,19 @@ class RatingMarkerNotInPartner(InvalidInput):
     title = "Each rating must point at an active progress marker of the entry's partner and version"
 
 
+class StrategyNotInMap(InvalidInput):
+    slug = "strategy-not-in-map"
+    title = "Each strategy of a strategy journal entry must belong to the entry's outcome map"
+
+
+class PracticeEntryRepeated(InvalidInput):
+    slug = "practice-entry-repeated"
+    title = "A performance journal entry describes each organisational practice at most once"
+
+
 class OverlappingJournalPeriod(InvalidInput):
     slug = "overlapping-journal-period"
-    title = "Journal periods for one boundary partner must not overlap"
+    title = (
+        "Journal periods must not overlap: per boundary partner in the outcome journal, per "
+        "outcome map (across its versions) in the strategy and performance journals"
+    )

@@ -1,11 +1,16 @@
-"""Outcome journals (OM step 9): dated, append-only records with amendments."""
+"""The three OM monitoring journals (steps 9-11): dated, append-only records with amendments.
+
+`JournalEntryMixin` holds what every journal entry has (period, contributors, lessons, the
+draft → submitted → reviewed lifecycle, `amends_id`); `journals.lifecycle` holds the rules on
+those columns. The outcome journal lives here; the strategy and performance journals in their
+own packages."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -30,6 +35,14 @@ class JournalStatus(StrEnum):
     amended = "amended"
 
 
+class JournalKind(StrEnum):
+    """The `journal` field of `journal.submitted`."""
+
+    outcome = "outcome"
+    strategy = "strategy"
+    performance = "performance"
+
+
 class Rating(StrEnum):
     """Ordered: not_observed < low < medium < high."""
 
@@ -39,26 +52,18 @@ class Rating(StrEnum):
     high = "high"
 
 
-class OutcomeJournalEntry(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):
-    __tablename__ = "outcome_journal_entry"
-    __table_args__ = (
-        Index("ix_outcome_journal_partner_period", "partner_lineage_id", "period_start"),
-    )
+class JournalEntryMixin(Audited, IdMixin, TimestampMixin, VersionedMixin):
+    """Columns every journal entry has. `kind` names the journal in events and messages."""
+
+    kind: ClassVar[JournalKind]
+    __tablename__: Any  # declared here so the lifecycle can name the entity in events
 
     project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("project.id"), index=True)
     outcome_map_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("outcome_map.id"))
-    boundary_partner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("boundary_partner.id"))
-    partner_lineage_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     period_start: Mapped[dt.date] = mapped_column(Date)
     period_end: Mapped[dt.date] = mapped_column(Date)
     contributors: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
-    description_of_change: Mapped[str] = mapped_column(Text, default="")
-    contributing_factors_and_actors: Mapped[str] = mapped_column(Text, default="")
-    sources_of_evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument, default=list)
-    unanticipated_change: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
-    significance: Mapped[str] = mapped_column(Text, default="")
     lessons: Mapped[str] = mapped_column(Text, default="")
-    required_programme_changes: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[JournalStatus] = mapped_column(
         enum_column(JournalStatus, "journal_status"), default=JournalStatus.draft
     )
@@ -67,6 +72,23 @@ class OutcomeJournalEntry(Audited, IdMixin, TimestampMixin, VersionedMixin, Base
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     amends_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     created_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class OutcomeJournalEntry(JournalEntryMixin, Base):
+    __tablename__ = "outcome_journal_entry"
+    __table_args__ = (
+        Index("ix_outcome_journal_partner_period", "partner_lineage_id", "period_start"),
+    )
+    kind = JournalKind.outcome
+
+    boundary_partner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("boundary_partner.id"))
+    partner_lineage_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    description_of_change: Mapped[str] = mapped_column(Text, default="")
+    contributing_factors_and_actors: Mapped[str] = mapped_column(Text, default="")
+    sources_of_evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument, default=list)
+    unanticipated_change: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
+    significance: Mapped[str] = mapped_column(Text, default="")
+    required_programme_changes: Mapped[str] = mapped_column(Text, default="")
 
     ratings: Mapped[list[MarkerRating]] = relationship(
         lazy="raise", order_by="MarkerRating.position", viewonly=True

@@ -52,7 +52,7 @@ WRITE_PROBLEMS = (ProjectNotFound, NotATeamMember, ProjectArchived)
 async def get_entry_or_404(
     project: ProjectDep, entry_id: uuid.UUID, session: SessionDep
 ) -> OutcomeJournalEntry:
-    entry = await repository.get(session, project.id, entry_id)
+    entry = await service.get_entry(session, project.id, entry_id)
     if entry is None:
         raise JournalEntryNotFound(f"No journal entry {entry_id} on {project.reference}.")
     return entry
@@ -64,7 +64,7 @@ EntryDep = Annotated[OutcomeJournalEntry, Depends(get_entry_or_404)]
 async def _read(
     session: SessionDep, project_id: uuid.UUID, entry_id: uuid.UUID
 ) -> OutcomeJournalEntryRead:
-    entry = await repository.get(session, project_id, entry_id)
+    entry = await service.get_entry(session, project_id, entry_id)
     return OutcomeJournalEntryRead.model_validate(entry)
 
 
@@ -114,7 +114,7 @@ async def list_outcome_journal_entries(
         dt.date | None, Query(description="Entries whose period starts on or before.")
     ] = None,
 ) -> Page[OutcomeJournalEntryRead]:
-    statement = repository.list_statement(
+    statement = repository.outcome_list_statement(
         project.id,
         boundary_partner_id=boundary_partner_id,
         partner_lineage_id=partner_lineage_id,

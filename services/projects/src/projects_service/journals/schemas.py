@@ -11,6 +11,14 @@ from projects_service.outcome_maps.models import MarkerLevel
 from projects_service.types import LongText
 
 Text = Annotated[str, StringConstraints(max_length=5000)]
+Contributor = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Contributors = Annotated[list[Contributor], Field(max_length=50)]
+
+
+def check_period_order(start: dt.date, end: dt.date) -> None:
+    """Shared by every journal's create schema (a 422 validation error, pointer on the body)."""
+    if end < start:
+        raise ValueError("period_end must not be before period_start")
 
 
 class EvidenceSource(BaseModel):
@@ -62,8 +70,7 @@ class OutcomeJournalEntryCreate(_EntryFields):
 
     @model_validator(mode="after")
     def _period_in_order(self) -> OutcomeJournalEntryCreate:
-        if self.period_end < self.period_start:
-            raise ValueError("period_end must not be before period_start")
+        check_period_order(self.period_start, self.period_end)
         return self
 
 
@@ -119,6 +126,29 @@ class OutcomeJournalEntryRead(BaseModel):
     reviewed_by: str | None
     reviewed_at: dt.datetime | None
     amends_id: uuid.UUID | None
+    created_by: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    version: int
+
+
+class JournalEntryReadBase(BaseModel):
+    """The fields every journal entry reads with (see `JournalEntryMixin`)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    project_id: uuid.UUID
+    outcome_map_id: uuid.UUID
+    period_start: dt.date
+    period_end: dt.date
+    contributors: list[str]
+    lessons: str
+    status: JournalStatus
+    submitted_at: dt.datetime | None
+    reviewed_by: str | None
+    reviewed_at: dt.datetime | None
+    amends_id: uuid.UUID | None = Field(description="The entry this one corrects.")
     created_by: str | None
     created_at: dt.datetime
     updated_at: dt.datetime

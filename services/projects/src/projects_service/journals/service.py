@@ -1,5 +1,7 @@
-"""Outcome journal rules: append-only with amendments, no overlapping periods per partner,
-ratings only on active markers of the partner's agreed version. Functions flush, never commit."""
+"""Outcome journal rules (OM step 9): ratings only on active markers of the partner's agreed
+version, periods exclusive per partner across versions. The lifecycle (append-only, amendments,
+read-only once reviewed, `journal.submitted`) is `journals.lifecycle`. Functions flush, never
+commit."""
 
 from __future__ import annotations
 
@@ -7,18 +9,15 @@ import uuid
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
-from projects_service.journals import repository
+from projects_service.journals import lifecycle, repository
 from projects_service.journals.errors import (
-    IllegalJournalTransition,
-    JournalEntryNotAmendable,
-    JournalEntryReadOnly,
     JournalNeedsAgreedMap,
-    OverlappingJournalPeriod,
     RatingMarkerNotInPartner,
     UnknownBoundaryPartner,
 )
-from projects_service.journals.models import JournalStatus, MarkerRating, OutcomeJournalEntry
+from projects_service.journals.models import MarkerRating, OutcomeJournalEntry
 from projects_service.journals.schemas import (
     MarkerRatingInput,
     OutcomeJournalEntryCreate,
@@ -26,10 +25,8 @@ from projects_service.journals.schemas import (
 )
 from projects_service.outcome_maps.models import BoundaryPartner, MapStatus, MarkerState, OutcomeMap
 from projects_service.projects.models import Project
-from shared.changes import emit_event
-from shared.db import utcnow
 from shared.patch import apply_changes, merge_patch_changes
-from shared.problems import FieldError, InvalidInput
+from shared.problems import FieldError
 
 _FIELDS = (
     "contributors",
@@ -39,6 +36,18 @@ _FIELDS = (
     "lessons",
     "required_programme_changes",
 )
+
+
+async def get_entry(
+    session: AsyncSession, project_id: uuid.UUID, entry_id: uuid.UUID
+) -> OutcomeJournalEntry | None:
+    return await repository.get_entry(
+        session,
+        OutcomeJournalEntry,
+        project_id,
+        entry_id,
+        selectinload(OutcomeJournalEntry.ratings),
+    )
 
 
 async def _partner_of_agreed_map(
@@ -110,31 +119,16 @@ async def _ratings(
 
 
 async def _check_overlap(session: AsyncSession, entry: OutcomeJournalEntry) -> None:
-    exclude = [entry.id] + ([entry.amends_id] if entry.amends_id else [])
-    if await repository.overlaps(
-        session,
-        partner_lineage_id=entry.partner_lineage_id,
-        period_start=entry.period_start,
-        period_end=entry.period_end,
-        exclude=exclude,
-    ):
-        raise OverlappingJournalPeriod(
-            "This partner already has a journal entry for part of that period.",
-            errors=[
-                FieldError(
-                    pointer="/period_start", location="body", detail="Overlaps another entry."
-                )
-            ],
-        )
+    await lifecycle.check_overlap(
+        session, entry, scope=repository.outcome_scope(entry), scope_label="This partner"
+    )
 
 
 def _json_fields(data: dict[str, Any]) -> dict[str, Any]:
     """Evidence and unanticipated change are stored as JSON documents."""
     out: dict[str, Any] = {}
     if "sources_of_evidence" in data:
-        out["sources_of_evidence"] = [
-            _plain(source) for source in data["sources_of_evidence"] or []
-        ]
+        out["sources_of_evidence"] = lifecycle.plain_evidence(data["sources_of_evidence"])
     if "unanticipated_change" in data:
         change = data["unanticipated_change"]
         out["unanticipated_change"] = (
@@ -142,14 +136,10 @@ def _json_fields(data: dict[str, Any]) -> dict[str, Any]:
             if change is None
             else {
                 **change,
-                "sources_of_evidence": [_plain(s) for s in change.get("sources_of_evidence", [])],
+                "sources_of_evidence": lifecycle.plain_evidence(change.get("sources_of_evidence")),
             }
         )
     return out
-
-
-def _plain(source: dict[str, Any]) -> dict[str, Any]:
-    return {"text": source["text"], "uri": str(source["uri"]) if source.get("uri") else None}
 
 
 async def create_entry(
@@ -157,15 +147,13 @@ async def create_entry(
 ) -> OutcomeJournalEntry:
     partner, outcome_map = await _partner_of_agreed_map(session, project, data.boundary_partner_id)
     if data.amends_id is not None:
-        original = await repository.get(session, project.id, data.amends_id)
-        if (
-            original is None
-            or original.partner_lineage_id != partner.lineage_id
-            or original.status not in (JournalStatus.submitted, JournalStatus.reviewed)
-        ):
-            raise JournalEntryNotAmendable(
-                f"Entry {data.amends_id} cannot be amended by this entry."
-            )
+        await lifecycle.amendable_original(
+            session,
+            OutcomeJournalEntry,
+            project.id,
+            data.amends_id,
+            same_scope=lambda original: original.partner_lineage_id == partner.lineage_id,
+        )
     dumped = data.model_dump()
     entry = OutcomeJournalEntry(
         project_id=project.id,
@@ -187,13 +175,6 @@ async def create_entry(
     return entry
 
 
-def _ensure_draft(entry: OutcomeJournalEntry) -> None:
-    if entry.status is not JournalStatus.draft:
-        raise JournalEntryReadOnly(
-            f"The entry is {entry.status}; record an amendment (`amends_id`) instead."
-        )
-
-
 async def update_entry(
     session: AsyncSession,
     project: Project,
@@ -201,7 +182,7 @@ async def update_entry(
     *,
     patch: OutcomeJournalEntryPatch,
 ) -> OutcomeJournalEntry:
-    _ensure_draft(entry)
+    lifecycle.ensure_draft(entry)
     changes = merge_patch_changes(
         patch, required=(*_FIELDS, "period_start", "period_end", "marker_ratings")
     )
@@ -210,13 +191,7 @@ async def update_entry(
     changes.pop("sources_of_evidence", None)
     changes.pop("unanticipated_change", None)
     apply_changes(entry, {**changes, **json_changes})
-    if entry.period_end < entry.period_start:
-        raise InvalidInput(
-            "period_end must not be before period_start.",
-            errors=[
-                FieldError(pointer="/period_end", location="body", detail="Before period_start.")
-            ],
-        )
+    lifecycle.check_period(entry.period_start, entry.period_end)
     if "period_start" in changes or "period_end" in changes:
         await _check_overlap(session, entry)
     if ratings is not None:
@@ -230,50 +205,13 @@ async def update_entry(
 
 async def submit_entry(session: AsyncSession, entry: OutcomeJournalEntry) -> OutcomeJournalEntry:
     """draft → submitted; an amended original becomes `amended`. Emits `journal.submitted`."""
-    if entry.status is not JournalStatus.draft:
-        raise IllegalJournalTransition(f"Only a draft is submitted; this entry is {entry.status}.")
-    now = utcnow()
-    if entry.amends_id is not None:
-        original = await session.get(OutcomeJournalEntry, entry.amends_id)
-        if original is None or original.status not in (
-            JournalStatus.submitted,
-            JournalStatus.reviewed,
-        ):
-            raise JournalEntryNotAmendable("The entry this amends was amended already.")
-        original.status = JournalStatus.amended
-    entry.status = JournalStatus.submitted
-    entry.submitted_at = now
-    await session.flush()
-    await emit_event(
-        session,
-        type_="journal.submitted",
-        entity_type="outcome_journal_entry",
-        entity_id=entry.id,
-        data={
-            "journal": "outcome",
-            "journal_entry_id": entry.id,
-            "project_id": entry.project_id,
-            "outcome_map_id": entry.outcome_map_id,
-            "boundary_partner_id": entry.boundary_partner_id,
-            "period_start": entry.period_start,
-            "period_end": entry.period_end,
-            "amends_id": entry.amends_id,
-            "submitted_at": now,
-        },
+    return await lifecycle.submit(
+        session, entry, data={"boundary_partner_id": entry.boundary_partner_id}
     )
-    return entry
 
 
 async def review_entry(
     session: AsyncSession, entry: OutcomeJournalEntry, *, reviewer: str
 ) -> OutcomeJournalEntry:
     """submitted → reviewed: from now on read-only."""
-    if entry.status is not JournalStatus.submitted:
-        raise IllegalJournalTransition(
-            f"Only a submitted entry is reviewed; this entry is {entry.status}."
-        )
-    entry.status = JournalStatus.reviewed
-    entry.reviewed_by = reviewer
-    entry.reviewed_at = utcnow()
-    await session.flush()
-    return entry
+    return await lifecycle.review(session, entry, reviewer=reviewer)

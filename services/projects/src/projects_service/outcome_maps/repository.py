@@ -130,6 +130,30 @@ async def map_elements(
     )
 
 
+async def partner_elements(
+    session: AsyncSession, map_id: uuid.UUID, partner_id: uuid.UUID
+) -> tuple[Sequence[ProgressMarker], Sequence[Strategy], Sequence[MonitoringPlanItem]]:
+    """A partner's markers and strategies, and the monitoring items about it or them."""
+    markers = (
+        await session.scalars(
+            select(ProgressMarker).where(ProgressMarker.boundary_partner_id == partner_id)
+        )
+    ).all()
+    strategies = (
+        await session.scalars(select(Strategy).where(Strategy.boundary_partner_id == partner_id))
+    ).all()
+    refs = [str(partner_id), *(str(strategy.id) for strategy in strategies)]
+    monitoring = (
+        await session.scalars(
+            select(MonitoringPlanItem).where(
+                MonitoringPlanItem.outcome_map_id == map_id,
+                MonitoringPlanItem.priority_ref.in_(refs),
+            )
+        )
+    ).all()
+    return markers, strategies, monitoring
+
+
 def plan_items_statement(model: type[E], map_id: uuid.UUID) -> Select[E]:
     return select(model).where(model.outcome_map_id == map_id)
 

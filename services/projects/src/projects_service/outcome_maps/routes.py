@@ -257,6 +257,24 @@ async def update_boundary_partner(
     return BoundaryPartnerRead.model_validate(partner)
 
 
+@router.delete(
+    f"{MAP}/partners/{{partner_id}}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(*WRITE_PROBLEMS, OutcomeMapElementNotFound, PreconditionFailed),
+)
+async def delete_boundary_partner(
+    outcome_map: OutcomeMapDep,
+    partner: PartnerDep,
+    session: SessionDep,
+    _: ProjectWriterDep,
+    request: Request,
+) -> None:
+    """Remove a partner from a draft, with its markers, strategies and the monitoring-plan
+    items about them. Agreed versions are read-only (409)."""
+    check_if_match(request, partner.version)
+    await service.delete_partner(session, outcome_map, partner)
+
+
 # --- progress markers ----------------------------------------------------------------------
 
 
@@ -490,6 +508,23 @@ async def update_monitoring_plan_item(
     return MonitoringPlanItemRead.model_validate(item)
 
 
+@router.delete(
+    f"{MAP}/monitoring-plan/{{item_id}}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(*WRITE_PROBLEMS, OutcomeMapElementNotFound, PreconditionFailed),
+)
+async def delete_monitoring_plan_item(
+    outcome_map: OutcomeMapDep,
+    item: MonitoringItemDep,
+    session: SessionDep,
+    _: ProjectWriterDep,
+    request: Request,
+) -> None:
+    """Remove an item from a draft's monitoring plan (agreed versions are read-only: 409)."""
+    check_if_match(request, item.version)
+    await service.delete_plan_item(session, outcome_map, item)
+
+
 @router.post(
     f"{MAP}/evaluation-plan",
     status_code=status.HTTP_201_CREATED,
@@ -542,6 +577,23 @@ async def update_evaluation_plan_item(
     item = await service.update_evaluation_item(session, outcome_map, item, patch=patch)
     response.headers["ETag"] = etag_for(item.version)
     return EvaluationPlanItemRead.model_validate(item)
+
+
+@router.delete(
+    f"{MAP}/evaluation-plan/{{item_id}}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(*WRITE_PROBLEMS, OutcomeMapElementNotFound, PreconditionFailed),
+)
+async def delete_evaluation_plan_item(
+    outcome_map: OutcomeMapDep,
+    item: EvaluationItemDep,
+    session: SessionDep,
+    _: ProjectWriterDep,
+    request: Request,
+) -> None:
+    """Remove an item from a draft's evaluation plan (agreed versions are read-only: 409)."""
+    check_if_match(request, item.version)
+    await service.delete_plan_item(session, outcome_map, item)
 
 
 # --- revision prompts ----------------------------------------------------------------------

@@ -346,6 +346,35 @@ async def update_partner(
     return partner
 
 
+async def delete_partner(
+    session: AsyncSession, outcome_map: OutcomeMap, partner: BoundaryPartner
+) -> None:
+    """Remove a partner from a draft, with its markers, strategies and the monitoring-plan
+    items about them (nothing else can point at a draft's partner: journals need an agreed
+    map). Agreed versions keep theirs; the partner's lineage lives on in them."""
+    ensure_draft(outcome_map)
+    markers, strategies, monitoring = await repository.partner_elements(
+        session, outcome_map.id, partner.id
+    )
+    for element in (*markers, *strategies, *monitoring):
+        # Row by row so each removal is audited like any other write.
+        await session.delete(element)
+    await session.flush()  # children first: the relationships are view-only
+    await session.delete(partner)
+    touch(outcome_map)
+    await session.flush()
+
+
+async def delete_plan_item(
+    session: AsyncSession, outcome_map: OutcomeMap, item: MonitoringPlanItem | EvaluationPlanItem
+) -> None:
+    """A draft's monitoring or evaluation plan item may go; agreed versions are read-only."""
+    ensure_draft(outcome_map)
+    await session.delete(item)
+    touch(outcome_map)
+    await session.flush()
+
+
 async def add_marker(
     session: AsyncSession, outcome_map: OutcomeMap, partner: BoundaryPartner, *, data: MarkerCreate
 ) -> ProgressMarker:

@@ -181,4 +181,11 @@ class ReceivedDecision(IdMixin, Base):
     note: Mapped[str] = mapped_column(Text, default="")
     stage_before: Mapped[Stage | None] = mapped_column(enum_column(Stage, "decision_stage_before"))
     stage_after: Mapped[Stage | None] = mapped_column(enum_column(Stage, "decision_stage_after"))
+    # The stage the gate decided on: `stage_before`, or for a correction the stage the decision
+    # it corrects was taken on (a correction re-plans the gate from there).
+    decided_on_stage: Mapped[Stage | None] = mapped_column(
+        enum_column(Stage, "decision_decided_on_stage")
+    )
+    # Set when a later decision corrects this one (`supersedes_id` on the correction).
+    superseded_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

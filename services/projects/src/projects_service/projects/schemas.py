@@ -164,4 +164,8 @@ class ReceivedDecisionRead(BaseModel):
     note: str
     stage_before: Stage | None
     stage_after: Stage | None
+    decided_on_stage: Stage | None = Field(
+        description="The stage the gate decided on (for a correction: the corrected decision's)."
+    )
+    superseded_by_id: uuid.UUID | None = Field(description="The decision that corrected this one.")
     received_at: dt.datetime

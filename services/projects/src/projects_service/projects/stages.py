@@ -154,3 +154,61 @@ def _gate_outcome(stage: Stage, gate: str, outcome: str) -> DecisionPlan:
     elif outcome == "adapt":
         return DecisionPlan(DecisionEffect.no_change, None, f"g5: adapt; stays in {stage}.")
     return _rejected(f"{outcome!r} is not an outcome {gate} can apply.")
+
+
+def plan_correction(
+    stage: Stage,
+    paused_from: Stage | None,
+    *,
+    gate: str,
+    outcome: str,
+    corrected_outcome: str,
+    decided_on: Stage | None,
+    left_at: Stage | None,
+) -> DecisionPlan:
+    """What a decision that corrects (supersedes) an already-received, non-rejected decision
+    does. `decided_on` is the stage the corrected decision was taken on, `left_at` the stage
+    it left the project in.
+
+    - Same outcome as the corrected decision: nothing changes.
+    - The project still stands where the corrected decision left it: the gate is decided again
+      from `decided_on` with the new outcome, and the project moves to where that leads (which
+      may undo the corrected move, e.g. G4 `scale` corrected to `adopt` moves scaling →
+      embedding, G0 `proceed` corrected to `adapt` moves scoping back to idea). If the new
+      outcome does not fit that stage, the correction is rejected.
+    - The project has moved since (a later gate or transition): the new outcome is applied
+      like a fresh decision from the current stage when that is legal, else rejected.
+    Never raises; every outcome carries a note for the decisions read."""
+    if outcome == corrected_outcome:
+        return DecisionPlan(
+            DecisionEffect.no_change, None, f"Correction keeps {outcome}; nothing to change."
+        )
+    if decided_on is None or stage is not left_at:
+        plan = plan_decision(stage, paused_from, gate, outcome)
+        return DecisionPlan(
+            plan.effect,
+            plan.to_stage,
+            f"Correction {corrected_outcome} → {outcome} after the project moved on "
+            f"(now {stage}): {plan.note}",
+        )
+    if decided_on is Stage.paused:
+        return _rejected(
+            "The corrected decision was taken while the project was paused; correct the stage "
+            "with a transition."
+        )
+    redone = plan_decision(decided_on, None, gate, outcome)
+    if redone.effect is DecisionEffect.rejected:
+        return _rejected(f"Correction {corrected_outcome} → {outcome} rejected: {redone.note}")
+    target = redone.to_stage or decided_on
+    if target is stage:
+        return DecisionPlan(
+            DecisionEffect.no_change,
+            None,
+            f"Correction {corrected_outcome} → {outcome}: the project is already in {stage}.",
+        )
+    return DecisionPlan(
+        DecisionEffect.applied,
+        target,
+        f"Correction {corrected_outcome} → {outcome}: {gate} decided again from {decided_on}; "
+        f"{stage} → {target}.",
+    )
