@@ -44,6 +44,7 @@ lint: install lint-types ## ruff, mypy --strict, import contracts, alembic check
 
 lint-types: install ## mypy --strict on our code (tests relax only untyped defs)
 	$(BIN)/mypy shared/src services/projects/src services/assessment/src services/stakeholders/src services/gateway/src scripts bench
+	$(BIN)/mypy shared/tests tests services/projects/tests services/assessment/tests services/stakeholders/tests services/gateway/tests
 
 fmt: install ## Format and autofix
 	$(BIN)/ruff format .

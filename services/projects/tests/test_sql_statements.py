@@ -9,7 +9,7 @@ async def statements_for(client: httpx.AsyncClient, count_sql, url: str) -> int:
     with count_sql() as counted:
         response = await client.get(url)
         assert response.status_code == 200, response.text
-    return counted()
+    return int(counted())
 
 
 async def test_list_statements_do_not_grow_with_page_size(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 
-async def benefit(client: httpx.AsyncClient, project_id: str, **overrides) -> dict:
+async def benefit(client: httpx.AsyncClient, project_id: str, **overrides: Any) -> dict[str, Any]:
     body = {
         "kind": "bed_days",
         "title": "Fewer bed days for frail patients",
@@ -15,7 +17,8 @@ async def benefit(client: httpx.AsyncClient, project_id: str, **overrides) -> di
     }
     response = await client.post(f"/v1/projects/{project_id}/benefits", json=body)
     assert response.status_code == 201, response.text
-    return response.json()
+    body_out: dict[str, Any] = response.json()
+    return body_out
 
 
 class TestBenefits:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from shared.testing import TokenFactory, api_client
 
 
-async def setup(build):
+async def setup(build: Any) -> tuple[Any, ...]:
     project = await build.project()
     agreed = await build.agreed_map(project["id"], markers=("expect_to_see", "like_to_see"))
     partner = agreed["partners"][0]

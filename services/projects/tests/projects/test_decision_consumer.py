@@ -27,7 +27,8 @@ def decision(
 
 
 async def consume(app: FastAPI) -> int:
-    return await app.state.consumers["assessment"].step()
+    applied: int = await app.state.consumers["assessment"].step()
+    return applied
 
 
 class TestDecisionRecorded:
