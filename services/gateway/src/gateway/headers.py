@@ -18,6 +18,7 @@ edge, so they are unverifiable. A trusted load balancer in front is handled by u
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 VIA = "1.1 cmdi-gateway"
@@ -67,7 +68,7 @@ _RESPONSE_DROPPED = frozenset(
 )
 
 _REWRITTEN = frozenset({b"location", b"content-location"})
-_TOKEN_CHARS = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 9110 tchar
 
 
 def connection_tokens(headers: Iterable[tuple[bytes, bytes]]) -> frozenset[bytes]:
@@ -81,17 +82,15 @@ def connection_tokens(headers: Iterable[tuple[bytes, bytes]]) -> frozenset[bytes
 
 def _forwarded_value(value: str) -> str:
     """A `Forwarded` parameter value: a token, or a quoted string (RFC 7239 §4)."""
-    if value and all(char in _TOKEN_CHARS for char in value):
+    if _TOKEN.fullmatch(value):
         return value
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def forwarded_element(client: tuple[str, int] | None, scheme: str, host: str | None) -> str:
     """`for=<client>;proto=<scheme>;host=<original Host>`; IPv6 addresses go in brackets."""
-    if client is None:
-        node = "unknown"
-    else:
-        node = f"[{client[0]}]" if ":" in client[0] else client[0]
+    address = client[0] if client is not None else "unknown"
+    node = f"[{address}]" if ":" in address else address
     parts = [f"for={_forwarded_value(node)}", f"proto={_forwarded_value(scheme)}"]
     if host:
         parts.append(f"host={_forwarded_value(host)}")
@@ -107,7 +106,9 @@ def upstream_request_headers(
     traceparent: str | None,
 ) -> list[tuple[str, str]]:
     """The headers to send upstream for a caller's ASGI `raw` headers."""
-    extra_hop = connection_tokens(raw) if any(name == b"connection" for name, _ in raw) else frozenset()
+    extra_hop = (
+        connection_tokens(raw) if any(name == b"connection" for name, _ in raw) else frozenset()
+    )
     headers: list[tuple[str, str]] = []
     host: str | None = None
     via: list[str] = []
@@ -129,8 +130,12 @@ def upstream_request_headers(
     return headers
 
 
-def rewrite_location(value: bytes) -> bytes:
-    """A service's `/v1/...` is the gateway's `/api/v1/...`; anything else is left alone."""
+def rewrite_location(value: bytes, upstream_origin: bytes = b"") -> bytes:
+    """A service's `/v1/...` is the gateway's `/api/v1/...`. An absolute URL on the service's own
+    origin (Starlette builds those, e.g. for slash redirects) becomes the same relative path;
+    anything else is left alone."""
+    if upstream_origin and value.startswith(upstream_origin + b"/v1/"):
+        value = value[len(upstream_origin) :]
     return b"/api" + value if value.startswith(b"/v1/") else value
 
 
@@ -139,16 +144,21 @@ def rewrite_link(value: bytes) -> bytes:
     return value.replace(b"</v1/", b"</api/v1/")
 
 
-def downstream_response_headers(raw: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    """The headers to return to the caller for a service's raw response headers."""
+def downstream_response_headers(
+    raw: Iterable[tuple[bytes, bytes]], upstream_origin: bytes = b""
+) -> list[tuple[bytes, bytes]]:
+    """The headers to return to the caller for a service's raw response headers
+    (`upstream_origin`: the service's `scheme://host:port`)."""
     pairs = [(name.lower(), value) for name, value in raw]
-    extra_hop = connection_tokens(pairs) if any(name == b"connection" for name, _ in pairs) else frozenset()
+    extra_hop = (
+        connection_tokens(pairs) if any(name == b"connection" for name, _ in pairs) else frozenset()
+    )
     headers: list[tuple[bytes, bytes]] = []
     for name, value in pairs:
         if name in _RESPONSE_DROPPED or name in extra_hop:
             continue
         if name in _REWRITTEN:
-            value = rewrite_location(value)
+            value = rewrite_location(value, upstream_origin)
         elif name == b"link":
             value = rewrite_link(value)
         headers.append((name, value))

@@ -125,7 +125,9 @@ def merge_documents(
             logger.info("openapi_schema_renamed", service=service, names=sorted(renames))
             paths = _rewrite_refs(paths, renames)
         for name in sorted(needed):
-            merged_schemas.setdefault(renames.get(name, name), _rewrite_refs(schemas[name], renames))
+            merged_schemas.setdefault(
+                renames.get(name, name), _rewrite_refs(schemas[name], renames)
+            )
 
         for operation in _operations(paths):
             operation_id = operation.get("operationId")
@@ -141,7 +143,9 @@ def merge_documents(
                     status,
                     {
                         "description": description,
-                        "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": _SCHEMA_REF + "Problem"}}},
+                        "content": {
+                            PROBLEM_CONTENT_TYPE: {"schema": {"$ref": _SCHEMA_REF + "Problem"}}
+                        },
                     },
                 )
         merged_paths.update(paths)
@@ -149,9 +153,13 @@ def merge_documents(
         for tag in document.get("tags", []):
             tags.setdefault(tag["name"], tag)
 
-    description = "The CMDI platform's public API: every collection of every service under `/api/v1/`."
+    description = (
+        "The CMDI platform's public API: every collection of every service under `/api/v1/`."
+    )
     if unavailable:
-        description += f" Incomplete: {', '.join(unavailable)} did not answer; their paths are missing."
+        description += (
+            f" Incomplete: {', '.join(unavailable)} did not answer; their paths are missing."
+        )
     info: dict[str, Any] = {"title": title, "version": version, "description": description}
     info["x-services"] = {name: ("missing" if name in unavailable else "ok") for name in SERVICES}
     if unavailable:
@@ -203,10 +211,14 @@ class OpenAPIAggregator:
             if self._cached is None or time.monotonic() >= self._expires:
                 names = [name for name in SERVICES if name in self.clients]
                 fetched = await asyncio.gather(*(self._fetch(name) for name in names))
-                documents = {name: doc for name, doc in zip(names, fetched, strict=True) if doc is not None}
+                documents = {
+                    name: doc for name, doc in zip(names, fetched, strict=True) if doc is not None
+                }
                 unavailable = [name for name in names if name not in documents]
                 self._cached = merge_documents(
                     documents, title="CMDI API", version=self.version, unavailable=unavailable
                 )
-                self._expires = time.monotonic() + (min(self.ttl, PARTIAL_CACHE_SECONDS) if unavailable else self.ttl)
+                self._expires = time.monotonic() + (
+                    min(self.ttl, PARTIAL_CACHE_SECONDS) if unavailable else self.ttl
+                )
             return self._cached

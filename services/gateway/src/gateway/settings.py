@@ -49,7 +49,11 @@ class Settings(BaseProcessSettings):
 
     # Aggregates: the services' /readyz and /openapi.json.
     aggregate_timeout: float = Field(
-        2.0, description="Seconds each service has to answer `/readyz` or `/openapi.json`."
+        2.0, description="Seconds each service has to answer `/readyz`."
+    )
+    openapi_timeout: float = Field(
+        10.0,
+        description="Seconds each service has to answer `/openapi.json` (built on first call).",
     )
     openapi_cache_seconds: float = Field(30.0, description="How long the merged OpenAPI is reused.")
 

@@ -1,0 +1,433 @@
+"""`make bench`: one run, on 127.0.0.1, at fixed concurrency, of
+
+1. a bare FastAPI hello app under uvicorn (the baseline),
+2. the same hello route through the gateway (pass-through cost),
+3. GET one organisation directly from the stakeholders service (auth, database),
+4. the same through the gateway,
+5. the baseline again (drift check: the machine is shared, so a drifting baseline says how far
+   to trust the ratios).
+
+Every process is a separate uvicorn (`--no-access-log`, log level warning) with its SQLite
+database in a temporary directory, migrated first. Prints the table and writes bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+
+import httpx
+
+from bench.loadgen import Result, ensure_wrk, run_python, run_wrk
+from shared.auth import issue_token
+from shared.migrations import upgrade
+from shared.settings import DEV_AUDIENCE, DEV_ISSUER, DEV_JWT_KEY
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "RESULTS.md"
+STAKEHOLDERS_INI = ROOT / "services" / "stakeholders" / "alembic.ini"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    key: str
+    title: str
+    url: str
+    headers: dict[str, str]
+    target: float | None  # minimum ratio to the baseline
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One scenario over every round: medians, so one noisy round cannot decide the verdict."""
+
+    scenario: Scenario
+    results: list[Result]
+    ratios: list[float]  # each round's req/s over that round's baseline
+    cpu: list[dict[str, float]]  # each round's server CPU per request, µs
+
+    @property
+    def cpu_text(self) -> str:
+        """Servers that did work for this scenario: median CPU µs per request."""
+        names = {name for round_ in self.cpu for name in round_}
+        medians = {name: statistics.median(r.get(name, 0.0) for r in self.cpu) for name in names}
+        floor = 0.05 * max(medians.values(), default=0.0)  # idle servers only tick now and then
+        busy = sorted(
+            (n for n, value in medians.items() if value > floor), key=lambda n: medians[n]
+        )
+        return ", ".join(f"{name} {medians[name]:,.0f}" for name in reversed(busy))
+
+    @property
+    def rps(self) -> float:
+        return statistics.median(result.rps for result in self.results)
+
+    @property
+    def p50_ms(self) -> float:
+        return statistics.median(result.p50_ms for result in self.results)
+
+    @property
+    def p99_ms(self) -> float:
+        return statistics.median(result.p99_ms for result in self.results)
+
+    @property
+    def ratio(self) -> float:
+        return statistics.median(self.ratios)
+
+    @property
+    def met(self) -> bool | None:
+        return None if self.scenario.target is None else self.ratio >= self.scenario.target
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def uvicorn_process(
+    app: str, port: int, env: dict[str, str], log: Path, *, factory: bool, pids: dict[str, int]
+) -> Iterator[str]:
+    command = [
+        sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
+        "--no-access-log", "--log-level", "warning",
+    ]  # fmt: skip
+    if factory:
+        command.append("--factory")
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT, cwd=ROOT
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(
+                    f"{app} exited at startup; see {log}:\n{log.read_text()[-2000:]}"
+                )
+            try:
+                if (
+                    httpx.get(
+                        f"{url}/healthz" if factory else f"{url}/hello", timeout=1
+                    ).status_code
+                    == 200
+                ):
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{app} did not start in 30 s; see {log}")
+            time.sleep(0.1)
+        pids[log.stem] = process.pid
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
+    """User + system CPU of each server process so far (Linux /proc; empty elsewhere)."""
+    used = {}
+    for name, pid in pids.items():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        used[name] = (int(fields[11]) + int(fields[12])) / _TICKS
+    return used
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} CPUs; "
+        f"Python {platform.python_version()}, uvicorn {version('uvicorn')} "
+        f"(uvloop {version('uvloop')}, httptools {version('httptools')}), "
+        f"FastAPI {version('fastapi')}, aiohttp {version('aiohttp')}"
+    )
+
+
+def measure(
+    scenario: Scenario,
+    *,
+    wrk: str | None,
+    connections: int,
+    seconds: float,
+    warmup: float,
+    pids: dict[str, int],
+) -> tuple[Result, dict[str, float]]:
+    """The scenario's result, and each server's CPU per request in µs while it ran."""
+
+    def run(duration: float) -> Result:
+        if wrk is not None:
+            return run_wrk(
+                wrk,
+                scenario.url,
+                connections=connections,
+                seconds=duration,
+                headers=scenario.headers,
+            )
+        return run_python(
+            scenario.url, connections=connections, seconds=duration, headers=scenario.headers
+        )
+
+    if warmup > 0:
+        run(warmup)
+    before = cpu_seconds(pids)
+    result = run(seconds)
+    after = cpu_seconds(pids)
+    if result.errors:
+        raise RuntimeError(
+            f"{scenario.title}: {result.errors} failed requests of {result.requests}"
+        )
+    cpu = {
+        name: (after[name] - before[name]) / max(result.requests, 1) * 1e6
+        for name in after
+        if name in before
+    }
+    return result, cpu
+
+
+def table(rows: list[Measured]) -> str:
+    lines = [
+        "| # | scenario | req/s | p50 ms | p99 ms | ratio to baseline | target | met "
+        "| server CPU µs/request | req/s by round |",
+        "|---|---|---:|---:|---:|---:|---:|:---:|---|---|",
+    ]
+    for index, row in enumerate(rows, 1):
+        target = f"≥ {row.scenario.target:.2f}x" if row.scenario.target is not None else ""
+        met = {None: "", True: "yes", False: "**no**"}[row.met]
+        rounds = ", ".join(f"{result.rps:,.0f}" for result in row.results)
+        lines.append(
+            f"| {index} | {row.scenario.title} | {row.rps:,.0f} | {row.p50_ms:.2f} | "
+            f"{row.p99_ms:.2f} | {row.ratio:.2f}x | {target} | {met} | {row.cpu_text} | {rounds} |"
+        )
+    return "\n".join(lines)
+
+
+def load_average() -> str:
+    try:
+        return " / ".join(f"{value:.2f}" for value in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="times each scenario is measured")
+    parser.add_argument("--seconds", type=float, default=6.0, help="measured seconds per scenario")
+    parser.add_argument("--warmup", type=float, default=1.0, help="unmeasured seconds before each")
+    parser.add_argument(
+        "--connections", type=int, default=32, help="concurrent keep-alive connections"
+    )
+    parser.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto")
+    parser.add_argument(
+        "--no-write", action="store_true", help="print only; leave RESULTS.md alone"
+    )
+    args = parser.parse_args()
+
+    wrk = None if args.loadgen == "python" else ensure_wrk()
+    if args.loadgen == "wrk" and wrk is None:
+        parser.error("wrk is not installed and could not be installed")
+    loadgen = f"wrk 1 thread ({wrk})" if wrk else "Python aiohttp closed loop (bench/loadgen.py)"
+    print(
+        f"Load generator: {loadgen}; {args.connections} connections, "
+        f"{args.rounds} rounds of {args.warmup:g} + {args.seconds:g} s per scenario",
+        flush=True,
+    )
+
+    token = issue_token(
+        key=DEV_JWT_KEY,
+        subject="bench",
+        roles=["governance"],
+        issuer=DEV_ISSUER,
+        audience=DEV_AUDIENCE,
+    )
+    bearer = {"Authorization": f"Bearer {token}"}
+    ports = {name: free_port() for name in ("hello", "stakeholders", "gateway")}
+    pids: dict[str, int] = {}
+    dead = f"http://127.0.0.1:{free_port()}"
+
+    with tempfile.TemporaryDirectory(prefix="cmdi-bench-") as directory, ExitStack() as stack:
+        temp = Path(directory)
+        database_url = f"sqlite+aiosqlite:///{temp / 'stakeholders.db'}"
+        upgrade(STAKEHOLDERS_INI, database_url)
+        quiet = {"LOG_LEVEL": "WARNING", "LOG_JSON": "true"}
+        hello = stack.enter_context(
+            uvicorn_process(
+                "bench.hello:app", ports["hello"], {}, temp / "hello.log", factory=False, pids=pids
+            )
+        )
+        stakeholders = stack.enter_context(
+            uvicorn_process(
+                "stakeholders_service.main:create_app",
+                ports["stakeholders"],
+                {
+                    "STAKEHOLDERS_DATABASE_URL": database_url,
+                    "STAKEHOLDERS_CONSUMER_ENABLED": "false",
+                }
+                | {f"STAKEHOLDERS_{k}": v for k, v in quiet.items()},
+                temp / "stakeholders.log",
+                factory=True,
+                pids=pids,
+            )
+        )
+        gateway = stack.enter_context(
+            uvicorn_process(
+                "gateway.main:create_app",
+                ports["gateway"],
+                {
+                    # The pass-through scenario routes `projects` to the bare hello app.
+                    "GATEWAY_SERVICE_URLS__PROJECTS": hello,
+                    "GATEWAY_SERVICE_URLS__STAKEHOLDERS": stakeholders,
+                    "GATEWAY_SERVICE_URLS__ASSESSMENT": dead,
+                }
+                | {f"GATEWAY_{k}": v for k, v in quiet.items()},
+                temp / "gateway.log",
+                factory=True,
+                pids=pids,
+            )
+        )
+
+        created = httpx.post(
+            f"{stakeholders}/v1/organisations",
+            json={"name": "Benchmark University Hospitals", "type": "nhs_trust", "ods_code": "RBM"},
+            headers=bearer,
+            timeout=10,
+        )
+        created.raise_for_status()
+        organisation = created.json()["id"]
+        for url, headers in (
+            (f"{gateway}/api/v1/projects/hello", {}),
+            (f"{gateway}/api/v1/organisations/{organisation}", bearer),
+        ):
+            check = httpx.get(url, headers=headers, timeout=10)
+            if check.status_code != 200:
+                raise RuntimeError(f"{url} answered {check.status_code}: {check.text}")
+
+        scenarios = [
+            Scenario("baseline", "bare FastAPI hello (baseline)", f"{hello}/hello", {}, None),
+            Scenario(
+                "pass",
+                "gateway → bare hello (pass-through)",
+                f"{gateway}/api/v1/projects/hello",
+                {},
+                0.25,
+            ),
+            Scenario(
+                "service",
+                "stakeholders: GET organisation (auth + SQLite)",
+                f"{stakeholders}/v1/organisations/{organisation}",
+                bearer,
+                0.10,
+            ),
+            Scenario(
+                "gateway+service",
+                "gateway → stakeholders: GET organisation",
+                f"{gateway}/api/v1/organisations/{organisation}",
+                bearer,
+                0.08,
+            ),
+            Scenario("drift", "bare FastAPI hello again (drift check)", f"{hello}/hello", {}, None),
+        ]
+        load_before = load_average()
+        results: dict[str, list[Result]] = {scenario.key: [] for scenario in scenarios}
+        ratios: dict[str, list[float]] = {scenario.key: [] for scenario in scenarios}
+        cpu: dict[str, list[dict[str, float]]] = {scenario.key: [] for scenario in scenarios}
+        for round_ in range(1, args.rounds + 1):
+            print(f"Round {round_} of {args.rounds}", flush=True)
+            baseline = 0.0
+            for scenario in scenarios:
+                print(f"  {scenario.title}...", end=" ", flush=True)
+                result, used = measure(
+                    scenario,
+                    wrk=wrk,
+                    connections=args.connections,
+                    seconds=args.seconds,
+                    warmup=args.warmup,
+                    pids=pids,
+                )
+                cpu[scenario.key].append(used)
+                baseline = baseline or result.rps
+                results[scenario.key].append(result)
+                ratios[scenario.key].append(result.rps / baseline)
+                print(
+                    f"{result.rps:,.0f} req/s, p50 {result.p50_ms:.2f} ms, "
+                    f"p99 {result.p99_ms:.2f} ms",
+                    flush=True,
+                )
+        load_after = load_average()
+
+    rows = [
+        Measured(item, results[item.key], ratios[item.key], cpu[item.key]) for item in scenarios
+    ]
+    rendered = table(rows)
+    drift = rows[-1].ratio - 1
+    missed = [row.scenario.title for row in rows if row.met is False]
+    verdict = "All targets met." if not missed else f"Targets missed: {'; '.join(missed)}."
+    print()
+    print(rendered)
+    print(f"\nBaseline drift (run 5 vs run 1, median): {drift:+.1%}. {verdict}")
+
+    if not args.no_write:
+        now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        RESULTS.write_text(
+            "# Benchmark results\n\n"
+            "Written by `make bench` (`python -m bench.run`); rerun it to refresh this file.\n\n"
+            f"- Date: {now}\n"
+            f"- Machine: {machine()}\n"
+            f"- Load average (1/5/15 min) before / after: {load_before}; {load_after}\n"
+            f"- Load generator: {loadgen}, {args.connections} concurrent keep-alive connections, "
+            f"all on 127.0.0.1\n"
+            f"- {args.rounds} rounds; in each, every scenario in order: {args.warmup:g} s warm-up, "
+            f"then {args.seconds:g} s measured. Figures are medians over the rounds; a ratio is "
+            "the median of each round's req/s over that round's baseline (run 1)\n"
+            "- Processes: one uvicorn each (`--no-access-log --log-level warning`, uvloop and "
+            "httptools), services' own logs at WARNING, SQLite in a temp dir, migrated first; the "
+            "load generator, gateway and services share the same CPUs\n\n"
+            f"{rendered}\n\n"
+            f"Baseline drift (run 5 vs run 1, median): {drift:+.1%}. {verdict}\n\n"
+            "Reading it: in scenarios 2 and 4 each request crosses two server processes, and all "
+            "processes share the same cores, so the gateway's cost shows both as its own CPU and "
+            "as CPU taken from the server behind it. Scenario 4 cannot beat scenario 3: the "
+            "service sets that ceiling, and the gap between the two is the gateway's share. "
+            "Server CPU per request is read from /proc while each scenario runs, so it is the "
+            "figure least disturbed by other load on the machine.\n"
+        )
+        print(f"Wrote {RESULTS.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

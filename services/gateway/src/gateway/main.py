@@ -1,0 +1,139 @@
+"""Entry point: `uvicorn gateway.main:create_app --factory` (127.0.0.1:8000 under `make run`).
+
+The gateway owns no data. It serves the public API at `/api/v1/...` by proxying each collection
+to its service (gateway.proxy), and aggregates what spans services: `/readyz`, and the OpenAPI
+document at `/api/openapi.json` with Swagger UI at `/api/docs`. Tokens are verified by each
+service, never only here, so the gateway does not decode them on the hot path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from starlette.middleware.cors import CORSMiddleware
+
+from gateway.openapi import OpenAPIAggregator
+from gateway.proxy import Proxy, ProxyMiddleware, Upstreams
+from gateway.routes_table import SERVICES
+from gateway.settings import Settings, get_settings
+from shared.app import add_outer_middleware, create_process_app, make_clients
+from shared.health import ReadinessCheck
+from shared.http import ServiceClient
+from shared.problems import ProblemError
+
+VERSION = "0.1.0"
+OPENAPI_URL = "/api/openapi.json"
+
+CORS_REQUEST_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "If-Match",
+    "If-None-Match",
+    "Idempotency-Key",
+    "X-Request-ID",
+]
+CORS_EXPOSED_HEADERS = ["ETag", "Location", "Link", "X-Request-ID", "Retry-After"]
+
+
+def services_readiness(clients: Mapping[str, ServiceClient], *, timeout: float) -> ReadinessCheck:
+    """The gateway is ready when every service says it is (each asked at once, `timeout` each)."""
+
+    async def check_one(client: ServiceClient) -> str:
+        try:
+            async with asyncio.timeout(timeout):
+                response = await client.get("/readyz")
+        except TimeoutError:
+            return "timeout"
+        except ProblemError as exc:  # the shared client's 502/503/504 problems
+            return "unreachable" if exc.status == 503 else f"error ({exc.status})"
+        return "ok" if response.status_code == 200 else f"not_ready ({response.status_code})"
+
+    async def readiness(_: Request) -> dict[str, str]:
+        names = list(clients)
+        results = await asyncio.gather(*(check_one(clients[name]) for name in names))
+        return dict(zip(names, results, strict=True))
+
+    return readiness
+
+
+def docs_router(aggregator: OpenAPIAggregator) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.get(OPENAPI_URL)
+    async def get_api_openapi() -> dict[str, Any]:
+        return await aggregator.document()
+
+    @router.get("/api/docs", response_class=HTMLResponse)
+    async def get_api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url=OPENAPI_URL, title="CMDI API")
+
+    return router
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    missing = [name for name in SERVICES if name not in settings.service_urls]
+    if missing:
+        raise RuntimeError(f"gateway needs service_urls for {', '.join(missing)}")
+
+    # Typed internal calls (readiness, OpenAPI). They are best-effort aggregates answered at
+    # once, so one attempt each: a probe or a browser retries on its own schedule.
+    clients = make_clients(settings, service="gateway", names=SERVICES)
+    for client in clients.values():
+        client.attempts = 1
+    upstreams = Upstreams(settings)
+    aggregator = OpenAPIAggregator(
+        clients,
+        ttl=settings.openapi_cache_seconds,
+        timeout=settings.openapi_timeout,
+        version=VERSION,
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await upstreams.aclose()
+            for client in clients.values():
+                await client.aclose()
+
+    app = create_process_app(
+        name="gateway",
+        title="CMDI API gateway",
+        description="The gateway's own routes. The public API is documented at /api/docs.",
+        version=VERSION,
+        settings=settings,
+        readiness=services_readiness(clients, timeout=settings.aggregate_timeout),
+        lifespan=lifespan,
+    )
+    app.state.upstreams = upstreams
+    app.state.clients = clients
+    app.state.openapi = aggregator
+    app.include_router(docs_router(aggregator))
+
+    # Added first, so it sits inside the shared middleware that add_outer_middleware installs.
+    app.add_middleware(
+        ProxyMiddleware, proxy=Proxy(upstreams, buffer_bytes=settings.proxy_buffer_bytes)
+    )
+    add_outer_middleware(app, name="gateway", settings=settings)
+    if settings.cors_origins:
+        # Outermost, so preflights are answered before body checks and every error carries the
+        # CORS headers a browser needs to let the frontend read it. Bearer tokens, no cookies:
+        # credentials stay off.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=CORS_REQUEST_HEADERS,
+            expose_headers=CORS_EXPOSED_HEADERS,
+            allow_credentials=False,
+            max_age=600,
+        )
+    return app
