@@ -80,3 +80,29 @@ async def test_concurrent_writers_wait_instead_of_failing(
     from shared.testing import reset_database
 
     await reset_database(projects_app.state.database, Base.metadata)
+
+
+async def test_read_sessions_refuse_writes(projects_app: FastAPI) -> None:
+    """GETs read through a read-only session (on SQLite: inline on the event loop); a write
+    there is a bug and fails loudly instead of blocking the loop on a write lock."""
+    import pytest
+
+    from projects_service.projects.models import Project
+    from shared.changes import record_audit
+    from shared.db import WriteInReadOnlySession
+
+    async with projects_app.state.database.read_sessionmaker() as session:
+        session.add(
+            Project(
+                reference="RO-1",
+                title="t",
+                pillar="project_innovation",
+                innovation_type="other",
+                lead_partner="trust",
+            )
+        )
+        with pytest.raises(WriteInReadOnlySession):
+            await session.flush()
+    async with projects_app.state.database.read_sessionmaker() as session:
+        with pytest.raises(WriteInReadOnlySession):
+            await record_audit(session, entity_type="x", entity_id="1", action="probe", changes={})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import time
@@ -180,3 +181,21 @@ class TestJWKS:
         authenticator._jwks.transport = httpx.MockTransport(refuse)
         with pytest.raises(Unauthorized, match="could not be fetched"):
             await authenticator.verify(self.token(private))
+
+
+class TestVerifiedTokenCache:
+    async def test_a_remembered_token_still_expires(self) -> None:
+        authenticator = Authenticator(BaseProcessSettings(jwt_leeway_seconds=0))
+        token = dev_token(exp=int(time.time()) + 1)
+        assert (await authenticator.verify(token)).subject == "alice"
+        assert token in authenticator._verified
+        await asyncio.sleep(1.6)
+        with pytest.raises(Unauthorized, match="expired"):
+            await authenticator.verify(token)
+
+    async def test_the_cache_is_bounded(self) -> None:
+        authenticator = Authenticator(BaseProcessSettings())
+        authenticator.VERIFIED_MAX = 3
+        for i in range(5):
+            await authenticator.verify(dev_token(sub=f"user-{i}"))
+        assert len(authenticator._verified) == 3

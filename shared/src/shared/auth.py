@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -100,7 +101,14 @@ def _claim_at(claims: dict[str, Any], path: str) -> Any:
 
 
 class Authenticator:
-    """Verifies a bearer token into a `Principal`."""
+    """Verifies a bearer token into a `Principal`.
+
+    A verified token is remembered (bounded LRU, at most `VERIFIED_TTL` seconds and never past
+    its own `exp`): a client sends the same token on every request, and checking its signature
+    again each time was a sixth of a simple GET's cost. Expiry is still checked on every hit."""
+
+    VERIFIED_TTL = 300.0
+    VERIFIED_MAX = 4096
 
     def __init__(self, settings: BaseProcessSettings) -> None:
         self.settings = settings
@@ -110,8 +118,25 @@ class Authenticator:
             else None
         )
         self.algorithms = list(settings.jwt_algorithms) if self._jwks else ["HS256"]
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
 
     async def verify(self, token: str) -> Principal:
+        now = time.time()
+        cached = self._verified.get(token)
+        if cached is not None:
+            principal, valid_until = cached
+            if now < valid_until:
+                self._verified.move_to_end(token)
+                return principal
+            del self._verified[token]
+        principal = await self._verify_signature_and_claims(token)
+        expires = float(principal.claims["exp"]) + self.settings.jwt_leeway_seconds
+        self._verified[token] = (principal, min(expires, now + self.VERIFIED_TTL))
+        if len(self._verified) > self.VERIFIED_MAX:
+            self._verified.popitem(last=False)
+        return principal
+
+    async def _verify_signature_and_claims(self, token: str) -> Principal:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError as exc:

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from shared.auth import Principal, PrincipalDep, Role, require_roles
-from shared.db import SessionDep, utcnow
+from shared.db import SessionDep, WriteSessionDep, utcnow
 from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import problem_responses
@@ -40,7 +40,7 @@ from stakeholders_service.privacy.schemas import (
     SubjectExport,
 )
 from stakeholders_service.settings import SettingsDep
-from stakeholders_service.stakeholders.dependencies import StakeholderDep
+from stakeholders_service.stakeholders.dependencies import StakeholderDep, get_stakeholder_or_404
 from stakeholders_service.stakeholders.errors import StakeholderErased, StakeholderNotFound
 
 router = APIRouter(prefix="/v1/stakeholders", tags=["personal data"])
@@ -275,10 +275,11 @@ async def refuse_data_subject_request(
 
 @router.get("/{stakeholder_id}/export", responses=problem_responses(StakeholderNotFound))
 async def export_stakeholder_data(
-    stakeholder: StakeholderDep, session: SessionDep, actor: Admin, response: Response
+    stakeholder_id: uuid.UUID, session: WriteSessionDep, actor: Admin, response: Response
 ) -> SubjectExport:
     """Access and portability: everything this service holds about the person, as JSON
-    (admin only; each export is audited)."""
+    (admin only; each export is audited, so this read uses a writing session)."""
+    stakeholder = await get_stakeholder_or_404(stakeholder_id, session)
     response.headers["Content-Disposition"] = (
         f'attachment; filename="stakeholder-{stakeholder.id}.json"'
     )
