@@ -8,7 +8,6 @@ process restore it before they end, so tests do not depend on their order.
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import AsyncIterator, Generator
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -16,13 +15,11 @@ from pathlib import Path
 import pytest
 
 # `scripts` is a directory of the repository, not an installed package.
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from scripts.processes import Stack, allocate_ports, port_in_use
+from scripts.services import SERVICES
+from shared.testing import empty_database, test_database
 
-from scripts.processes import Stack, allocate_ports, port_in_use  # noqa: E402
-from scripts.services import SERVICES  # noqa: E402
-from shared.testing import empty_database, test_database  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 # The gateway gives up on a silent service after this many seconds (a 504); short for the tests.
 GATEWAY_READ_TIMEOUT = 2.0

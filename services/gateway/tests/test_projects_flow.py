@@ -7,21 +7,17 @@ twice against the same stack (idempotent)."""
 from __future__ import annotations
 
 import asyncio
-import sys
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+# The demo loaders live in the repository's `scripts/` (not an installed package).
+from scripts.demo import Step, load_projects, run
+from scripts.demo_projects import load_projects_detail
 from shared.testing import TokenFactory
 
-# The demo loaders live in the repository's `scripts/` (not an installed package).
 ROOT = Path(__file__).resolve().parents[3]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from scripts.demo import Step, load_projects, run  # noqa: E402
-from scripts.demo_projects import load_projects_detail  # noqa: E402
 
 PROBLEMS = "https://cmdi.example/problems/"
 
