@@ -71,6 +71,9 @@ class RequestContextMiddleware:
             authorization_var.reset(tokens[2])
 
 
+_QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/v1/events"})
+
+
 class AccessLogMiddleware:
     """One JSON log line and Prometheus samples per request, labelled by route template."""
 
@@ -100,7 +103,11 @@ class AccessLogMiddleware:
             method = scope["method"]
             HTTP_REQUESTS.labels(self.service, method, template, str(status)).inc()
             HTTP_DURATION.labels(self.service, method, template).observe(elapsed)
-            access_logger.info(
+            # Probes and change-feed polls arrive every second from every consumer: successful
+            # ones are logged at DEBUG so the log shows what people and jobs do.
+            quiet = status < 400 and scope["path"] in _QUIET_PATHS
+            log = access_logger.debug if quiet else access_logger.info
+            log(
                 "request",
                 method=method,
                 path=scope["path"],
