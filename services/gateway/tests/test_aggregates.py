@@ -74,7 +74,7 @@ def _operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]
 
 
 async def test_merged_openapi(gateway: httpx.AsyncClient) -> None:
-    response = await gateway.get("/api/openapi.json", timeout=12.0)  # first build is slow
+    response = await gateway.get("/api/openapi.json", timeout=35.0)  # first build is slow
     assert response.status_code == 200
     document = response.json()
     paths = document["paths"]
@@ -116,7 +116,7 @@ async def test_merged_openapi(gateway: httpx.AsyncClient) -> None:
 
 
 async def test_openapi_with_a_service_down(partial_gateway: httpx.AsyncClient) -> None:
-    document = (await partial_gateway.get("/api/openapi.json", timeout=12.0)).json()
+    document = (await partial_gateway.get("/api/openapi.json", timeout=35.0)).json()
     assert document["info"]["x-unavailable-services"] == ["stakeholders"]
     assert "stakeholders" in document["info"]["description"]
     assert "/api/v1/projects" in document["paths"]

@@ -24,6 +24,12 @@ def etag_for(version: int) -> str:
     return f'"v{version}"'
 
 
+def mark_created(response: Response, location: str, version: int) -> None:
+    """The headers of a 201: where the new resource lives and its first ETag."""
+    response.headers["Location"] = location
+    response.headers["ETag"] = etag_for(version)
+
+
 def _matches(header: str, etag: str) -> bool:
     candidates = [part.strip() for part in header.split(",")]
     weakless = etag.removeprefix("W/")

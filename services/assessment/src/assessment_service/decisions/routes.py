@@ -37,7 +37,7 @@ from assessment_service.decisions.schemas import (
 from assessment_service.frameworks.definition import Gate, Outcome
 from shared.auth import Principal, PrincipalDep, Role, require_roles
 from shared.db import SessionDep, utcnow
-from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for
+from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for, mark_created
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import InvalidInput, problem_responses
 
@@ -84,8 +84,7 @@ async def record_decision(
     (an override needs a rationale). A correction supersedes the current decision. Emits
     `decision.recorded`, on which the projects service moves the project's stage."""
     decision = await service.record_decision(session, data=data, actor=actor)
-    response.headers["Location"] = f"{router.prefix}/{decision.id}"
-    response.headers["ETag"] = etag_for(decision.version)
+    mark_created(response, f"{router.prefix}/{decision.id}", decision.version)
     return DecisionRead.model_validate(decision)
 
 

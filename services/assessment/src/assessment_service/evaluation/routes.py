@@ -105,7 +105,7 @@ from assessment_service.evaluation.schemas import (
 )
 from shared.auth import Principal, PrincipalDep
 from shared.db import SessionDep
-from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for
+from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for, mark_created
 from shared.http import UpstreamUnavailable
 from shared.pagination import InvalidCursor, Page, Pagination, pagination_dependency
 from shared.problems import Forbidden, problem_responses
@@ -151,8 +151,7 @@ TimelinePagination = Annotated[
 
 
 def _created(response: Response, path: str, version: int) -> None:
-    response.headers["Location"] = f"{router.prefix}/{path}"
-    response.headers["ETag"] = etag_for(version)
+    mark_created(response, f"{router.prefix}/{path}", version)
 
 
 def log_entry_read(entry: LearningLogEntry, principal: Principal) -> LogEntryRead:

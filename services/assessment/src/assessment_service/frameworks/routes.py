@@ -31,7 +31,7 @@ from assessment_service.frameworks.schemas import (
 )
 from shared.auth import Principal, PrincipalDep, Role, require_roles
 from shared.db import SessionDep
-from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for
+from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for, mark_created
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import problem_responses
 
@@ -53,8 +53,7 @@ FrameworkPagination = Annotated[
 
 
 def _created(response: Response, framework: Framework) -> FrameworkRead:
-    response.headers["Location"] = f"{router.prefix}/{framework.id}"
-    response.headers["ETag"] = etag_for(framework.version)
+    mark_created(response, f"{router.prefix}/{framework.id}", framework.version)
     return FrameworkRead.model_validate(framework)
 
 

@@ -36,7 +36,7 @@ from projects_service.team.dependencies import ProjectWriterDep
 from projects_service.team.errors import NotATeamMember
 from shared.auth import PrincipalDep
 from shared.db import SessionDep
-from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for
+from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for, mark_created
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import problem_responses
 
@@ -123,8 +123,7 @@ async def create_benefit(
     """An expected benefit (cash release, staff time, bed days, patient outcome, carbon,
     experience) with its unit, confidence and the progress markers or evidence it rests on."""
     benefit = await service.create_benefit(session, project, data=data)
-    response.headers["Location"] = f"/v1/projects/{project.id}/benefits/{benefit.id}"
-    response.headers["ETag"] = etag_for(benefit.version)
+    mark_created(response, f"/v1/projects/{project.id}/benefits/{benefit.id}", benefit.version)
     return BenefitRead.model_validate(benefit)
 
 

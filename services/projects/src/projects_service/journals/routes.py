@@ -29,7 +29,7 @@ from projects_service.team.dependencies import ProjectWriterDep
 from projects_service.team.errors import NotATeamMember
 from shared.auth import PrincipalDep
 from shared.db import SessionDep
-from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for
+from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for, mark_created
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import problem_responses
 
@@ -91,8 +91,7 @@ async def create_outcome_journal_entry(
     rating (`not_observed`, `low`, `medium`, `high`) per progress marker. Set `amends_id` to
     correct a submitted or reviewed entry."""
     entry = await service.create_entry(session, project, data=data, actor=actor.subject)
-    response.headers["Location"] = f"/v1/projects/{project.id}/outcome-journal/{entry.id}"
-    response.headers["ETag"] = etag_for(entry.version)
+    mark_created(response, f"/v1/projects/{project.id}/outcome-journal/{entry.id}", entry.version)
     return await _read(session, project.id, entry.id)
 
 

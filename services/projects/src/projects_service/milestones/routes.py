@@ -29,7 +29,7 @@ from projects_service.team.dependencies import ProjectWriterDep
 from projects_service.team.errors import NotATeamMember
 from shared.auth import PrincipalDep
 from shared.db import SessionDep
-from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for
+from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for, mark_created
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import problem_responses
 
@@ -88,8 +88,9 @@ async def create_milestone(
     """A milestone with status and optional gate; with `adoption_code` it tracks a catalogue
     milestone (once per project; `done` needs evidence)."""
     milestone = await service.create_milestone(session, project, data=data)
-    response.headers["Location"] = f"/v1/projects/{project.id}/milestones/{milestone.id}"
-    response.headers["ETag"] = etag_for(milestone.version)
+    mark_created(
+        response, f"/v1/projects/{project.id}/milestones/{milestone.id}", milestone.version
+    )
     return MilestoneRead.model_validate(milestone)
 
 

@@ -69,7 +69,7 @@ from projects_service.team.dependencies import ProjectWriterDep
 from projects_service.team.errors import NotATeamMember
 from shared.auth import PrincipalDep
 from shared.db import SessionDep
-from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for
+from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for, mark_created
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import problem_responses
 
@@ -118,8 +118,7 @@ async def create_outcome_map(
     """Start a draft version: version 1 from scratch (with the eight organisational practices),
     or the next version cloned from the agreed one. One draft at a time."""
     outcome_map = await service.create_map(session, project, data=data, actor=actor.subject)
-    response.headers["Location"] = _map_url(outcome_map)
-    response.headers["ETag"] = etag_for(outcome_map.version)
+    mark_created(response, _map_url(outcome_map), outcome_map.version)
     return await _detail(session, outcome_map)
 
 
@@ -218,8 +217,7 @@ async def add_boundary_partner(
     service.ensure_draft(outcome_map)
     await verify_stakeholders(stakeholders, data.stakeholder_refs, pointer="/stakeholder_refs")
     partner = await service.add_partner(session, outcome_map, data=data)
-    response.headers["Location"] = f"{_map_url(outcome_map)}/partners/{partner.id}"
-    response.headers["ETag"] = etag_for(partner.version)
+    mark_created(response, f"{_map_url(outcome_map)}/partners/{partner.id}", partner.version)
     return BoundaryPartnerRead.model_validate(partner)
 
 
@@ -293,8 +291,7 @@ async def add_progress_marker(
 ) -> MarkerRead:
     """A graduated progress marker: `expect_to_see`, `like_to_see` or `love_to_see` only."""
     marker = await service.add_marker(session, outcome_map, partner, data=data)
-    response.headers["Location"] = f"{_map_url(outcome_map)}/markers/{marker.id}"
-    response.headers["ETag"] = etag_for(marker.version)
+    mark_created(response, f"{_map_url(outcome_map)}/markers/{marker.id}", marker.version)
     return MarkerRead.model_validate(marker)
 
 
@@ -343,8 +340,7 @@ async def revise_progress_marker(
     agreement a `rationale_category` and `rationale_note` are required. Publishes
     `progress_marker.revised`. Answers the successor."""
     successor = await service.revise_marker(session, outcome_map, marker, data=data)
-    response.headers["Location"] = f"{_map_url(outcome_map)}/markers/{successor.id}"
-    response.headers["ETag"] = etag_for(successor.version)
+    mark_created(response, f"{_map_url(outcome_map)}/markers/{successor.id}", successor.version)
     return MarkerRead.model_validate(successor)
 
 
@@ -386,8 +382,7 @@ async def add_strategy(
 ) -> StrategyRead:
     """A strategy-map entry; its `cell_code` (I1..E3) is derived from target x type."""
     strategy = await service.add_strategy(session, outcome_map, partner, data=data)
-    response.headers["Location"] = f"{_map_url(outcome_map)}/strategies/{strategy.id}"
-    response.headers["ETag"] = etag_for(strategy.version)
+    mark_created(response, f"{_map_url(outcome_map)}/strategies/{strategy.id}", strategy.version)
     return StrategyRead.model_validate(strategy)
 
 
@@ -468,8 +463,7 @@ async def add_monitoring_plan_item(
 ) -> MonitoringPlanItemRead:
     """OM step 8: a monitoring priority (a partner, a strategy or a practice of this version)."""
     item = await service.add_monitoring_item(session, outcome_map, data=data)
-    response.headers["Location"] = f"{_map_url(outcome_map)}/monitoring-plan/{item.id}"
-    response.headers["ETag"] = etag_for(item.version)
+    mark_created(response, f"{_map_url(outcome_map)}/monitoring-plan/{item.id}", item.version)
     return MonitoringPlanItemRead.model_validate(item)
 
 
@@ -539,8 +533,7 @@ async def add_evaluation_plan_item(
 ) -> EvaluationPlanItemRead:
     """OM step 12: an evaluation issue, its users and uses, questions, methods and cost."""
     item = await service.add_evaluation_item(session, outcome_map, data=data)
-    response.headers["Location"] = f"{_map_url(outcome_map)}/evaluation-plan/{item.id}"
-    response.headers["ETag"] = etag_for(item.version)
+    mark_created(response, f"{_map_url(outcome_map)}/evaluation-plan/{item.id}", item.version)
     return EvaluationPlanItemRead.model_validate(item)
 
 

@@ -38,7 +38,7 @@ from projects_service.team.dependencies import ProjectWriterDep
 from projects_service.team.errors import NotATeamMember
 from shared.auth import Principal, PrincipalDep, Role, require_roles
 from shared.db import SessionDep
-from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for
+from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for, mark_created
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import problem_responses
 
@@ -86,8 +86,7 @@ async def create_project(
     if not actor.has_any(Role.governance, Role.admin):
         name = str(actor.claims.get("name") or actor.subject)[:200]
         await team_service.add_founding_member(session, project, subject=actor.subject, name=name)
-    response.headers["Location"] = f"{router.prefix}/{project.id}"
-    response.headers["ETag"] = etag_for(project.version)
+    mark_created(response, f"{router.prefix}/{project.id}", project.version)
     return ProjectRead.model_validate(project)
 
 
@@ -212,8 +211,7 @@ async def transition_project(
     if service.needs_governance(data.action) and not actor.has_any(Role.governance, Role.admin):
         raise TransitionNeedsGovernance(f"`{data.action}` needs the governance role.")
     change = await service.transition_project(session, project, data=data, actor=actor)
-    response.headers["Location"] = f"{router.prefix}/{project.id}/stages/{change.id}"
-    response.headers["ETag"] = etag_for(project.version)
+    mark_created(response, f"{router.prefix}/{project.id}/stages/{change.id}", project.version)
     return TransitionResult(
         project=ProjectRead.model_validate(project),
         stage_change=StageChangeRead.model_validate(change),

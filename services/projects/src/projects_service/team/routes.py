@@ -15,7 +15,7 @@ from projects_service.team.models import TeamMembership, TeamRole
 from projects_service.team.schemas import MembershipCreate, MembershipPatch, MembershipRead
 from shared.auth import PrincipalDep
 from shared.db import SessionDep
-from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for
+from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for, mark_created
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import problem_responses
 
@@ -59,8 +59,7 @@ async def add_team_member(
 ) -> MembershipRead:
     """Add a person to the project team with a role (one membership per role and period)."""
     membership = await service.add_member(session, project, data=data)
-    response.headers["Location"] = f"/v1/projects/{project.id}/team/{membership.id}"
-    response.headers["ETag"] = etag_for(membership.version)
+    mark_created(response, f"/v1/projects/{project.id}/team/{membership.id}", membership.version)
     return MembershipRead.model_validate(membership)
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from shared.auth import Principal, PrincipalDep, Role, require_roles
 from shared.db import SessionDep
-from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for
+from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for, mark_created
 from shared.http import UpstreamUnavailable
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import problem_responses
@@ -108,8 +108,7 @@ async def create_plan_item(
     response: Response,
 ) -> PlanItemRead:
     item = await service.create_plan_item(session, data=data, actor=actor, client=client)
-    response.headers["Location"] = f"{router.prefix}/plans?project_id={item.project_id}"
-    response.headers["ETag"] = etag_for(item.version)
+    mark_created(response, f"{router.prefix}/plans?project_id={item.project_id}", item.version)
     return PlanItemRead.model_validate(item)
 
 
@@ -142,8 +141,7 @@ async def create_engagement(
     response: Response,
 ) -> EngagementRead:
     engagement = await service.create_engagement(session, data=data, actor=actor, client=client)
-    response.headers["Location"] = f"{router.prefix}/{engagement.id}"
-    response.headers["ETag"] = etag_for(engagement.version)
+    mark_created(response, f"{router.prefix}/{engagement.id}", engagement.version)
     return EngagementRead.model_validate(engagement)
 
 
@@ -271,8 +269,7 @@ async def add_feedback(
 ) -> FeedbackRead:
     """ "You said": anonymous unless `raised_by` names a stakeholder."""
     item = await service.add_feedback(session, engagement, data=data)
-    response.headers["Location"] = f"{router.prefix}/{engagement.id}/feedback/{item.id}"
-    response.headers["ETag"] = etag_for(item.version)
+    mark_created(response, f"{router.prefix}/{engagement.id}/feedback/{item.id}", item.version)
     return FeedbackRead.model_validate(item)
 
 

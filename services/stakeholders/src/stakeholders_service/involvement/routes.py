@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Response, status
 
 from shared.auth import Principal, PrincipalDep, Role, require_roles
 from shared.db import SessionDep
-from shared.etag import etag_for
+from shared.etag import etag_for, mark_created
 from shared.http import UpstreamUnavailable
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import problem_responses
@@ -48,8 +48,9 @@ async def create_involvement_role(
     """A public contributor's role, stages, and whether payment, expenses and training were
     offered (NIHR guidance: that it was offered, never rates)."""
     role = await service.create_role(session, data=data, actor=actor, client=client)
-    response.headers["Location"] = f"{router.prefix}/roles?stakeholder_id={role.stakeholder_id}"
-    response.headers["ETag"] = etag_for(role.version)
+    mark_created(
+        response, f"{router.prefix}/roles?stakeholder_id={role.stakeholder_id}", role.version
+    )
     return RoleRead.model_validate(role)
 
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from shared.auth import Principal, PrincipalDep, Role, require_roles
 from shared.db import SessionDep
-from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for
+from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for, mark_created
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import problem_responses
 from stakeholders_service.organisations import repository, service
@@ -52,8 +52,7 @@ async def create_organisation(
     data: OrganisationCreate, session: SessionDep, actor: Editor, response: Response
 ) -> OrganisationRead:
     organisation = await service.create_organisation(session, data=data, actor=actor)
-    response.headers["Location"] = f"{router.prefix}/{organisation.id}"
-    response.headers["ETag"] = etag_for(organisation.version)
+    mark_created(response, f"{router.prefix}/{organisation.id}", organisation.version)
     return OrganisationRead.model_validate(organisation)
 
 

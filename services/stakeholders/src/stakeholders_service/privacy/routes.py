@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from shared.auth import Principal, PrincipalDep, Role, require_roles
 from shared.db import SessionDep, WriteSessionDep, utcnow
-from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for
+from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for, mark_created
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import problem_responses
 from stakeholders_service.privacy import repository, retention, service
@@ -83,8 +83,9 @@ async def record_consent(
 ) -> ConsentRead:
     """Append a consent record (never edited; withdrawal is its own action)."""
     consent = await service.record_consent(session, stakeholder=stakeholder, data=data, actor=actor)
-    response.headers["Location"] = f"{router.prefix}/{stakeholder.id}/consents/{consent.id}"
-    response.headers["ETag"] = etag_for(consent.version)
+    mark_created(
+        response, f"{router.prefix}/{stakeholder.id}/consents/{consent.id}", consent.version
+    )
     return service.consent_read(consent)
 
 
@@ -184,8 +185,7 @@ async def open_data_subject_request(
 ) -> RequestRead:
     """Log a request; it is due one calendar month after receipt."""
     dsr = await service.open_request(session, stakeholder=stakeholder, data=data, actor=actor)
-    response.headers["Location"] = f"{router.prefix}{_REQUESTS}/{dsr.id}"
-    response.headers["ETag"] = etag_for(dsr.version)
+    mark_created(response, f"{router.prefix}{_REQUESTS}/{dsr.id}", dsr.version)
     return service.request_read(dsr)
 
 

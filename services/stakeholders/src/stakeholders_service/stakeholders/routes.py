@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from shared.auth import Principal, PrincipalDep, Role, require_roles
 from shared.db import SessionDep
-from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for
+from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for, mark_created
 from shared.http import UpstreamUnavailable
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import problem_responses
@@ -86,8 +86,7 @@ async def create_stakeholder(
     """Register a stakeholder (with contact details, optionally). The answer follows the same
     role rules as a read: personal fields only for admins, owners and project teams."""
     stakeholder = await service.create_stakeholder(session, data=data, actor=actor)
-    response.headers["Location"] = f"{router.prefix}/{stakeholder.id}"
-    response.headers["ETag"] = etag_for(stakeholder.version)
+    mark_created(response, f"{router.prefix}/{stakeholder.id}", stakeholder.version)
     return await _one(session, actor, client, stakeholder)
 
 
@@ -235,8 +234,7 @@ async def create_link(
     link = await service.create_link(
         session, stakeholder=stakeholder, data=data, actor=actor, client=client
     )
-    response.headers["Location"] = f"{router.prefix}/{stakeholder.id}/links/{link.id}"
-    response.headers["ETag"] = etag_for(link.version)
+    mark_created(response, f"{router.prefix}/{stakeholder.id}/links/{link.id}", link.version)
     return LinkRead.model_validate(link)
 
 
