@@ -90,7 +90,7 @@ async def test_link_next_is_rewritten(gateway: httpx.AsyncClient, tokens: TokenF
     "path",
     [
         "/api/v1/widgets",
-        "/api/v1/events",  # gateway-owned composite, not built yet; never a service's own feed
+        "/api/v1/webhooks",  # gateway-owned composite, not built yet
         "/api/v1/audit",  # per-service platform route, not public
         "/api/v1/reports/monthly",
         "/api/v1/",

@@ -18,6 +18,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from starlette.middleware.cors import CORSMiddleware
 
+from gateway.events import events_router
 from gateway.openapi import OpenAPIAggregator
 from gateway.proxy import Proxy, ProxyMiddleware, Upstreams
 from gateway.routes_table import SERVICES
@@ -116,7 +117,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.upstreams = upstreams
     app.state.clients = clients
     app.state.openapi = aggregator
+    aggregator.local = app.openapi
     app.include_router(docs_router(aggregator))
+    app.include_router(events_router())
 
     # Added first, so it sits inside the shared middleware that add_outer_middleware installs.
     app.add_middleware(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import structlog
@@ -99,11 +99,18 @@ def merge_documents(
     conflicts: list[str] = []
 
     for service, document in documents.items():
-        paths = {
-            API_PREFIX + path: operations
-            for path, operations in document.get("paths", {}).items()
-            if owner_of(collection_of(path) or "") == service
-        }
+        if service == GATEWAY:  # its own composites, already under /api/v1/
+            paths = {
+                path: operations
+                for path, operations in document.get("paths", {}).items()
+                if path.startswith(API_PREFIX + "/v1/")
+            }
+        else:
+            paths = {
+                API_PREFIX + path: operations
+                for path, operations in document.get("paths", {}).items()
+                if owner_of(collection_of(path) or "") == service
+            }
         components = document.get("components", {})
         schemas: dict[str, Any] = components.get("schemas", {})
         needed = _reachable(paths, schemas)
@@ -180,13 +187,23 @@ def merge_documents(
     return document_problems(merged)
 
 
+GATEWAY = "gateway"
+
+
 class OpenAPIAggregator:
     """Fetches and merges the services' documents, reusing the result for `ttl` seconds."""
 
     def __init__(
-        self, clients: Mapping[str, ServiceClient], *, ttl: float, timeout: float, version: str
+        self,
+        clients: Mapping[str, ServiceClient],
+        *,
+        ttl: float,
+        timeout: float,
+        version: str,
+        local: Callable[[], Document] | None = None,
     ) -> None:
         self.clients = clients
+        self.local = local  # the gateway's own document (its composite routes)
         self.ttl = ttl
         self.timeout = timeout
         self.version = version
@@ -215,6 +232,8 @@ class OpenAPIAggregator:
                     name: doc for name, doc in zip(names, fetched, strict=True) if doc is not None
                 }
                 unavailable = [name for name in names if name not in documents]
+                if self.local is not None:
+                    documents[GATEWAY] = self.local()
                 self._cached = merge_documents(
                     documents, title="CMDI API", version=self.version, unavailable=unavailable
                 )

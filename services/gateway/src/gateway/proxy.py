@@ -29,7 +29,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from yarl import URL
 
 from gateway.headers import downstream_response_headers, upstream_request_headers
-from gateway.routes_table import API_PREFIX, ROUTES
+from gateway.routes_table import API_PREFIX, GATEWAY_BUILT, ROUTES
 from gateway.settings import Settings
 from shared.context import request_id_var, traceparent_var
 from shared.http import BadGateway, UpstreamTimeout, UpstreamUnavailable
@@ -133,8 +133,10 @@ class ProxyMiddleware:
         self.proxy = proxy
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not (
-            scope["path"].startswith(_PREFIX) or scope["path"] == _PREFIX[:-1]
+        if (
+            scope["type"] != "http"
+            or not (scope["path"].startswith(_PREFIX) or scope["path"] == _PREFIX[:-1])
+            or scope["path"][len(_PREFIX) :].split("/", 1)[0] in GATEWAY_BUILT
         ):
             await self.app(scope, receive, send)
             return

@@ -22,10 +22,11 @@ ROUTES: Final[dict[str, str]] = {
     "involvement": "stakeholders",
 }
 
-# Served by the gateway itself (composites that fan out to the services). Not built yet, so they
-# answer 404 like any unknown collection; listed here so nobody routes them to a service, and so
-# each service's own platform routes (`/v1/events`, `/v1/audit`) never leak into the public API.
+# Served by the gateway itself (composites that fan out to the services); listed here so nobody
+# routes them to a service, and so each service's own platform routes (`/v1/events`,
+# `/v1/audit`) never leak into the public API. Those not built yet answer 404.
 GATEWAY_COLLECTIONS: Final = frozenset({"reports", "exports", "webhooks", "events"})
+GATEWAY_BUILT: Final = frozenset({"events"})
 
 API_PREFIX: Final = "/api"
 

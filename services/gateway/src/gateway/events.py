@@ -1,0 +1,153 @@
+"""`GET /api/v1/events`: one change feed for the whole platform.
+
+It fans out to every service's `GET /v1/events` with the caller's token (each service checks
+the roles itself), merges the pages oldest first while keeping each service's own order (so
+per-entity order holds), and returns one opaque cursor that carries every service's position.
+A reporting job or an intranet integration polls one URL instead of three. If a service cannot
+be reached the call fails (503) rather than skip its events: the feed is at least once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import heapq
+import json
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
+
+from gateway.routes_table import SERVICES
+from shared.feeds import EventRead
+from shared.http import BadGateway, ServiceClient
+from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from shared.problems import FieldError, Forbidden, InvalidInput, Unauthorized, problem_responses
+
+
+class PlatformFeed(BaseModel):
+    items: list[EventRead]
+    next_cursor: str = Field(description="Where to resume: pass it as `after` on the next poll.")
+    has_more: bool = Field(description="True when more events are ready now.")
+
+
+class InvalidFeedCursor(InvalidInput):
+    slug = "invalid-cursor"
+    title = "The cursor is not valid for this feed"
+
+
+def encode_cursor(positions: Mapping[str, int]) -> str:
+    raw = json.dumps(dict(sorted(positions.items())), separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def decode_cursor(cursor: str | None) -> dict[str, int]:
+    if not cursor:
+        return dict.fromkeys(SERVICES, 0)
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        value = json.loads(raw)
+        positions = {name: int(value.get(name, 0)) for name in SERVICES}
+    except (binascii.Error, ValueError, TypeError, AttributeError) as exc:
+        raise InvalidFeedCursor(
+            "Use a cursor this feed returned.",
+            errors=[FieldError(pointer="/after", location="query", detail="Not a feed cursor.")],
+        ) from exc
+    if any(position < 0 for position in positions.values()):
+        raise InvalidFeedCursor("Use a cursor this feed returned.")
+    return positions
+
+
+def merge(
+    pages: Mapping[str, Mapping[str, Any]], positions: Mapping[str, int], limit: int
+) -> PlatformFeed:
+    """Take up to `limit` events oldest first, each service's events staying in feed order."""
+    queues = {name: list(page["items"]) for name, page in pages.items()}
+    heap = [(q[0]["occurred_at"], name, 0) for name, q in queues.items() if q]
+    heapq.heapify(heap)
+    taken: list[dict[str, Any]] = []
+    consumed = dict.fromkeys(queues, 0)
+    while heap and len(taken) < limit:
+        _, name, index = heapq.heappop(heap)
+        taken.append(queues[name][index])
+        consumed[name] = index + 1
+        if index + 1 < len(queues[name]):
+            heapq.heappush(heap, (queues[name][index + 1]["occurred_at"], name, index + 1))
+    next_positions = dict(positions)
+    has_more = False
+    for name, page in pages.items():
+        items = queues[name]
+        if consumed[name] == len(items) and not page["has_more"]:
+            next_positions[name] = int(page["next_cursor"])  # past filtered-out events too
+        elif consumed[name]:
+            next_positions[name] = int(items[consumed[name] - 1]["position"])
+        has_more = has_more or page["has_more"] or consumed[name] < len(items)
+    return PlatformFeed(
+        items=[EventRead.model_validate(item) for item in taken],
+        next_cursor=encode_cursor(next_positions),
+        has_more=has_more,
+    )
+
+
+async def _page(
+    client: ServiceClient, *, authorization: str, after: int, limit: int, types: list[str] | None
+) -> dict[str, Any]:
+    params: dict[str, Any] = {"after": str(after), "limit": limit}
+    if types:
+        params["type"] = types
+    # Always the caller's own token: the client would otherwise fall back to the gateway's
+    # service identity, and the feed would be readable without credentials.
+    response = await client.get(
+        "/v1/events", params=params, headers={"Authorization": authorization}
+    )
+    if response.status_code in (401, 403):
+        # Every service checks the token the same way: pass its verdict on.
+        detail = str(response.json().get("detail") or "")
+        raise Unauthorized(detail) if response.status_code == 401 else Forbidden(detail)
+    if response.status_code != 200:
+        raise BadGateway(f"The {client.name} service's feed answered {response.status_code}.")
+    page: dict[str, Any] = response.json()
+    return page
+
+
+def events_router() -> APIRouter:
+    router = APIRouter(prefix="/api/v1", tags=["events"])
+
+    @router.get(
+        "/events",
+        operation_id="list_platform_events",
+        responses=problem_responses(401, 403, 422, 500, 502, 503, 504),
+    )
+    async def list_platform_events(
+        request: Request,
+        after: Annotated[
+            str | None, Query(max_length=500, description="Cursor from `next_cursor`.")
+        ] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+        type: Annotated[list[str] | None, Query(description="Only these event types.")] = None,
+    ) -> PlatformFeed:
+        """Every service's change feed as one: oldest first, each entity's events in order, at
+        least once. Roles: `service`, `reporter` or `admin` (checked by each service)."""
+        authorization = request.headers.get("authorization")
+        if not authorization:
+            raise Unauthorized("Send `Authorization: Bearer <token>`.")
+        positions = decode_cursor(after)
+        clients: Mapping[str, ServiceClient] = request.app.state.clients
+        names = list(SERVICES)
+        results = await asyncio.gather(
+            *(
+                _page(
+                    clients[name],
+                    authorization=authorization,
+                    after=positions[name],
+                    limit=limit,
+                    types=type,
+                )
+                for name in names
+            )
+        )
+        return merge(dict(zip(names, results, strict=True)), positions, limit)
+
+    return router
