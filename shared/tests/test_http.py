@@ -50,21 +50,22 @@ async def test_forwards_request_context_headers() -> None:
     await client.aclose()
 
 
-async def test_outside_a_request_it_uses_its_own_token() -> None:
-    seen: list[str] = []
+async def test_its_own_token_only_when_asked() -> None:
+    seen: list[str | None] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(request.headers["authorization"])
+        seen.append(request.headers.get("authorization"))
         return httpx.Response(200)
 
     client = client_with(handler)
-    await client.get("/v1/events")
+    await client.get("/v1/events")  # no caller, not as the service: no credentials at all
+    await client.get("/v1/events", as_service=True)
     authorization = authorization_var.set("Bearer user")
     try:
         await client.get("/v1/events", as_service=True)
     finally:
         authorization_var.reset(authorization)
-    assert seen == ["Bearer svc", "Bearer svc"]
+    assert seen == [None, "Bearer svc", "Bearer svc"]
     await client.aclose()
 
 

@@ -87,12 +87,12 @@ class ServiceClient:
         traceparent = traceparent_var.get()
         if traceparent and "traceparent" not in request.headers:
             request.headers["traceparent"] = traceparent
+        # The caller's token, never silently this service's own: acting as the service is an
+        # explicit choice (`as_service=True`), so a request without credentials stays without.
         if "authorization" not in request.headers:
             authorization = authorization_var.get()
             if authorization:
                 request.headers["Authorization"] = authorization
-            elif self.token_provider is not None:
-                request.headers["Authorization"] = f"Bearer {self.token_provider()}"
 
     async def request(
         self,
