@@ -116,3 +116,17 @@ async def test_transport_failures_become_problems(
     with pytest.raises(problem):
         await client.get("/v1/x")
     await client.aclose()
+
+
+@pytest.mark.parametrize(
+    ("status", "outcome"),
+    [(200, {"id": 1}), (404, None), (500, UpstreamUnavailable), (400, BadGateway)],
+)
+async def test_fetch_json_maps_answers(status: int, outcome: object) -> None:
+    client = client_with(lambda request: httpx.Response(status, json={"id": 1}))
+    if isinstance(outcome, type):
+        with pytest.raises(outcome):
+            await client.fetch_json("/v1/things/1")
+    else:
+        assert await client.fetch_json("/v1/things/1") == outcome
+    await client.aclose()

@@ -141,5 +141,22 @@ class ServiceClient:
     async def get(self, url: str, **kwargs: Any) -> httpx.Response:
         return await self.request("GET", url, **kwargs)
 
+    async def fetch_json(self, url: str, **kwargs: Any) -> Any:
+        """GET another service's resource: its JSON, or None when that service says 404.
+
+        The one way to read a referenced resource (a project, a stakeholder): an upstream 5xx
+        is a 503 problem (retry later), any other answer or an unreadable body a 502."""
+        response = await self.get(url, **kwargs)
+        if response.status_code == 404:
+            return None
+        if response.status_code >= 500:
+            raise UpstreamUnavailable(f"The {self.name} service answered {response.status_code}.")
+        if response.status_code != 200:
+            raise BadGateway(f"The {self.name} service answered {response.status_code}.")
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise BadGateway(f"The {self.name} service answered with an unreadable body.") from exc
+
     async def aclose(self) -> None:
         await self._client.aclose()

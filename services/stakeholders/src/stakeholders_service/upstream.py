@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from fastapi import Request
 
-from shared.http import ServiceClient, UpstreamUnavailable
+from shared.http import ServiceClient
 from shared.problems import FieldError, InvalidInput
 
 
@@ -26,14 +26,7 @@ def projects_client(request: Request) -> ServiceClient:
 
 
 async def project_exists(client: ServiceClient, project_id: uuid.UUID) -> bool:
-    response = await client.get(f"/v1/projects/{project_id}", as_service=True)
-    if response.status_code == 200:
-        return True
-    if response.status_code == 404:
-        return False
-    raise UpstreamUnavailable(
-        f"The projects service answered {response.status_code} while checking a project."
-    )
+    return await client.fetch_json(f"/v1/projects/{project_id}", as_service=True) is not None
 
 
 async def require_projects(
@@ -51,16 +44,10 @@ async def require_projects(
 
 async def on_project_team(client: ServiceClient, project_id: uuid.UUID, subject: str) -> bool:
     """True when `subject` is an active member of the project's team."""
-    response = await client.get(
+    page = await client.fetch_json(
         f"/v1/projects/{project_id}/team",
         params={"subject": subject, "active": "true"},
         as_service=True,
     )
-    if response.status_code == 404:
-        return False
-    if response.status_code != 200:
-        raise UpstreamUnavailable(
-            f"The projects service answered {response.status_code} while checking a team."
-        )
-    items = response.json().get("items", [])
+    items = page.get("items", []) if isinstance(page, dict) else []
     return any(isinstance(item, dict) and item.get("subject") == subject for item in items)

@@ -36,14 +36,12 @@ class ProjectsClient:
 
     async def get_project(self, project_id: uuid.UUID) -> ProjectSnapshot | None:
         """The project, or None if the projects service does not know it."""
-        response = await self.client.get(f"/v1/projects/{project_id}")
-        if response.status_code == 404:
+        body = await self.client.fetch_json(f"/v1/projects/{project_id}")
+        if body is None:
             return None
-        if response.status_code != 200:
-            raise BadGateway(f"The projects service answered {response.status_code}.")
         try:
-            return ProjectSnapshot.model_validate(response.json())
-        except (ValidationError, ValueError) as exc:
+            return ProjectSnapshot.model_validate(body)
+        except ValidationError as exc:
             raise BadGateway("The projects service answered with an unexpected body.") from exc
 
 

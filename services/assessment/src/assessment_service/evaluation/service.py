@@ -83,7 +83,7 @@ from assessment_service.evaluation.schemas import (
 from shared.auth import Principal, Role
 from shared.changes import emit_event, set_action
 from shared.db import utcnow
-from shared.http import ServiceClient, UpstreamUnavailable
+from shared.http import ServiceClient
 from shared.patch import apply_changes, merge_patch_changes
 from shared.problems import FieldError, InvalidInput
 
@@ -116,33 +116,22 @@ class Writer:
 
 async def ensure_project_exists(projects: ServiceClient, project_id: uuid.UUID) -> None:
     # As this service (a reference check): the caller's own token may not read the project.
-    response = await projects.get(f"/v1/projects/{project_id}", as_service=True)
-    if response.status_code == 404:
+    if await projects.fetch_json(f"/v1/projects/{project_id}", as_service=True) is None:
         raise UnknownProject(
             f"The projects service has no project {project_id}.",
             errors=[FieldError(pointer="/project_id", location="body", detail="Unknown project.")],
-        )
-    if response.status_code != 200:
-        raise UpstreamUnavailable(
-            f"The projects service answered {response.status_code} checking the project."
         )
 
 
 async def is_active_team_member(
     projects: ServiceClient, project_id: uuid.UUID, subject: str
 ) -> bool:
-    response = await projects.get(
+    page = await projects.fetch_json(
         f"/v1/projects/{project_id}/team",
         params={"subject": subject, "active": "true"},
         as_service=True,
     )
-    if response.status_code == 404:
-        return False
-    if response.status_code != 200:
-        raise UpstreamUnavailable(
-            f"The projects service answered {response.status_code} checking the team."
-        )
-    items = response.json().get("items", [])
+    items = page.get("items", []) if isinstance(page, dict) else []
     # Checked here too, not only trusted to the query: membership decides a write.
     return any(
         isinstance(item, dict) and item.get("subject") == subject and item.get("active", True)
