@@ -12,8 +12,9 @@ import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
+from fastapi import FastAPI, Request
 
-from shared.auth import Authenticator, JWKSCache, issue_token
+from shared.auth import Authenticator, JWKSCache, NoKnownRole, get_principal, issue_token
 from shared.problems import Unauthorized
 from shared.settings import DEV_AUDIENCE, DEV_ISSUER, DEV_JWT_KEY, BaseProcessSettings
 
@@ -32,6 +33,14 @@ def dev_token(**claims: Any) -> str:
     return jwt.encode(
         {k: v for k, v in payload.items() if v is not None}, DEV_JWT_KEY, algorithm="HS256"
     )
+
+
+def _request(authenticator: Authenticator, token: str) -> Request:
+    """A bare request to a service app holding `authenticator`, carrying `token`."""
+    app = FastAPI()
+    app.state.authenticator = authenticator
+    headers = [(b"authorization", f"Bearer {token}".encode())]
+    return Request({"type": "http", "app": app, "headers": headers, "method": "GET", "path": "/"})
 
 
 class TestDevelopmentKey:
@@ -86,6 +95,36 @@ class TestDevelopmentKey:
             dev_token(roles=None, realm_access={"roles": ["evaluator"]})
         )
         assert principal.roles == {"evaluator"}
+
+    @pytest.mark.parametrize(
+        ("roles", "message"),
+        [
+            (None, "has no `roles` claim"),
+            ([], "is empty"),
+            ("", "is empty"),
+            (["auditor", "offline_access"], "holds no known role"),
+            ("auditor", "holds no known role"),
+            ({"admin": True}, "must be a list of strings"),
+            (["admin", 7], "must be a list of strings"),
+            ([["admin"]], "must be a list of strings"),
+            (42, "must be a list of strings"),
+            (True, "must be a list of strings"),
+        ],
+    )
+    async def test_a_token_without_a_known_role_is_refused(self, roles: Any, message: str) -> None:
+        # Verified (it is a real token) but refused by `get_principal` before any route runs.
+        principal = await self.authenticator.verify(dev_token(roles=roles))
+        assert principal.roles == frozenset()
+        assert principal.roles_problem is not None and message in principal.roles_problem
+        with pytest.raises(NoKnownRole, match=message) as refused:
+            await get_principal(_request(self.authenticator, dev_token(roles=roles)))
+        assert refused.value.status == 403
+
+    async def test_unknown_roles_beside_a_known_one_are_ignored(self) -> None:
+        for roles in (["viewer", "offline_access"], "offline_access viewer"):
+            principal = await get_principal(_request(self.authenticator, dev_token(roles=roles)))
+            assert principal.roles == {"viewer"}
+            assert principal.roles_problem is None
 
     def test_production_refuses_the_development_key(self) -> None:
         with pytest.raises(ValueError, match="jwks_url"):

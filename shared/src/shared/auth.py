@@ -4,6 +4,12 @@ Every service verifies tokens itself (never trusting the gateway): signature aga
 issuer's JWKS (fetched asynchronously and cached) or, in development, the shared HS256 key;
 `iss`, `aud`, `exp` and `nbf` are checked; `alg: none` and algorithms outside the configured list
 are refused before any key is used.
+
+Roles come from the configured claim (`roles_claim`): a list of strings or one space-separated
+string. Unknown roles beside a known one are ignored (identity providers add their own, e.g.
+`offline_access`). A verified token whose claim is missing, empty, malformed or holds no known role
+is authenticated but may do nothing: `get_principal` refuses it with 403 (`no-known-role`) on
+every route, before any role guard, so no route can forget it.
 """
 
 from __future__ import annotations
@@ -36,11 +42,21 @@ class Role(StrEnum):
     service = "service"
 
 
+KNOWN_ROLES = frozenset(str(role) for role in Role)
+
+
+class NoKnownRole(Forbidden):
+    slug = "no-known-role"
+    title = "The token holds no role this platform knows"
+
+
 @dataclass(frozen=True)
 class Principal:
     subject: str
     roles: frozenset[str]
     claims: dict[str, Any] = field(default_factory=dict, compare=False)
+    # Why the roles claim gave no known role (None: it did); `get_principal` refuses such tokens.
+    roles_problem: str | None = field(default=None, compare=False)
 
     def has_any(self, *roles: Role | str) -> bool:
         return any(str(role) in self.roles for role in roles)
@@ -98,6 +114,26 @@ def _claim_at(claims: dict[str, Any], path: str) -> Any:
             return None
         value = value.get(part)
     return value
+
+
+def roles_from_claims(claims: dict[str, Any], path: str) -> tuple[frozenset[str], str | None]:
+    """The known roles in the claim at `path`, and why there are none (None when there are).
+
+    A list must hold only strings and a string is split on spaces; anything else is malformed and
+    gives no role at all, even when a known role is somewhere inside it."""
+    value = _claim_at(claims, path)
+    if value is None:
+        return frozenset(), f"The token has no `{path}` claim."
+    if isinstance(value, str):
+        value = value.split()
+    if not isinstance(value, list) or not all(isinstance(role, str) for role in value):
+        return frozenset(), f"The token's `{path}` claim must be a list of strings."
+    if not value:
+        return frozenset(), f"The token's `{path}` claim is empty."
+    known = frozenset(value) & KNOWN_ROLES
+    if not known:
+        return frozenset(), f"The token's `{path}` claim holds no known role."
+    return known, None
 
 
 class Authenticator:
@@ -170,13 +206,9 @@ class Authenticator:
             raise Unauthorized("The token is not valid yet.") from exc
         except jwt.InvalidTokenError as exc:
             raise Unauthorized("The token could not be verified.") from exc
-        roles = _claim_at(claims, self.settings.roles_claim) or []
-        if isinstance(roles, str):
-            roles = roles.split()
-        if not isinstance(roles, list):
-            roles = []
+        roles, problem = roles_from_claims(claims, self.settings.roles_claim)
         return Principal(
-            subject=str(claims["sub"]), roles=frozenset(map(str, roles)), claims=claims
+            subject=str(claims["sub"]), roles=roles, claims=claims, roles_problem=problem
         )
 
 
@@ -192,6 +224,10 @@ async def get_principal(request: Request) -> Principal:
     authenticator: Authenticator = request.app.state.authenticator
     principal = await authenticator.verify(bearer_token(request))
     actor_var.set(principal.subject)
+    if principal.roles_problem is not None:
+        raise NoKnownRole(
+            f"{principal.roles_problem} Known roles: {', '.join(sorted(KNOWN_ROLES))}."
+        )
     return principal
 
 
