@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any
@@ -27,8 +28,10 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, declared_attr, mapped_column
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from shared.etag import PreconditionFailed
 from shared.sqlite_inline import inline_creator
 
 NAMING_CONVENTION: dict[str, str] = {
@@ -267,21 +270,42 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         async with database.read_sessionmaker() as session:
             yield session
         return
-    async for session in get_write_session(request):
+    async with _write_session(database) as session:
         yield session
 
 
 async def get_write_session(request: Request) -> AsyncIterator[AsyncSession]:
     """A writing session whatever the method: for the rare read that must record something
     (an export writes an audit entry)."""
-    async with get_database(request).sessionmaker() as session:
+    async with _write_session(get_database(request)) as session:
+        yield session
+
+
+@asynccontextmanager
+async def _write_session(database: Database) -> AsyncIterator[AsyncSession]:
+    """Commit when the route returns, roll back when it raises. A lost optimistic-concurrency
+    race (StaleDataError, in a flush or the commit) becomes the 412 a stale If-Match gets."""
+    async with database.sessionmaker() as session:
         try:
             yield session
+        except StaleDataError as exc:
+            await session.rollback()
+            raise _lost_race() from exc
         except BaseException:
             await session.rollback()
             raise
         else:
-            await session.commit()
+            try:
+                await session.commit()
+            except StaleDataError as exc:
+                await session.rollback()
+                raise _lost_race() from exc
+
+
+def _lost_race() -> PreconditionFailed:
+    """A versioned UPDATE matched no row: another writer changed it after this request read it
+    (and passed its If-Match check). The same answer as a stale If-Match, never a 500."""
+    return PreconditionFailed("The resource was changed by another request; read it again.")
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
