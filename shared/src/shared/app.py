@@ -34,6 +34,7 @@ from shared.middleware import (
 from shared.openapi import install_problem_openapi
 from shared.platform import PLATFORM_INFO_KEY, PlatformTables
 from shared.problems import install_problem_handlers
+from shared.routing import RouteContractMiddleware
 from shared.settings import BaseProcessSettings, ServiceSettings
 
 logger = structlog.get_logger("shared.app")
@@ -208,5 +209,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
         ttl=dt.timedelta(hours=settings.idempotency_ttl_hours),
         lock=dt.timedelta(seconds=settings.idempotency_lock_seconds),
     )
+    # Outside idempotency (a 404/405 stores nothing), inside the request id and access log.
+    app.add_middleware(RouteContractMiddleware, fastapi_app=app)
     add_outer_middleware(app, name=spec.name, settings=settings)
     return app
