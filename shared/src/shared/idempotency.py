@@ -5,16 +5,23 @@ and body) replays the stored response with `Idempotent-Replayed: true`; with a d
 it is a 422; while the first request is still running it is a 409. 5xx responses are not stored,
 so the caller may retry them. Keys expire after `idempotency_ttl_hours`; a key whose request died
 mid-way is taken over after `idempotency_lock_seconds`.
+
+The key is recorded as complete (with the stored response) before the response is sent, so a
+retry from a caller who already has the answer is always a replay. An unreachable database is a
+503 with Retry-After, never a 500.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable
+import time
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
+import structlog
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,7 +32,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shared.auth import Authenticator
 from shared.db import Database, utcnow
 from shared.platform import PlatformTables, platform_of
-from shared.problems import Conflict as _Conflict, ProblemError, problem_response
+from shared.problems import (
+    Conflict as _Conflict,
+    ProblemError,
+    ServiceUnavailable,
+    is_connection_lost,
+    problem_response,
+)
+
+logger = structlog.get_logger("shared.idempotency")
 
 _METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 _REPLAYED_HEADERS = ("content-type", "location", "etag", "link")
@@ -101,7 +116,12 @@ class IdempotencyMiddleware:
             )
         ).hexdigest()
 
-        stored = await self._claim(subject, key, digest)
+        try:
+            stored = await self._claim(subject, key, digest)
+        except Exception as exc:
+            if not is_connection_lost(exc):
+                raise
+            stored = ServiceUnavailable("The database is unreachable; retry shortly.")
         if isinstance(stored, ProblemError):
             await self._problem(request, send, stored)
             return
@@ -109,7 +129,10 @@ class IdempotencyMiddleware:
             await self._replay(stored, send)
             return
 
+        # The response is held back until the key is recorded: a client that has the answer
+        # and retries at once must get the replay, never "still in progress".
         captured: dict[str, Any] = {"status": 500, "headers": [], "body": []}
+        messages: list[Message] = []
 
         async def send_capturing(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -117,7 +140,7 @@ class IdempotencyMiddleware:
                 captured["headers"] = message.get("headers", [])
             elif message["type"] == "http.response.body":
                 captured["body"].append(message.get("body", b""))
-            await send(message)
+            messages.append(message)
 
         replayed = False
 
@@ -131,12 +154,28 @@ class IdempotencyMiddleware:
         try:
             await self.app(scope, replay_body, send_capturing)
         except BaseException:
-            await self._release(subject, key)
+            await self._settle(lambda: self._release(subject, key))
             raise
         if captured["status"] >= 500:
-            await self._release(subject, key)
+            await self._settle(lambda: self._release(subject, key))
         else:
-            await self._complete(subject, key, captured)
+            await self._settle(lambda: self._complete(subject, key, captured))
+        for message in messages:
+            await send(message)
+
+    async def _settle(self, record: Callable[[], Awaitable[None]]) -> None:
+        """Record the key's outcome before answering. If the database has just gone away, keep
+        trying in the background (for up to the lock period) and answer anyway: a key left
+        "processing" would answer every retry 409 until its lock expired."""
+        try:
+            await record()
+        except Exception as exc:
+            if not is_connection_lost(exc):
+                raise
+            logger.warning("idempotency_record_deferred", error=type(exc).__name__)
+            task = asyncio.create_task(_keep_trying(record, self.lock.total_seconds()))
+            _pending.add(task)
+            task.add_done_callback(_pending.discard)
 
     async def _subject(self, headers: Headers) -> str | None:
         scheme, _, token = headers.get("authorization", "").partition(" ")
@@ -246,8 +285,29 @@ class IdempotencyMiddleware:
             title=error.title,
             type_=error.type_uri(),
             detail=error.detail,
+            headers=error.headers,
         )
         await response(request.scope, _disconnected, send)
+
+
+_pending: set[asyncio.Task[None]] = set()  # deferred recordings, kept from garbage collection
+
+
+async def _keep_trying(record: Callable[[], Awaitable[None]], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    delay = 0.2
+    while True:
+        await asyncio.sleep(delay)
+        try:
+            await record()
+        except Exception as exc:
+            if not is_connection_lost(exc) or time.monotonic() + delay > deadline:
+                logger.error("idempotency_record_lost", error=type(exc).__name__)
+                return
+            delay = min(delay * 2, 2.0)
+        else:
+            logger.info("idempotency_record_recovered")
+            return
 
 
 async def _read_body(receive: Receive) -> bytes:
