@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import structlog
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.routing import APIRoute
 
-from shared.auth import Authenticator, service_token
+from shared.auth import Authenticator, get_principal, service_token
 from shared.changes import install_change_capture
 from shared.consumer import ChangeFeedConsumer, ConsumerSpec
 from shared.db import Database
@@ -197,9 +197,13 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
         )
         for consumer in spec.consumers
     }
-    app.include_router(feeds_router())
+    # Every /v1 route needs a principal with a known role, checked before the route's own
+    # dependencies (a loader's 404, body validation): a token that may do nothing learns nothing.
+    # FastAPI caches it per request, so the route's own `PrincipalDep` reuses this one.
+    authenticated = [Depends(get_principal)]
+    app.include_router(feeds_router(), dependencies=authenticated)
     for router in spec.routers:
-        app.include_router(router)
+        app.include_router(router, dependencies=authenticated)
 
     app.add_middleware(
         IdempotencyMiddleware,
