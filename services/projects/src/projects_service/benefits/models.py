@@ -4,6 +4,7 @@ import datetime as dt
 import decimal
 import uuid
 from enum import StrEnum
+from typing import ClassVar
 
 from sqlalchemy import Date, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -64,6 +65,8 @@ class BenefitValue(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):
     keeps how estimates, validations and actuals moved over time."""
 
     __tablename__ = "benefit_value"
+    # A staff name (`shared.staff_names`): never in audit or the change feed.
+    __audit_redact__: ClassVar[frozenset[str]] = frozenset({"validated_by"})
     __table_args__ = (Index("ix_benefit_value_latest", "benefit_id", "value_type", "as_at"),)
 
     benefit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("benefit.id"))

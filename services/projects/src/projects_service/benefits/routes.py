@@ -35,6 +35,7 @@ from projects_service.sql import today
 from projects_service.team.dependencies import ProjectWriterDep
 from projects_service.team.errors import NotATeamMember
 from shared.auth import PrincipalDep
+from shared.staff_names import without_staff_names
 from shared.db import SessionDep
 from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for, mark_created
 from shared.pagination import Page, Pagination, pagination_dependency
@@ -195,7 +196,7 @@ async def add_benefit_value(
 
 @router.get("/{benefit_id}/values", responses=problem_responses(ProjectNotFound, BenefitNotFound))
 async def list_benefit_values(
-    benefit: BenefitDep, session: SessionDep, _: PrincipalDep, pagination: ValuePagination
+    benefit: BenefitDep, session: SessionDep, principal: PrincipalDep, pagination: ValuePagination
 ) -> Page[BenefitValueRead]:
     rows = await pagination.rows(
         session,
@@ -203,4 +204,5 @@ async def list_benefit_values(
         id_column=BenefitValue.id,
         updated_column=BenefitValue.updated_at,
     )
-    return rows.as_page(BenefitValueRead)
+    # Who validated a figure is a staff name: hidden from a reporter (`shared.staff_names`).
+    return without_staff_names(principal, rows.as_page(BenefitValueRead), ("validated_by",))

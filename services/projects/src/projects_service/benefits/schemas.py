@@ -69,7 +69,7 @@ class BenefitValueRead(BaseModel):
     as_at: dt.date
     period_start: dt.date | None
     period_end: dt.date | None
-    validated_by: str | None
+    validated_by: str | None = Field(description="A staff name: null for a reporter.")
     note: str
     recorded_by: str | None
     created_at: dt.datetime

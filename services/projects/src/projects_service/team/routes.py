@@ -18,6 +18,7 @@ from shared.db import SessionDep
 from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for, mark_created
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import problem_responses
+from shared.staff_names import without_staff_names
 
 router = APIRouter(prefix="/v1/projects/{project_id}/team", tags=["team"])
 
@@ -41,6 +42,8 @@ async def get_membership_or_404(
 
 
 MembershipDep = Annotated[TeamMembership, Depends(get_membership_or_404)]
+# A team member's name is personal data for a reporter (`shared.staff_names`).
+STAFF_NAMES = ("display_name",)
 
 
 @router.post(
@@ -67,7 +70,7 @@ async def add_team_member(
 async def list_team_members(
     project: ProjectDep,
     session: SessionDep,
-    _: PrincipalDep,
+    principal: PrincipalDep,
     pagination: TeamPagination,
     subject: Annotated[
         str | None, Query(max_length=200, description="Only this token subject.")
@@ -85,17 +88,17 @@ async def list_team_members(
     rows = await pagination.rows(
         session, statement, id_column=TeamMembership.id, updated_column=TeamMembership.updated_at
     )
-    return rows.as_page(MembershipRead)
+    return without_staff_names(principal, rows.as_page(MembershipRead), STAFF_NAMES)
 
 
 @router.get(
     "/{membership_id}", responses=problem_responses(ProjectNotFound, MembershipNotFound, 304)
 )
 async def get_team_member(
-    membership: MembershipDep, _: PrincipalDep, request: Request, response: Response
+    membership: MembershipDep, principal: PrincipalDep, request: Request, response: Response
 ) -> MembershipRead:
     conditional_get(request, response, membership.version)
-    return MembershipRead.model_validate(membership)
+    return without_staff_names(principal, MembershipRead.model_validate(membership), STAFF_NAMES)
 
 
 @router.patch(

@@ -49,7 +49,9 @@ class MembershipRead(BaseModel):
     id: uuid.UUID
     project_id: uuid.UUID
     subject: str
-    display_name: str
+    display_name: str | None = Field(
+        description="The person's name; null for a reporter (staff names are personal data)."
+    )
     affiliation: Affiliation
     role: TeamRole
     fte: JsonDecimal | None

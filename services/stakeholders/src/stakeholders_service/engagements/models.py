@@ -95,6 +95,8 @@ class EngagementPlanItem(Audited, IdMixin, TimestampMixin, VersionedMixin, Base)
 
 class Engagement(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):
     __tablename__ = "engagement"
+    # The facilitator is a staff name (`shared.staff_names`): never in audit or the change feed.
+    __audit_redact__: ClassVar[frozenset[str]] = frozenset({"facilitator"})
 
     project_ids: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
     title: Mapped[str] = mapped_column(String(200))

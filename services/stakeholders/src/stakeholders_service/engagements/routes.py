@@ -12,6 +12,7 @@ from shared.etag import PreconditionFailed, check_if_match, conditional_get, eta
 from shared.http import UpstreamUnavailable
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import problem_responses
+from shared.staff_names import without_staff_names
 from stakeholders_service.engagements import repository, service
 from stakeholders_service.engagements.dependencies import EngagementDep, FeedbackDep
 from stakeholders_service.engagements.errors import (
@@ -58,6 +59,8 @@ from stakeholders_service.upstream import UnknownProject
 from stakeholders_service.vocabulary import Iap2Level
 
 router = APIRouter(prefix="/v1/engagements", tags=["engagements"])
+# The facilitator's name is personal data for a reporter (`shared.staff_names`).
+STAFF_NAMES = ("facilitator",)
 
 Editor = Annotated[
     Principal, Depends(require_roles(Role.governance, Role.contributor, Role.evaluator))
@@ -148,7 +151,7 @@ async def create_engagement(
 @router.get("", responses=problem_responses())
 async def list_engagements(
     session: SessionDep,
-    _: PrincipalDep,
+    principal: PrincipalDep,
     pagination: EngagementPagination,
     status_: Annotated[EngagementStatus | None, Query(alias="status")] = None,
     type_: Annotated[EngagementType | None, Query(alias="type")] = None,
@@ -162,15 +165,15 @@ async def list_engagements(
     rows = await pagination.rows(
         session, statement, id_column=Engagement.id, updated_column=Engagement.updated_at
     )
-    return rows.as_page(EngagementRead)
+    return without_staff_names(principal, rows.as_page(EngagementRead), STAFF_NAMES)
 
 
 @router.get("/{engagement_id}", responses=problem_responses(EngagementNotFound, 304))
 async def get_engagement(
-    engagement: EngagementDep, _: PrincipalDep, request: Request, response: Response
+    engagement: EngagementDep, principal: PrincipalDep, request: Request, response: Response
 ) -> EngagementRead:
     conditional_get(request, response, engagement.version)
-    return EngagementRead.model_validate(engagement)
+    return without_staff_names(principal, EngagementRead.model_validate(engagement), STAFF_NAMES)
 
 
 @router.patch(

@@ -70,7 +70,7 @@ class EngagementRead(BaseModel):
     purpose: str
     held_at: dt.datetime
     mode: EngagementMode
-    facilitator: str | None
+    facilitator: str | None = Field(description="A staff name: null for a reporter.")
     status: EngagementStatus
     accessibility_adjustments: list[str]
     outputs: str | None
