@@ -32,8 +32,9 @@ from shared.middleware import (
     SecurityHeadersMiddleware,
 )
 from shared.openapi import install_problem_openapi
+from shared.parameters import install_parameter_checks
 from shared.platform import PLATFORM_INFO_KEY, PlatformTables
-from shared.problems import install_problem_handlers
+from shared.problems import UnhandledErrorMiddleware, install_problem_handlers
 from shared.routing import RouteContractMiddleware
 from shared.settings import BaseProcessSettings, ServiceSettings
 
@@ -129,6 +130,7 @@ def create_process_app(
     app.state.service_name = name
     app.state.authenticator = Authenticator(settings)
     install_problem_handlers(app)
+    install_parameter_checks(app)  # before any router is included: it applies to their routes
     app.include_router(health_router(readiness))
     install_problem_openapi(app)
     return app
@@ -140,6 +142,7 @@ def add_outer_middleware(app: FastAPI, *, name: str, settings: BaseProcessSettin
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(AccessLogMiddleware, service=name)
     app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(UnhandledErrorMiddleware)  # outermost: a 500 keeps the connection open
 
 
 def create_service_app(spec: ServiceSpec) -> FastAPI:

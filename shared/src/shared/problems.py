@@ -9,9 +9,11 @@ internals).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 import structlog
 from fastapi import FastAPI, Request
@@ -20,6 +22,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.context import current_request_id
 
@@ -141,7 +144,7 @@ def problem_response(
         title=title,
         status=status,
         detail=detail,
-        instance=request.url.path if request is not None else None,
+        instance=instance_of(request) if request is not None else None,
         request_id=_request_id(request),
         errors=list(errors) if errors else None,
         **dict(extra or {}),
@@ -152,6 +155,26 @@ def problem_response(
         media_type=PROBLEM_CONTENT_TYPE,
         headers=dict(headers or {}),
     )
+
+
+# Set by the gateway on every proxied request: the service's `/v1/x` is the client's `/api/v1/x`.
+FORWARDED_PREFIX_HEADER = "x-forwarded-prefix"
+_FORWARDED_PREFIX = re.compile(r"(?:/[A-Za-z0-9._~-]{1,32}){1,4}")
+# A problem never echoes more of a user-supplied path than this; a longer one is left out.
+MAX_INSTANCE_CHARS = 200
+_PATH_SAFE = "/!$&'()*+,;=:@-._~"
+
+
+def instance_of(request: Request) -> str | None:
+    """The path the client asked for, as a URI reference: behind the gateway its `/api/v1/...`
+    (from `X-Forwarded-Prefix`), percent-encoded, and omitted when longer than
+    `MAX_INSTANCE_CHARS` (a 5,000-character id is not worth sending back)."""
+    prefix = request.headers.get(FORWARDED_PREFIX_HEADER, "")
+    if not _FORWARDED_PREFIX.fullmatch(prefix):
+        prefix = ""
+    path: str = request.scope.get("path", "")
+    instance = prefix + quote(path, safe=_PATH_SAFE)
+    return instance if len(instance) <= MAX_INSTANCE_CHARS else None
 
 
 def _request_id(request: Request | None) -> str | None:
@@ -312,6 +335,37 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _handle_validation_error)
     app.add_exception_handler(DBAPIError, _handle_unexpected)
     app.add_exception_handler(Exception, _handle_unexpected)
+
+
+class UnhandledErrorMiddleware:
+    """The outermost of our middleware: an error that escaped everything else is answered with
+    the same 500 (or 503) problem, and the request ends normally. Starlette's
+    ServerErrorMiddleware answers too but then re-raises, and uvicorn closes the connection after
+    that: a pooled client (the gateway) would lose the next request it writes there. Once the
+    response has started the error still propagates, so the connection is cut and the caller
+    sees the truncation."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception as exc:
+            if started:
+                raise
+            response = await _handle_unexpected(Request(scope), exc)
+            await response(scope, receive, send)
 
 
 _PROBLEM_CONTENT = {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}

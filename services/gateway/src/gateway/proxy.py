@@ -116,6 +116,14 @@ def _problem_for(exc: BaseException, service: str) -> ProblemError:
 
 
 _TRANSPORT_ERRORS = (aiohttp.ClientError, TimeoutError)
+# aiohttp retries these methods itself when a reused connection turns out to be closed.
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
+
+
+def _retry_safe(method: str, raw: list[tuple[bytes, bytes]]) -> bool:
+    """Whether sending this request twice cannot act twice: a safe or idempotent method, or a
+    write carrying an Idempotency-Key (the service replays the first answer)."""
+    return method in _SAFE_METHODS or any(name == b"idempotency-key" for name, _ in raw)
 
 
 class ProxyMiddleware:
@@ -182,9 +190,20 @@ class Proxy:
             target += "?" + scope["query_string"].decode("latin-1")
 
         raw_headers: list[tuple[bytes, bytes]] = scope["headers"]
+        method: str = scope["method"]
+        retry_safe = _retry_safe(method, raw_headers)
         body_state = _BodyState()
-        body = _request_body(receive, body_state) if _has_body(raw_headers) else None
-        if body is None:
+        body: AsyncIterator[bytes] | bytes | None = None
+        if _has_body(raw_headers):
+            # A retry must send the body again, so a retryable request's body is read first
+            # (the body middleware has already bounded its size); others stream through.
+            try:
+                body = (
+                    await _whole_body(receive) if retry_safe else _request_body(receive, body_state)
+                )
+            except aiohttp.ClientPayloadError as exc:  # the caller went away mid-body
+                raise _problem_for(exc, service) from exc
+        if not isinstance(body, AsyncIterator):
             body_state.done = True
         headers = upstream_request_headers(
             raw_headers,
@@ -193,13 +212,29 @@ class Proxy:
             request_id=request_id_var.get(),
             traceparent=traceparent_var.get(),
         )
-        method: str = scope["method"]
-        try:
-            response = await self.upstreams.session(service).request(
-                method, URL(target, encoded=True), headers=headers, data=body, allow_redirects=False
-            )
-        except _TRANSPORT_ERRORS as exc:
-            raise _problem_for(exc, service) from exc
+        session = self.upstreams.session(service)
+        url = URL(target, encoded=True)
+        for attempt in (1, 2):
+            try:
+                response = await session.request(
+                    method, url, headers=headers, data=body, allow_redirects=False
+                )
+                break
+            except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
+                # The pooled connection was closed before any answer (the service closing an
+                # idle or failed connection as we wrote on it). aiohttp already retried a safe
+                # method once; a request with an Idempotency-Key cannot act twice either: send
+                # it once more, on a new connection. Anything else may have been processed.
+                if (
+                    attempt == 2
+                    or not retry_safe
+                    or method in _SAFE_METHODS
+                    or isinstance(exc, aiohttp.ClientConnectorError)  # never connected: a 503
+                ):
+                    raise _problem_for(exc, service) from exc
+                logger.info("proxy_retry", service=service, error=type(exc).__name__)
+            except _TRANSPORT_ERRORS as exc:
+                raise _problem_for(exc, service) from exc
 
         try:
             status = response.status
@@ -287,6 +322,13 @@ async def _request_body(receive: Receive, state: _BodyState) -> AsyncIterator[by
         if not message.get("more_body", False):
             state.done = True
             return
+
+
+async def _whole_body(receive: Receive) -> bytes:
+    chunks = []
+    async for chunk in _request_body(receive, _BodyState()):
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _has_dot_segment(path: str) -> bool:

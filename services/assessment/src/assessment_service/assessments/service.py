@@ -320,12 +320,13 @@ def counted(assessment: Assessment) -> list[str]:
 async def declare(
     session: AsyncSession, assessment: Assessment, *, data: DeclarationWrite, actor: Principal
 ) -> PanelMember:
+    # Who may act comes before what state the assessment is in: a stranger learns nothing.
+    member = _member(assessment, actor)
     _ensure_status(
         assessment,
         frozenset({AssessmentStatus.draft, AssessmentStatus.open, AssessmentStatus.scoring}),
         "declare interests",
     )
-    member = _member(assessment, actor)
     if member.submitted_at is not None and not data.has_conflict:
         raise RatingsSubmitted("You have submitted; you can only add a conflict now.")
     member.declared_at = utcnow()
@@ -370,10 +371,10 @@ async def waive(
 async def add_evidence(
     session: AsyncSession, assessment: Assessment, *, data: EvidenceCreate, actor: Principal
 ) -> EvidenceItem:
-    if assessment.status in CLOSED or assessment.status is AssessmentStatus.scored:
-        raise WrongAssessmentStatus(f"Evidence is closed: the assessment is {assessment.status}.")
     if not is_chair_or_governance(assessment, actor):
         _member(assessment, actor)
+    if assessment.status in CLOSED or assessment.status is AssessmentStatus.scored:
+        raise WrongAssessmentStatus(f"Evidence is closed: the assessment is {assessment.status}.")
     item = EvidenceItem(assessment_id=assessment.id, added_by=actor.subject, **data.model_dump())
     session.add(item)
     await session.flush()
@@ -388,8 +389,8 @@ async def put_rating(
     data: RatingWrite,
     actor: Principal,
 ) -> Rating:
-    _ensure_status(assessment, RATING_OPEN, "rate")
     member = _member(assessment, actor)
+    _ensure_status(assessment, RATING_OPEN, "rate")
     if not member.eligible:
         raise ConflictOfInterestUnresolved(
             "Declare your interests first."
@@ -450,8 +451,8 @@ async def put_rating(
 
 
 async def submit(session: AsyncSession, assessment: Assessment, *, actor: Principal) -> PanelMember:
-    _ensure_status(assessment, RATING_OPEN, "submit ratings")
     member = _member(assessment, actor)
+    _ensure_status(assessment, RATING_OPEN, "submit ratings")
     if not member.eligible:
         raise ConflictOfInterestUnresolved("Resolve your declaration of interests first.")
     if member.submitted_at is not None:
