@@ -48,6 +48,7 @@ def test_hop_by_hop_and_listed_headers_are_dropped() -> None:
         (b"expect", b"100-continue"),
         (b"cookie", b"a=b"),
         (b"x-forwarded-host", b"evil"),
+        (b"x-forwarded-prefix", b"/evil"),
         (b"authorization", b"Bearer t"),
         (b"accept", b"application/json"),
         (b"accept", b"text/plain"),
@@ -61,6 +62,7 @@ def test_hop_by_hop_and_listed_headers_are_dropped() -> None:
         ("accept", "text/plain"),
         ("Via", "1.1 cmdi-gateway"),
         ("Forwarded", "for=10.1.2.3;proto=https;host=api.example.org"),
+        ("X-Forwarded-Prefix", "/api"),
         ("X-Request-ID", "rid"),
     ]
 

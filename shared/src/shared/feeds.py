@@ -19,6 +19,7 @@ from shared.db import SessionDep
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, PaginationDep
 from shared.platform import PlatformTables, platform_of
 from shared.problems import FieldError, InvalidInput, problem_responses
+from shared.types import UtcDateTime
 
 
 class AuditEntryRead(BaseModel):
@@ -53,6 +54,9 @@ class EventFeed(BaseModel):
     has_more: bool = Field(description="True when more events are ready now.")
 
 
+# Feed positions are outbox sequence numbers: a 64-bit signed integer (BIGINT) on PostgreSQL.
+MAX_POSITION = 2**63 - 1
+
 EventReader = Annotated[Principal, Depends(require_roles(Role.service, Role.reporter))]
 AuditReader = Annotated[Principal, Depends(require_roles(Role.governance))]
 
@@ -60,7 +64,8 @@ AuditReader = Annotated[Principal, Depends(require_roles(Role.governance))]
 def _parse_position(raw: str | None, name: str) -> int:
     if raw is None or raw == "":
         return 0
-    if not raw.isdigit() or len(raw) > 18:
+    # ASCII digits only: `str.isdigit` also takes superscripts such as "²", which `int` refuses.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 19 or int(raw) > MAX_POSITION:
         raise InvalidInput(
             "Use a cursor this feed returned.",
             errors=[
@@ -142,7 +147,7 @@ def feeds_router() -> APIRouter:
         entity_id: str | None = None,
         actor: str | None = None,
         action: str | None = None,
-        since: dt.datetime | None = None,
+        since: UtcDateTime | None = None,
     ) -> Page[AuditEntryRead]:
         """Who changed what, when, and what it was before (newest first)."""
         audit = platform_of(session).audit
@@ -165,4 +170,11 @@ def feeds_router() -> APIRouter:
     return router
 
 
-__all__ = ["EventFeed", "EventRead", "PlatformTables", "feeds_router", "read_events"]
+__all__ = [
+    "MAX_POSITION",
+    "EventFeed",
+    "EventRead",
+    "PlatformTables",
+    "feeds_router",
+    "read_events",
+]

@@ -6,6 +6,7 @@ security headers → request body checks. Each piece does one thing.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import time
@@ -148,35 +149,65 @@ _BODY_METHODS = {"POST", "PUT", "PATCH"}
 _SUSPECT_ESCAPE = re.compile(rb"\\u(?:[dD][89a-fA-F]|0000)")
 
 
-def _find_unencodable(value: Any, path: tuple[str | int, ...] = ()) -> tuple[str | int, ...] | None:
-    if isinstance(value, str):
-        if "\x00" in value:
-            return path
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return path
-        return None
-    items: Iterable[tuple[str | int, Any]]
-    if isinstance(value, dict):
-        for key in value:
-            if _find_unencodable(key) is not None:
+# Deeper JSON is refused before anything parses or walks it: Python's json and any recursive
+# walk fail at about 1,000 levels (RecursionError, a 500), and no document of ours nests past ten.
+MAX_JSON_DEPTH = 64
+_DEPTH_STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
+_NOT_BRACKETS = bytes(set(range(256)) - set(b"[]{}"))
+
+
+def json_depth(body: bytes) -> int:
+    """How deeply the JSON text nests arrays and objects, in linear time and without parsing
+    (a malformed body gets some number; the JSON parser reports what is wrong with it)."""
+    if body.count(b"[") + body.count(b"{") <= MAX_JSON_DEPTH:
+        return 1  # too few brackets to be too deep: the common case costs two scans
+    # Drop escaped backslashes, then escaped quotes: every `"` left delimits a string, so the
+    # text outside strings is every other piece between quotes.
+    unescaped = body.replace(b"\\\\", b"").replace(b'\\"', b"")
+    outside = b"".join(unescaped.split(b'"')[::2])
+    steps = memoryview(outside.translate(_DEPTH_STEPS, _NOT_BRACKETS)).cast("b")
+    return max(itertools.accumulate(steps), default=0)
+
+
+def _find_unencodable(document: Any) -> tuple[str | int, ...] | None:
+    """The path of the first text (value or key) no database stores: NUL or a lone surrogate.
+    Iterative, so no nesting depth can exhaust the stack."""
+    pending: list[tuple[tuple[str | int, ...], Any]] = [((), document)]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, str):
+            if not _storable(value):
                 return path
-        items = value.items()
-    elif isinstance(value, list):
-        items = enumerate(value)
-    else:
-        return None
-    for key, child in items:
-        found = _find_unencodable(child, (*path, key))
-        if found is not None:
-            return found
+            continue
+        items: Iterable[tuple[str | int, Any]]
+        if isinstance(value, dict):
+            for key in value:
+                if not _storable(key):
+                    return path
+            items = value.items()
+        elif isinstance(value, list):
+            items = enumerate(value)
+        else:
+            continue
+        # Reversed, so the first offending field in document order is the one reported.
+        pending.extend(reversed([((*path, key), child) for key, child in items]))
     return None
 
 
+def _storable(text: str) -> bool:
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class RequestBodyMiddleware:
-    """Body checks before any route runs: size limit (413), JSON media type (415), and JSON text
-    that no database can store (422: invalid UTF-8, lone surrogates, NUL)."""
+    """Body checks before any route runs: size limit (413), JSON media type (415), nesting depth
+    (422 past `MAX_JSON_DEPTH`) and JSON text that no database can store (422: invalid UTF-8,
+    lone surrogates, NUL)."""
 
     def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
         self.app = app
@@ -221,6 +252,15 @@ class RequestBodyMiddleware:
                     "Send JSON: `application/json` or `application/merge-patch+json`.",
                 )
                 return
+            if json_depth(body) > MAX_JSON_DEPTH:
+                await self._reject(
+                    request,
+                    send,
+                    422,
+                    f"The JSON body nests more than {MAX_JSON_DEPTH} levels deep.",
+                    [FieldError(pointer="", location="body", detail="Nested too deeply.")],
+                )
+                return
             error = self._unstorable_text(body)
             if error is not None:
                 await self._reject(
@@ -249,7 +289,7 @@ class RequestBodyMiddleware:
             return None
         try:
             document = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None  # malformed JSON: FastAPI reports it as a 422 with the position
         path = _find_unencodable(document)
         if path is None:

@@ -2,7 +2,7 @@
 
 FastAPI documents validation errors with its own `HTTPValidationError`; we answer with RFC 9457
 problems, so the document says so, and lists the errors every `/v1` route can give (401, 403,
-500, 503; 413/415 where there is a body; 422 where there are inputs) beside each route's own.
+422, 500, 503; 413/415 where there is a body) beside each route's own.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ _DESCRIPTIONS = {
     412: "If-Match does not match the current ETag",
     413: "The body is too large",
     415: "The body is not JSON",
-    422: "Invalid input; `errors` points at each field",
+    422: "Invalid input (an unknown query parameter too); `errors` points at each field",
     500: "Unexpected error (a bug); quote `request_id`",
     503: "A dependency is unavailable; retry after `Retry-After`",
 }
@@ -78,9 +78,8 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
             if not path.startswith("/v1/"):
                 continue
             operation["security"] = [{"bearerAuth": []}]
-            statuses = [401, 403, 500, 503]
-            if operation.get("parameters") or "requestBody" in operation:
-                statuses.append(422)
+            # 422 on every route: each refuses an unknown query parameter (shared.parameters).
+            statuses = [401, 403, 422, 500, 503]
             if method in ("post", "put", "patch"):
                 statuses += [413, 415]
             for status in statuses:

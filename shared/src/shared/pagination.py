@@ -12,6 +12,7 @@ import datetime as dt
 import decimal
 import enum
 import json
+import math
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -20,12 +21,13 @@ from urllib.parse import urlencode
 
 from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import BigInteger, Integer, Select, SmallInteger, and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from shared.changes import to_jsonable
 from shared.problems import FieldError, InvalidInput
+from shared.types import UtcDateTime
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -68,12 +70,17 @@ def _encode(payload: dict[str, Any]) -> str:
 def _decode(cursor: str) -> dict[str, Any]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        payload = json.loads(raw)
-    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        payload = json.loads(raw, parse_constant=_refuse_constant)
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise _bad_cursor("The cursor could not be read.") from exc
     if not isinstance(payload, dict) or not {"s", "v", "id"} <= payload.keys():
         raise _bad_cursor("The cursor could not be read.")
     return payload
+
+
+def _refuse_constant(name: str) -> Any:
+    # `NaN`, `Infinity`: Python's json accepts them, no column holds them.
+    raise ValueError(f"{name} is not a cursor value")
 
 
 def _bad_cursor(detail: str) -> InvalidCursor:
@@ -82,23 +89,74 @@ def _bad_cursor(detail: str) -> InvalidCursor:
     )
 
 
+_MAX_TEXT = 1000
+
+
+def _integer_bound(column: Any) -> int:
+    """The largest value the column's integer type holds on PostgreSQL: a cursor beyond it would
+    be refused by the database (a 500), not by the cursor check."""
+    column_type = column.type
+    if isinstance(column_type, SmallInteger):
+        return 2**15 - 1
+    if isinstance(column_type, BigInteger) or not isinstance(column_type, Integer):
+        return 2**63 - 1
+    return 2**31 - 1
+
+
+def _text(value: Any) -> str:
+    """A cursor string: only a JSON string, and one any database can compare with (no NUL)."""
+    if not isinstance(value, str) or len(value) > _MAX_TEXT or "\x00" in value:
+        raise ValueError("not a cursor string")
+    return value
+
+
 def _parse_value(column: Any, value: Any) -> Any:
+    """The cursor's JSON value as the column's Python type, exactly as `_encode` wrote it: any
+    other type, a naive datetime, a non-finite or out-of-range number is a 422, never a value
+    the database then refuses (a 500) or silently compares as something else."""
     if value is None:
         raise _bad_cursor("The cursor could not be read.")
     python_type = column.type.python_type
     try:
         if python_type is dt.datetime:
-            return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+            moment = dt.datetime.fromisoformat(_text(value).replace("Z", "+00:00"))
+            if moment.tzinfo is None:
+                raise ValueError("naive datetime")
+            return moment.astimezone(dt.UTC)
         if python_type is dt.date:
-            return dt.date.fromisoformat(str(value))
+            return dt.date.fromisoformat(_text(value))
         if python_type is uuid.UUID:
-            return uuid.UUID(str(value))
+            return uuid.UUID(_text(value))
         if python_type is decimal.Decimal:
-            return decimal.Decimal(str(value))
+            number = decimal.Decimal(_text(value))
+            if not number.is_finite():
+                raise ValueError("non-finite decimal")
+            return number
         if issubclass(python_type, enum.Enum):
-            return python_type(value)
-        return python_type(value)
-    except (ValueError, TypeError, decimal.InvalidOperation) as exc:
+            return python_type(_text(value))
+        if python_type is bool:
+            if not isinstance(value, bool):
+                raise TypeError("not a boolean")
+            return value
+        if python_type is int:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TypeError("not an integer")
+            bound = _integer_bound(column)
+            if not -bound - 1 <= value <= bound:
+                raise ValueError("out of range")
+            return value
+        if python_type is float:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise TypeError("not a number")
+            if not math.isfinite(value):
+                raise ValueError("not finite")
+            return float(value)
+        if python_type is str:
+            return _text(value)
+        if not isinstance(value, python_type):
+            raise TypeError("unexpected type")
+        return value
+    except (ValueError, TypeError, OverflowError, decimal.InvalidOperation) as exc:
         raise _bad_cursor("The cursor could not be read.") from exc
 
 
@@ -234,7 +292,7 @@ def pagination_dependency(
                 str | None, Query(max_length=1000, description="Opaque cursor from `next_cursor`.")
             ] = None,
             updated_since: Annotated[
-                dt.datetime | None,
+                UtcDateTime | None,
                 Query(description="Only items changed at or after this instant."),
             ] = None,
         ) -> Pagination:
@@ -262,7 +320,7 @@ def pagination_dependency(
             sort_type | None, Query(description="Sort field; prefix `-` for descending.")
         ] = None,
         updated_since: Annotated[
-            dt.datetime | None, Query(description="Only items changed at or after this instant.")
+            UtcDateTime | None, Query(description="Only items changed at or after this instant.")
         ] = None,
     ) -> Pagination:
         return Pagination(

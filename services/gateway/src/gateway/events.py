@@ -21,7 +21,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from gateway.routes_table import SERVICES
-from shared.feeds import EventRead
+from shared.feeds import MAX_POSITION, EventRead
 from shared.http import BadGateway, ServiceClient
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from shared.problems import FieldError, Forbidden, InvalidInput, Unauthorized, problem_responses
@@ -43,20 +43,39 @@ def encode_cursor(positions: Mapping[str, int]) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
+def _not_a_cursor() -> InvalidFeedCursor:
+    return InvalidFeedCursor(
+        "Use a cursor this feed returned.",
+        errors=[FieldError(pointer="/after", location="query", detail="Not a feed cursor.")],
+    )
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a feed position")
+
+
 def decode_cursor(cursor: str | None) -> dict[str, int]:
+    """The positions a cursor carries. Only what `encode_cursor` writes is accepted: a JSON object
+    of known service names to integers in 0..2^63-1. Floats (`1e23`, `1e400`), `NaN`, booleans,
+    negative or larger numbers and unknown names are a 422, never a 500 or a service's 422
+    relayed as a 502."""
+    positions = dict.fromkeys(SERVICES, 0)
     if not cursor:
-        return dict.fromkeys(SERVICES, 0)
+        return positions
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        value = json.loads(raw)
-        positions = {name: int(value.get(name, 0)) for name in SERVICES}
-    except (binascii.Error, ValueError, TypeError, AttributeError) as exc:
-        raise InvalidFeedCursor(
-            "Use a cursor this feed returned.",
-            errors=[FieldError(pointer="/after", location="query", detail="Not a feed cursor.")],
-        ) from exc
-    if any(position < 0 for position in positions.values()):
-        raise InvalidFeedCursor("Use a cursor this feed returned.")
+        value = json.loads(raw, parse_constant=_refuse_constant)
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise _not_a_cursor() from exc
+    if not isinstance(value, dict) or not value.keys() <= positions.keys():
+        raise _not_a_cursor()
+    for name, position in value.items():
+        # `bool` is an `int` subclass: `true` is no position.
+        if isinstance(position, bool) or not isinstance(position, int):
+            raise _not_a_cursor()
+        if not 0 <= position <= MAX_POSITION:
+            raise _not_a_cursor()
+        positions[name] = position
     return positions
 
 

@@ -2,8 +2,9 @@
 
 Requests: hop-by-hop headers (RFC 9110 §7.6.1) and every header the caller's `Connection` lists
 are dropped; `Host` becomes the service's; `Forwarded` (RFC 7239) and `Via` are set;
-`X-Request-ID` and `traceparent` come from the request context (validated there); `Authorization`
-and everything else pass unchanged.
+`X-Request-ID` and `traceparent` come from the request context (validated there);
+`X-Forwarded-Prefix: /api` tells the service where it is mounted (its problems' `instance`);
+`Authorization` and everything else pass unchanged.
 
 Cookies are cut in both directions. The API authenticates with bearer tokens only, so a cookie
 has no business reaching a service, and a `Set-Cookie` from a service must never reach a caller:
@@ -20,6 +21,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+
+from gateway.routes_table import API_PREFIX
 
 VIA = "1.1 cmdi-gateway"
 
@@ -42,6 +45,7 @@ _REQUEST_DROPPED = frozenset(
         b"x-forwarded-for",
         b"x-forwarded-host",
         b"x-forwarded-proto",
+        b"x-forwarded-prefix",
         b"via",
         b"x-request-id",
         b"traceparent",
@@ -123,6 +127,8 @@ def upstream_request_headers(
     via.append(VIA)
     headers.append(("Via", ", ".join(via)))
     headers.append(("Forwarded", forwarded_element(client, scheme, host)))
+    # The service's `/v1/x` is the caller's `/api/v1/x`: its problems name the caller's path.
+    headers.append(("X-Forwarded-Prefix", API_PREFIX))
     if request_id:
         headers.append(("X-Request-ID", request_id))
     if traceparent:

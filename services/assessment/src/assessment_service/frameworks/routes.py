@@ -73,7 +73,7 @@ async def get_framework_source(
 ) -> FrameworkSourceRead:
     source = await repository.get_source(session, code)
     if source is None:
-        raise FrameworkSourceNotFound(f"No framework source {code!r}.")
+        raise FrameworkSourceNotFound("No framework source has this code.")  # never echo input
     return FrameworkSourceRead.model_validate(source)
 
 
