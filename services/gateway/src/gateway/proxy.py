@@ -12,7 +12,13 @@ Request bodies stream to the service (`data=` an async generator over ASGI `rece
 responses stream back: a sized response up to `proxy_buffer_bytes` is relayed in one message,
 anything larger or unsized chunk by chunk as the service sends it. Failures before the response
 starts become the shared 502/503/504 problems; after it starts, the connection is cut so the
-caller sees a truncated body rather than a complete-looking wrong one.
+caller sees a truncated body rather than a complete-looking wrong one. A 504 for a write says
+the write may still be applied (the service has it; see README, Idempotency-Key).
+
+A request is sent twice only when that cannot act twice: when a pooled connection closes before
+any answer, aiohttp resends a safe method, and we resend a write carrying an Idempotency-Key
+(its body read first so it can be sent again). Any other write is answered 502 rather than risk
+applying it twice.
 """
 
 from __future__ import annotations
@@ -106,18 +112,26 @@ def _has_body(raw: list[tuple[bytes, bytes]]) -> bool:
     return False
 
 
-def _problem_for(exc: BaseException, service: str) -> ProblemError:
+def _problem_for(exc: BaseException, service: str, method: str = "GET") -> ProblemError:
     # Order matters: a connect timeout is also a ServerTimeoutError and a TimeoutError.
     if isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError):
         return UpstreamUnavailable(f"The {service} service could not be reached.")
     if isinstance(exc, TimeoutError):
-        return UpstreamTimeout(f"The {service} service did not answer in time.")
+        detail = f"The {service} service did not answer in time."
+        if method not in _READ_METHODS:
+            # The service received the write and may still finish it after we gave up.
+            detail += (
+                " The write may still be applied: retry with the same Idempotency-Key, or read"
+                " the resource before writing again."
+            )
+        return UpstreamTimeout(detail)
     return BadGateway(f"The {service} service's answer was broken off or malformed.")
 
 
 _TRANSPORT_ERRORS = (aiohttp.ClientError, TimeoutError)
 # aiohttp retries these methods itself when a reused connection turns out to be closed.
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
 def _retry_safe(method: str, raw: list[tuple[bytes, bytes]]) -> bool:
@@ -202,7 +216,7 @@ class Proxy:
                     await _whole_body(receive) if retry_safe else _request_body(receive, body_state)
                 )
             except aiohttp.ClientPayloadError as exc:  # the caller went away mid-body
-                raise _problem_for(exc, service) from exc
+                raise _problem_for(exc, service, method) from exc
         if not isinstance(body, AsyncIterator):
             body_state.done = True
         headers = upstream_request_headers(
@@ -231,10 +245,10 @@ class Proxy:
                     or method in _SAFE_METHODS
                     or isinstance(exc, aiohttp.ClientConnectorError)  # never connected: a 503
                 ):
-                    raise _problem_for(exc, service) from exc
+                    raise _problem_for(exc, service, method) from exc
                 logger.info("proxy_retry", service=service, error=type(exc).__name__)
             except _TRANSPORT_ERRORS as exc:
-                raise _problem_for(exc, service) from exc
+                raise _problem_for(exc, service, method) from exc
 
         try:
             status = response.status
@@ -250,7 +264,7 @@ class Proxy:
                 try:
                     content = await response.read()
                 except _TRANSPORT_ERRORS as exc:
-                    raise _problem_for(exc, service) from exc
+                    raise _problem_for(exc, service, method) from exc
                 await send(
                     {"type": "http.response.start", "status": status, "headers": response_headers}
                 )
