@@ -1,0 +1,1 @@
+"""Large, internally consistent datasets written straight into each service's own database."""
