@@ -9,7 +9,7 @@ PACKAGES := shared services/projects services/assessment services/stakeholders s
 PYTEST_WORKERS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-postgres test-e2e lint lint-types fmt token demo bench openapi migrate revision lock clean
+.PHONY: help install run test test-postgres test-e2e lint lint-types fmt token demo bench bench-data openapi migrate revision lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -58,6 +58,9 @@ demo: install ## With `make run` going, load the demo dataset through the API
 
 bench: install ## Measure req/s, p50, p99 against a bare FastAPI app; writes bench/RESULTS.md
 	@$(BIN)/python -m bench.run
+
+bench-data: install ## Large dataset in every service's database: make bench-data [PROJECTS=10000 BACKEND=sqlite|postgresql]
+	@nice -n 10 $(BIN)/python -m bench.dataset --projects $(or $(PROJECTS),10000) --backend $(or $(BACKEND),sqlite) --out var/bench
 
 openapi: install ## Regenerate the committed OpenAPI snapshots under openapi/
 	@$(BIN)/python -m scripts.openapi --write
