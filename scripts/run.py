@@ -3,8 +3,10 @@
 Every process is `python -m uvicorn <factory> --factory --host 127.0.0.1 --port <port>
 --no-access-log` (see `scripts.processes.Stack`, which the e2e tests use too). The command waits
 until each answers `/readyz`, prints the URLs, and keeps running until Ctrl-C or SIGTERM, which
-stop all four (SIGTERM, then SIGKILL after 10 s) and exit 0. If a process fails to start or dies
-later, the others are stopped and the exit status is 1. Logs of every process go to standard
+stop all four (SIGTERM, then SIGKILL after 10 s) and exit 0. A process that dies later is
+restarted on its own port with exponential backoff (0.5 s doubling to 30 s; a "!!!" line with its
+exit code and last output says so) while the others keep serving; if a process fails to start
+at all, the others are stopped and the exit status is 1. Logs of every process go to standard
 error, each line prefixed with the process's name; the URLs go to standard output.
 
 Environment (all optional; the defaults are what CONVENTIONS.md promises):
@@ -29,6 +31,7 @@ import sys
 import threading
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from types import FrameType
 
 from scripts.migrate import database_url
@@ -121,21 +124,65 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-def supervise(stack: Stack, ready_timeout: float) -> int:
-    """Start, wait, then watch until a signal (0) or a death (1)."""
+@dataclass
+class RestartPolicy:
+    """Exponential backoff for restarting a crashed process: `first` seconds, doubling up to
+    `cap`; a process that then stays up for `stable` seconds starts again from `first`."""
+
+    first: float = 0.5
+    cap: float = 30.0
+    stable: float = 30.0
+
+    def delay(self, crashes: int) -> float:
+        return float(min(self.cap, self.first * 2 ** max(0, crashes - 1)))
+
+
+@dataclass
+class _Crashes:
+    count: int = 0
+    started_at: float = 0.0
+    restart_at: float | None = None
+
+
+def supervise(stack: Stack, ready_timeout: float, policy: RestartPolicy | None = None) -> int:
+    """Start, wait, then watch until a signal (0). A process that dies is restarted on its own
+    port with backoff while the others keep serving; a process that cannot start at all is a
+    startup failure (1)."""
+    policy = policy or RestartPolicy()
     stack.start()
     stack.wait_ready(ready_timeout)
     print(banner(stack), flush=True)
+    now = time.monotonic()
+    crashes = {name: _Crashes(started_at=now) for name in stack.processes}
     while True:
-        dead = stack.exited()
-        if dead:
-            for name, code in dead.items():
+        now = time.monotonic()
+        for name, code in stack.exited().items():
+            state = crashes[name]
+            if state.restart_at is not None:
+                continue  # already waiting to restart
+            if now - state.started_at >= policy.stable:
+                state.count = 0
+            state.count += 1
+            delay = policy.delay(state.count)
+            state.restart_at = now + delay
+            stack.processes[name].finish()
+            print(
+                f"\n!!! {name} exited unexpectedly (code {code}); restarting it in {delay:.1f} s "
+                f"(crash {state.count} in a row; the other processes keep running). "
+                f"Its last output:\n{stack.output_tail(name)}\n",
+                file=sys.stderr,
+                flush=True,
+            )
+        for name, state in crashes.items():
+            if state.restart_at is not None and now >= state.restart_at:
+                state.restart_at = None
+                state.started_at = now
+                stack.start([name])
                 print(
-                    f"\n{name} exited unexpectedly (code {code}); stopping the others. "
-                    f"Its last output:\n{stack.output_tail(name)}",
+                    f"!!! {name} restarted (pid {stack.processes[name].pid})",
                     file=sys.stderr,
+                    flush=True,
                 )
-            return 1
         time.sleep(0.2)
 
 

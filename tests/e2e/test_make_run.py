@@ -144,10 +144,29 @@ async def test_make_run_serves_the_api_and_stops_everything_on_ctrl_c(
     ]
 
 
-async def test_make_run_stops_the_others_and_fails_when_a_process_dies(
-    make_run: RunProcess,
+async def test_make_run_restarts_a_crashed_process_and_keeps_the_others(
+    make_run: RunProcess, run_environment: dict[str, str]
 ) -> None:
-    os.kill(make_run.children["assessment"], signal.SIGKILL)
-    assert await asyncio.to_thread(make_run.wait, 20.0) == 1
-    assert any("assessment exited unexpectedly" in line for line in make_run.stderr)
+    gateway = f"http://127.0.0.1:{run_environment['GATEWAY_PORT']}"
+    others = {name: pid for name, pid in make_run.children.items() if name != "assessment"}
+    crashed = make_run.children["assessment"]
+    os.kill(crashed, signal.SIGKILL)
+    async with httpx.AsyncClient(base_url=gateway, timeout=2.0, trust_env=False) as client:
+        # Back on its own port (first restart after 0.5 s), the platform ready again.
+        deadline = time.monotonic() + 30.0
+        while make_run.children["assessment"] == crashed or (
+            (await client.get("/readyz")).status_code != 200
+        ):
+            assert make_run.popen.poll() is None, "make run exited"
+            assert time.monotonic() < deadline, "".join(make_run.stderr[-40:])
+            await asyncio.sleep(0.1)
+    log = "".join(make_run.stderr)
+    assert "!!! assessment exited unexpectedly (code -9); restarting it in 0.5 s" in log
+    assert "!!! assessment restarted" in log
+    # The others never stopped: the same processes throughout.
+    assert {name: make_run.children[name] for name in others} == others
+    assert all(alive(pid) for pid in others.values())
+    # Ctrl-C still stops everything, the restarted process included.
+    make_run.popen.send_signal(signal.SIGINT)
+    assert await asyncio.to_thread(make_run.wait, 20.0) == 0
     assert not [name for name, pid in make_run.children.items() if alive(pid)]
