@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Annotated
 
@@ -35,11 +34,12 @@ from projects_service.sql import today
 from projects_service.team.dependencies import ProjectWriterDep
 from projects_service.team.errors import NotATeamMember
 from shared.auth import PrincipalDep
-from shared.staff_names import without_staff_names
 from shared.db import SessionDep
 from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for, mark_created
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import problem_responses
+from shared.staff_names import without_staff_names
+from shared.types import Date
 
 portfolio_router = APIRouter(prefix="/v1/projects", tags=["benefits"])
 router = APIRouter(prefix="/v1/projects/{project_id}/benefits", tags=["benefits"])
@@ -59,7 +59,7 @@ async def get_benefits_summary(
     session: SessionDep,
     _: PrincipalDep,
     as_of: Annotated[
-        dt.date | None, Query(description="Values as they stood on this date (default today).")
+        Date | None, Query(description="Values as they stood on this date (default today).")
     ] = None,
     kind: BenefitKind | None = None,
     confidence: Confidence | None = None,

@@ -9,15 +9,14 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from projects_service.benefits.models import BenefitKind, BenefitStatus, Confidence, ValueType
 from projects_service.types import JsonDecimal, LongText, ShortText
+from shared.types import Date, InputModel, NumberOnly, omittable
 
 Unit = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
-Amount = Annotated[decimal.Decimal, Field(max_digits=16, decimal_places=2)]
+Amount = Annotated[decimal.Decimal, Field(max_digits=16, decimal_places=2), NumberOnly()]
 Ref = Annotated[str, StringConstraints(min_length=1, max_length=500)]
 
 
-class BenefitCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class BenefitCreate(InputModel):
     kind: BenefitKind
     title: ShortText
     description: LongText = ""
@@ -27,26 +26,22 @@ class BenefitCreate(BaseModel):
     evidence_refs: list[Ref] = Field(default_factory=list, max_length=50)
 
 
-class BenefitPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    title: ShortText | None = None
-    description: LongText | None = None
-    unit: Unit | None = None
-    confidence: Confidence | None = None
-    status: BenefitStatus | None = None
-    progress_marker_ids: list[uuid.UUID] | None = Field(None, max_length=50)
-    evidence_refs: list[Ref] | None = Field(None, max_length=50)
+class BenefitPatch(InputModel):
+    title: ShortText = omittable()
+    description: LongText = omittable()
+    unit: Unit = omittable()
+    confidence: Confidence = omittable()
+    status: BenefitStatus = omittable()
+    progress_marker_ids: list[uuid.UUID] = omittable(max_length=50)
+    evidence_refs: list[Ref] = omittable(max_length=50)
 
 
-class BenefitValueCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class BenefitValueCreate(InputModel):
     value_type: ValueType
     amount: Amount
-    as_at: dt.date
-    period_start: dt.date | None = None
-    period_end: dt.date | None = None
+    as_at: Date
+    period_start: Date | None = None
+    period_end: Date | None = None
     validated_by: str | None = Field(
         None, max_length=200, description="Required for `validated` values."
     )

@@ -19,12 +19,13 @@ from projects_service.sql import today
 from shared.auth import PrincipalDep
 from shared.db import SessionDep, utcnow
 from shared.problems import problem_responses
+from shared.types import Date, UtcDateTime
 
 portfolio_router = APIRouter(prefix="/v1/projects", tags=["insights"])
 router = APIRouter(prefix="/v1/projects/{project_id}", tags=["insights"])
 
 AsOf = Annotated[
-    dt.datetime | None,
+    UtcDateTime | None,
     Query(description="Rebuild the read as it stood at this instant (default now)."),
 ]
 
@@ -42,10 +43,10 @@ async def get_attainment(
     _: PrincipalDep,
     as_of: AsOf = None,
     period_from: Annotated[
-        dt.date | None, Query(description="Only journal periods ending on or after.")
+        Date | None, Query(description="Only journal periods ending on or after.")
     ] = None,
     period_to: Annotated[
-        dt.date | None, Query(description="Only journal periods starting on or before.")
+        Date | None, Query(description="Only journal periods starting on or before.")
     ] = None,
 ) -> Attainment:
     """Progress-marker attainment per boundary partner and level for the version agreed at
@@ -87,7 +88,7 @@ async def get_project_key_people(
     session: SessionDep,
     _: PrincipalDep,
     on: Annotated[
-        dt.date | None, Query(description="Memberships active on this day (default today).")
+        Date | None, Query(description="Memberships active on this day (default today).")
     ] = None,
 ) -> ProjectKeyPeople:
     """Distinct active members, their roles, and whether key roles rest on one person."""
@@ -99,7 +100,7 @@ async def get_portfolio_key_people(
     session: SessionDep,
     _: PrincipalDep,
     subject: Annotated[str | None, Query(max_length=200)] = None,
-    on: dt.date | None = None,
+    on: Date | None = None,
     threshold: Annotated[
         float, Query(ge=0, le=1, description="Flag people leading more than this share.")
     ] = 0.25,

@@ -9,6 +9,7 @@ from pydantic import AnyUrl, BaseModel, ConfigDict, Field, StringConstraints, mo
 from projects_service.journals.models import JournalStatus, Rating
 from projects_service.outcome_maps.models import MarkerLevel
 from projects_service.types import LongText
+from shared.types import Date, InputModel, omittable
 
 Text = Annotated[str, StringConstraints(max_length=5000)]
 Contributor = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -21,32 +22,24 @@ def check_period_order(start: dt.date, end: dt.date) -> None:
         raise ValueError("period_end must not be before period_start")
 
 
-class EvidenceSource(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class EvidenceSource(InputModel):
     text: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
     uri: AnyUrl | None = None
 
 
-class UnanticipatedChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class UnanticipatedChange(InputModel):
     description: LongText
     contributing_factors: LongText = ""
     sources_of_evidence: list[EvidenceSource] = Field(default_factory=list, max_length=30)
 
 
-class MarkerRatingInput(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class MarkerRatingInput(InputModel):
     progress_marker_id: uuid.UUID
     rating: Rating
     note: Text = ""
 
 
-class _EntryFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class _EntryFields(InputModel):
     contributors: list[Annotated[str, StringConstraints(min_length=1, max_length=200)]] = Field(
         default_factory=list, max_length=50
     )
@@ -62,8 +55,8 @@ class _EntryFields(BaseModel):
 
 class OutcomeJournalEntryCreate(_EntryFields):
     boundary_partner_id: uuid.UUID
-    period_start: dt.date
-    period_end: dt.date
+    period_start: Date
+    period_end: Date
     amends_id: uuid.UUID | None = Field(
         None, description="The submitted or reviewed entry this corrects."
     )
@@ -74,22 +67,20 @@ class OutcomeJournalEntryCreate(_EntryFields):
         return self
 
 
-class OutcomeJournalEntryPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    period_start: dt.date | None = None
-    period_end: dt.date | None = None
-    contributors: list[Annotated[str, StringConstraints(min_length=1, max_length=200)]] | None = (
-        Field(None, max_length=50)
+class OutcomeJournalEntryPatch(InputModel):
+    period_start: Date = omittable()
+    period_end: Date = omittable()
+    contributors: list[Annotated[str, StringConstraints(min_length=1, max_length=200)]] = omittable(
+        max_length=50
     )
-    marker_ratings: list[MarkerRatingInput] | None = Field(None, max_length=200)
-    description_of_change: LongText | None = None
-    contributing_factors_and_actors: LongText | None = None
+    marker_ratings: list[MarkerRatingInput] = omittable(max_length=200)
+    description_of_change: LongText = omittable()
+    contributing_factors_and_actors: LongText = omittable()
     sources_of_evidence: list[EvidenceSource] | None = Field(None, max_length=50)
     unanticipated_change: UnanticipatedChange | None = None
-    significance: LongText | None = None
-    lessons: LongText | None = None
-    required_programme_changes: LongText | None = None
+    significance: LongText = omittable()
+    lessons: LongText = omittable()
+    required_programme_changes: LongText = omittable()
 
 
 class MarkerRatingRead(BaseModel):

@@ -32,6 +32,7 @@ from shared.db import SessionDep
 from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for, mark_created
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import problem_responses
+from shared.types import QueryBool
 
 # The catalogue is a fixed name under the collection, so it is served before `/{project_id}`.
 catalogue_router = APIRouter(prefix="/v1/projects", tags=["milestones"])
@@ -103,7 +104,7 @@ async def list_milestones(
     status_filter: Annotated[MilestoneStatus | None, Query(alias="status")] = None,
     gate: Gate | None = None,
     adoption: Annotated[
-        bool | None, Query(description="Only catalogue milestones (or only others).")
+        QueryBool | None, Query(description="Only catalogue milestones (or only others).")
     ] = None,
 ) -> Page[MilestoneRead]:
     statement = repository.list_statement(

@@ -7,19 +7,18 @@ from pydantic import AnyUrl, BaseModel, ConfigDict, Field
 
 from projects_service.milestones.models import Applicability, Gate, MilestoneStatus
 from projects_service.types import LongText, ShortText
+from shared.types import Date, InputModel, omittable
 
 
-class MilestoneCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class MilestoneCreate(InputModel):
     title: ShortText | None = Field(
         None, description="Defaults to the catalogue label for adoption milestones."
     )
     description: LongText = ""
-    due_date: dt.date | None = None
+    due_date: Date | None = None
     status: MilestoneStatus = MilestoneStatus.planned
     gate: Gate | None = None
-    completed_on: dt.date | None = None
+    completed_on: Date | None = None
     adoption_code: str | None = Field(
         None, max_length=60, description="A code from `/v1/projects/adoption-milestones`."
     )
@@ -27,17 +26,15 @@ class MilestoneCreate(BaseModel):
     evidence_note: LongText = ""
 
 
-class MilestonePatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    title: ShortText | None = None
-    description: LongText | None = None
-    due_date: dt.date | None = None
-    status: MilestoneStatus | None = None
+class MilestonePatch(InputModel):
+    title: ShortText = omittable()
+    description: LongText = omittable()
+    due_date: Date | None = None
+    status: MilestoneStatus = omittable()
     gate: Gate | None = None
-    completed_on: dt.date | None = None
+    completed_on: Date | None = None
     evidence_uri: AnyUrl | None = None
-    evidence_note: LongText | None = None
+    evidence_note: LongText = omittable()
 
 
 class MilestoneRead(BaseModel):

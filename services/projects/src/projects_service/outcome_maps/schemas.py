@@ -21,96 +21,93 @@ from projects_service.outcome_maps.models import (
     StrategyType,
 )
 from projects_service.types import JsonDecimal, LongText, ShortText
+from shared.types import Bool, Date, InputModel, Int32, NumberOnly, omittable
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 MarkerText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
 
 
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class OutcomeMapCreate(_Input):
+class OutcomeMapCreate(InputModel):
     vision: LongText | None = None
     mission: LongText | None = None
 
 
-class OutcomeMapPatch(_Input):
-    vision: LongText | None = None
-    mission: LongText | None = None
+class OutcomeMapPatch(InputModel):
+    vision: LongText = omittable()
+    mission: LongText = omittable()
 
 
-class AgreeCreate(_Input):
+class AgreeCreate(InputModel):
     agreed_in: Note = Field("", description="Where it was agreed, e.g. the workshop and its date.")
 
 
-class BoundaryPartnerCreate(_Input):
+class BoundaryPartnerCreate(InputModel):
     name: Name = Field(description="A group, not a person: e.g. `ED nursing team`.")
     description: LongText = ""
     why_critical: LongText = ""
     current_relationship: LongText = ""
     outcome_challenge: LongText = ""
     stakeholder_refs: list[uuid.UUID] = Field(default_factory=list, max_length=50)
-    position: int = Field(0, ge=0)
+    position: Int32 = Field(0, ge=0)
 
 
-class BoundaryPartnerPatch(_Input):
-    name: Name | None = None
-    description: LongText | None = None
-    why_critical: LongText | None = None
-    current_relationship: LongText | None = None
-    outcome_challenge: LongText | None = None
-    stakeholder_refs: list[uuid.UUID] | None = Field(None, max_length=50)
-    position: int | None = Field(None, ge=0)
+class BoundaryPartnerPatch(InputModel):
+    name: Name = omittable()
+    description: LongText = omittable()
+    why_critical: LongText = omittable()
+    current_relationship: LongText = omittable()
+    outcome_challenge: LongText = omittable()
+    stakeholder_refs: list[uuid.UUID] = omittable(max_length=50)
+    position: Int32 = omittable(ge=0)
 
 
-class MarkerCreate(_Input):
+class MarkerCreate(InputModel):
     level: MarkerLevel
     text: MarkerText
-    position: int = Field(0, ge=0)
-    weight: int = Field(1, ge=1, le=10)
+    position: Int32 = Field(0, ge=0)
+    weight: Int32 = Field(1, ge=1, le=10)
 
 
-class MarkerPatch(_Input):
-    level: MarkerLevel | None = None
-    text: MarkerText | None = None
-    position: int | None = Field(None, ge=0)
-    weight: int | None = Field(None, ge=1, le=10)
+class MarkerPatch(InputModel):
+    level: MarkerLevel = omittable()
+    text: MarkerText = omittable()
+    position: Int32 = omittable(ge=0)
+    weight: Int32 = omittable(ge=1, le=10)
 
 
-class MarkerRevise(_Input):
+class MarkerRevise(InputModel):
     text: MarkerText
     level: MarkerLevel | None = None
     rationale_category: RevisionRationale | None = None
     rationale_note: Note = ""
 
 
-class MarkerRetire(_Input):
+class MarkerRetire(InputModel):
     rationale_category: RevisionRationale | None = None
     rationale_note: Note = ""
 
 
-class StrategyCreate(_Input):
+class StrategyCreate(InputModel):
     target: StrategyTarget
     type: StrategyType
     description: LongText = Field(min_length=1)
     planned_activities: LongText = ""
 
 
-class StrategyPatch(_Input):
-    target: StrategyTarget | None = None
-    type: StrategyType | None = None
-    description: LongText | None = Field(None, min_length=1)
-    planned_activities: LongText | None = None
+class StrategyPatch(InputModel):
+    target: StrategyTarget = omittable()
+    type: StrategyType = omittable()
+    description: LongText = omittable(min_length=1)
+    planned_activities: LongText = omittable()
 
 
-class PracticePatch(_Input):
-    key_actions: LongText | None = None
-    in_use: bool | None = None
+class PracticePatch(InputModel):
+    key_actions: LongText = omittable()
+    in_use: Bool = omittable()
 
 
-class MonitoringPlanItemCreate(_Input):
+class MonitoringPlanItemCreate(InputModel):
     priority_kind: PriorityKind
     priority_ref: ShortText = Field(
         description="A boundary partner or strategy id of this map, or a practice."
@@ -124,17 +121,17 @@ class MonitoringPlanItemCreate(_Input):
     tool: MonitoringTool
 
 
-class MonitoringPlanItemPatch(_Input):
-    who_uses_info: LongText | None = None
-    purpose: LongText | None = None
-    when_needed: LongText | None = None
-    who_collects: LongText | None = None
-    frequency: Frequency | None = None
-    collection_method: LongText | None = None
-    tool: MonitoringTool | None = None
+class MonitoringPlanItemPatch(InputModel):
+    who_uses_info: LongText = omittable()
+    purpose: LongText = omittable()
+    when_needed: LongText = omittable()
+    who_collects: LongText = omittable()
+    frequency: Frequency = omittable()
+    collection_method: LongText = omittable()
+    tool: MonitoringTool = omittable()
 
 
-class EvaluationPlanItemCreate(_Input):
+class EvaluationPlanItemCreate(InputModel):
     evaluation_issue: LongText = Field(min_length=1)
     users_and_use: LongText = ""
     questions: list[Annotated[str, StringConstraints(min_length=1, max_length=1000)]] = Field(
@@ -143,23 +140,29 @@ class EvaluationPlanItemCreate(_Input):
     information_sources: LongText = ""
     methods: LongText = ""
     conducted_by: LongText = ""
-    start_date: dt.date | None = None
-    end_date: dt.date | None = None
-    cost_gbp: Annotated[decimal.Decimal, Field(ge=0, max_digits=14, decimal_places=2)] | None = None
+    start_date: Date | None = None
+    end_date: Date | None = None
+    cost_gbp: (
+        Annotated[decimal.Decimal, Field(ge=0, max_digits=14, decimal_places=2), NumberOnly()]
+        | None
+    ) = None
 
 
-class EvaluationPlanItemPatch(_Input):
-    evaluation_issue: LongText | None = Field(None, min_length=1)
-    users_and_use: LongText | None = None
-    questions: list[Annotated[str, StringConstraints(min_length=1, max_length=1000)]] | None = (
-        Field(None, max_length=30)
+class EvaluationPlanItemPatch(InputModel):
+    evaluation_issue: LongText = omittable(min_length=1)
+    users_and_use: LongText = omittable()
+    questions: list[Annotated[str, StringConstraints(min_length=1, max_length=1000)]] = omittable(
+        max_length=30
     )
-    information_sources: LongText | None = None
-    methods: LongText | None = None
-    conducted_by: LongText | None = None
-    start_date: dt.date | None = None
-    end_date: dt.date | None = None
-    cost_gbp: Annotated[decimal.Decimal, Field(ge=0, max_digits=14, decimal_places=2)] | None = None
+    information_sources: LongText = omittable()
+    methods: LongText = omittable()
+    conducted_by: LongText = omittable()
+    start_date: Date | None = None
+    end_date: Date | None = None
+    cost_gbp: (
+        Annotated[decimal.Decimal, Field(ge=0, max_digits=14, decimal_places=2), NumberOnly()]
+        | None
+    ) = None
 
 
 class _Read(BaseModel):

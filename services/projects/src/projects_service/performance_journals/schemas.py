@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -14,11 +13,10 @@ from projects_service.journals.schemas import (
 )
 from projects_service.outcome_maps.models import Practice
 from projects_service.types import LongText
+from shared.types import Date, InputModel, omittable
 
 
-class PracticeEntryInput(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PracticeEntryInput(InputModel):
     practice: Practice
     examples_or_indicators: LongText = ""
     sources_of_evidence: list[EvidenceSource] = Field(default_factory=list, max_length=30)
@@ -28,12 +26,10 @@ class PracticeEntryInput(BaseModel):
 PracticeEntries = list[PracticeEntryInput]
 
 
-class PerformanceJournalEntryCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PerformanceJournalEntryCreate(InputModel):
     outcome_map_id: uuid.UUID = Field(description="An agreed (or superseded) version.")
-    period_start: dt.date
-    period_end: dt.date
+    period_start: Date
+    period_end: Date
     practice_entries: PracticeEntries = Field(
         default_factory=list, max_length=8, description="At most one per practice."
     )
@@ -49,14 +45,12 @@ class PerformanceJournalEntryCreate(BaseModel):
         return self
 
 
-class PerformanceJournalEntryPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    period_start: dt.date | None = None
-    period_end: dt.date | None = None
-    practice_entries: PracticeEntries | None = Field(None, max_length=8)
-    lessons: LongText | None = None
-    contributors: Contributors | None = None
+class PerformanceJournalEntryPatch(InputModel):
+    period_start: Date = omittable()
+    period_end: Date = omittable()
+    practice_entries: PracticeEntries = omittable(max_length=8)
+    lessons: LongText = omittable()
+    contributors: Contributors = omittable()
 
 
 class PracticeEntryRead(BaseModel):

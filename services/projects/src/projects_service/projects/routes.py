@@ -41,6 +41,7 @@ from shared.db import SessionDep
 from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for, mark_created
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import problem_responses
+from shared.types import QueryBool
 
 router = APIRouter(prefix="/v1/projects", tags=["projects"])
 
@@ -103,8 +104,8 @@ async def list_projects(
     directorate: Annotated[str | None, Query(max_length=120)] = None,
     site_code: Annotated[str | None, Query(max_length=20)] = None,
     funding_source: Annotated[str | None, Query(max_length=200)] = None,
-    is_digital: bool | None = None,
-    net_zero_relevant: bool | None = None,
+    is_digital: QueryBool | None = None,
+    net_zero_relevant: QueryBool | None = None,
     core20plus5_tag: Annotated[
         Core20Plus5 | None, Query(description="Projects carrying this tag.")
     ] = None,

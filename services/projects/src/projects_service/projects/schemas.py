@@ -19,27 +19,26 @@ from projects_service.projects.models import (
     StageChangeKind,
 )
 from projects_service.types import JsonDecimal, Tag
+from shared.types import Bool, Date, InputModel, NumberOnly, omittable
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 SiteCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
-Budget = Annotated[decimal.Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+Budget = Annotated[decimal.Decimal, Field(ge=0, max_digits=14, decimal_places=2), NumberOnly()]
 
 
-class ProjectBase(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ProjectBase(InputModel):
     summary: str = Field("", max_length=5000)
     problem_statement: str = Field("", max_length=10_000)
     directorate: str | None = Field(None, max_length=120)
     site_code: SiteCode | None = Field(None, description="Trust site code, e.g. `RQ601`.")
-    is_digital: bool = False
+    is_digital: Bool = False
     funding_source: str | None = Field(None, max_length=200)
     budget_gbp: Budget | None = None
     core20plus5_tags: list[Core20Plus5] = Field(default_factory=list, max_length=12)
-    net_zero_relevant: bool = False
+    net_zero_relevant: Bool = False
     tags: list[Tag] = Field(default_factory=list, max_length=30)
-    start_date: dt.date | None = None
-    planned_end_date: dt.date | None = None
+    start_date: Date | None = None
+    planned_end_date: Date | None = None
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> ProjectBase:
@@ -55,27 +54,26 @@ class ProjectCreate(ProjectBase):
     lead_partner: LeadPartner
 
 
-class ProjectPatch(BaseModel):
-    """JSON merge patch: absent fields are unchanged; `null` clears an optional field."""
+class ProjectPatch(InputModel):
+    """JSON merge patch: absent fields are unchanged; `null` clears an optional field (the
+    others may be omitted but not cleared)."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    title: Title | None = None
-    summary: str | None = Field(None, max_length=5000)
-    problem_statement: str | None = Field(None, max_length=10_000)
-    pillar: Pillar | None = None
-    innovation_type: InnovationType | None = None
-    lead_partner: LeadPartner | None = None
+    title: Title = omittable()
+    summary: str = omittable(max_length=5000)
+    problem_statement: str = omittable(max_length=10_000)
+    pillar: Pillar = omittable()
+    innovation_type: InnovationType = omittable()
+    lead_partner: LeadPartner = omittable()
     directorate: str | None = Field(None, max_length=120)
     site_code: SiteCode | None = None
-    is_digital: bool | None = None
+    is_digital: Bool = omittable()
     funding_source: str | None = Field(None, max_length=200)
     budget_gbp: Budget | None = None
-    core20plus5_tags: list[Core20Plus5] | None = Field(None, max_length=12)
-    net_zero_relevant: bool | None = None
-    tags: list[Tag] | None = Field(None, max_length=30)
-    start_date: dt.date | None = None
-    planned_end_date: dt.date | None = None
+    core20plus5_tags: list[Core20Plus5] = omittable(max_length=12)
+    net_zero_relevant: Bool = omittable()
+    tags: list[Tag] = omittable(max_length=30)
+    start_date: Date | None = None
+    planned_end_date: Date | None = None
 
 
 class ProjectRead(BaseModel):
@@ -119,9 +117,7 @@ class TransitionAction(StrEnum):
     end_pilot = "end_pilot"
 
 
-class TransitionCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class TransitionCreate(InputModel):
     action: TransitionAction
     reason: str = Field(
         min_length=1, max_length=5000, description="Why; kept in the stage history."

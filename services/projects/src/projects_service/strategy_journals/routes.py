@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Annotated
 
@@ -34,6 +33,7 @@ from shared.db import SessionDep
 from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import problem_responses
+from shared.types import Date
 
 router = APIRouter(prefix="/v1/projects/{project_id}/strategy-journal", tags=["journals"])
 
@@ -105,10 +105,10 @@ async def list_strategy_journal_entries(
     outcome_map_id: uuid.UUID | None = None,
     status_filter: Annotated[JournalStatus | None, Query(alias="status")] = None,
     period_from: Annotated[
-        dt.date | None, Query(description="Entries whose period ends on or after.")
+        Date | None, Query(description="Entries whose period ends on or after.")
     ] = None,
     period_to: Annotated[
-        dt.date | None, Query(description="Entries whose period starts on or before.")
+        Date | None, Query(description="Entries whose period starts on or before.")
     ] = None,
 ) -> Page[StrategyJournalEntryRead]:
     statement = journals.list_statement(

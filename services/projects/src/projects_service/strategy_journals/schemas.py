@@ -1,22 +1,20 @@
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from projects_service.journals.schemas import Contributors, JournalEntryReadBase, check_period_order
 from projects_service.types import LongText
+from shared.types import Date, InputModel, omittable
 
 StrategyIds = list[uuid.UUID]
 
 
-class StrategyJournalEntryCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class StrategyJournalEntryCreate(InputModel):
     outcome_map_id: uuid.UUID = Field(description="An agreed (or superseded) version.")
-    period_start: dt.date
-    period_end: dt.date
+    period_start: Date
+    period_end: Date
     strategy_ids: StrategyIds = Field(
         default_factory=list,
         max_length=100,
@@ -39,19 +37,17 @@ class StrategyJournalEntryCreate(BaseModel):
         return self
 
 
-class StrategyJournalEntryPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    period_start: dt.date | None = None
-    period_end: dt.date | None = None
-    strategy_ids: StrategyIds | None = Field(None, max_length=100)
-    activities_implemented: LongText | None = None
-    effectiveness: LongText | None = None
-    outputs: LongText | None = None
-    required_follow_up: LongText | None = None
-    lessons: LongText | None = None
-    programme_response: LongText | None = None
-    contributors: Contributors | None = None
+class StrategyJournalEntryPatch(InputModel):
+    period_start: Date = omittable()
+    period_end: Date = omittable()
+    strategy_ids: StrategyIds = omittable(max_length=100)
+    activities_implemented: LongText = omittable()
+    effectiveness: LongText = omittable()
+    outputs: LongText = omittable()
+    required_follow_up: LongText = omittable()
+    lessons: LongText = omittable()
+    programme_response: LongText = omittable()
+    contributors: Contributors = omittable()
 
 
 class StrategyJournalEntryRead(JournalEntryReadBase):

@@ -19,6 +19,7 @@ from shared.etag import PreconditionFailed, check_if_match, conditional_get, eta
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import problem_responses
 from shared.staff_names import without_staff_names
+from shared.types import QueryBool
 
 router = APIRouter(prefix="/v1/projects/{project_id}/team", tags=["team"])
 
@@ -76,7 +77,7 @@ async def list_team_members(
         str | None, Query(max_length=200, description="Only this token subject.")
     ] = None,
     active: Annotated[
-        bool | None, Query(description="Only memberships active (or not) today.")
+        QueryBool | None, Query(description="Only memberships active (or not) today.")
     ] = None,
     role: TeamRole | None = None,
 ) -> Page[MembershipRead]:

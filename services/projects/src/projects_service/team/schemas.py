@@ -9,21 +9,20 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from projects_service.team.models import Affiliation, TeamRole
 from projects_service.types import JsonDecimal
+from shared.types import Date, InputModel, NumberOnly, omittable
 
 Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Fte = Annotated[decimal.Decimal, Field(ge=0, le=1, max_digits=4, decimal_places=2)]
+Fte = Annotated[decimal.Decimal, Field(ge=0, le=1, max_digits=4, decimal_places=2), NumberOnly()]
 
 
-class MembershipCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class MembershipCreate(InputModel):
     subject: Subject = Field(description="The person's token subject (`sub`).")
     display_name: str = Field(min_length=1, max_length=200)
     affiliation: Affiliation
     role: TeamRole
     fte: Fte | None = None
-    start_date: dt.date | None = None
-    end_date: dt.date | None = None
+    start_date: Date | None = None
+    end_date: Date | None = None
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> MembershipCreate:
@@ -32,15 +31,13 @@ class MembershipCreate(BaseModel):
         return self
 
 
-class MembershipPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    display_name: str | None = Field(None, min_length=1, max_length=200)
-    affiliation: Affiliation | None = None
-    role: TeamRole | None = None
+class MembershipPatch(InputModel):
+    display_name: str = omittable(min_length=1, max_length=200)
+    affiliation: Affiliation = omittable()
+    role: TeamRole = omittable()
     fte: Fte | None = None
-    start_date: dt.date | None = None
-    end_date: dt.date | None = None
+    start_date: Date | None = None
+    end_date: Date | None = None
 
 
 class MembershipRead(BaseModel):
