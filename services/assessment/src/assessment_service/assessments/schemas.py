@@ -9,8 +9,6 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
-    StrictFloat,
-    StrictInt,
     StrictStr,
     StringConstraints,
     model_validator,
@@ -30,16 +28,17 @@ from assessment_service.scoring.engine import (
     NasssDomain,
     ScoreResult,
 )
+from shared.types import Bool, Date, Float, InputModel, Int32, SafeInt, UtcDateTime
 
 Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 # Strict: JSON numbers stay numbers and strings stay strings ("3" is not 3); a boolean gets
 # through so that the scale check can refuse it by name (score-out-of-scale).
-Value = StrictInt | StrictFloat | StrictStr | StrictBool
+Value = SafeInt | Float | StrictStr | StrictBool
 
 
-class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Model(InputModel):
+    """A request body (or a part of one) of this module."""
 
 
 class AssessmentCreate(Model):
@@ -51,7 +50,7 @@ class AssessmentCreate(Model):
     )
     assessors: list[Subject] = Field(min_length=1, max_length=20)
     panel_chair: Subject
-    due_at: dt.datetime | None = None
+    due_at: UtcDateTime | None = None
     esf_tier: EsfTier | None = Field(None, description="NICE ESF tier, for digital projects.")
     previous_assessment_id: uuid.UUID | None = Field(None, description="For a re-assessment.")
 
@@ -135,7 +134,7 @@ class AssessmentSummary(BaseModel):
 
 
 class DeclarationWrite(Model):
-    has_conflict: bool
+    has_conflict: Bool
     description: str | None = Field(None, max_length=4000)
 
     @model_validator(mode="after")
@@ -153,8 +152,8 @@ class EvidenceCreate(Model):
     kind: EvidenceKind
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
     uri: str | None = Field(None, max_length=1000)
-    evidence_level: int | None = Field(None, ge=1, le=5, description="Nesta level 1-5.")
-    evidence_date: dt.date | None = None
+    evidence_level: Int32 | None = Field(None, ge=1, le=5, description="Nesta level 1-5.")
+    evidence_date: Date | None = None
     ref_id: uuid.UUID | None = Field(
         None, description="A journal entry (journal_ref) or DE finding (de_finding_ref) id."
     )
@@ -183,11 +182,11 @@ class EvidenceRead(BaseModel):
 
 class RatingWrite(Model):
     value: Value | None = Field(None, description="On the criterion's scale; omit when unknown.")
-    unknown: bool = False
+    unknown: Bool = False
     unknown_reason: str | None = Field(None, max_length=4000)
     rationale: str = Field("", max_length=8000)
     evidence_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
-    evidence_level: int | None = Field(None, ge=1, le=5)
+    evidence_level: Int32 | None = Field(None, ge=1, le=5)
 
 
 class RatingRead(BaseModel):
@@ -216,8 +215,8 @@ class RatingsView(BaseModel):
 class ConsensusWrite(Model):
     method: ConsensusMethod
     value: Value | None = Field(None, description="Omit with `median` to take the panel's median.")
-    unknown: bool = False
-    evidence_level: int | None = Field(None, ge=1, le=5)
+    unknown: Bool = False
+    evidence_level: Int32 | None = Field(None, ge=1, le=5)
     dissent_note: str = Field("", max_length=8000)
 
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Annotated
 
@@ -40,6 +39,7 @@ from shared.db import SessionDep, utcnow
 from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for, mark_created
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import InvalidInput, problem_responses
+from shared.types import Date, QueryBool, UtcDateTime
 
 router = APIRouter(prefix="/v1/decisions", tags=["decisions"])
 
@@ -98,7 +98,7 @@ async def list_decisions(
     gate: Gate | None = None,
     outcome: Outcome | None = None,
     status_: Annotated[DecisionStatus | None, Query(alias="status")] = None,
-    overridden: bool | None = None,
+    overridden: QueryBool | None = None,
 ) -> Page[DecisionSummary]:
     statement = repository.list_statement(
         project_id=project_id,
@@ -123,9 +123,9 @@ async def list_conditions(
     status_: Annotated[ConditionStatus | None, Query(alias="status")] = None,
     owner: Annotated[str | None, Query(max_length=200)] = None,
     overdue: Annotated[
-        bool, Query(description="Only open conditions past their due date (as of `as_of`).")
+        QueryBool, Query(description="Only open conditions past their due date (as of `as_of`).")
     ] = False,
-    as_of: Annotated[dt.date | None, Query(description="Defaults to today (UTC).")] = None,
+    as_of: Annotated[Date | None, Query(description="Defaults to today (UTC).")] = None,
 ) -> Page[ConditionRead]:
     """Decision conditions; `?overdue=true` gives the open conditions past due."""
     statement = repository.conditions_statement(
@@ -147,8 +147,8 @@ async def list_conditions(
 async def get_override_summary(
     session: SessionDep,
     _: PrincipalDep,
-    decided_from: Annotated[dt.datetime | None, Query(alias="from")] = None,
-    decided_to: Annotated[dt.datetime | None, Query(alias="to")] = None,
+    decided_from: Annotated[UtcDateTime | None, Query(alias="from")] = None,
+    decided_to: Annotated[UtcDateTime | None, Query(alias="to")] = None,
 ) -> OverrideSummary:
     """Decisions against recommendations: how often the board overrides, by gate and pair."""
     return await service.override_summary(session, decided_from=decided_from, decided_to=decided_to)

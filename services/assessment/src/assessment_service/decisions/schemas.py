@@ -8,19 +8,20 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from assessment_service.decisions.models import ConditionStatus, DecisionStatus
 from assessment_service.frameworks.definition import Gate, Outcome
+from shared.types import Date, InputModel
 
 Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Long = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 
 
-class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Model(InputModel):
+    """A request body (or a part of one) of this module."""
 
 
 class ConditionCreate(Model):
     text: Long
     owner: Short = Field(description="Who must meet it (a subject or a named role).")
-    due_date: dt.date
+    due_date: Date
 
 
 class Dissent(Model):
@@ -36,7 +37,7 @@ class DecisionCreate(Model):
     minutes_ref: str | None = Field(None, max_length=200)
     conditions: list[ConditionCreate] = Field(default_factory=list, max_length=30)
     dissent: list[Dissent] = Field(default_factory=list, max_length=30)
-    review_by: dt.date | None = None
+    review_by: Date | None = None
     supersedes_id: uuid.UUID | None = Field(
         None, description="Correct a decision: the new one supersedes it (never edited)."
     )

@@ -109,6 +109,7 @@ from shared.etag import PreconditionFailed, check_if_match, conditional_get, eta
 from shared.http import UpstreamUnavailable
 from shared.pagination import InvalidCursor, Page, Pagination, pagination_dependency
 from shared.problems import Forbidden, problem_responses
+from shared.types import QueryBool, UtcDateTime
 
 router = APIRouter(prefix="/v1/evaluation", tags=["evaluation"])
 
@@ -270,13 +271,13 @@ async def get_evaluation_timeline(
         list[TimelineKind] | None, Query(description="Only these kinds (repeatable).")
     ] = None,
     occurred_from: Annotated[
-        dt.datetime | None, Query(alias="from", description="occurred_at at or after this.")
+        UtcDateTime | None, Query(alias="from", description="occurred_at at or after this.")
     ] = None,
     occurred_to: Annotated[
-        dt.datetime | None, Query(alias="to", description="occurred_at before this.")
+        UtcDateTime | None, Query(alias="to", description="occurred_at before this.")
     ] = None,
     as_of: Annotated[
-        dt.datetime | None,
+        UtcDateTime | None,
         Query(description="The trail as it stood then: happened and recorded by this instant."),
     ] = None,
 ) -> Page[TimelineItem]:
@@ -497,7 +498,7 @@ async def list_log_entries(
     principal: PrincipalDep,
     pagination: LogPagination,
     source: LogSource | None = None,
-    contains_personal_data: bool | None = None,
+    contains_personal_data: QueryBool | None = None,
     corrects_id: uuid.UUID | None = None,
 ) -> Page[LogEntryRead]:
     """The learning log. For `reporter`, `summary` and `tags` of flagged entries are omitted."""

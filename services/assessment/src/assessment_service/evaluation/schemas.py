@@ -7,7 +7,6 @@ from typing import Annotated
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -30,6 +29,7 @@ from assessment_service.evaluation.models import (
     SensemakingCadence,
     SessionFormat,
 )
+from shared.types import Bool, Date, InputModel, UtcDateTime, omittable
 
 Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
@@ -55,9 +55,7 @@ def _dates_in_order(start: dt.date | None, end: dt.date | None, end_name: str) -
 # -- evaluations -------------------------------------------------------------------------------
 
 
-class EvaluationCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class EvaluationCreate(InputModel):
     project_id: uuid.UUID = Field(description="The project (projects service); one DE each.")
     purpose: EvaluationPurpose = Field(description="Patton's five DE contexts.")
     evaluators: list[Subject] = Field(default_factory=list, max_length=20)
@@ -68,8 +66,8 @@ class EvaluationCreate(BaseModel):
     )
     principles_applied: list[Principle] = Field(default_factory=list, max_length=8)
     sensemaking_cadence: SensemakingCadence
-    start_date: dt.date | None = None
-    end_date: dt.date | None = None
+    start_date: Date | None = None
+    end_date: Date | None = None
 
     @model_validator(mode="after")
     def _check(self) -> EvaluationCreate:
@@ -79,18 +77,16 @@ class EvaluationCreate(BaseModel):
         return self
 
 
-class EvaluationPatch(BaseModel):
+class EvaluationPatch(InputModel):
     """JSON merge patch; `status` moves through `POST .../transition`."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    purpose: EvaluationPurpose | None = None
-    evaluators: list[Subject] | None = Field(None, max_length=20)
-    primary_intended_users: list[Subject] | None = Field(None, max_length=50)
-    principles_applied: list[Principle] | None = Field(None, max_length=8)
-    sensemaking_cadence: SensemakingCadence | None = None
-    start_date: dt.date | None = None
-    end_date: dt.date | None = None
+    purpose: EvaluationPurpose = omittable()
+    evaluators: list[Subject] = omittable(max_length=20)
+    primary_intended_users: list[Subject] = omittable(max_length=50)
+    principles_applied: list[Principle] = omittable(max_length=8)
+    sensemaking_cadence: SensemakingCadence = omittable()
+    start_date: Date | None = None
+    end_date: Date | None = None
 
 
 class EvaluationRead(BaseModel):
@@ -112,37 +108,27 @@ class EvaluationRead(BaseModel):
     version: int
 
 
-class EvaluationTransition(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class EvaluationTransition(InputModel):
     to: EvaluationStatus = Field(description="planned → active → concluded.")
 
 
 # -- learning questions ------------------------------------------------------------------------
 
 
-class QuestionCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class QuestionCreate(InputModel):
     text: Text
-    raised_at: AwareDatetime | None = Field(None, description="Defaults to now.")
+    raised_at: UtcDateTime | None = Field(None, description="Defaults to now.")
 
 
-class QuestionPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    text: Text | None = None
+class QuestionPatch(InputModel):
+    text: Text = omittable()
 
 
-class QuestionAnswer(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class QuestionAnswer(InputModel):
     finding_ids: IdList = Field(min_length=1, description="Findings of this evaluation.")
 
 
-class QuestionReframe(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class QuestionReframe(InputModel):
     text: Text = Field(description="The new question; it links back to the one it replaces.")
 
 
@@ -171,35 +157,29 @@ class RefKind(StrEnum):
     engagement = "engagement"  # → stakeholders: an engagement
 
 
-class LogRef(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class LogRef(InputModel):
     kind: RefKind
     id: uuid.UUID
 
 
-class LogEntryCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    observed_at: AwareDatetime
+class LogEntryCreate(InputModel):
+    observed_at: UtcDateTime
     source: LogSource
     summary: Text
     refs: list[LogRef] = Field(default_factory=list, max_length=50)
     tags: list[Tag] = Field(default_factory=list, max_length=30)
-    contains_personal_data: bool = False
+    contains_personal_data: Bool = False
 
 
-class LogEntryPatch(BaseModel):
+class LogEntryPatch(InputModel):
     """Only until the entry is reviewed in a sensemaking session; then amend by correction."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    observed_at: AwareDatetime | None = None
-    source: LogSource | None = None
-    summary: Text | None = None
-    refs: list[LogRef] | None = Field(None, max_length=50)
-    tags: list[Tag] | None = Field(None, max_length=30)
-    contains_personal_data: bool | None = None
+    observed_at: UtcDateTime = omittable()
+    source: LogSource = omittable()
+    summary: Text = omittable()
+    refs: list[LogRef] = omittable(max_length=50)
+    tags: list[Tag] = omittable(max_length=30)
+    contains_personal_data: Bool = omittable()
 
 
 class LogEntryRead(BaseModel):
@@ -229,18 +209,14 @@ class LogEntryRead(BaseModel):
 # -- sensemaking sessions ----------------------------------------------------------------------
 
 
-class SessionAction(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SessionAction(InputModel):
     description: Text
     owner: Subject | None = None
-    due_on: dt.date | None = None
+    due_on: Date | None = None
 
 
-class SessionCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    held_at: AwareDatetime
+class SessionCreate(InputModel):
+    held_at: UtcDateTime
     format: SessionFormat
     participants: list[Subject] = Field(default_factory=list, max_length=100)
     what: Text = Field(description="What? What happened, what did the data show.")
@@ -253,14 +229,12 @@ class SessionCreate(BaseModel):
     )
 
 
-class SessionPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    participants: list[Subject] | None = Field(None, max_length=100)
-    what: Text | None = None
-    so_what: Text | None = None
-    now_what: Text | None = None
-    actions: list[SessionAction] | None = Field(None, max_length=50)
+class SessionPatch(InputModel):
+    participants: list[Subject] = omittable(max_length=100)
+    what: Text = omittable()
+    so_what: Text = omittable()
+    now_what: Text = omittable()
+    actions: list[SessionAction] = omittable(max_length=50)
 
 
 class SessionRead(BaseModel):
@@ -285,29 +259,23 @@ class SessionRead(BaseModel):
 # -- findings ----------------------------------------------------------------------------------
 
 
-class FindingCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class FindingCreate(InputModel):
     statement: Text
     confidence: Confidence
-    first_seen_at: AwareDatetime | None = Field(None, description="Defaults to now.")
+    first_seen_at: UtcDateTime | None = Field(None, description="Defaults to now.")
     implications: OptionalText = ""
     evidence_log_ids: IdList = Field(default_factory=list)
 
 
-class FindingPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    statement: Text | None = None
-    confidence: Confidence | None = None
-    first_seen_at: AwareDatetime | None = None
-    implications: OptionalText | None = None
-    evidence_log_ids: IdList | None = None
+class FindingPatch(InputModel):
+    statement: Text = omittable()
+    confidence: Confidence = omittable()
+    first_seen_at: UtcDateTime = omittable()
+    implications: OptionalText = omittable()
+    evidence_log_ids: IdList = omittable()
 
 
-class FindingTransition(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class FindingTransition(InputModel):
     to: FindingStatus = Field(
         description="emerging → tested → confirmed | refuted; emerging → refuted."
     )
@@ -337,45 +305,39 @@ class FindingRead(BaseModel):
 # -- adaptation decisions ----------------------------------------------------------------------
 
 
-class AdaptationCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AdaptationCreate(InputModel):
     kind: AdaptationKind
     summary: Text = Field(description="What changes.")
     rationale: Text
-    decided_at: AwareDatetime | None = Field(None, description="Defaults to now.")
+    decided_at: UtcDateTime | None = Field(None, description="Defaults to now.")
     finding_ids: IdList = Field(default_factory=list, description="Findings that prompted it.")
     alternatives_considered: OptionalText = ""
     decided_by: list[Subject] = Field(default_factory=list, max_length=50)
     expected_effect: OptionalText = ""
-    review_at: dt.date | None = Field(None, description="When its effect is to be reviewed.")
+    review_at: Date | None = Field(None, description="When its effect is to be reviewed.")
     outcome_map_change_ref: uuid.UUID | None = Field(
         None, description="The outcome-map version (projects) this led to."
     )
 
 
-class AdaptationPatch(BaseModel):
+class AdaptationPatch(InputModel):
     """Everything while `proposed`; afterwards only `outcome_map_change_ref`."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    kind: AdaptationKind | None = None
-    summary: Text | None = None
-    rationale: Text | None = None
-    decided_at: AwareDatetime | None = None
-    finding_ids: IdList | None = None
-    alternatives_considered: OptionalText | None = None
-    decided_by: list[Subject] | None = Field(None, max_length=50)
-    expected_effect: OptionalText | None = None
-    review_at: dt.date | None = None
+    kind: AdaptationKind = omittable()
+    summary: Text = omittable()
+    rationale: Text = omittable()
+    decided_at: UtcDateTime = omittable()
+    finding_ids: IdList = omittable()
+    alternatives_considered: OptionalText = omittable()
+    decided_by: list[Subject] = omittable(max_length=50)
+    expected_effect: OptionalText = omittable()
+    review_at: Date | None = None
     outcome_map_change_ref: uuid.UUID | None = None
 
 
-class AdaptationTransition(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AdaptationTransition(InputModel):
     to: AdaptationStatus = Field(description="proposed → agreed → implemented → reviewed.")
-    at: AwareDatetime | None = Field(None, description="When it happened; defaults to now.")
+    at: UtcDateTime | None = Field(None, description="When it happened; defaults to now.")
     observed_effect: Text | None = Field(None, description="Required to move to `reviewed`.")
 
 
@@ -416,9 +378,7 @@ class Assumption(BaseModel):
     status: AssumptionStatus = AssumptionStatus.holding
 
 
-class TheoryOfChangeCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class TheoryOfChangeCreate(InputModel):
     narrative: Text
     assumptions: list[Assumption] = Field(default_factory=list, max_length=100)
     changed_because: IdList = Field(
@@ -426,14 +386,12 @@ class TheoryOfChangeCreate(BaseModel):
     )
 
 
-class TheoryOfChangePatch(BaseModel):
+class TheoryOfChangePatch(InputModel):
     """Only the latest version can be edited; a newer version supersedes it."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    narrative: Text | None = None
-    assumptions: list[Assumption] | None = Field(None, max_length=100)
-    changed_because: IdList | None = None
+    narrative: Text = omittable()
+    assumptions: list[Assumption] = omittable(max_length=100)
+    changed_because: IdList = omittable()
 
 
 class TheoryOfChangeRead(BaseModel):
@@ -454,12 +412,10 @@ class TheoryOfChangeRead(BaseModel):
 # -- learning briefs ---------------------------------------------------------------------------
 
 
-class BriefCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class BriefCreate(InputModel):
     title: Short
-    period_start: dt.date
-    period_end: dt.date
+    period_start: Date
+    period_end: Date
     audience: list[Subject] = Field(min_length=1, max_length=50)
     key_messages: list[Text] = Field(min_length=1, max_length=20)
     uri: HttpUrl | None = None
@@ -470,14 +426,12 @@ class BriefCreate(BaseModel):
         return self
 
 
-class BriefPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    title: Short | None = None
-    period_start: dt.date | None = None
-    period_end: dt.date | None = None
-    audience: list[Subject] | None = Field(None, min_length=1, max_length=50)
-    key_messages: list[Text] | None = Field(None, min_length=1, max_length=20)
+class BriefPatch(InputModel):
+    title: Short = omittable()
+    period_start: Date = omittable()
+    period_end: Date = omittable()
+    audience: list[Subject] = omittable(min_length=1, max_length=50)
+    key_messages: list[Text] = omittable(min_length=1, max_length=20)
     uri: HttpUrl | None = None
 
 

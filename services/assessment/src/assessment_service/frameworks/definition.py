@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
 from assessment_service.frameworks.scales import (
     SCALES,
@@ -27,6 +27,7 @@ from assessment_service.frameworks.scales import (
     check_value,
     position,
 )
+from shared.types import Bool, Float, InputModel, Int32
 
 Code = Annotated[
     str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{0,79}$", min_length=1, max_length=80)
@@ -36,8 +37,8 @@ SourceRef = Annotated[
 ]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
-Weight = Annotated[float, Field(ge=0.0, le=1000.0)]
+Fraction = Annotated[Float, Field(ge=0.0, le=1.0)]
+Weight = Annotated[Float, Field(ge=0.0, le=1000.0)]
 
 
 class Gate(StrEnum):
@@ -69,15 +70,15 @@ class EsfTier(StrEnum):
     c = "c"
 
 
-class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Model(InputModel):
+    """A request body (or a part of one) of this module."""
 
 
 class Band(Model):
     """A numeric band: `min` inclusive, `max` exclusive; null means open-ended."""
 
-    min: float | None = None
-    max: float | None = None
+    min: Float | None = None
+    max: Float | None = None
     score: Fraction = Field(description="Normalised score (0-1) of a value in this band.")
     label: str = Field("", max_length=200)
 
@@ -88,7 +89,7 @@ class Band(Model):
 class Applicability(Model):
     """When a criterion (or template) applies; every condition given must hold."""
 
-    is_digital: bool | None = Field(
+    is_digital: Bool | None = Field(
         None, description="Only for digital (true) or non-digital (false) projects."
     )
     gates: list[Gate] | None = Field(None, description="Only at these gates.")
@@ -121,16 +122,16 @@ class Criterion(Model):
     )
     bands: list[Band] = Field(default_factory=list, max_length=20)
     weight: Weight = 1.0
-    required: bool = True
-    is_gate: bool = False
+    required: Bool = True
+    is_gate: Bool = False
     gate_rule: str | None = Field(
         None,
         max_length=200,
         description="`must_equal:<value>`, `min:<n>`, `max:<n>` or `one_of:<a>|<b>`.",
     )
-    min_evidence_level: int | None = Field(None, ge=1, le=5)
+    min_evidence_level: Int32 | None = Field(None, ge=1, le=5)
     applies_if: Applicability | None = None
-    reverse_scored: bool = Field(False, description="Higher raw value means a worse score.")
+    reverse_scored: Bool = Field(False, description="Higher raw value means a worse score.")
     source_refs: list[SourceRef] = Field(default_factory=list, max_length=20)
 
     def numeric_bands(self) -> list[NumericBand]:
@@ -158,7 +159,7 @@ class ScoringPolicy(Model):
     proceed_threshold: Fraction = 0.7
     adapt_threshold: Fraction = 0.5
     min_coverage: Fraction = Field(0.7, description="Below it, the score cannot recommend proceed.")
-    min_assessors: int = Field(2, ge=1, le=50)
+    min_assessors: Int32 = Field(2, ge=1, le=50)
     confidence_high: Fraction = 0.75
     confidence_medium: Fraction = 0.5
     proceed_outcome_by_gate: dict[Gate, Outcome] = Field(

@@ -14,6 +14,7 @@ from assessment_service.frameworks.definition import (
     TemplateDefinition,
 )
 from assessment_service.frameworks.models import FrameworkStatus
+from shared.types import InputModel, omittable
 
 SemVer = Annotated[
     str, StringConstraints(pattern=r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$", max_length=32)
@@ -37,31 +38,25 @@ class FrameworkDocument(FrameworkCreate):
     format: Literal["cmdi-framework-template/1"] = Field(description="Document format marker.")
 
 
-class FrameworkPatch(BaseModel):
+class FrameworkPatch(InputModel):
     """JSON merge patch. `applies_to` and `scoring_policy` merge key by key; `gates_used` and
     `domains` are arrays and, as RFC 7396 says, replace the whole list."""
 
-    model_config = ConfigDict(extra="forbid")
-
     description: str | None = Field(None, max_length=5000)
     applies_to: Applicability | None = None
-    gates_used: list[Gate] | None = None
+    gates_used: list[Gate] = omittable()
     scoring_policy: ScoringPolicy | None = None
-    domains: list[Domain] | None = Field(None, max_length=50)
+    domains: list[Domain] = omittable(max_length=50)
 
 
-class FrameworkTransition(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class FrameworkTransition(InputModel):
     to: FrameworkStatus = Field(
         description="draft → piloting → active → retired; activating retires the active version "
         "of the same name."
     )
 
 
-class FrameworkClone(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class FrameworkClone(InputModel):
     semver: SemVer | None = Field(
         None, description="Defaults to the next version after the highest."
     )
