@@ -190,7 +190,9 @@ class TestStakeholderMap:
         stakeholder = await create_stakeholder(client)
         await assess(client, stakeholder["id"], snapshot(project_id, "2026-01-10T09:00:00Z"))
         body = (
-            await client.get(f"/v1/stakeholders/map?project_id={project_id}&as_of=2025-12-31")
+            await client.get(
+                f"/v1/stakeholders/map?project_id={project_id}&as_of=2025-12-31T00:00:00Z"
+            )
         ).json()
         assert body["stakeholders_assessed"] == 0
         assert all(q["count"] == 0 for q in body["quadrants"])

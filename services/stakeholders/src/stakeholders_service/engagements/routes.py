@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Annotated
 
@@ -13,6 +12,7 @@ from shared.http import UpstreamUnavailable
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import problem_responses
 from shared.staff_names import without_staff_names
+from shared.types import UtcDateTime
 from stakeholders_service.engagements import repository, service
 from stakeholders_service.engagements.dependencies import EngagementDep, FeedbackDep
 from stakeholders_service.engagements.errors import (
@@ -156,8 +156,8 @@ async def list_engagements(
     status_: Annotated[EngagementStatus | None, Query(alias="status")] = None,
     type_: Annotated[EngagementType | None, Query(alias="type")] = None,
     iap2_level: Iap2Level | None = None,
-    from_: Annotated[dt.datetime | None, Query(alias="from")] = None,
-    to: dt.datetime | None = None,
+    from_: Annotated[UtcDateTime | None, Query(alias="from")] = None,
+    to: UtcDateTime | None = None,
 ) -> Page[EngagementRead]:
     statement = repository.list_statement(
         status=status_, type_=type_, iap2_level=iap2_level, held_from=from_, held_to=to

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from shared.types import Bool, InputModel, Int32, UtcDateTime, omittable
 from stakeholders_service.engagements.models import (
     EngagementMode,
     EngagementStatus,
@@ -22,40 +23,34 @@ Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
-class EngagementCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class EngagementCreate(InputModel):
     project_ids: list[uuid.UUID] = Field(min_length=1, max_length=20)
     title: Title
     type: EngagementType
     iap2_level: Iap2Level
     purpose: str = Field("", max_length=5000)
-    held_at: dt.datetime
+    held_at: UtcDateTime
     mode: EngagementMode
     facilitator: str | None = Field(None, max_length=200)
     accessibility_adjustments: list[Short] = Field(default_factory=list, max_length=30)
 
 
-class EngagementPatch(BaseModel):
+class EngagementPatch(InputModel):
     """JSON merge patch; status changes through `/complete` and `/cancel`."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    title: Title | None = None
-    type: EngagementType | None = None
-    iap2_level: Iap2Level | None = None
-    purpose: str | None = Field(None, max_length=5000)
-    held_at: dt.datetime | None = None
-    mode: EngagementMode | None = None
+    title: Title = omittable()
+    type: EngagementType = omittable()
+    iap2_level: Iap2Level = omittable()
+    purpose: str = omittable(max_length=5000)
+    held_at: UtcDateTime = omittable()
+    mode: EngagementMode = omittable()
     facilitator: str | None = Field(None, max_length=200)
     accessibility_adjustments: list[Short] | None = Field(None, max_length=30)
     outputs: str | None = Field(None, max_length=10000)
 
 
-class EngagementComplete(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    anonymous_attendee_count: int = Field(0, ge=0, le=100000)
+class EngagementComplete(InputModel):
+    anonymous_attendee_count: Int32 = Field(0, ge=0, le=100000)
     outputs: str | None = Field(None, max_length=10000)
 
 
@@ -81,11 +76,9 @@ class EngagementRead(BaseModel):
     version: int
 
 
-class ParticipationCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ParticipationCreate(InputModel):
     stakeholder_id: uuid.UUID
-    attended: bool = True
+    attended: Bool = True
     role: ParticipationRole = ParticipationRole.participant
 
 
@@ -102,21 +95,17 @@ class ParticipationRead(BaseModel):
     version: int
 
 
-class FeedbackCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class FeedbackCreate(InputModel):
     raised_by: uuid.UUID | None = Field(None, description="Null for anonymous feedback.")
     theme: Short
     content: str = Field(min_length=1, max_length=5000)
 
 
-class FeedbackPatch(BaseModel):
+class FeedbackPatch(InputModel):
     """Record the response ("we did") and move the item along `open → considered →
     acted_on | not_acted_with_reason | out_of_scope → closed`."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    status: FeedbackStatus | None = None
+    status: FeedbackStatus = omittable()
     response: str | None = Field(None, min_length=1, max_length=5000)
 
 
@@ -137,9 +126,7 @@ class FeedbackRead(BaseModel):
     version: int
 
 
-class PlanItemCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PlanItemCreate(InputModel):
     project_id: uuid.UUID
     stakeholder_id: uuid.UUID | None = None
     segment: StakeholderCategory | None = None

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from shared.types import InputModel, UtcDateTime
 from stakeholders_service.equality.models import (
     AgeBand,
     EthnicCategory,
@@ -16,12 +16,10 @@ from stakeholders_service.equality.models import (
 )
 
 
-class EqualityCreate(BaseModel):
+class EqualityCreate(InputModel):
     """One person's equality monitoring answers. Every item defaults to `prefer_not_to_say`.
     There is no postcode field: derive the IMD quintile at capture and discard the postcode
     (a `postcode` field is refused with 422)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     stakeholder_id: uuid.UUID | None = Field(
         None,
@@ -39,4 +37,4 @@ class EqualityCreate(BaseModel):
     sexual_orientation: SexualOrientation = SexualOrientation.prefer_not_to_say
     carer: YesNo = YesNo.prefer_not_to_say
     imd_quintile: ImdQuintile = ImdQuintile.prefer_not_to_say
-    collected_at: dt.datetime | None = None
+    collected_at: UtcDateTime | None = None

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from shared.types import Bool, Date, InputModel
 from stakeholders_service.involvement.models import (
     AssessmentScope,
     InvolvementRoleType,
@@ -16,18 +17,16 @@ from stakeholders_service.involvement.models import (
 from stakeholders_service.suppression import Distribution
 
 
-class RoleCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RoleCreate(InputModel):
     stakeholder_id: uuid.UUID
     project_id: uuid.UUID
     role: InvolvementRoleType
     stages: list[InvolvementStage] = Field(min_length=1, max_length=6)
-    start_date: dt.date
-    end_date: dt.date | None = None
-    payment_offered: bool = False
-    expenses_reimbursed: bool = False
-    training_provided: bool = False
+    start_date: Date
+    end_date: Date | None = None
+    payment_offered: Bool = False
+    expenses_reimbursed: Bool = False
+    training_provided: Bool = False
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> RoleCreate:
@@ -55,18 +54,14 @@ class RoleRead(BaseModel):
     version: int
 
 
-class StandardRating(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class StandardRating(InputModel):
     standard: UkStandard
     level: StandardLevel
     evidence: str = Field("", max_length=5000)
     actions: str = Field("", max_length=5000)
 
 
-class StandardsCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class StandardsCreate(InputModel):
     scope: AssessmentScope
     project_id: uuid.UUID | None = None
     period: str = Field(pattern=r"^\d{4}(-Q[1-4]|-H[12])?$", examples=["2026-Q1"])

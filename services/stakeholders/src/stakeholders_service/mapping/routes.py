@@ -12,6 +12,7 @@ from shared.etag import etag_for
 from shared.http import UpstreamUnavailable
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import problem_responses
+from shared.types import UtcDateTime
 from stakeholders_service.mapping import repository, service
 from stakeholders_service.mapping.errors import AssessedInFuture
 from stakeholders_service.mapping.models import StakeholderAssessment
@@ -50,7 +51,7 @@ async def get_stakeholder_map(
     _: PrincipalDep,
     settings: SettingsDep,
     project_id: uuid.UUID,
-    as_of: Annotated[dt.datetime | None, Query(description="Defaults to now.")] = None,
+    as_of: Annotated[UtcDateTime | None, Query(description="Defaults to now.")] = None,
 ) -> StakeholderMap:
     """Mendelow quadrants, salience distribution, stance mix, quadrant movement since each
     stakeholder's previous snapshot and the engagement gap, as of a date (ids, no names)."""
@@ -66,8 +67,8 @@ async def get_relationship_trends(
     _: PrincipalDep,
     project_id: uuid.UUID,
     stakeholder_id: uuid.UUID | None = None,
-    from_: Annotated[dt.datetime | None, Query(alias="from")] = None,
-    to: dt.datetime | None = None,
+    from_: Annotated[UtcDateTime | None, Query(alias="from")] = None,
+    to: UtcDateTime | None = None,
 ) -> Trends:
     """Relationship quality and trust per month for a project (or one stakeholder in it)."""
     return await service.trends(

@@ -4,25 +4,24 @@ import datetime as dt
 import uuid
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field, Strict
 
+from shared.types import Bool, InputModel, UtcDateTime
 from stakeholders_service.mapping.models import Stance
 from stakeholders_service.mapping.rules import MendelowQuadrant, SalienceClass
 from stakeholders_service.stakeholders.models import StakeholderCategory
 from stakeholders_service.vocabulary import Iap2Level
 
-Rating = Annotated[int, Field(ge=1, le=5)]
+Rating = Annotated[int, Strict(), Field(ge=1, le=5)]
 
 
-class AssessmentCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AssessmentCreate(InputModel):
     project_id: uuid.UUID
-    assessed_at: dt.datetime | None = Field(None, description="Defaults to now; never future.")
+    assessed_at: UtcDateTime | None = Field(None, description="Defaults to now; never future.")
     power: Rating
     interest: Rating
-    legitimacy: bool
-    urgency: bool
+    legitimacy: Bool
+    urgency: Bool
     stance: Stance
     relationship_quality: Rating
     trust: Rating

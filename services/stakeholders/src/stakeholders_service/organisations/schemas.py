@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints
 
+from shared.types import InputModel, omittable
 from stakeholders_service.organisations.models import OrganisationType
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -15,9 +16,7 @@ OdsCode = Annotated[
 ]
 
 
-class OrganisationCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class OrganisationCreate(InputModel):
     name: Name
     type: OrganisationType
     ods_code: OdsCode | None = Field(None, description="NHS ODS code, e.g. `REM`.")
@@ -25,13 +24,11 @@ class OrganisationCreate(BaseModel):
     website: AnyHttpUrl | None = None
 
 
-class OrganisationPatch(BaseModel):
+class OrganisationPatch(InputModel):
     """JSON merge patch: absent fields are unchanged; `null` clears an optional field."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    name: Name | None = None
-    type: OrganisationType | None = None
+    name: Name = omittable()
+    type: OrganisationType = omittable()
     ods_code: OdsCode | None = None
     parent_id: uuid.UUID | None = None
     website: AnyHttpUrl | None = None

@@ -12,6 +12,7 @@ from shared.db import SessionDep, WriteSessionDep, utcnow
 from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for, mark_created
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import problem_responses
+from shared.types import QueryBool
 from stakeholders_service.privacy import repository, retention, service
 from stakeholders_service.privacy.dependencies import ConsentDep, RequestDep
 from stakeholders_service.privacy.errors import (
@@ -145,7 +146,9 @@ async def list_data_subject_requests(
     pagination: RequestPagination,
     stakeholder_id: uuid.UUID | None = None,
     status_: Annotated[RequestStatus | None, Query(alias="status")] = None,
-    overdue: Annotated[bool, Query(description="Only open requests past their due date.")] = False,
+    overdue: Annotated[
+        QueryBool, Query(description="Only open requests past their due date.")
+    ] = False,
 ) -> Page[RequestRead]:
     now = utcnow()
     statement = repository.requests_statement(

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.types import InputModel, UtcDateTime
 from stakeholders_service.privacy.models import (
     Article9Condition,
     ConsentMethod,
@@ -19,9 +20,7 @@ from stakeholders_service.privacy.models import (
 )
 
 
-class ConsentCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ConsentCreate(InputModel):
     purpose: ConsentPurpose
     lawful_basis: LawfulBasis
     article9_condition: Article9Condition | None = Field(
@@ -31,14 +30,12 @@ class ConsentCreate(BaseModel):
         min_length=1, max_length=60, description="Privacy notice / information sheet version."
     )
     method: ConsentMethod
-    given_at: dt.datetime | None = Field(None, description="Defaults to now.")
-    expires_at: dt.datetime | None = None
+    given_at: UtcDateTime | None = Field(None, description="Defaults to now.")
+    expires_at: UtcDateTime | None = None
 
 
-class ConsentWithdraw(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    withdrawn_at: dt.datetime | None = Field(None, description="Defaults to now.")
+class ConsentWithdraw(InputModel):
+    withdrawn_at: UtcDateTime | None = Field(None, description="Defaults to now.")
 
 
 class ConsentRead(BaseModel):
@@ -61,31 +58,23 @@ class ConsentRead(BaseModel):
     version: int
 
 
-class RequestCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RequestCreate(InputModel):
     type: RequestType
-    received_at: dt.datetime | None = Field(None, description="Defaults to now.")
+    received_at: UtcDateTime | None = Field(None, description="Defaults to now.")
     notes: str | None = Field(None, max_length=5000)
 
 
-class RequestExtend(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RequestExtend(InputModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-class RequestComplete(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RequestComplete(InputModel):
     outcome: RequestOutcome
     exemption: Exemption | None = None
     notes: str | None = Field(None, max_length=5000)
 
 
-class RequestRefuse(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RequestRefuse(InputModel):
     exemption: Exemption
     notes: str | None = Field(None, max_length=5000)
 
@@ -113,9 +102,7 @@ class RequestRead(BaseModel):
     version: int
 
 
-class ErasureCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ErasureCreate(InputModel):
     request_id: uuid.UUID | None = Field(
         None, description="The erasure request this fulfils; it is completed as `actioned`."
     )

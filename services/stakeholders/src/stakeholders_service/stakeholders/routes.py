@@ -11,6 +11,7 @@ from shared.etag import PreconditionFailed, check_if_match, conditional_get, eta
 from shared.http import UpstreamUnavailable
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import problem_responses
+from shared.types import QueryBool
 from stakeholders_service.stakeholders import access, repository, service
 from stakeholders_service.stakeholders.dependencies import LinkDep, ProjectsDep, StakeholderDep
 from stakeholders_service.stakeholders.errors import (
@@ -100,7 +101,7 @@ async def list_stakeholders(
     category: StakeholderCategory | None = None,
     status_: Annotated[StakeholderStatus | None, Query(alias="status")] = None,
     organisation_id: uuid.UUID | None = None,
-    is_public_contributor: bool | None = None,
+    is_public_contributor: QueryBool | None = None,
     project_id: uuid.UUID | None = None,
     q: Annotated[
         str | None,

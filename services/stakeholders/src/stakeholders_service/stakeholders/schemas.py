@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from shared.types import Bool, InputModel, omittable
 from stakeholders_service.stakeholders.models import (
     PreferredChannel,
     RoleInProject,
@@ -32,10 +33,8 @@ Email = Annotated[
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()-]{6,40}$")]
 
 
-class ContactWrite(BaseModel):
+class ContactWrite(InputModel):
     """Replaces the contact details as a whole (PUT)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     email: Email | None = None
     phone: Phone | None = None
@@ -55,31 +54,27 @@ class ContactRead(BaseModel):
     updated_at: dt.datetime
 
 
-class StakeholderCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class StakeholderCreate(InputModel):
     kind: StakeholderKind
     display_name: Name
     category: StakeholderCategory
     organisation_id: uuid.UUID | None = None
-    is_public_contributor: bool = False
+    is_public_contributor: Bool = False
     external_ref: str | None = Field(None, max_length=120)
     under_served_group_codes: list[Code] = Field(default_factory=list, max_length=20)
     contact: ContactWrite | None = None
 
 
-class StakeholderPatch(BaseModel):
+class StakeholderPatch(InputModel):
     """JSON merge patch. `status` moves between `active` and `inactive` only (erasure is its
     own operation)."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    display_name: Name | None = None
-    kind: StakeholderKind | None = None
-    category: StakeholderCategory | None = None
+    display_name: Name = omittable()
+    kind: StakeholderKind = omittable()
+    category: StakeholderCategory = omittable()
     organisation_id: uuid.UUID | None = None
-    is_public_contributor: bool | None = None
-    status: Literal[StakeholderStatus.active, StakeholderStatus.inactive] | None = None
+    is_public_contributor: Bool = omittable()
+    status: Literal[StakeholderStatus.active, StakeholderStatus.inactive] = omittable()
     external_ref: str | None = Field(None, max_length=120)
     under_served_group_codes: list[Code] | None = Field(None, max_length=20)
 
@@ -122,19 +117,15 @@ StakeholderView = Annotated[
 ]
 
 
-class LinkCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class LinkCreate(InputModel):
     project_id: uuid.UUID
     role_in_project: RoleInProject
     relationship_owner: Subject = Field(description="The owning team member's token subject.")
     boundary_partner_id: uuid.UUID | None = None
 
 
-class LinkPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    relationship_owner: Subject | None = None
+class LinkPatch(InputModel):
+    relationship_owner: Subject = omittable()
     boundary_partner_id: uuid.UUID | None = None
 
 
