@@ -1,6 +1,7 @@
 """The stakeholders suite: the real app on a migrated database, with the projects service
-replaced by a small stub ASGI app serving its two routes (`GET /v1/projects/{id}` and
-`GET /v1/projects/{id}/team?subject=&active=true`), which tests configure."""
+replaced by a small stub ASGI app serving the route this service asks
+(`GET /v1/projects?id=...&team_member=`: which of these projects exist, and on which of their
+teams a subject is active), which tests configure."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Query
 
 from shared.testing import TokenFactory, api_client, service_fixtures
 from stakeholders_service.db import Base
@@ -29,6 +30,19 @@ from stakeholders_factories import STUB, ProjectsStub
 
 def _stub_app() -> FastAPI:
     stub = FastAPI()
+
+    @stub.get("/v1/projects")
+    async def list_projects(
+        ids: list[uuid.UUID] = Query(alias="id"),  # noqa: B008
+        team_member: str | None = None,
+        limit: int = 50,
+    ) -> Any:
+        asked = sorted(set(ids))
+        STUB.calls.append(f"projects:{team_member or ''}:{','.join(map(str, asked))}")
+        found = [p for p in asked if p in STUB.projects]
+        if team_member is not None:
+            found = [p for p in found if team_member in STUB.teams.get(p, set())]
+        return {"items": [{"id": str(p)} for p in found[:limit]], "next_cursor": None}
 
     @stub.get("/v1/projects/{project_id}")
     async def get_project(project_id: uuid.UUID) -> Any:

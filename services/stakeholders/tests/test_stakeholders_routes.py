@@ -141,18 +141,18 @@ class TestRoleRules:
         else:
             assert_restricted(body)
 
-    async def test_team_checks_are_one_call_per_project_not_per_stakeholder(
+    async def test_team_checks_are_one_call_per_request_not_per_stakeholder_or_project(
         self, admin: httpx.AsyncClient, as_role: Any, projects: ProjectsStub
     ) -> None:
-        project_id = projects.add_project("tom-team")
-        for _ in range(4):
+        project_ids = sorted([projects.add_project("tom-team"), projects.add_project("tom-team")])
+        for index in range(4):
             stakeholder = await create_stakeholder(admin)
-            await link(admin, stakeholder["id"], project_id)
+            await link(admin, stakeholder["id"], project_ids[index % 2])
         projects.calls.clear()
         async with as_role("contributor", sub="tom-team") as api:
             items = (await api.get("/v1/stakeholders")).json()["items"]
         assert [item["view"] for item in items] == ["personal"] * 4
-        assert projects.calls == [f"team:{project_id}"]
+        assert projects.calls == [f"projects:tom-team:{project_ids[0]},{project_ids[1]}"]
 
     async def test_team_check_needs_the_projects_service(
         self, admin: httpx.AsyncClient, as_role: Any, projects: ProjectsStub
@@ -351,7 +351,8 @@ class TestLinks:
         self, client: httpx.AsyncClient, projects: ProjectsStub
     ) -> None:
         stakeholder = await create_stakeholder(client)
-        project_id = projects.add_project()
+        # Owners are named from the project's team (only an admin may name anyone).
+        project_id = projects.add_project("olive-owner", "someone-else", "new-owner")
         created = await link(client, stakeholder["id"], project_id)
         again = await client.post(
             f"/v1/stakeholders/{stakeholder['id']}/links",

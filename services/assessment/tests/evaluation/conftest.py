@@ -1,5 +1,5 @@
 """Developmental evaluation tests: the assessment app wired to a small stand-in for the two
-projects routes it calls (`GET /v1/projects/{id}` and `.../team?subject=&active=true`), which
+projects routes it calls (`GET /v1/projects/{id}` and `GET /v1/projects?id=&team_member=`), which
 each test fills in. `test_with_projects_service.py` runs the same contract against the real
 projects app."""
 
@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI, Response
+from fastapi import FastAPI, Query, Response
 
 from assessment_service.main import ALEMBIC_INI, create_app
 from assessment_service.settings import Settings
@@ -47,6 +47,16 @@ class ProjectsStub:
 
 def stub_app(stub: ProjectsStub) -> FastAPI:
     app = FastAPI()
+
+    @app.get("/v1/projects")
+    async def list_projects(
+        team_member: str,
+        ids: list[uuid.UUID] = Query(alias="id"),  # noqa: B008
+    ) -> dict[str, Any]:
+        for project_id in ids:
+            stub.calls.append(f"team:{project_id}:{team_member}:True")
+        found = [p for p in ids if team_member in stub.team.get(p, set())]
+        return {"items": [{"id": str(p)} for p in found], "next_cursor": None}
 
     @app.get("/v1/projects/{project_id}")
     async def get_project(project_id: uuid.UUID, response: Response) -> dict[str, Any]:

@@ -1,8 +1,8 @@
 """Rules of developmental evaluation. Functions flush, never commit (see shared/README.md).
 
-Who writes: `evaluator` (and `admin`) on any evaluation; a `contributor` only on evaluations of
-projects where the projects service lists them as an active team member. A concluded evaluation
-is read-only.
+Who writes (`shared.project_access.EVALUATION_WORK`, the platform's one project write rule):
+`evaluator` (and `admin`) on any evaluation; a `contributor` only on evaluations of projects where
+the projects service lists them as an active team member. A concluded evaluation is read-only.
 """
 
 from __future__ import annotations
@@ -86,6 +86,7 @@ from shared.db import utcnow
 from shared.http import ServiceClient
 from shared.patch import apply_changes, merge_patch_changes
 from shared.problems import FieldError, InvalidInput
+from shared.project_access import EVALUATION_WORK, ProjectsLookup
 
 # Roles that may read free text flagged as personal data; everyone else (notably `reporter`)
 # gets those fields omitted. Deny by default: an unknown role sees no personal free text.
@@ -123,32 +124,13 @@ async def ensure_project_exists(projects: ServiceClient, project_id: uuid.UUID) 
         )
 
 
-async def is_active_team_member(
-    projects: ServiceClient, project_id: uuid.UUID, subject: str
-) -> bool:
-    page = await projects.fetch_json(
-        f"/v1/projects/{project_id}/team",
-        params={"subject": subject, "active": "true"},
-        as_service=True,
-    )
-    items = page.get("items", []) if isinstance(page, dict) else []
-    # Checked here too, not only trusted to the query: membership decides a write.
-    return any(
-        isinstance(item, dict) and item.get("subject") == subject and item.get("active", True)
-        for item in items
-    )
-
-
 async def authorize(writer: Writer, project_id: uuid.UUID) -> None:
-    principal = writer.principal
-    if principal.has_any(Role.admin, Role.evaluator):
-        return
-    if principal.has_any(Role.contributor) and await is_active_team_member(
-        writer.projects, project_id, principal.subject
-    ):
-        return
-    raise NotAuthorisedForProject(
-        "Contributors write only to evaluations of projects they are active team members of."
+    """The platform's project write rule for evaluations (`shared.project_access`)."""
+    await EVALUATION_WORK.require(
+        writer.principal,
+        [project_id],
+        ProjectsLookup(writer.projects),
+        error=NotAuthorisedForProject,
     )
 
 

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import Select, or_, select
@@ -15,6 +17,7 @@ from projects_service.projects.models import (
     StageChange,
 )
 from projects_service.sql import json_array_contains, today
+from projects_service.team import repository as team_repository
 
 __all__ = ["today"]
 
@@ -30,8 +33,19 @@ def list_statement(
     core20plus5_tag: str | None,
     tag: str | None,
     dialect: str,
+    ids: Collection[uuid.UUID] | None = None,
+    team_member: str | None = None,
+    day: dt.date | None = None,
 ) -> Select[Project]:
+    """`ids` keeps only those projects; `team_member` only those whose team has that subject
+    active on `day` (the write-rights check other services make for a set of projects)."""
     statement = select(Project)
+    if ids is not None:
+        statement = statement.where(Project.id.in_(set(ids)))
+    if team_member is not None:
+        statement = statement.where(
+            Project.id.in_(team_repository.member_project_ids(team_member, day or today()))
+        )
     for name, value in filters.items():
         if value is not None:
             statement = statement.where(getattr(Project, name) == value)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
@@ -33,6 +34,7 @@ from projects_service.projects.schemas import (
     TransitionResult,
 )
 from projects_service.settings import Settings, get_settings
+from projects_service.sql import today
 from projects_service.team import service as team_service
 from projects_service.team.dependencies import ProjectWriterDep
 from projects_service.team.errors import NotATeamMember
@@ -115,9 +117,29 @@ async def list_projects(
     q: Annotated[
         str | None, Query(max_length=200, description="Search title, summary and reference.")
     ] = None,
+    ids: Annotated[
+        list[uuid.UUID] | None,
+        Query(
+            alias="id",
+            max_length=200,
+            description="Only these projects (repeat the parameter, at most 200).",
+        ),
+    ] = None,
+    team_member: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Only projects on whose team this token subject is active today. Other "
+            "services check write rights for a set of projects with `?id=...&team_member=` in "
+            "one call.",
+        ),
+    ] = None,
 ) -> Page[ProjectRead]:
     """Projects, filtered and keyset-paginated."""
     statement = repository.list_statement(
+        ids=ids,
+        team_member=team_member,
+        day=today(),
         filters={
             "stage": stage,
             "status": status_,

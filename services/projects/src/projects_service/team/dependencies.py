@@ -1,43 +1,49 @@
 """`ProjectWriterDep`: the one check behind every write to a project and what it holds.
 
-Governance (and admin) write anywhere. Contributors and evaluators write only to projects where
-their token subject is an active team member today. Archived projects are read-only for all."""
+The rule is `shared.project_access.PROJECT_WORK`, the same one the other services apply:
+governance (and admin) write anywhere; contributors and evaluators only to projects where their
+token subject is an active team member today, answered here from this service's own table.
+Archived projects are read-only for all."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Collection
 from typing import Annotated
 
 from fastapi import Depends
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from projects_service.projects.dependencies import ProjectDep
 from projects_service.projects.errors import ProjectArchived
 from projects_service.projects.models import ProjectStatus
 from projects_service.sql import today
 from projects_service.team import repository
-from projects_service.team.errors import NotATeamMember
-from shared.auth import Principal, PrincipalDep, Role
+from shared.auth import Principal, PrincipalDep
 from shared.db import SessionDep
-from shared.problems import Forbidden
+from shared.project_access import PROJECT_WORK
 
-UNRESTRICTED = (Role.governance, Role.admin)
-MEMBER_RESTRICTED = (Role.contributor, Role.evaluator)
+
+class RepositoryTeams:
+    """`ProjectTeams` answered from this service's team table."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def active_projects(
+        self, subject: str, project_ids: Collection[uuid.UUID]
+    ) -> set[uuid.UUID]:
+        return await repository.active_projects(
+            self.session, subject=subject, project_ids=project_ids, day=today()
+        )
 
 
 async def require_project_writer(
     project: ProjectDep, principal: PrincipalDep, session: SessionDep
 ) -> Principal:
-    if principal.has_any(*UNRESTRICTED):
-        pass
-    elif principal.has_any(*MEMBER_RESTRICTED):
-        member = await repository.is_active_member(
-            session, project_id=project.id, subject=principal.subject, day=today()
-        )
-        if not member:
-            raise NotATeamMember(
-                f"{principal.subject} is not an active team member of {project.reference}."
-            )
-    else:
-        raise Forbidden("Writing to a project needs the governance, contributor or evaluator role.")
+    await PROJECT_WORK.require(
+        principal, [project.id], RepositoryTeams(session), labels={project.id: project.reference}
+    )
     if project.status is ProjectStatus.archived:
         raise ProjectArchived("Archived projects are read-only.")
     return principal

@@ -1,9 +1,7 @@
-from shared.problems import Conflict, Forbidden, NotFound
+from shared.problems import Conflict, NotFound
+from shared.project_access import NotATeamMember
 
-
-class NotATeamMember(Forbidden):
-    slug = "not-a-project-team-member"
-    title = "Contributors write only to projects they are active team members of"
+__all__ = ["DuplicateMembership", "MembershipNotFound", "NotATeamMember"]
 
 
 class MembershipNotFound(NotFound):

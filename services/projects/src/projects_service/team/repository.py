@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Collection
 
 from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,18 +17,29 @@ def active_on(day: dt.date) -> ColumnElement[bool]:
     )
 
 
-async def is_active_member(
-    session: AsyncSession, *, project_id: uuid.UUID, subject: str, day: dt.date
-) -> bool:
-    """One indexed EXISTS: the check behind every contributor write."""
-    statement = select(
-        exists().where(
-            TeamMembership.project_id == project_id,
+async def active_projects(
+    session: AsyncSession, *, subject: str, project_ids: Collection[uuid.UUID], day: dt.date
+) -> set[uuid.UUID]:
+    """Those of `project_ids` on whose team `subject` is active on `day` (one indexed query)."""
+    if not project_ids:
+        return set()
+    rows = await session.scalars(
+        select(TeamMembership.project_id)
+        .where(
             TeamMembership.subject == subject,
+            TeamMembership.project_id.in_(project_ids),
             active_on(day),
         )
+        .distinct()
     )
-    return bool(await session.scalar(statement))
+    return set(rows)
+
+
+def member_project_ids(subject: str, day: dt.date) -> Select[uuid.UUID]:
+    """The projects on whose team `subject` is active on `day`, as a subquery."""
+    return select(TeamMembership.project_id).where(
+        TeamMembership.subject == subject, active_on(day)
+    )
 
 
 def list_statement(

@@ -5,10 +5,13 @@ from typing import Annotated
 
 from fastapi import Depends
 
+from shared.auth import Principal, PrincipalDep
 from shared.db import SessionDep
+from shared.project_access import PROJECT_WORK
 from stakeholders_service.engagements import repository
 from stakeholders_service.engagements.errors import EngagementNotFound, FeedbackNotFound
 from stakeholders_service.engagements.models import Engagement, FeedbackItem
+from stakeholders_service.upstream import ProjectsDep
 
 
 async def get_engagement_or_404(engagement_id: uuid.UUID, session: SessionDep) -> Engagement:
@@ -19,6 +22,18 @@ async def get_engagement_or_404(engagement_id: uuid.UUID, session: SessionDep) -
 
 
 EngagementDep = Annotated[Engagement, Depends(get_engagement_or_404)]
+
+
+async def require_engagement_writer(
+    engagement: EngagementDep, principal: PrincipalDep, lookup: ProjectsDep
+) -> Principal:
+    """Every write to an engagement and what it holds (participants, feedback, equality
+    answers): the project write rule for each project the engagement belongs to."""
+    await PROJECT_WORK.require(principal, [uuid.UUID(p) for p in engagement.project_ids], lookup)
+    return principal
+
+
+EngagementWriterDep = Annotated[Principal, Depends(require_engagement_writer)]
 
 
 async def get_feedback_or_404(

@@ -11,10 +11,15 @@ from shared.etag import PreconditionFailed, check_if_match, conditional_get, eta
 from shared.http import UpstreamUnavailable
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import problem_responses
+from shared.project_access import NotATeamMember
 from shared.staff_names import without_staff_names
 from shared.types import UtcDateTime
 from stakeholders_service.engagements import repository, service
-from stakeholders_service.engagements.dependencies import EngagementDep, FeedbackDep
+from stakeholders_service.engagements.dependencies import (
+    EngagementDep,
+    EngagementWriterDep,
+    FeedbackDep,
+)
 from stakeholders_service.engagements.errors import (
     ClosureRequiresResponse,
     DuplicateParticipation,
@@ -100,7 +105,7 @@ async def get_equality_report(
     "/plans",
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(
-        PlanTargetRequired, UnknownStakeholder, UnknownProject, UpstreamUnavailable
+        NotATeamMember, PlanTargetRequired, UnknownStakeholder, UnknownProject, UpstreamUnavailable
     ),
 )
 async def create_plan_item(
@@ -110,7 +115,7 @@ async def create_plan_item(
     client: ProjectsDep,
     response: Response,
 ) -> PlanItemRead:
-    item = await service.create_plan_item(session, data=data, actor=actor, client=client)
+    item = await service.create_plan_item(session, data=data, actor=actor, lookup=client)
     mark_created(response, f"{router.prefix}/plans?project_id={item.project_id}", item.version)
     return PlanItemRead.model_validate(item)
 
@@ -118,7 +123,7 @@ async def create_plan_item(
 @router.get("/plans", responses=problem_responses())
 async def list_plan_items(
     session: SessionDep,
-    _: PrincipalDep,
+    principal: PrincipalDep,
     pagination: ChildPagination,
     project_id: uuid.UUID | None = None,
 ) -> Page[PlanItemRead]:
@@ -134,7 +139,7 @@ async def list_plan_items(
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(UnknownProject, UpstreamUnavailable),
+    responses=problem_responses(NotATeamMember, UnknownProject, UpstreamUnavailable),
 )
 async def create_engagement(
     data: EngagementCreate,
@@ -143,7 +148,7 @@ async def create_engagement(
     client: ProjectsDep,
     response: Response,
 ) -> EngagementRead:
-    engagement = await service.create_engagement(session, data=data, actor=actor, client=client)
+    engagement = await service.create_engagement(session, data=data, actor=actor, lookup=client)
     mark_created(response, f"{router.prefix}/{engagement.id}", engagement.version)
     return EngagementRead.model_validate(engagement)
 
@@ -177,13 +182,16 @@ async def get_engagement(
 
 
 @router.patch(
-    "/{engagement_id}", responses=problem_responses(EngagementNotFound, PreconditionFailed)
+    "/{engagement_id}",
+    responses=problem_responses(
+        EngagementNotFound, NotATeamMember, PreconditionFailed, UpstreamUnavailable
+    ),
 )
 async def update_engagement(
     engagement: EngagementDep,
     patch: EngagementPatch,
     session: SessionDep,
-    _: Editor,
+    _: EngagementWriterDep,
     request: Request,
     response: Response,
 ) -> EngagementRead:
@@ -196,13 +204,17 @@ async def update_engagement(
 @router.post(
     "/{engagement_id}/complete",
     responses=problem_responses(
-        EngagementNotFound, IllegalEngagementTransition, PreconditionFailed
+        EngagementNotFound,
+        NotATeamMember,
+        UpstreamUnavailable,
+        IllegalEngagementTransition,
+        PreconditionFailed,
     ),
 )
 async def complete_engagement(
     engagement: EngagementDep,
     session: SessionDep,
-    _: Editor,
+    _: EngagementWriterDep,
     request: Request,
     response: Response,
     data: EngagementComplete | None = None,
@@ -219,11 +231,19 @@ async def complete_engagement(
 @router.post(
     "/{engagement_id}/cancel",
     responses=problem_responses(
-        EngagementNotFound, IllegalEngagementTransition, PreconditionFailed
+        EngagementNotFound,
+        NotATeamMember,
+        UpstreamUnavailable,
+        IllegalEngagementTransition,
+        PreconditionFailed,
     ),
 )
 async def cancel_engagement(
-    engagement: EngagementDep, session: SessionDep, _: Editor, request: Request, response: Response
+    engagement: EngagementDep,
+    session: SessionDep,
+    _: EngagementWriterDep,
+    request: Request,
+    response: Response,
 ) -> EngagementRead:
     check_if_match(request, engagement.version)
     engagement = await service.cancel_engagement(session, engagement)
@@ -235,11 +255,19 @@ async def cancel_engagement(
     "/{engagement_id}/participants",
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(
-        EngagementNotFound, EngagementNotCompleted, UnknownStakeholder, DuplicateParticipation
+        EngagementNotFound,
+        NotATeamMember,
+        UpstreamUnavailable,
+        EngagementNotCompleted,
+        UnknownStakeholder,
+        DuplicateParticipation,
     ),
 )
 async def add_participant(
-    engagement: EngagementDep, data: ParticipationCreate, session: SessionDep, _: Editor
+    engagement: EngagementDep,
+    data: ParticipationCreate,
+    session: SessionDep,
+    _: EngagementWriterDep,
 ) -> ParticipationRead:
     participation = await service.add_participation(session, engagement, data=data)
     return ParticipationRead.model_validate(participation)
@@ -261,13 +289,19 @@ async def list_participants(
 @router.post(
     "/{engagement_id}/feedback",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(EngagementNotFound, EngagementNotCompleted, UnknownStakeholder),
+    responses=problem_responses(
+        EngagementNotFound,
+        NotATeamMember,
+        UpstreamUnavailable,
+        EngagementNotCompleted,
+        UnknownStakeholder,
+    ),
 )
 async def add_feedback(
     engagement: EngagementDep,
     data: FeedbackCreate,
     session: SessionDep,
-    _: Editor,
+    _: EngagementWriterDep,
     response: Response,
 ) -> FeedbackRead:
     """ "You said": anonymous unless `raised_by` names a stakeholder."""
@@ -297,6 +331,8 @@ async def list_feedback(
     "/{engagement_id}/feedback/{feedback_id}",
     responses=problem_responses(
         EngagementNotFound,
+        NotATeamMember,
+        UpstreamUnavailable,
         FeedbackNotFound,
         IllegalFeedbackTransition,
         ClosureRequiresResponse,
@@ -307,7 +343,7 @@ async def update_feedback(
     item: FeedbackDep,
     patch: FeedbackPatch,
     session: SessionDep,
-    _: Editor,
+    _: EngagementWriterDep,
     request: Request,
     response: Response,
 ) -> FeedbackRead:
@@ -323,11 +359,16 @@ async def update_feedback(
     "/{engagement_id}/equality-responses",
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(
-        EngagementNotFound, EngagementNotCompleted, UnknownStakeholder, EqualityConsentMissing
+        EngagementNotFound,
+        NotATeamMember,
+        UpstreamUnavailable,
+        EngagementNotCompleted,
+        UnknownStakeholder,
+        EqualityConsentMissing,
     ),
 )
 async def record_equality_response(
-    engagement: EngagementDep, data: EqualityCreate, session: SessionDep, _: Editor
+    engagement: EngagementDep, data: EqualityCreate, session: SessionDep, _: EngagementWriterDep
 ) -> EqualityCreateAck:
     """Anonymous by default; never read back one by one (see `/equality-report`)."""
     return await equality.record_response(session, engagement, data=data)

@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.auth import Principal
 from shared.changes import emit_event, set_action
 from shared.db import utcnow
-from shared.http import ServiceClient
 from shared.patch import apply_changes, merge_patch_changes
 from shared.problems import FieldError
+from shared.project_access import ProjectsLookup
 from stakeholders_service.engagements import repository
 from stakeholders_service.engagements.errors import (
     ClosureRequiresResponse,
@@ -48,7 +48,7 @@ from stakeholders_service.engagements.schemas import (
 from stakeholders_service.stakeholders import repository as stakeholders
 from stakeholders_service.stakeholders.models import StakeholderStatus
 from stakeholders_service.suppression import suppressed_count
-from stakeholders_service.upstream import require_projects
+from stakeholders_service.upstream import require_new_project_write
 from stakeholders_service.vocabulary import Iap2Level
 
 # S9: where a feedback item may go next.
@@ -73,9 +73,10 @@ async def require_active_stakeholder(
 
 
 async def create_engagement(
-    session: AsyncSession, *, data: EngagementCreate, actor: Principal, client: ServiceClient
+    session: AsyncSession, *, data: EngagementCreate, actor: Principal, lookup: ProjectsLookup
 ) -> Engagement:
-    await require_projects(client, data.project_ids, pointer="/project_ids")
+    """For each of its projects, the caller must be on the team (admin and governance: any)."""
+    await require_new_project_write(actor, lookup, data.project_ids, pointer="/project_ids")
     engagement = Engagement(
         created_by=actor.subject,
         **{**data.model_dump(), "project_ids": [str(p) for p in dict.fromkeys(data.project_ids)]},
@@ -209,8 +210,9 @@ async def update_feedback(
 
 
 async def create_plan_item(
-    session: AsyncSession, *, data: PlanItemCreate, actor: Principal, client: ServiceClient
+    session: AsyncSession, *, data: PlanItemCreate, actor: Principal, lookup: ProjectsLookup
 ) -> EngagementPlanItem:
+    await require_new_project_write(actor, lookup, [data.project_id])
     if (data.stakeholder_id is None) == (data.segment is None):
         raise PlanTargetRequired(
             "Give `stakeholder_id` or `segment`.",
@@ -218,7 +220,6 @@ async def create_plan_item(
         )
     if data.stakeholder_id is not None:
         await require_active_stakeholder(session, data.stakeholder_id, "/stakeholder_id")
-    await require_projects(client, [data.project_id])
     item = EngagementPlanItem(created_by=actor.subject, **data.model_dump())
     session.add(item)
     await session.flush()

@@ -11,6 +11,7 @@ from shared.etag import etag_for, mark_created
 from shared.http import UpstreamUnavailable
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import problem_responses
+from shared.project_access import NotATeamMember
 from stakeholders_service.engagements.errors import UnknownStakeholder
 from stakeholders_service.involvement import repository, service
 from stakeholders_service.involvement.models import (
@@ -40,14 +41,16 @@ Pager = Annotated[Pagination, Depends(pagination_dependency())]
 @router.post(
     "/roles",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(UnknownStakeholder, UnknownProject, UpstreamUnavailable),
+    responses=problem_responses(
+        NotATeamMember, UnknownStakeholder, UnknownProject, UpstreamUnavailable
+    ),
 )
 async def create_involvement_role(
     data: RoleCreate, session: SessionDep, actor: Editor, client: ProjectsDep, response: Response
 ) -> RoleRead:
     """A public contributor's role, stages, and whether payment, expenses and training were
     offered (NIHR guidance: that it was offered, never rates)."""
-    role = await service.create_role(session, data=data, actor=actor, client=client)
+    role = await service.create_role(session, data=data, actor=actor, lookup=client)
     mark_created(
         response, f"{router.prefix}/roles?stakeholder_id={role.stakeholder_id}", role.version
     )
@@ -74,7 +77,7 @@ async def list_involvement_roles(
 @router.post(
     "/standards",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(UnknownProject, UpstreamUnavailable),
+    responses=problem_responses(NotATeamMember, UnknownProject, UpstreamUnavailable),
 )
 async def create_standards_self_assessment(
     data: StandardsCreate,
@@ -84,7 +87,7 @@ async def create_standards_self_assessment(
     response: Response,
 ) -> StandardsRead:
     """A self-assessment against the six UK Standards for Public Involvement."""
-    assessment = await service.create_standards(session, data=data, actor=actor, client=client)
+    assessment = await service.create_standards(session, data=data, actor=actor, lookup=client)
     response.headers["ETag"] = etag_for(assessment.version)
     return StandardsRead.model_validate(assessment)
 

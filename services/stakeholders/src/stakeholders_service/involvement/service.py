@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Principal
 from shared.db import utcnow
-from shared.http import ServiceClient
+from shared.project_access import ProjectsLookup
 from stakeholders_service.engagements import repository as engagements
 from stakeholders_service.engagements.models import EngagementStatus, FeedbackStatus
 from stakeholders_service.engagements.service import require_active_stakeholder
@@ -30,14 +30,15 @@ from stakeholders_service.involvement.schemas import (
     StandardStatus,
 )
 from stakeholders_service.suppression import suppress, suppressed_count
-from stakeholders_service.upstream import require_projects
+from stakeholders_service.upstream import require_new_project_write
 
 
 async def create_role(
-    session: AsyncSession, *, data: RoleCreate, actor: Principal, client: ServiceClient
+    session: AsyncSession, *, data: RoleCreate, actor: Principal, lookup: ProjectsLookup
 ) -> InvolvementRole:
+    """Only on a project whose team the caller is on (admin and governance: any)."""
+    await require_new_project_write(actor, lookup, [data.project_id])
     await require_active_stakeholder(session, data.stakeholder_id, "/stakeholder_id")
-    await require_projects(client, [data.project_id])
     role = InvolvementRole(
         created_by=actor.subject,
         **{**data.model_dump(), "stages": [s.value for s in dict.fromkeys(data.stages)]},
@@ -48,10 +49,12 @@ async def create_role(
 
 
 async def create_standards(
-    session: AsyncSession, *, data: StandardsCreate, actor: Principal, client: ServiceClient
+    session: AsyncSession, *, data: StandardsCreate, actor: Principal, lookup: ProjectsLookup
 ) -> StandardsSelfAssessment:
+    """A project's self-assessment follows the project write rule; the centre's own (no
+    project) stays open to every role that writes here."""
     if data.project_id is not None:
-        await require_projects(client, [data.project_id])
+        await require_new_project_write(actor, lookup, [data.project_id])
     assessment = StandardsSelfAssessment(
         created_by=actor.subject,
         scope=data.scope,

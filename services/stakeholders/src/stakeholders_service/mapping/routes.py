@@ -12,6 +12,7 @@ from shared.etag import etag_for
 from shared.http import UpstreamUnavailable
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import problem_responses
+from shared.project_access import NotATeamMember
 from shared.types import UtcDateTime
 from stakeholders_service.mapping import repository, service
 from stakeholders_service.mapping.errors import AssessedInFuture
@@ -85,6 +86,7 @@ async def get_relationship_trends(
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(
         StakeholderNotFound,
+        NotATeamMember,
         StakeholderErased,
         AssessedInFuture,
         UnknownProject,
@@ -102,7 +104,7 @@ async def create_assessment(
 ) -> AssessmentRead:
     """Append a dated snapshot; earlier snapshots are never changed (there is no PATCH)."""
     assessment = await service.create_assessment(
-        session, stakeholder=stakeholder, data=data, actor=actor, client=client
+        session, stakeholder=stakeholder, data=data, actor=actor, lookup=client
     )
     response.headers["Location"] = (
         f"{router.prefix}/{stakeholder.id}/assessments?project_id={assessment.project_id}"

@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Principal
 from shared.db import utcnow
-from shared.http import ServiceClient
 from shared.problems import FieldError
+from shared.project_access import ProjectsLookup
 from stakeholders_service.mapping import repository
 from stakeholders_service.mapping.errors import AssessedInFuture
 from stakeholders_service.mapping.models import StakeholderAssessment, Stance
@@ -38,7 +38,7 @@ from stakeholders_service.mapping.schemas import (
 )
 from stakeholders_service.stakeholders.models import Stakeholder
 from stakeholders_service.stakeholders.service import ensure_not_erased
-from stakeholders_service.upstream import require_projects
+from stakeholders_service.upstream import require_new_project_write
 
 # Clock skew allowance between a client's "now" and ours.
 _FUTURE_LEEWAY = dt.timedelta(minutes=5)
@@ -50,8 +50,10 @@ async def create_assessment(
     stakeholder: Stakeholder,
     data: AssessmentCreate,
     actor: Principal,
-    client: ServiceClient,
+    lookup: ProjectsLookup,
 ) -> StakeholderAssessment:
+    """Only for a project whose team the caller is on (admin and governance: any)."""
+    await require_new_project_write(actor, lookup, [data.project_id])
     ensure_not_erased(stakeholder)
     now = utcnow()
     assessed_at = data.assessed_at or now
@@ -62,7 +64,6 @@ async def create_assessment(
             "Date the assessment when it was made.",
             errors=[FieldError(pointer="/assessed_at", location="body", detail="In the future.")],
         )
-    await require_projects(client, [data.project_id])
     assessment = StakeholderAssessment(
         stakeholder_id=stakeholder.id,
         assessed_by=actor.subject,

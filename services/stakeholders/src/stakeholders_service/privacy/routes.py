@@ -10,8 +10,10 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from shared.auth import Principal, PrincipalDep, Role, require_roles
 from shared.db import SessionDep, WriteSessionDep, utcnow
 from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for, mark_created
+from shared.http import UpstreamUnavailable
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import problem_responses
+from shared.project_access import NotATeamMember
 from shared.types import QueryBool
 from stakeholders_service.privacy import repository, retention, service
 from stakeholders_service.privacy.dependencies import ConsentDep, RequestDep
@@ -41,7 +43,11 @@ from stakeholders_service.privacy.schemas import (
     SubjectExport,
 )
 from stakeholders_service.settings import SettingsDep
-from stakeholders_service.stakeholders.dependencies import StakeholderDep, get_stakeholder_or_404
+from stakeholders_service.stakeholders.dependencies import (
+    ProjectsDep,
+    StakeholderDep,
+    get_stakeholder_or_404,
+)
 from stakeholders_service.stakeholders.errors import StakeholderErased, StakeholderNotFound
 
 router = APIRouter(prefix="/v1/stakeholders", tags=["personal data"])
@@ -73,17 +79,27 @@ _REQUESTS = "/data-subject-requests"
 @router.post(
     "/{stakeholder_id}/consents",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(StakeholderNotFound, StakeholderErased, Article9ConditionRequired),
+    responses=problem_responses(
+        StakeholderNotFound,
+        NotATeamMember,
+        StakeholderErased,
+        Article9ConditionRequired,
+        UpstreamUnavailable,
+    ),
 )
 async def record_consent(
     stakeholder: StakeholderDep,
     data: ConsentCreate,
     session: SessionDep,
     actor: Editor,
+    client: ProjectsDep,
     response: Response,
 ) -> ConsentRead:
-    """Append a consent record (never edited; withdrawal is its own action)."""
-    consent = await service.record_consent(session, stakeholder=stakeholder, data=data, actor=actor)
+    """Append a consent record (never edited; withdrawal is its own action). Contributors and
+    evaluators record consent only for stakeholders linked to a project whose team they are on."""
+    consent = await service.record_consent(
+        session, stakeholder=stakeholder, data=data, actor=actor, teams=client
+    )
     mark_created(
         response, f"{router.prefix}/{stakeholder.id}/consents/{consent.id}", consent.version
     )
@@ -112,24 +128,33 @@ async def list_consents(
 @router.post(
     "/{stakeholder_id}/consents/{consent_id}/withdraw",
     responses=problem_responses(
-        StakeholderNotFound, ConsentNotFound, ConsentAlreadyWithdrawn, PreconditionFailed
+        StakeholderNotFound,
+        ConsentNotFound,
+        NotATeamMember,
+        ConsentAlreadyWithdrawn,
+        PreconditionFailed,
+        UpstreamUnavailable,
     ),
 )
 async def withdraw_consent(
     stakeholder: StakeholderDep,
     consent: ConsentDep,
     session: SessionDep,
-    _: Editor,
+    actor: Editor,
+    client: ProjectsDep,
     request: Request,
     response: Response,
     data: ConsentWithdraw | None = None,
 ) -> ConsentRead:
-    """Withdraw (terminal); emits `consent.withdrawn`. Dependent processing stops."""
+    """Withdraw (terminal); emits `consent.withdrawn`. Dependent processing stops. The same
+    team rule as recording one."""
     check_if_match(request, consent.version)
     consent = await service.withdraw_consent(
         session,
         stakeholder=stakeholder,
         consent=consent,
+        actor=actor,
+        teams=client,
         withdrawn_at=data.withdrawn_at if data else None,
     )
     response.headers["ETag"] = etag_for(consent.version)

@@ -14,6 +14,7 @@ from shared.auth import Principal
 from shared.changes import emit_event, record_audit, set_action, to_jsonable
 from shared.db import utcnow
 from shared.idempotency import forget_stored_responses
+from shared.project_access import ProjectTeams
 from stakeholders_service.engagements.models import (
     EngagementPlanItem,
     FeedbackItem,
@@ -51,7 +52,11 @@ from stakeholders_service.privacy.schemas import (
 )
 from stakeholders_service.stakeholders import repository as stakeholders
 from stakeholders_service.stakeholders.models import ProjectLink, Stakeholder, StakeholderStatus
-from stakeholders_service.stakeholders.service import ensure_not_erased, touch
+from stakeholders_service.stakeholders.service import (
+    ensure_not_erased,
+    require_stakeholder_write,
+    touch,
+)
 
 RESPONSE_MONTHS = 1  # UK GDPR Art. 12(3): one month from receipt...
 EXTENSION_MONTHS = 2  # ...extendable by two further months where requests are complex.
@@ -86,8 +91,14 @@ def snapshot_fields(entity: Any) -> dict[str, Any]:
 
 
 async def record_consent(
-    session: AsyncSession, *, stakeholder: Stakeholder, data: ConsentCreate, actor: Principal
+    session: AsyncSession,
+    *,
+    stakeholder: Stakeholder,
+    data: ConsentCreate,
+    actor: Principal,
+    teams: ProjectTeams,
 ) -> ConsentRecord:
+    await require_stakeholder_write(session, principal=actor, teams=teams, stakeholder=stakeholder)
     ensure_not_erased(stakeholder)
     if data.purpose in SPECIAL_CATEGORY_PURPOSES and data.article9_condition is None:
         raise Article9ConditionRequired()
@@ -113,10 +124,13 @@ async def withdraw_consent(
     stakeholder: Stakeholder,
     consent: ConsentRecord,
     withdrawn_at: dt.datetime | None,
+    actor: Principal,
+    teams: ProjectTeams,
 ) -> ConsentRecord:
     """Terminal. Processing that relies on the consent stops from `withdrawn_at` (contact
     details are no longer served for contact; linked equality answers leave the aggregates).
     Withdrawal does not erase: that is a separate request."""
+    await require_stakeholder_write(session, principal=actor, teams=teams, stakeholder=stakeholder)
     if consent.withdrawn_at is not None:
         raise ConsentAlreadyWithdrawn(f"Withdrawn at {consent.withdrawn_at.isoformat()}.")
     consent.withdrawn_at = _aware(withdrawn_at, utcnow())

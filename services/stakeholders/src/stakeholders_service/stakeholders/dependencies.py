@@ -6,11 +6,10 @@ from typing import Annotated
 from fastapi import Depends
 
 from shared.db import SessionDep
-from shared.http import ServiceClient
 from stakeholders_service.stakeholders import repository
 from stakeholders_service.stakeholders.errors import LinkNotFound, StakeholderNotFound
 from stakeholders_service.stakeholders.models import ProjectLink, Stakeholder
-from stakeholders_service.upstream import projects_client
+from stakeholders_service.upstream import ProjectsDep
 
 
 async def get_stakeholder_or_404(stakeholder_id: uuid.UUID, session: SessionDep) -> Stakeholder:
@@ -31,6 +30,7 @@ async def get_link_or_404(
     return link
 
 
+__all__ = ["LinkDep", "ProjectsDep", "StakeholderDep", "get_stakeholder_or_404"]
+
 StakeholderDep = Annotated[Stakeholder, Depends(get_stakeholder_or_404)]
 LinkDep = Annotated[ProjectLink, Depends(get_link_or_404)]
-ProjectsDep = Annotated[ServiceClient, Depends(projects_client)]

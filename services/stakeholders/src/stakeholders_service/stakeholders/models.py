@@ -9,7 +9,7 @@ import uuid
 from enum import StrEnum
 from typing import ClassVar
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, Uuid, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.changes import Audited
@@ -140,4 +140,8 @@ class ProjectLink(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):
     boundary_partner_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     # A team member's token subject (staff, not the stakeholder): feeds the key-person metric.
     relationship_owner: Mapped[str] = mapped_column(String(200), index=True)
+    # True when an admin named the owner (anyone may be named then); otherwise the owner was an
+    # active member of the project's team when named, and owning the relationship grants
+    # personal data only while they still are (`access.py`). Links from before this rule: False.
+    owner_set_by_admin: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_by: Mapped[str | None] = mapped_column(String(200))

@@ -41,10 +41,10 @@ def list_statement(
     is_public_contributor: bool | None,
     project_id: uuid.UUID | None,
     name_like: str | None,
-    name_owner: str | None,
+    name_within: Collection[uuid.UUID] | None,
 ) -> Select[Stakeholder]:
-    """`name_like` searches names; `name_owner`, when set, limits that search to stakeholders
-    whose relationship that subject owns (so a name search is no oracle for other callers)."""
+    """`name_like` searches names; `name_within`, when set, limits that search to those
+    stakeholders (the caller's own relationships, so a name search is no oracle for others)."""
     statement = select(Stakeholder).options(selectinload(Stakeholder.contact))
     for column, value in (
         (Stakeholder.kind, kind),
@@ -63,14 +63,8 @@ def list_statement(
         )
     if name_like:
         statement = statement.where(Stakeholder.display_name.ilike(f"%{name_like.lower()}%"))
-        if name_owner is not None:
-            statement = statement.where(
-                Stakeholder.id.in_(
-                    select(ProjectLink.stakeholder_id).where(
-                        ProjectLink.relationship_owner == name_owner
-                    )
-                )
-            )
+        if name_within is not None:
+            statement = statement.where(Stakeholder.id.in_(set(name_within)))
     return statement
 
 
@@ -83,6 +77,20 @@ async def links_for(
         select(ProjectLink).where(ProjectLink.stakeholder_id.in_(stakeholder_ids))
     )
     return list(rows)
+
+
+async def links_owned_by(session: AsyncSession, subject: str) -> list[ProjectLink]:
+    rows = await session.scalars(
+        select(ProjectLink).where(ProjectLink.relationship_owner == subject)
+    )
+    return list(rows)
+
+
+async def linked_project_ids(session: AsyncSession, stakeholder_id: uuid.UUID) -> set[uuid.UUID]:
+    rows = await session.scalars(
+        select(ProjectLink.project_id).where(ProjectLink.stakeholder_id == stakeholder_id)
+    )
+    return set(rows)
 
 
 async def get_link(session: AsyncSession, link_id: uuid.UUID) -> ProjectLink | None:

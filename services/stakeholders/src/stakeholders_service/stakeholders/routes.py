@@ -11,6 +11,7 @@ from shared.etag import PreconditionFailed, check_if_match, conditional_get, eta
 from shared.http import UpstreamUnavailable
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import problem_responses
+from shared.project_access import NotATeamMember
 from shared.types import QueryBool
 from stakeholders_service.stakeholders import access, repository, service
 from stakeholders_service.stakeholders.dependencies import LinkDep, ProjectsDep, StakeholderDep
@@ -42,7 +43,7 @@ from stakeholders_service.stakeholders.schemas import (
     StakeholderPatch,
     StakeholderView,
 )
-from stakeholders_service.upstream import UnknownProject
+from stakeholders_service.upstream import RelationshipOwnerNotOnTeam, UnknownProject
 
 router = APIRouter(prefix="/v1/stakeholders", tags=["stakeholders"])
 
@@ -67,7 +68,7 @@ async def _one(
     session: SessionDep, principal: Principal, client: ProjectsDep, stakeholder: Stakeholder
 ) -> StakeholderView:
     (view,) = await service.present(
-        session, principal=principal, client=client, stakeholders=[stakeholder]
+        session, principal=principal, teams=client, stakeholders=[stakeholder]
     )
     return view
 
@@ -114,6 +115,9 @@ async def list_stakeholders(
 ) -> Page[StakeholderView]:
     if q and access.barred(principal):
         raise PersonalSearchNotAllowed("Reporters and viewers cannot search by name.")
+    within = None
+    if q and not principal.is_admin:
+        within = await access.owned_ids(session, principal=principal, teams=client)
     statement = repository.list_statement(
         kind=kind,
         category=category,
@@ -122,13 +126,13 @@ async def list_stakeholders(
         is_public_contributor=is_public_contributor,
         project_id=project_id,
         name_like=q,
-        name_owner=None if principal.is_admin else principal.subject,
+        name_within=within,
     )
     rows = await pagination.rows(
         session, statement, id_column=Stakeholder.id, updated_column=Stakeholder.updated_at
     )
     items = await service.present(
-        session, principal=principal, client=client, stakeholders=rows.items
+        session, principal=principal, teams=client, stakeholders=rows.items
     )
     return Page[StakeholderView](items=items, next_cursor=rows.next_cursor)
 
@@ -154,7 +158,12 @@ async def get_stakeholder(
 @router.patch(
     "/{stakeholder_id}",
     responses=problem_responses(
-        StakeholderNotFound, StakeholderErased, UnknownOrganisation, PreconditionFailed
+        StakeholderNotFound,
+        NotATeamMember,
+        StakeholderErased,
+        UnknownOrganisation,
+        PreconditionFailed,
+        UpstreamUnavailable,
     ),
 )
 async def update_stakeholder(
@@ -166,9 +175,13 @@ async def update_stakeholder(
     request: Request,
     response: Response,
 ) -> StakeholderView:
-    """JSON merge patch; `If-Match` honoured."""
+    """JSON merge patch; `If-Match` honoured. Contributors and evaluators change only
+    stakeholders linked to a project whose team they are on (or, while it is linked to none,
+    one they registered); admin and governance any."""
     check_if_match(request, stakeholder.version)
-    stakeholder = await service.update_stakeholder(session, stakeholder, patch=patch)
+    stakeholder = await service.update_stakeholder(
+        session, stakeholder, patch=patch, actor=actor, teams=client
+    )
     response.headers["ETag"] = etag_for(stakeholder.version)
     return await _one(session, actor, client, stakeholder)
 
@@ -190,7 +203,7 @@ async def get_contact(
     """Contact details for contacting the person: only while a `contact_for_engagement` consent
     is current (withdrawal stops it), and only to callers allowed personal data."""
     await service.require_personal_access(
-        session, principal=principal, client=client, stakeholder=stakeholder
+        session, principal=principal, teams=client, stakeholder=stakeholder
     )
     return await service.contact_for_contacting(session, stakeholder)
 
@@ -210,7 +223,7 @@ async def put_contact(
 ) -> ContactRead:
     """Replace the contact details (kept in their own table so they can be erased alone)."""
     await service.require_personal_access(
-        session, principal=actor, client=client, stakeholder=stakeholder
+        session, principal=actor, teams=client, stakeholder=stakeholder
     )
     contact = await service.put_contact(session, stakeholder, data=data)
     return ContactRead.model_validate(contact)
@@ -220,7 +233,13 @@ async def put_contact(
     "/{stakeholder_id}/links",
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(
-        StakeholderNotFound, StakeholderErased, DuplicateLink, UnknownProject, UpstreamUnavailable
+        StakeholderNotFound,
+        NotATeamMember,
+        StakeholderErased,
+        DuplicateLink,
+        UnknownProject,
+        RelationshipOwnerNotOnTeam,
+        UpstreamUnavailable,
     ),
 )
 async def create_link(
@@ -231,9 +250,11 @@ async def create_link(
     client: ProjectsDep,
     response: Response,
 ) -> LinkRead:
-    """Link the stakeholder to a project (checked with the projects service)."""
+    """Link the stakeholder to a project (checked with the projects service). Contributors and
+    evaluators link only to projects whose team they are on; `relationship_owner` must be an
+    active member of the project's team unless an admin names them."""
     link = await service.create_link(
-        session, stakeholder=stakeholder, data=data, actor=actor, client=client
+        session, stakeholder=stakeholder, data=data, actor=actor, lookup=client
     )
     mark_created(response, f"{router.prefix}/{stakeholder.id}/links/{link.id}", link.version)
     return LinkRead.model_validate(link)
@@ -257,18 +278,28 @@ async def list_links(
 
 @router.patch(
     "/{stakeholder_id}/links/{link_id}",
-    responses=problem_responses(StakeholderNotFound, LinkNotFound, PreconditionFailed),
+    responses=problem_responses(
+        StakeholderNotFound,
+        LinkNotFound,
+        NotATeamMember,
+        RelationshipOwnerNotOnTeam,
+        PreconditionFailed,
+        UpstreamUnavailable,
+    ),
 )
 async def update_link(
     link: LinkDep,
     patch: LinkPatch,
     session: SessionDep,
-    _: Editor,
+    actor: Editor,
+    client: ProjectsDep,
     request: Request,
     response: Response,
 ) -> LinkRead:
+    """Only on the team of the link's project (admin and governance: any); a new
+    `relationship_owner` must be on that team unless an admin names them."""
     check_if_match(request, link.version)
-    link = await service.update_link(session, link, patch=patch)
+    link = await service.update_link(session, link, patch=patch, actor=actor, lookup=client)
     response.headers["ETag"] = etag_for(link.version)
     return LinkRead.model_validate(link)
 
@@ -276,8 +307,12 @@ async def update_link(
 @router.delete(
     "/{stakeholder_id}/links/{link_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(StakeholderNotFound, LinkNotFound, PreconditionFailed),
+    responses=problem_responses(
+        StakeholderNotFound, LinkNotFound, NotATeamMember, PreconditionFailed, UpstreamUnavailable
+    ),
 )
-async def delete_link(link: LinkDep, session: SessionDep, _: Editor, request: Request) -> None:
+async def delete_link(
+    link: LinkDep, session: SessionDep, actor: Editor, client: ProjectsDep, request: Request
+) -> None:
     check_if_match(request, link.version)
-    await service.delete_link(session, link)
+    await service.delete_link(session, link, actor=actor, lookup=client)

@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Principal
 from shared.db import utcnow
-from shared.http import ServiceClient
 from shared.patch import apply_changes, merge_patch_changes
 from shared.problems import FieldError
+from shared.project_access import PROJECT_WORK, ProjectsLookup, ProjectTeams
 from stakeholders_service.organisations import repository as organisations
 from stakeholders_service.privacy import repository as privacy
 from stakeholders_service.privacy.models import ConsentPurpose
@@ -41,7 +41,11 @@ from stakeholders_service.stakeholders.schemas import (
     StakeholderPersonal,
     StakeholderRestricted,
 )
-from stakeholders_service.upstream import require_projects
+from stakeholders_service.upstream import (
+    require_new_project_write,
+    require_owner_on_team,
+    require_project_write,
+)
 
 StakeholderOut = StakeholderPersonal | StakeholderRestricted
 
@@ -80,9 +84,29 @@ async def create_stakeholder(
     return stakeholder
 
 
+async def require_stakeholder_write(
+    session: AsyncSession, *, principal: Principal, teams: ProjectTeams, stakeholder: Stakeholder
+) -> None:
+    """A write to the person's record (details, consent, a new link): admin and governance
+    anywhere; contributors and evaluators only on the team of a project the stakeholder is
+    linked to, or, while it is linked to none, as the one who registered it. So nobody reaches
+    a stranger's record by linking it to their own project."""
+    linked = await repository.linked_project_ids(session, stakeholder.id)
+    if not linked and stakeholder.created_by == principal.subject:
+        PROJECT_WORK.require_role(principal)
+        return
+    await PROJECT_WORK.require_any(principal, linked, teams)
+
+
 async def update_stakeholder(
-    session: AsyncSession, stakeholder: Stakeholder, *, patch: StakeholderPatch
+    session: AsyncSession,
+    stakeholder: Stakeholder,
+    *,
+    patch: StakeholderPatch,
+    actor: Principal,
+    teams: ProjectTeams,
 ) -> Stakeholder:
+    await require_stakeholder_write(session, principal=actor, teams=teams, stakeholder=stakeholder)
     ensure_not_erased(stakeholder)
     changes = merge_patch_changes(
         patch,
@@ -98,14 +122,15 @@ async def update_stakeholder(
 
 
 async def require_personal_access(
-    session: AsyncSession, *, principal: Principal, client: ServiceClient, stakeholder: Stakeholder
+    session: AsyncSession, *, principal: Principal, teams: ProjectTeams, stakeholder: Stakeholder
 ) -> None:
     allowed = await access.personal_ids(
-        session, principal=principal, client=client, stakeholder_ids=[stakeholder.id]
+        session, principal=principal, teams=teams, stakeholder_ids=[stakeholder.id]
     )
     if stakeholder.id not in allowed:
         raise PersonalDataNotAllowed(
-            "Only admins, the relationship owner and the project team see personal data."
+            "Only admins, the project team and a relationship owner named by an admin see "
+            "personal data."
         )
 
 
@@ -127,13 +152,13 @@ async def present(
     session: AsyncSession,
     *,
     principal: Principal,
-    client: ServiceClient,
+    teams: ProjectTeams,
     stakeholders: Sequence[Stakeholder],
 ) -> list[StakeholderOut]:
     """Each stakeholder in the representation this caller may receive (contacts loaded)."""
     ids = [s.id for s in stakeholders]
     personal = await access.personal_ids(
-        session, principal=principal, client=client, stakeholder_ids=ids
+        session, principal=principal, teams=teams, stakeholder_ids=ids
     )
     contactable = await privacy.consented_ids(
         session, personal, purpose=ConsentPurpose.contact_for_engagement, now=utcnow()
@@ -172,13 +197,23 @@ async def create_link(
     stakeholder: Stakeholder,
     data: LinkCreate,
     actor: Principal,
-    client: ServiceClient,
+    lookup: ProjectsLookup,
 ) -> ProjectLink:
+    """Only onto a project the caller may write to, of a stakeholder they may write to, with an
+    owner from the project's team (an admin may name anyone): a link is what grants access to
+    the person's data, so nobody makes one for a team they are not on or a stranger's record."""
+    await require_new_project_write(actor, lookup, [data.project_id])
+    await require_stakeholder_write(session, principal=actor, teams=lookup, stakeholder=stakeholder)
     ensure_not_erased(stakeholder)
     if await repository.find_link(session, stakeholder.id, data.project_id, data.role_in_project):
         raise DuplicateLink(f"Already linked to project {data.project_id} in this role.")
-    await require_projects(client, [data.project_id])
-    link = ProjectLink(stakeholder_id=stakeholder.id, created_by=actor.subject, **data.model_dump())
+    await _check_owner(lookup, actor=actor, owner=data.relationship_owner, project=data.project_id)
+    link = ProjectLink(
+        stakeholder_id=stakeholder.id,
+        created_by=actor.subject,
+        owner_set_by_admin=actor.is_admin,
+        **data.model_dump(),
+    )
     session.add(link)
     try:
         await session.flush()
@@ -187,13 +222,39 @@ async def create_link(
     return link
 
 
-async def update_link(session: AsyncSession, link: ProjectLink, *, patch: LinkPatch) -> ProjectLink:
-    apply_changes(link, merge_patch_changes(patch, required=("relationship_owner",)))
+async def _check_owner(
+    lookup: ProjectsLookup, *, actor: Principal, owner: str, project: uuid.UUID
+) -> None:
+    if actor.is_admin:
+        return
+    if owner == actor.subject and not PROJECT_WORK.writes_anywhere(actor):
+        return  # the write rule has just found the caller on this team
+    await require_owner_on_team(lookup, owner=owner, project_id=project)
+
+
+async def update_link(
+    session: AsyncSession,
+    link: ProjectLink,
+    *,
+    patch: LinkPatch,
+    actor: Principal,
+    lookup: ProjectsLookup,
+) -> ProjectLink:
+    await require_project_write(actor, lookup, [link.project_id])
+    changes = merge_patch_changes(patch, required=("relationship_owner",))
+    if "relationship_owner" in changes:
+        owner = changes["relationship_owner"]
+        await _check_owner(lookup, actor=actor, owner=owner, project=link.project_id)
+        changes["owner_set_by_admin"] = actor.is_admin
+    apply_changes(link, changes)
     await session.flush()
     return link
 
 
-async def delete_link(session: AsyncSession, link: ProjectLink) -> None:
+async def delete_link(
+    session: AsyncSession, link: ProjectLink, *, actor: Principal, lookup: ProjectsLookup
+) -> None:
+    await require_project_write(actor, lookup, [link.project_id])
     await session.delete(link)
     await session.flush()
 
