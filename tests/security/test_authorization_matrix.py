@@ -60,7 +60,7 @@ PERSON_PHONE = "07700 900123"
 PERSON_ADDRESS = "12 Larkspur Row, Liverpool L1 0AA"
 # Staff names (team display names, facilitators, validators): colleagues (viewer and above) see
 # them; a reporter never does.
-STAFF_NAMES = ("Tamsin Teague", "Fenella Facilitator", "Valentin Validator")
+STAFF_NAMES = ("Tamsin Teague", "Fenella Facilitator", "Valentin Validator", "Orla Owner")
 
 PERSONAL_KEYS = (
     Stakeholder.__audit_redact__
@@ -461,6 +461,8 @@ async def _build_stakeholders(world: World, gov: httpx.AsyncClient) -> None:
     ids["request_id"] = (await _ok(gov, "POST", f"{s}/data-subject-requests", {"type": "access"}))[
         "id"
     ]
+    plan = _fill(BODIES[("POST", f"{EN}/plans")], ids) | {"owner": STAFF_NAMES[3]}
+    await _ok(gov, "POST", f"{EN}/plans", plan)
     engagement = _fill(BODIES[("POST", EN)], ids) | {"facilitator": STAFF_NAMES[1]}
     ids["engagement_id"] = (await _ok(gov, "POST", EN, engagement))["id"]
     en = f"{EN}/{ids['engagement_id']}"
@@ -586,9 +588,10 @@ BODIES: dict[tuple[str, str], Any] = {
     },
     ("POST", f"{EN}/plans"): {
         "project_id": "{project_id}",
+        "segment": "patient",
         "target_level": "involve",
         "frequency": "quarterly",
-        "owner": "tess-team",
+        "owner": "Tamsin Teague",
     },
     ("POST", f"{EN}/{{engagement_id}}/participants"): {"stakeholder_id": "{stakeholder_id}"},
     ("POST", "/v1/involvement/roles"): {
@@ -896,8 +899,14 @@ async def test_colleagues_see_staff_names_and_a_reporter_does_not(
         ),
         ("stakeholders", f"/v1/engagements/{ids['engagement_id']}", None),
         ("stakeholders", "/v1/engagements", "items"),
+        ("stakeholders", "/v1/engagements/plans", "items"),
     ]
-    fields = {"team": "display_name", "values": "validated_by", "engagements": "facilitator"}
+    fields = {
+        "team": "display_name",
+        "values": "validated_by",
+        "plans": "owner",
+        "engagements": "facilitator",
+    }
     for service, url, items in reads:
         name = next(value for key, value in fields.items() if key in url)
         seen: dict[str, list[Any]] = {}

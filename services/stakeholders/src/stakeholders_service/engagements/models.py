@@ -77,6 +77,8 @@ class EngagementPlanItem(Audited, IdMixin, TimestampMixin, VersionedMixin, Base)
     """Who the project means to engage (one stakeholder or a category segment), and how."""
 
     __tablename__ = "engagement_plan_item"
+    # The owner is a staff name (`shared.staff_names`): never in audit or the change feed.
+    __audit_redact__: ClassVar[frozenset[str]] = frozenset({"owner"})
 
     project_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
     stakeholder_id: Mapped[uuid.UUID | None] = mapped_column(

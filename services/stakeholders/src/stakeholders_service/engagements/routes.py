@@ -133,7 +133,8 @@ async def list_plan_items(
         id_column=EngagementPlanItem.id,
         updated_column=EngagementPlanItem.updated_at,
     )
-    return rows.as_page(PlanItemRead)
+    # A plan's owner is a staff name: hidden from a reporter (`shared.staff_names`).
+    return without_staff_names(principal, rows.as_page(PlanItemRead), ("owner",))
 
 
 @router.post(

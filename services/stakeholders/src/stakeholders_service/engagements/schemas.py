@@ -148,7 +148,7 @@ class PlanItemRead(BaseModel):
     objectives: str
     methods: list[str]
     frequency: PlanFrequency
-    owner: str
+    owner: str | None = Field(description="A staff name: null for a reporter.")
     created_by: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
