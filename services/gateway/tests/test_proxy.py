@@ -187,7 +187,8 @@ async def test_request_id_is_forwarded_and_echoed(
     body = assert_problem(response, 404, "organisation-not-found")
     # The service's own problem carries the id: it was forwarded, not just echoed by the gateway.
     assert body["request_id"] == response.headers["x-request-id"] == "gw-test-0001"
-    assert body["instance"].startswith("/v1/organisations/")
+    # It names the caller's path, not the service's `/v1/...` (the gateway forwards its prefix).
+    assert body["instance"].startswith("/api/v1/organisations/")
 
 
 @pytest.mark.parametrize("sent", [None, "not a valid id!"])
