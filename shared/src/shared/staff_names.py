@@ -1,7 +1,7 @@
 """Staff names are personal data for `reporter`: one rule, applied by every service.
 
 The rule. A staff member's name (a project team member's `display_name`, an engagement's
-`facilitator`, who validated a benefit value) is personal data. Colleagues (every role but
+`facilitator`, an engagement plan's `owner`, who validated a benefit value) is personal data. Colleagues (every role but
 `reporter`: viewer, contributor, evaluator, governance, admin, and other services) see it, because
 working together needs it. A reporter reads and exports for reports and never sees it: the name
 is served as `null`, while roles, dates, counts and the token subject stay. A token subject is the
