@@ -1,14 +1,14 @@
 """Staff names are personal data for `reporter`: one rule, applied by every service.
 
 The rule. A staff member's name (a project team member's `display_name`, an engagement's
-`facilitator`, an engagement plan's `owner`, who validated a benefit value) is personal data. Colleagues (every role but
-`reporter`: viewer, contributor, evaluator, governance, admin, and other services) see it, because
-working together needs it. A reporter reads and exports for reports and never sees it: the name
-is served as `null`, while roles, dates, counts and the token subject stay. A token subject is the
-identity provider's opaque, pseudonymous `sub` (deployments must not use e-mail addresses as
-subjects), so it is an id, not a name. A caller holding `reporter` and any other role is a
-colleague. Names never appear in audit entries or change events either (`__audit_redact__`), so
-the change feed a reporter may read carries none.
+`facilitator`, an engagement plan's `owner`, who validated a benefit value) is personal data.
+Colleagues (every role but `reporter`: viewer, contributor, evaluator, governance, admin, and other
+services) see it, because working together needs it. A reporter reads and exports for reports and
+never sees it: the name is served as `null`, while roles, dates, counts and the token subject stay.
+A token subject is the identity provider's opaque, pseudonymous `sub` (deployments must not use
+e-mail addresses as subjects), so it is an id, not a name. A caller holding `reporter` and any
+other role is a colleague. Names never appear in audit entries or change events either
+(`__audit_redact__`), so the change feed a reporter may read carries none.
 """
 
 from __future__ import annotations
