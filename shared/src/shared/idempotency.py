@@ -105,6 +105,8 @@ class IdempotencyMiddleware:
             return
 
         body = await _read_body(receive)
+        if body is None:  # the caller left before sending the whole body: nothing to do
+            return
         digest = hashlib.sha256(
             b"\n".join(
                 [
@@ -310,16 +312,17 @@ async def _keep_trying(record: Callable[[], Awaitable[None]], seconds: float) ->
             return
 
 
-async def _read_body(receive: Receive) -> bytes:
+async def _read_body(receive: Receive) -> bytes | None:
+    """The whole body, or None if the caller disconnected first (e.g. the gateway gave up with
+    a 504 while this process was paused): a truncated body must not be stored under the key."""
     chunks = []
     while True:
         message = await receive()
         if message["type"] != "http.request":
-            break
+            return None
         chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
+            return b"".join(chunks)
 
 
 async def _disconnected() -> Message:
