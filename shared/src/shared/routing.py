@@ -12,9 +12,11 @@ Starlette tries routes in order and takes the first full match, which gives two 
 `RouteContractMiddleware` sits just inside the request-context and access-log middleware and
 decides both before the router runs, from the app's own OpenAPI document: a path parameter
 documented as `format: uuid` matches only a UUID segment. A path no documented template matches
-that way, though one does when ids are ignored (a malformed id), is a 404 problem; a path some
-templates match, with a method none of them serves, is a 405 problem whose `Allow` lists the
-methods of all of them (RFC 9110 section 15.5.6). Anything else goes to the router unchanged.
+that way, though one does when ids are ignored (a malformed id), is a 404 problem. Of the
+templates a path matches, the most specific win (a literal segment beats a parameter, as a
+static path must not be captured by a parameterised one); a method none of them serves is a 405
+problem whose `Allow` lists the methods of all of them (RFC 9110 section 15.5.6). Anything else
+goes to the router unchanged.
 Undocumented routes (the docs pages) never match a template and pass through too.
 """
 
@@ -45,6 +47,9 @@ class Template:
     typed: re.Pattern[str]
     untyped: re.Pattern[str]
     methods: frozenset[str]
+    # Per segment, 1 for a literal and 0 for a parameter: `/consensus/medians` is more specific
+    # than `/consensus/{criterion_code}` and, where both match, the resource is the former's.
+    specificity: tuple[int, ...]
 
 
 def _uuid_parameters(operations: dict[str, Any]) -> set[str]:
@@ -78,7 +83,8 @@ def route_table(document: dict[str, Any]) -> dict[int, list[Template]]:
     for path, operations in document.get("paths", {}).items():
         typed, untyped = _compile(path, _uuid_parameters(operations))
         methods = frozenset(m.upper() for m in operations if m.upper() in HTTP_METHODS)
-        table[path.count("/")].append(Template(path, typed, untyped, methods))
+        specificity = tuple(0 if _PARAMETER.search(part) else 1 for part in path.split("/"))
+        table[path.count("/")].append(Template(path, typed, untyped, methods, specificity))
     return dict(table)
 
 
@@ -98,7 +104,8 @@ def decide(table: dict[int, list[Template]], method: str, path: str) -> Decision
         if any(t.untyped.fullmatch(path) for t in candidates):
             return Decision(404)
         return None
-    allowed = frozenset().union(*(t.methods for t in typed))
+    best = max(t.specificity for t in typed)
+    allowed = frozenset().union(*(t.methods for t in typed if t.specificity == best))
     # HEAD and OPTIONS too: neither is served unless documented (CORS preflights are the
     # gateway's), so their 405 must name the methods that are.
     if method in allowed:
