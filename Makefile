@@ -46,6 +46,9 @@ lint-types: install ## mypy --strict on our code (tests relax only untyped defs)
 	$(BIN)/mypy shared/src services/projects/src services/assessment/src services/stakeholders/src services/gateway/src scripts bench
 	$(BIN)/mypy shared/tests tests services/projects/tests services/assessment/tests services/stakeholders/tests services/gateway/tests
 
+fuzz: install ## Schemathesis gate over every service and the gateway (about 4 minutes)
+	$(BIN)/python -m scripts.schemathesis_gate
+
 fmt: install ## Format and autofix
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .

@@ -230,29 +230,53 @@ def toml_value(value: object) -> str:
     return json.dumps(value)  # JSON strings, numbers and arrays are valid TOML
 
 
+# Body fields that name another record: bound to real ids, so a schema-valid body is not
+# refused only because a generated UUID names nothing (the reference rules answer 422).
+BODY_REFERENCES = {
+    "body.project_id": "project_id",
+    "body.project_ids.*": "project_id",
+    "body.organisation_id": "organisation_id",
+    "body.assessment_id": "assessment_id",
+    "body.stakeholder_id": "stakeholder_id",
+    "body.raised_by": "stakeholder_id",
+}
+
+
 def config_text(
     *, identities: Path, ids: Mapping[str, Sequence[str]], max_examples: int, seed: int
 ) -> str:
     lines = [
         f"seed = {seed}",
         "request-timeout = 15.0",
-        # The same failure on one operation is one finding; stop shrinking early.
         "[generation]",
         f"max-examples = {max_examples}",
+        # NUL and lone surrogates are refused on purpose (text that cannot be stored is a 422)
+        # and the hostile corpus (tests/hostile) covers them; here they would only mask the
+        # rest of each body.
+        "allow-x00 = false",
+        'codec = "utf-8"',
         "[auth.wfc]",
         f"path = {toml_value(str(identities))}",
         'user = "admin"',
         'peers = ["admin", "contributor"]',
+        # Cursors are opaque: only the empty one (the first page) can be generated validly.
+        # Garbage cursors are the corpus's job.
+        "[dictionaries.first_page]",
+        'values = [""]',
     ]
     for parameter, values in sorted(ids.items()):
         lines += [f"[dictionaries.{parameter}]", f"values = {toml_value(list(values))}"]
-    if ids:
-        lines.append("[parameters]")
-        for parameter in sorted(ids):
-            # Mostly real records, so positive cases reach the rules behind the 404s.
-            lines.append(
-                f'"path.{parameter}" = {{ dictionary = "{parameter}", probability = 0.8 }}'
-            )
+    lines += [
+        "[parameters]",
+        '"query.cursor" = { dictionary = "first_page", probability = 1.0 }',
+        '"query.after" = { dictionary = "first_page", probability = 1.0 }',
+    ]
+    for parameter in sorted(ids):
+        # Mostly real records, so positive cases reach the rules behind the 404s.
+        lines.append(f'"path.{parameter}" = {{ dictionary = "{parameter}", probability = 0.8 }}')
+    for binding, parameter in BODY_REFERENCES.items():
+        if parameter in ids:
+            lines.append(f'"{binding}" = {{ dictionary = "{parameter}", probability = 1.0 }}')
     return "\n".join(lines) + "\n"
 
 
