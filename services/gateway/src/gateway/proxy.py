@@ -236,16 +236,17 @@ class Proxy:
                 break
             except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
                 # The connection closed before any answer: the service closing a pooled
-                # connection as we wrote on it, or going away. Anything but a retry-safe
-                # request may have been processed: 502. aiohttp has already resent a safe
-                # method once; a write with an Idempotency-Key is sent once more, on a new
-                # connection. Cut off again, the service is going away: 503, retry later.
-                if isinstance(exc, aiohttp.ClientConnectorError) or not retry_safe:
+                # connection as we wrote on it, or going away. aiohttp has already resent a
+                # safe method once; a write with an Idempotency-Key cannot act twice either:
+                # send it once more, on a new connection. Anything else may have been
+                # processed, so it is not resent (502, or 503 if it never connected).
+                if (
+                    attempt == 2
+                    or not retry_safe
+                    or method in _SAFE_METHODS
+                    or isinstance(exc, aiohttp.ClientConnectorError)
+                ):
                     raise _problem_for(exc, service, method) from exc
-                if attempt == 2 or method in _SAFE_METHODS:
-                    raise UpstreamUnavailable(
-                        f"The {service} service closed the connection; retry shortly."
-                    ) from exc
                 logger.info("proxy_retry", service=service, error=type(exc).__name__)
             except _TRANSPORT_ERRORS as exc:
                 raise _problem_for(exc, service, method) from exc
