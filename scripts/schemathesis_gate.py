@@ -230,18 +230,6 @@ def toml_value(value: object) -> str:
     return json.dumps(value)  # JSON strings, numbers and arrays are valid TOML
 
 
-# Body fields that name another record: bound to real ids, so a schema-valid body is not
-# refused only because a generated UUID names nothing (the reference rules answer 422).
-BODY_REFERENCES = {
-    "body.project_id": "project_id",
-    "body.project_ids.*": "project_id",
-    "body.organisation_id": "organisation_id",
-    "body.assessment_id": "assessment_id",
-    "body.stakeholder_id": "stakeholder_id",
-    "body.raised_by": "stakeholder_id",
-}
-
-
 def config_text(
     *, identities: Path, ids: Mapping[str, Sequence[str]], max_examples: int, seed: int
 ) -> str:
@@ -259,24 +247,14 @@ def config_text(
         f"path = {toml_value(str(identities))}",
         'user = "admin"',
         'peers = ["admin", "contributor"]',
-        # Cursors are opaque: only the empty one (the first page) can be generated validly.
-        # Garbage cursors are the corpus's job.
-        "[dictionaries.first_page]",
-        'values = [""]',
     ]
     for parameter, values in sorted(ids.items()):
         lines += [f"[dictionaries.{parameter}]", f"values = {toml_value(list(values))}"]
-    lines += [
-        "[parameters]",
-        '"query.cursor" = { dictionary = "first_page", probability = 1.0 }',
-        '"query.after" = { dictionary = "first_page", probability = 1.0 }',
-    ]
+    if ids:
+        lines.append("[parameters]")
     for parameter in sorted(ids):
         # Mostly real records, so positive cases reach the rules behind the 404s.
         lines.append(f'"path.{parameter}" = {{ dictionary = "{parameter}", probability = 0.8 }}')
-    for binding, parameter in BODY_REFERENCES.items():
-        if parameter in ids:
-            lines.append(f'"{binding}" = {{ dictionary = "{parameter}", probability = 1.0 }}')
     return "\n".join(lines) + "\n"
 
 
@@ -289,7 +267,16 @@ def run_target(
     report: Path,
     max_time: int,
     workers: int,
+    ids: Mapping[str, Sequence[str]],
 ) -> Result:
+    # The hooks (scripts/schemathesis_hooks.py) leave opaque cursors out of positive cases and
+    # point their body references at the loaded records.
+    env = {
+        **os.environ,
+        "SCHEMATHESIS_HOOKS": "scripts.schemathesis_hooks",
+        "CMDI_FUZZ_IDS": json.dumps(dict(ids)),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
     command = [
         str(Path(sys.executable).with_name("schemathesis")),
         "--no-color",
@@ -314,7 +301,7 @@ def run_target(
     ]
     started = time.monotonic()
     print(f"== schemathesis: {target} ({schema_url}, {max_time} s) ==", flush=True)
-    process = subprocess.Popen(command, cwd=ROOT, start_new_session=True)
+    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     try:
         # Its own budget plus shrinking and reporting; after that it is hung, and killed.
         exit_code = process.wait(timeout=max_time + 90)
@@ -445,6 +432,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         report=reports / f"schemathesis-{target}.json",
                         max_time=args.seconds,
                         workers=args.workers,
+                        ids=ids,
                     )
                 )
                 dead = stack.exited()
