@@ -260,8 +260,10 @@ def applicable_criteria(assessment: Assessment) -> list[Criterion]:
 def _criterion(assessment: Assessment, code: str) -> Criterion:
     criterion = assessment.template.definition().criterion(code)
     if criterion is None:
+        # The code comes from the path: never echoed (a problem holds no unbounded user input).
         raise UnknownCriterion(
-            f"{assessment.template.name} {assessment.template.semver} has no criterion {code!r}."
+            f"{assessment.template.name} {assessment.template.semver} has no criterion with this"
+            " code."
         )
     if not criterion.applies(context_of(assessment)):
         raise CriterionNotApplicable(f"{code} does not apply to this project at {assessment.gate}.")
@@ -351,7 +353,7 @@ async def waive(
         raise WrongAssessmentStatus(f"The assessment is {assessment.status}.")
     member = next((m for m in assessment.panel if m.subject == subject), None)
     if member is None:
-        raise NotOnPanel(f"{subject} is not on this panel.")
+        raise NotOnPanel("Nobody with this subject is on the panel.")  # never echo the path
     if not member.has_conflict:
         raise InvalidInput(
             f"{subject} has not declared a conflict; there is nothing to waive.",
