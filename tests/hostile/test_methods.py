@@ -158,3 +158,10 @@ async def test_uuid_ids_still_route(all_apps: dict[str, FastAPI], tokens: Any) -
             response = await client.get(f"/v1/projects/{value}")
             assert response.status_code == 404
             assert response.json()["type"].endswith("/project-not-found"), response.text
+
+
+def test_every_status_an_operation_answers_is_documented(all_apps: dict[str, FastAPI]) -> None:
+    """Editing an agreed outcome map answers 201 (the next draft): the document says so."""
+    document = _document(all_apps["projects"])
+    operation = document["paths"]["/v1/projects/{project_id}/outcome-maps/{map_id}"]["patch"]
+    assert {"200", "201"} <= set(operation["responses"])

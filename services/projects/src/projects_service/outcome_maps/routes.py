@@ -152,7 +152,14 @@ async def get_outcome_map(
 
 
 @router.patch(
-    MAP, responses=problem_responses(*WRITE_PROBLEMS, DraftAlreadyExists, PreconditionFailed)
+    MAP,
+    responses={
+        **problem_responses(*WRITE_PROBLEMS, DraftAlreadyExists, PreconditionFailed),
+        201: {
+            "model": OutcomeMapDetail,
+            "description": "The next draft, cloned from the agreed map.",
+        },
+    },
 )
 async def update_outcome_map(
     outcome_map: OutcomeMapDep,
