@@ -61,9 +61,14 @@ async def _clean(projects_app: FastAPI, assessment_app: FastAPI) -> object:
     from projects_service.db import Base as ProjectsBase
     from shared.testing import reset_database
 
+    async def reset() -> None:
+        await reset_database(projects_app.state.database, ProjectsBase.metadata)
+        await reset_database(assessment_app.state.database, AssessmentBase.metadata)
+
+    # Before as well as after: other suites share these session apps and may leave rows behind.
+    await reset()
     yield None
-    await reset_database(projects_app.state.database, ProjectsBase.metadata)
-    await reset_database(assessment_app.state.database, AssessmentBase.metadata)
+    await reset()
 
 
 async def create_projects(app: FastAPI, tokens: TokenFactory, count: int) -> list[str]:

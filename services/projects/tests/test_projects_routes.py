@@ -182,14 +182,13 @@ class TestReadProject:
         assert response.status_code == 404
         assert response.json()["type"].endswith("/project-not-found")
 
-    async def test_malformed_id_is_a_422(self, client: httpx.AsyncClient) -> None:
+    async def test_malformed_id_is_a_404_problem(self, client: httpx.AsyncClient) -> None:
+        # Ids are UUIDs by the documented contract (shared.routing): "not-a-uuid" names no
+        # resource, so it is a 404 like an unknown id, not a validation error on a real one.
         response = await client.get("/v1/projects/not-a-uuid")
-        assert response.status_code == 422
-        assert response.json()["errors"][0] == {
-            "pointer": "/project_id",
-            "location": "path",
-            "detail": response.json()["errors"][0]["detail"],
-        }
+        assert response.status_code == 404
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["status"] == 404
 
     async def test_routing_errors_are_problems(self, client: httpx.AsyncClient) -> None:
         missing = await client.get("/v1/nothing-here")
