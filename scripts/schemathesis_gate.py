@@ -85,13 +85,45 @@ class Allowed:
     operation: str  # the Schemathesis label, e.g. "GET /v1/projects/{project_id}"; globs allowed
     check: str  # the failure type or code Schemathesis reports
     reason: str
+    # Optional, about the responses behind the failure (recorded by the hooks): every one must
+    # have the `status`, a problem type matching `problem` and details ("<detail> | <first
+    # error's detail>") matching `detail` (globs; "!x" means anything but x).
+    problem: str | None = None
+    detail: str | None = None
+    status: int | None = None
 
-    def matches(self, failure: Failure) -> bool:
+    def matches_failure(self, failure: Failure) -> bool:
         return (
             fnmatch.fnmatchcase(failure.target, self.target)
             and fnmatch.fnmatchcase(failure.operation, self.operation)
             and self.check in (failure.type, failure.code)
         )
+
+    def has_conditions(self) -> bool:
+        return not (self.problem is None and self.detail is None and self.status is None)
+
+    def matches(self, failure: Failure, records: Sequence[Record] = ()) -> bool:
+        """Whether this entry alone accepts `failure` (and every response behind it)."""
+        if not self.matches_failure(failure):
+            return False
+        if not self.has_conditions():
+            return True
+        behind = [r for r in records if r.behind(failure)]
+        return bool(behind) and all(self.accepts(r) for r in behind)
+
+    def accepts(self, record: Record) -> bool:
+        if self.status is not None and record.status != self.status:
+            return False
+        if self.problem is not None:
+            negated = self.problem.startswith("!")
+            pattern = self.problem.removeprefix("!")
+            if fnmatch.fnmatchcase(record.problem, pattern) == negated:
+                return False
+        if self.detail is not None:
+            negated = self.detail.startswith("!")
+            if fnmatch.fnmatchcase(record.detail, self.detail.removeprefix("!")) == negated:
+                return False
+        return True
 
 
 def load_allowlist(path: Path) -> list[Allowed]:
@@ -105,6 +137,9 @@ def load_allowlist(path: Path) -> list[Allowed]:
             operation=str(entry["operation"]),
             check=str(entry["check"]),
             reason=str(entry.get("reason", "")).strip(),
+            problem=entry.get("problem"),
+            detail=entry.get("detail"),
+            status=entry.get("status"),
         )
         if not item.reason:
             raise SystemExit(f"{path}: every entry needs a reason: {entry}")
@@ -129,6 +164,30 @@ class Failure:
         return f"[{self.target}] {self.operation}: {self.type}/{self.code} ({self.title})"
 
 
+@dataclass(frozen=True)
+class Record:
+    """One failing response as the hooks saw it (the report only has counts per operation)."""
+
+    target: str
+    operation: str
+    type: str
+    status: int
+    problem: str
+    detail: str
+
+    def behind(self, failure: Failure) -> bool:
+        """Whether this response is one of those behind `failure` (the stateful phase reports
+        under one label, so there every response of the same kind counts)."""
+        return (
+            self.target == failure.target
+            and self.type == failure.type
+            and (failure.operation in (self.operation, STATEFUL))
+        )
+
+
+STATEFUL = "Stateful tests"
+
+
 @dataclass
 class Result:
     target: str
@@ -138,10 +197,31 @@ class Result:
     operations_tested: int = 0
     failures: list[Failure] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    records: list[Record] = field(default_factory=list)
+
+
+def read_records(target: str, path: Path) -> list[Record]:
+    if not path.exists():
+        return []
+    records = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        item = json.loads(line)
+        records.append(
+            Record(
+                target,
+                item["operation"],
+                item["type"],
+                int(item["status"]),
+                item["problem"],
+                item["detail"],
+            )
+        )
+    return records
 
 
 def read_report(target: str, path: Path, exit_code: int, seconds: float) -> Result:
     result = Result(target, exit_code, seconds)
+    result.records = read_records(target, path.with_suffix(".failures.jsonl"))
     if not path.exists():
         result.errors.append(f"no report written (exit code {exit_code})")
         return result
@@ -275,6 +355,7 @@ def run_target(
         **os.environ,
         "SCHEMATHESIS_HOOKS": "scripts.schemathesis_hooks",
         "CMDI_FUZZ_IDS": json.dumps(dict(ids)),
+        "CMDI_FUZZ_FAILURES": str(report.with_suffix(".failures.jsonl")),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
     }
     command = [
@@ -299,6 +380,8 @@ def run_target(
         "--warnings",
         "off",
     ]
+    report.with_suffix(".failures.jsonl").unlink(missing_ok=True)
+    report.unlink(missing_ok=True)
     started = time.monotonic()
     print(f"== schemathesis: {target} ({schema_url}, {max_time} s) ==", flush=True)
     process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
@@ -327,23 +410,62 @@ def judge(results: Sequence[Result], allowlist: Sequence[Allowed]) -> tuple[list
             failing.append(f"[{result.target}] run error: {error}")
         if result.generated == 0 and not result.errors:
             failing.append(f"[{result.target}] generated no test cases")
+        for record in result.records:
+            if record.status >= 500:
+                failing.append(f"5xx: [{result.target}] {record.operation}: {record.status}")
         for failure in result.failures:
-            entry = next((a for a in allowlist if a.matches(failure)), None)
+            entries = accepting(failure, result.records, allowlist)
             if failure.type in SERVER_ERROR_TYPES or failure.code in SERVER_ERROR_TYPES:
                 failing.append(f"5xx: {failure.label()}")
-            elif entry is None:
-                failing.append(f"not in the allowlist: {failure.label()}")
+            elif not entries:
+                why = unmatched(failure, result.records, allowlist)
+                failing.append(f"not in the allowlist: {failure.label()}{why}")
             else:
-                allowed.append(f"{failure.label()}\n      allowed: {entry.reason}")
+                reasons = "\n      allowed: ".join(e.reason for e in entries)
+                allowed.append(f"{failure.label()}\n      allowed: {reasons}")
     return failing, allowed
 
 
+def accepting(
+    failure: Failure, records: Sequence[Record], allowlist: Sequence[Allowed]
+) -> list[Allowed]:
+    """The entries that accept `failure`: one without response conditions, or several whose
+    conditions together accept every response behind it (a failure on one operation may have
+    several causes). Empty when it is not accepted."""
+    candidates = [a for a in allowlist if a.matches_failure(failure)]
+    plain = [a for a in candidates if not a.has_conditions()]
+    if plain:
+        return plain[:1]
+    behind = [r for r in records if r.behind(failure)]
+    used: list[Allowed] = []
+    for record in behind:
+        entry = next((a for a in candidates if a.accepts(record)), None)
+        if entry is None:
+            return []
+        if entry not in used:
+            used.append(entry)
+    return used
+
+
+def unmatched(failure: Failure, records: Sequence[Record], allowlist: Sequence[Allowed]) -> str:
+    """What the responses no entry accepts said (to write an entry or fix the cause)."""
+    candidates = [a for a in allowlist if a.matches_failure(failure)]
+    seen = sorted(
+        {
+            f"{r.status} {r.problem}: {r.detail[:140]}"
+            for r in records
+            if r.behind(failure) and not any(a.accepts(r) for a in candidates)
+        }
+    )
+    return "".join(f"\n      response: {line}" for line in seen[:5])
+
+
 def unused_entries(results: Sequence[Result], allowlist: Sequence[Allowed]) -> Iterator[Allowed]:
-    failures = [f for r in results for f in r.failures]
     ran = {r.target for r in results}
     for entry in allowlist:
         relevant = any(fnmatch.fnmatchcase(t, entry.target) for t in ran)
-        if relevant and not any(entry.matches(f) for f in failures):
+        used = any(entry in accepting(f, r.records, allowlist) for r in results for f in r.failures)
+        if relevant and not used:
             yield entry
 
 

@@ -10,12 +10,17 @@ sent, so that `positive_data_acceptance` judges the rules behind them and not ou
   the reference rules rightly refuse with a 422.
 
 Negative cases are sent as generated: changing them could make them valid.
+
+`filter_failure` keeps every failure, and appends what the report leaves out to the JSON lines
+file `CMDI_FUZZ_FAILURES`: the response's status, problem type and details, which the gate's
+allowlist can match (a domain rule's own problem type, a model validator's message).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import threading
 from typing import Any
 
 import schemathesis
@@ -61,3 +66,39 @@ def before_call(context: Any, case: Any, **kwargs: Any) -> None:
                 case.body[field] = [_real(v, ids, i) for i, v in enumerate(value)]
             else:
                 case.body[field] = _real(value, ids, 0)
+
+
+_LOCK = threading.Lock()
+
+
+def _problem(response: Any) -> tuple[str, str]:
+    try:
+        body = response.json()
+    except Exception:
+        return "", ""
+    if not isinstance(body, dict):
+        return "", ""
+    problem = str(body.get("type", "")).rsplit("/", 1)[-1]
+    errors = body.get("errors") or []
+    first = errors[0] if errors and isinstance(errors[0], dict) else {}
+    # "<the problem's detail> | <its first error's detail>": the first part tells a rule a
+    # service raised from FastAPI's generic validation failure, the second says which one.
+    return problem, f"{body.get('detail', '')} | {first.get('detail', '')}"
+
+
+@schemathesis.hook
+def filter_failure(context: Any, failure: Any, case: Any, response: Any) -> bool:
+    path = os.environ.get("CMDI_FUZZ_FAILURES")
+    if path and response is not None:
+        problem, detail = _problem(response)
+        record = {
+            "operation": str(getattr(case.operation, "label", "")),
+            "type": type(failure).__name__,
+            "code": str(getattr(failure, "code", "")),
+            "status": int(getattr(response, "status_code", 0)),
+            "problem": problem,
+            "detail": detail,
+        }
+        with _LOCK, open(path, "a", encoding="utf-8") as out:
+            out.write(json.dumps(record) + "\n")
+    return True
