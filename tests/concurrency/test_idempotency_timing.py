@@ -3,14 +3,19 @@ the key is recorded as complete before the response leaves the service."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
+from sqlalchemy import update
 from starlette.types import Message
 
+from shared.db import utcnow
+from shared.idempotency import IdempotencyMiddleware
 from shared.testing import TokenFactory, api_client
 
 NEW_PROJECT = {
@@ -79,3 +84,36 @@ async def test_a_retry_sent_as_soon_as_the_response_arrives_is_a_replay(
     (retry,) = retries
     assert retry.status_code == 201, retry.text
     assert retry.headers["idempotent-replayed"] == "true"
+
+
+async def test_a_write_whose_process_died_before_keeping_its_response_is_not_applied_twice(
+    projects_app: FastAPI, tokens: TokenFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The write commits, then the process "dies" before the response is recorded. Once the lock
+    expires, a retry must learn the request was applied; before, it ran the write again."""
+    token = tokens("governance")
+    key = f"crash-{uuid.uuid4()}"
+    headers = {"Idempotency-Key": key}
+
+    async def die(*args: object) -> None:
+        raise KeyboardInterrupt  # stands in for SIGKILL: nothing after the commit runs
+
+    monkeypatch.setattr(IdempotencyMiddleware, "_complete", die)
+    monkeypatch.setattr(IdempotencyMiddleware, "_release", die)
+    async with api_client(projects_app, token=token) as client:
+        with pytest.raises(KeyboardInterrupt):
+            await client.post("/v1/projects", json=NEW_PROJECT, headers=headers)
+    monkeypatch.undo()
+
+    table = projects_app.state.platform.idempotency
+    async with projects_app.state.database.sessionmaker() as session:
+        # The lock of the dead attempt runs out.
+        await session.execute(update(table).values(locked_until=utcnow() - dt.timedelta(seconds=1)))
+        await session.commit()
+
+    async with api_client(projects_app, token=token) as client:
+        retry = await client.post("/v1/projects", json=NEW_PROJECT, headers=headers)
+        listed = await client.get("/v1/projects", params={"q": NEW_PROJECT["title"]})
+    assert retry.status_code == 409, retry.text
+    assert retry.json()["type"].endswith("/idempotency-key-applied")
+    assert len(listed.json()["items"]) == 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from enum import StrEnum
@@ -263,6 +263,19 @@ event.listen(Session, "before_flush", _refuse_writes)
 event.listen(Session, "do_orm_execute", _refuse_dml)
 
 
+BeforeCommit = Callable[[AsyncSession], Awaitable[None]]
+# Request-scope state key: work an outer middleware needs done inside the request's own write
+# transaction, just before it commits (the idempotency key is marked "committed" with the write,
+# so a crash between the commit and the stored response can never run the write twice).
+BEFORE_COMMIT_KEY = "shared.before_commit"
+
+
+def before_commit_hooks(scope: MutableMapping[str, Any]) -> list[BeforeCommit]:
+    """The request's before-commit hooks, created on first use."""
+    hooks: list[BeforeCommit] = scope.setdefault("state", {}).setdefault(BEFORE_COMMIT_KEY, [])
+    return hooks
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     database = get_database(request)
     if request.method in _READ_METHODS:
@@ -270,19 +283,21 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         async with database.read_sessionmaker() as session:
             yield session
         return
-    async with _write_session(database) as session:
+    async with _write_session(database, before_commit_hooks(request.scope)) as session:
         yield session
 
 
 async def get_write_session(request: Request) -> AsyncIterator[AsyncSession]:
     """A writing session whatever the method: for the rare read that must record something
     (an export writes an audit entry)."""
-    async with _write_session(get_database(request)) as session:
+    async with _write_session(get_database(request), before_commit_hooks(request.scope)) as session:
         yield session
 
 
 @asynccontextmanager
-async def _write_session(database: Database) -> AsyncIterator[AsyncSession]:
+async def _write_session(
+    database: Database, hooks: Sequence[BeforeCommit] = ()
+) -> AsyncIterator[AsyncSession]:
     """Commit when the route returns, roll back when it raises. A lost optimistic-concurrency
     race (StaleDataError, in a flush or the commit) becomes the 412 a stale If-Match gets."""
     async with database.sessionmaker() as session:
@@ -296,6 +311,8 @@ async def _write_session(database: Database) -> AsyncIterator[AsyncSession]:
             raise
         else:
             try:
+                for hook in hooks:
+                    await hook(session)
                 await session.commit()
             except StaleDataError as exc:
                 await session.rollback()

@@ -9,6 +9,11 @@ mid-way is taken over after `idempotency_lock_seconds`.
 The key is recorded as complete (with the stored response) before the response is sent, so a
 retry from a caller who already has the answer is always a replay. An unreachable database is a
 503 with Retry-After, never a 500.
+
+The write's own transaction also marks the key "committed" (a before-commit hook of
+`shared.db`), so a process killed between its commit and the recording of the response can
+never apply the write twice: once the lock expires, a retry is told the request was applied and
+its response lost (409 `idempotency-key-applied`), rather than being run again.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.auth import Authenticator
-from shared.db import Database, utcnow
+from shared.db import Database, before_commit_hooks, utcnow
 from shared.platform import PlatformTables, platform_of
 from shared.problems import (
     Conflict as _Conflict,
@@ -56,6 +61,11 @@ class IdempotencyKeyReused(ProblemError):
 class IdempotencyKeyInProgress(_Conflict):
     slug = "idempotency-key-in-progress"
     title = "A request with this Idempotency-Key is still being processed"
+
+
+class IdempotencyKeyApplied(_Conflict):
+    slug = "idempotency-key-applied"
+    title = "The request with this Idempotency-Key was applied, but its response was lost"
 
 
 class InvalidIdempotencyKey(ProblemError):
@@ -153,6 +163,9 @@ class IdempotencyMiddleware:
                 return {"type": "http.request", "body": body, "more_body": False}
             return await receive()
 
+        before_commit_hooks(scope).append(
+            lambda session: self._mark_committed(session, subject, key)
+        )
         try:
             await self.app(scope, replay_body, send_capturing)
         except BaseException:
@@ -215,6 +228,12 @@ class IdempotencyMiddleware:
                 if row["locked_until"] > now:
                     await session.commit()
                     return IdempotencyKeyInProgress("Retry after the first request has finished.")
+                if row["state"] == "committed":  # applied, then the process died: never again
+                    await session.commit()
+                    return IdempotencyKeyApplied(
+                        "The first request was applied, but the service stopped before it kept "
+                        "the response. Read the resource instead of retrying."
+                    )
                 await session.execute(  # the first attempt died: take the key over
                     update(table)
                     .where(table.c.subject == subject, table.c.key == key)
@@ -259,11 +278,25 @@ class IdempotencyMiddleware:
             )
             await session.commit()
 
-    async def _release(self, subject: str, key: str) -> None:
+    async def _mark_committed(self, session: AsyncSession, subject: str, key: str) -> None:
         table = self.tables.idempotency
+        await session.execute(
+            update(table)
+            .where(table.c.subject == subject, table.c.key == key)
+            .values(state="committed")
+        )
+
+    async def _release(self, subject: str, key: str) -> None:
+        """Forget a key whose request failed, so the caller may retry it; unless its write was
+        committed after all (a 5xx after the commit), when a retry must learn it was applied."""
+        table = self.tables.idempotency
+        mine = (table.c.subject == subject, table.c.key == key)
         async with self.database.sessionmaker() as session:
+            await session.execute(delete(table).where(*mine, table.c.state == "processing"))
             await session.execute(
-                delete(table).where(table.c.subject == subject, table.c.key == key)
+                update(table)
+                .where(*mine, table.c.state == "committed")
+                .values(locked_until=utcnow())
             )
             await session.commit()
 
