@@ -1,4 +1,4 @@
-"""Routing by the documented contract: ids match only ids, and a 405 names every allowed method.
+"""Routing by the declared contract: ids match only ids, and a 405 names every allowed method.
 
 Starlette tries routes in order and takes the first full match, which gives two wrong answers:
 
@@ -10,38 +10,40 @@ Starlette tries routes in order and takes the first full match, which gives two 
   `Allow: GET` while PATCH is served too.
 
 `RouteContractMiddleware` sits just inside the request-context and access-log middleware and
-decides both before the router runs, from the app's own OpenAPI document: a path parameter
-documented as `format: uuid` matches only a UUID segment. A path no documented template matches
-that way, though one does when ids are ignored (a malformed id), is a 404 problem. Of the
+decides both before the router runs, from the app's routes: a path parameter declared as a
+`UUID` (documented as `format: uuid`) matches only a UUID segment. A path no route template
+matches that way, though one does when ids are ignored (a malformed id), is a 404 problem. Of the
 templates a path matches, the most specific win (a literal segment beats a parameter, as a
 static path must not be captured by a parameterised one); a method none of them serves is a 405
 problem whose `Allow` lists the methods of all of them (RFC 9110 section 15.5.6). Anything else
 goes to the router unchanged.
-Undocumented routes (the docs pages) never match a template and pass through too.
+The docs pages are routes too (GET and HEAD).
 """
 
 from __future__ import annotations
 
 import re
+import uuid
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI
 from starlette.requests import Request
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shared.problems import problem_response, status_problem_type
 
-HTTP_METHODS = frozenset({"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"})
 _UUID = "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 _PARAMETER = re.compile(r"\{(\w+)\}")
 
 
 @dataclass(frozen=True)
 class Template:
-    """One documented path: how it matches with ids typed and untyped, and its methods."""
+    """One route path: how it matches with ids typed and untyped, and its methods."""
 
     path: str
     typed: re.Pattern[str]
@@ -52,15 +54,26 @@ class Template:
     specificity: tuple[int, ...]
 
 
-def _uuid_parameters(operations: dict[str, Any]) -> set[str]:
-    names = set()
-    for operation in operations.values():
-        if not isinstance(operation, dict):
+def _route_contexts(routes: Sequence[BaseRoute]) -> Iterable[Any]:
+    """Every route with its effective path, methods and dependant. FastAPI 0.165 nests included
+    routers (`iter_route_contexts` flattens them); older releases list every route directly."""
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # pragma: no cover - older FastAPI
+        return list(routes)
+    return list(iter_route_contexts(routes))
+
+
+def _uuid_parameters(route: Any) -> set[str]:
+    """Path parameters typed `UUID`, also those a dependency declares (a record loader)."""
+    names: set[str] = set()
+    pending = [getattr(route, "dependant", None)]
+    while pending:
+        dependant = pending.pop()
+        if dependant is None:
             continue
-        for parameter in operation.get("parameters", []):
-            schema = parameter.get("schema", {})
-            if parameter.get("in") == "path" and schema.get("format") == "uuid":
-                names.add(parameter["name"])
+        names |= {f.name for f in dependant.path_params if f.field_info.annotation is uuid.UUID}
+        pending.extend(dependant.dependencies)
     return names
 
 
@@ -76,15 +89,26 @@ def _compile(path: str, uuids: set[str]) -> tuple[re.Pattern[str], re.Pattern[st
     return re.compile(f"{typed}{rest}"), re.compile(f"{untyped}{rest}")
 
 
-def route_table(document: dict[str, Any]) -> dict[int, list[Template]]:
-    """The documented templates by number of path segments (a request is compared with those of
-    its own length only)."""
+def route_table(app: FastAPI) -> dict[int, list[Template]]:
+    """The app's route templates by number of path segments (a request is compared with those
+    of its own length only). Built from the routes themselves, not the OpenAPI document, which
+    takes seconds to build on a busy machine (a first /readyz must not wait for it)."""
+    methods_by_path: dict[str, set[str]] = defaultdict(set)
+    uuids_by_path: dict[str, set[str]] = defaultdict(set)
+    for route in _route_contexts(app.routes):
+        path = getattr(route, "path_format", None)
+        methods = getattr(route, "methods", None)
+        if not isinstance(path, str) or not methods:
+            continue
+        methods_by_path[path] |= {m.upper() for m in methods}
+        uuids_by_path[path] |= _uuid_parameters(route)
     table: dict[int, list[Template]] = defaultdict(list)
-    for path, operations in document.get("paths", {}).items():
-        typed, untyped = _compile(path, _uuid_parameters(operations))
-        methods = frozenset(m.upper() for m in operations if m.upper() in HTTP_METHODS)
+    for path, methods in methods_by_path.items():
+        typed, untyped = _compile(path, uuids_by_path[path])
         specificity = tuple(0 if _PARAMETER.search(part) else 1 for part in path.split("/"))
-        table[path.count("/")].append(Template(path, typed, untyped, methods, specificity))
+        table[path.count("/")].append(
+            Template(path, typed, untyped, frozenset(methods), specificity)
+        )
     return dict(table)
 
 
@@ -106,7 +130,7 @@ def decide(table: dict[int, list[Template]], method: str, path: str) -> Decision
         return None
     best = max(t.specificity for t in typed)
     allowed = frozenset().union(*(t.methods for t in typed if t.specificity == best))
-    # HEAD and OPTIONS too: neither is served unless documented (CORS preflights are the
+    # HEAD and OPTIONS too: neither is served unless a route declares it (CORS preflights are the
     # gateway's), so their 405 must name the methods that are.
     if method in allowed:
         return None
@@ -114,8 +138,8 @@ def decide(table: dict[int, list[Template]], method: str, path: str) -> Decision
 
 
 class RouteContractMiddleware:
-    """Answers the 404s and 405s `decide` finds; builds its table on the first request (the
-    OpenAPI document is complete only once every router is included)."""
+    """Answers the 404s and 405s `decide` finds; builds its table at startup or on the first
+    request (routers are all included by then)."""
 
     def __init__(self, app: ASGIApp, *, fastapi_app: FastAPI) -> None:
         self.app = app
@@ -124,10 +148,12 @@ class RouteContractMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
+            if scope["type"] == "lifespan" and self.table is None:
+                self.table = route_table(self.fastapi_app)  # at startup, when there is one
             await self.app(scope, receive, send)
             return
         if self.table is None:
-            self.table = route_table(self.fastapi_app.openapi())
+            self.table = route_table(self.fastapi_app)
         decision = decide(self.table, scope["method"], scope["path"])
         if decision is None:
             await self.app(scope, receive, send)
