@@ -56,6 +56,8 @@ INT32_MAX: Final = 2**31 - 1
 INT64_MIN: Final = -(2**63)
 INT64_MAX: Final = 2**63 - 1
 SAFE_INTEGER_MAX: Final = 2**53 - 1
+# Significant digits every decimal keeps through a binary64 float (DBL_DIG).
+FLOAT_DIGITS: Final = 15
 
 
 def _datetime_error(kind: str, message: str) -> PydanticCustomError:
@@ -128,7 +130,9 @@ def parse_date(value: object) -> dt.date:
 @dataclass(frozen=True)
 class ColumnRange:
     """The range a database integer column holds: a 422 outside it, and `minimum`/`maximum` in
-    the JSON schema unless the field declares narrower bounds of its own."""
+    the JSON schema unless the field declares narrower bounds of its own. Also the way to narrow
+    an optional integer: `Annotated[Int32, ColumnRange(1, 5)] | None` (a `Field(ge=..., le=...)`
+    on the union is enforced but documented as unknown `ge`/`le` keys)."""
 
     low: int
     high: int
@@ -142,10 +146,11 @@ class ColumnRange:
         self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
     ) -> JsonSchemaValue:
         json_schema = handler(schema)
-        if "minimum" not in json_schema and "exclusiveMinimum" not in json_schema:
-            json_schema["minimum"] = self.low
-        if "maximum" not in json_schema and "exclusiveMaximum" not in json_schema:
-            json_schema["maximum"] = self.high
+        # Narrow, never widen: `Annotated[Int32, ColumnRange(1, 5)]` documents 1-5.
+        if "exclusiveMinimum" not in json_schema:
+            json_schema["minimum"] = max(json_schema.get("minimum", self.low), self.low)
+        if "exclusiveMaximum" not in json_schema:
+            json_schema["maximum"] = min(json_schema.get("maximum", self.high), self.high)
         return json_schema
 
     def _check(self, value: int) -> int:
@@ -166,7 +171,13 @@ class NumberOnly:
     def __get_pydantic_core_schema__(
         self, source: Any, handler: GetCoreSchemaHandler
     ) -> core_schema.CoreSchema:
-        return core_schema.no_info_before_validator_function(_json_number, handler(source))
+        inner = handler(source)
+        decimal_schema = _decimal_schema(inner)
+        if decimal_schema is not None and decimal_schema.get("max_digits", 0) > FLOAT_DIGITS:
+            # The body arrives as a JSON float: past 15 significant digits the number the client
+            # wrote is not always the one the server reads, so the schema could not be exact.
+            raise TypeError(f"NumberOnly decimals hold at most {FLOAT_DIGITS} digits")
+        return core_schema.no_info_before_validator_function(_json_number, inner)
 
     def __get_pydantic_json_schema__(
         self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
@@ -176,7 +187,59 @@ class NumberOnly:
         if numbers:
             json_schema.pop("anyOf")
             json_schema.update(numbers[0])
+        decimal_schema = _decimal_schema(schema)
+        if decimal_schema is not None:
+            _document_digits(json_schema, decimal_schema)
         return json_schema
+
+
+# What pydantic's `strip_whitespace` removes (Rust's `char::is_whitespace`, Unicode White_Space),
+# (Not `\S`: ECMA's `\s` also holds U+FEFF and lacks U+0085.)
+# (Not `\\S`: ECMA's `\\s` also holds U+FEFF and lacks U+0085.)
+_STRIPPED: Final = r"\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NOT_BLANK_PATTERN: Final = f"[^{_STRIPPED}]"
+
+
+@dataclass(frozen=True)
+class NotBlank:
+    """Documents a `strip_whitespace=True, min_length=1` text as "has a non-space character": the
+    schema's `minLength: 1` alone lets a client send `" "`, which stripping leaves empty."""
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        # A pattern of its own would need both to match: `allOf` keeps each one whole.
+        if "pattern" in json_schema:
+            json_schema.setdefault("allOf", []).append({"pattern": NOT_BLANK_PATTERN})
+        else:
+            json_schema["pattern"] = NOT_BLANK_PATTERN
+        return json_schema
+
+
+def _decimal_schema(schema: Any) -> Any:
+    # The decimal core schema under NumberOnly's own validator, if this is one.
+    while isinstance(schema, dict):
+        if schema.get("type") == "decimal":
+            return schema
+        schema = schema.get("schema")
+    return None
+
+
+def _document_digits(json_schema: JsonSchemaValue, decimal_schema: Any) -> None:
+    """`maximum`/`minimum` from `max_digits` and `decimal_places`, `multipleOf` from the places:
+    exactly the decimals the column holds (narrowing any bounds the field declares)."""
+    places = decimal_schema.get("decimal_places")
+    digits = decimal_schema.get("max_digits")
+    if places is not None:
+        json_schema["multipleOf"] = float(decimal.Decimal(1).scaleb(-places))
+    if digits is not None:
+        largest = decimal.Decimal(10) ** (digits - (places or 0)) - decimal.Decimal(1).scaleb(
+            -(places or 0)
+        )
+        high, low = float(largest), float(-largest)
+        json_schema["maximum"] = min(json_schema.get("maximum", high), high)
+        json_schema["minimum"] = max(json_schema.get("minimum", low), low)
 
 
 def _json_number(value: object) -> object:
@@ -184,6 +247,15 @@ def _json_number(value: object) -> object:
         raise PydanticCustomError("number_type", "Use a JSON number.")
     if isinstance(value, float) and not math.isfinite(value):
         raise PydanticCustomError("finite_number", "Use a finite number.")
+    return value
+
+
+def _json_integer(value: object) -> object:
+    # JSON does not tell 1969 from 1969.0 (RFC 8259 has one number type; JSON Schema counts both
+    # as integers), so an integral float is that integer. Anything else goes on to the strict
+    # integer check, which refuses strings, booleans and fractions.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     return value
 
 
@@ -223,11 +295,14 @@ Date = Annotated[
 ]
 """A calendar date `YYYY-MM-DD`, years 1900 to 9999."""
 
-Int32 = Annotated[int, Strict(), ColumnRange(INT32_MIN, INT32_MAX)]
+JsonInt = Annotated[int, Strict(), BeforeValidator(_json_integer)]
+"""A JSON integer: `5` or `5.0`, never `"5"`, `true` or `5.5`. Unbounded: use the types below."""
+Int32 = Annotated[JsonInt, ColumnRange(INT32_MIN, INT32_MAX)]
 """A JSON integer an INTEGER column holds (PostgreSQL `integer`). Narrow it with
-`= Field(ge=..., le=...)` on the field (inside `Annotated[...]` the JSON schema would lose it)."""
-NonNegativeInt32 = Annotated[int, Strict(), ColumnRange(0, INT32_MAX)]
-SafeInt = Annotated[int, Strict(), ColumnRange(-SAFE_INTEGER_MAX, SAFE_INTEGER_MAX)]
+`= Field(ge=..., le=...)` on a required field, or `Annotated[Int32, ColumnRange(1, 5)]` (also
+inside `| None`)."""
+NonNegativeInt32 = Annotated[JsonInt, ColumnRange(0, INT32_MAX)]
+SafeInt = Annotated[JsonInt, ColumnRange(-SAFE_INTEGER_MAX, SAFE_INTEGER_MAX)]
 """A JSON integer every client reads exactly (±(2^53 - 1), as in JavaScript), so also one a
 BIGINT column holds. (FastAPI documents bounds as floats: 2^63 - 1 would read as 2^63.)"""
 Float = Annotated[float, Strict(), Field(allow_inf_nan=False)]
@@ -261,7 +336,9 @@ __all__ = [
     "Float",
     "InputModel",
     "Int32",
+    "JsonInt",
     "NonNegativeInt32",
+    "NotBlank",
     "NumberOnly",
     "QueryBool",
     "SafeInt",

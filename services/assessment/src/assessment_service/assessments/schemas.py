@@ -19,7 +19,7 @@ from assessment_service.assessments.models import (
     ConsensusMethod,
     EvidenceKind,
 )
-from assessment_service.frameworks.definition import EsfTier, Gate, Outcome
+from assessment_service.frameworks.definition import EsfTier, EvidenceLevel, Gate, Outcome
 from assessment_service.frameworks.scales import RatingValue
 from assessment_service.scoring.engine import (
     ComplexityRating,
@@ -28,10 +28,14 @@ from assessment_service.scoring.engine import (
     NasssDomain,
     ScoreResult,
 )
-from shared.types import Bool, Date, Float, InputModel, Int32, SafeInt, UtcDateTime
+from shared.types import Bool, Date, Float, InputModel, NotBlank, SafeInt, UtcDateTime
 
-Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+Subject = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NotBlank()
+]
+Reason = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000), NotBlank()
+]
 # Strict: JSON numbers stay numbers and strings stay strings ("3" is not 3); a boolean gets
 # through so that the scale check can refuse it by name (score-out-of-scale).
 Value = SafeInt | Float | StrictStr | StrictBool
@@ -150,9 +154,11 @@ class WaiverWrite(Model):
 
 class EvidenceCreate(Model):
     kind: EvidenceKind
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+    title: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), NotBlank()
+    ]
     uri: str | None = Field(None, max_length=1000)
-    evidence_level: Int32 | None = Field(None, ge=1, le=5, description="Nesta level 1-5.")
+    evidence_level: EvidenceLevel | None = Field(None, description="Nesta level 1-5.")
     evidence_date: Date | None = None
     ref_id: uuid.UUID | None = Field(
         None, description="A journal entry (journal_ref) or DE finding (de_finding_ref) id."
@@ -186,7 +192,7 @@ class RatingWrite(Model):
     unknown_reason: str | None = Field(None, max_length=4000)
     rationale: str = Field("", max_length=8000)
     evidence_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
-    evidence_level: Int32 | None = Field(None, ge=1, le=5)
+    evidence_level: EvidenceLevel | None = None
 
 
 class RatingRead(BaseModel):
@@ -216,7 +222,7 @@ class ConsensusWrite(Model):
     method: ConsensusMethod
     value: Value | None = Field(None, description="Omit with `median` to take the panel's median.")
     unknown: Bool = False
-    evidence_level: Int32 | None = Field(None, ge=1, le=5)
+    evidence_level: EvidenceLevel | None = None
     dissent_note: str = Field("", max_length=8000)
 
 

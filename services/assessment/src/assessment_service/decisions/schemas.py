@@ -8,10 +8,14 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from assessment_service.decisions.models import ConditionStatus, DecisionStatus
 from assessment_service.frameworks.definition import Gate, Outcome
-from shared.types import Date, InputModel
+from shared.types import Date, InputModel, NotBlank
 
-Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Long = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+Short = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NotBlank()
+]
+Long = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000), NotBlank()
+]
 
 
 class Model(InputModel):

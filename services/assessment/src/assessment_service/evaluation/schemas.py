@@ -29,13 +29,21 @@ from assessment_service.evaluation.models import (
     SensemakingCadence,
     SessionFormat,
 )
-from shared.types import Bool, Date, InputModel, UtcDateTime, omittable
+from shared.types import Bool, Date, InputModel, NotBlank, UtcDateTime, omittable
 
-Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
+Short = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NotBlank()
+]
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000), NotBlank()
+]
 OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10_000)]
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
-Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Tag = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), NotBlank()
+]
+Subject = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NotBlank()
+]
 
 
 def _unique(values: list[uuid.UUID]) -> list[uuid.UUID]:

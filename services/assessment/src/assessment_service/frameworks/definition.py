@@ -27,7 +27,7 @@ from assessment_service.frameworks.scales import (
     check_value,
     position,
 )
-from shared.types import Bool, Float, InputModel, Int32
+from shared.types import Bool, ColumnRange, Float, InputModel, Int32, NotBlank
 
 Code = Annotated[
     str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{0,79}$", min_length=1, max_length=80)
@@ -36,7 +36,11 @@ SourceRef = Annotated[
     str, StringConstraints(pattern=r"^[a-z0-9_]+(:[a-z0-9_.-]+)?$", max_length=120)
 ]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
-Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Label = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), NotBlank()
+]
+# Nesta standards of evidence, 1-5 (bounds on an optional field go inside the union).
+EvidenceLevel = Annotated[Int32, ColumnRange(1, 5)]
 Fraction = Annotated[Float, Field(ge=0.0, le=1.0)]
 Weight = Annotated[Float, Field(ge=0.0, le=1000.0)]
 
@@ -129,7 +133,7 @@ class Criterion(Model):
         max_length=200,
         description="`must_equal:<value>`, `min:<n>`, `max:<n>` or `one_of:<a>|<b>`.",
     )
-    min_evidence_level: Int32 | None = Field(None, ge=1, le=5)
+    min_evidence_level: EvidenceLevel | None = None
     applies_if: Applicability | None = None
     reverse_scored: Bool = Field(False, description="Higher raw value means a worse score.")
     source_refs: list[SourceRef] = Field(default_factory=list, max_length=20)

@@ -14,12 +14,14 @@ from assessment_service.frameworks.definition import (
     TemplateDefinition,
 )
 from assessment_service.frameworks.models import FrameworkStatus
-from shared.types import InputModel, omittable
+from shared.types import InputModel, NotBlank, omittable
 
 SemVer = Annotated[
     str, StringConstraints(pattern=r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$", max_length=32)
 ]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120), NotBlank()
+]
 DOCUMENT_FORMAT = "cmdi-framework-template/1"
 
 

@@ -9,10 +9,13 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from projects_service.benefits.models import BenefitKind, BenefitStatus, Confidence, ValueType
 from projects_service.types import JsonDecimal, LongText, ShortText
-from shared.types import Date, InputModel, NumberOnly, omittable
+from shared.types import Date, InputModel, NotBlank, NumberOnly, omittable
 
-Unit = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
-Amount = Annotated[decimal.Decimal, Field(max_digits=16, decimal_places=2), NumberOnly()]
+Unit = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), NotBlank()
+]
+# The column holds 16 digits; a JSON float keeps 15 exactly, so the API takes 15 (NumberOnly).
+Amount = Annotated[decimal.Decimal, Field(max_digits=15, decimal_places=2), NumberOnly()]
 Ref = Annotated[str, StringConstraints(min_length=1, max_length=500)]
 
 

@@ -21,10 +21,14 @@ from projects_service.outcome_maps.models import (
     StrategyType,
 )
 from projects_service.types import JsonDecimal, LongText, ShortText
-from shared.types import Bool, Date, InputModel, Int32, NumberOnly, omittable
+from shared.types import Bool, Date, InputModel, Int32, NotBlank, NumberOnly, omittable
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-MarkerText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NotBlank()
+]
+MarkerText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), NotBlank()
+]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
 
 

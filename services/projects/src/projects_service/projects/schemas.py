@@ -19,10 +19,14 @@ from projects_service.projects.models import (
     StageChangeKind,
 )
 from projects_service.types import JsonDecimal, Tag
-from shared.types import Bool, Date, InputModel, NumberOnly, omittable
+from shared.types import Bool, Date, InputModel, NotBlank, NumberOnly, omittable
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-SiteCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+Title = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NotBlank()
+]
+SiteCode = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20), NotBlank()
+]
 Budget = Annotated[decimal.Decimal, Field(ge=0, max_digits=14, decimal_places=2), NumberOnly()]
 
 

@@ -9,9 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from projects_service.team.models import Affiliation, TeamRole
 from projects_service.types import JsonDecimal
-from shared.types import Date, InputModel, NumberOnly, omittable
+from shared.types import Date, InputModel, NotBlank, NumberOnly, omittable
 
-Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Subject = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NotBlank()
+]
 Fte = Annotated[decimal.Decimal, Field(ge=0, le=1, max_digits=4, decimal_places=2), NumberOnly()]
 
 

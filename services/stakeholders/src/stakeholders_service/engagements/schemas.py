@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from shared.types import Bool, InputModel, Int32, UtcDateTime, omittable
+from shared.types import Bool, InputModel, Int32, NotBlank, UtcDateTime, omittable
 from stakeholders_service.engagements.models import (
     EngagementMode,
     EngagementStatus,
@@ -19,8 +19,12 @@ from stakeholders_service.stakeholders.models import StakeholderCategory
 from stakeholders_service.suppression import Distribution
 from stakeholders_service.vocabulary import Iap2Level
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Short = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Title = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NotBlank()
+]
+Short = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NotBlank()
+]
 
 
 class EngagementCreate(InputModel):

@@ -4,15 +4,15 @@ import datetime as dt
 import uuid
 from typing import Annotated
 
-from pydantic import BaseModel, Field, Strict
+from pydantic import BaseModel, Field
 
-from shared.types import Bool, InputModel, UtcDateTime
+from shared.types import Bool, ColumnRange, InputModel, Int32, UtcDateTime
 from stakeholders_service.mapping.models import Stance
 from stakeholders_service.mapping.rules import MendelowQuadrant, SalienceClass
 from stakeholders_service.stakeholders.models import StakeholderCategory
 from stakeholders_service.vocabulary import Iap2Level
 
-Rating = Annotated[int, Strict(), Field(ge=1, le=5)]
+Rating = Annotated[Int32, ColumnRange(1, 5)]
 
 
 class AssessmentCreate(InputModel):

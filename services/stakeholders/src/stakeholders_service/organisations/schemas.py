@@ -6,10 +6,12 @@ from typing import Annotated
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints
 
-from shared.types import InputModel, omittable
+from shared.types import InputModel, NotBlank, omittable
 from stakeholders_service.organisations.models import OrganisationType
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NotBlank()
+]
 # NHS Organisation Data Service codes: 3-6 upper-case letters and digits (e.g. `REM`, `RQ617`).
 OdsCode = Annotated[
     str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Z0-9]{3,6}$")
