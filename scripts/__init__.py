@@ -1,0 +1,1 @@
+"""Developer scripts: run them as `python -m scripts.<name>`."""

@@ -1,3 +1,5 @@
+"""Assessment settings: `ASSESSMENT_*` environment variables (database URL, upstream URLs)."""
+
 from functools import lru_cache
 
 from pydantic import Field

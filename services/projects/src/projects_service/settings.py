@@ -1,3 +1,5 @@
+"""Projects settings: `PROJECTS_*` environment variables (database URL, upstream URLs)."""
+
 from functools import lru_cache
 
 from pydantic import Field

@@ -1,3 +1,5 @@
+"""Stakeholders settings: `STAKEHOLDERS_*` environment variables, and the running app's."""
+
 from functools import lru_cache
 from typing import Annotated
 

@@ -1,0 +1,1 @@
+"""Assessments: appraisals of a project at a gate by a panel, rated against a pinned template."""

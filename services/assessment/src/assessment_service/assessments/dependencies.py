@@ -1,3 +1,5 @@
+"""Assessments: the path-parameter dependency that loads an assessment or answers 404."""
+
 from __future__ import annotations
 
 import uuid

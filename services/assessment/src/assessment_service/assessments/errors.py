@@ -1,3 +1,5 @@
+"""Assessments: the problems (RFC 9457) this domain raises, one class per failure."""
+
 from shared.problems import Conflict, Forbidden, InvalidInput, NotFound, ProblemError
 
 

@@ -1,3 +1,5 @@
+"""Assessments: tables for assessments, panel members, evidence, ratings, consensus, complexity."""
+
 from __future__ import annotations
 
 import datetime as dt

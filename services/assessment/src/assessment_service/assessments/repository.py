@@ -1,3 +1,5 @@
+"""Assessments: the queries (assessments, ratings, evidence, consensus, complexity, decisions)."""
+
 from __future__ import annotations
 
 import uuid

@@ -1,3 +1,5 @@
+"""Assessments: request and response bodies (panel, ratings, evidence, consensus, result)."""
+
 from __future__ import annotations
 
 import datetime as dt

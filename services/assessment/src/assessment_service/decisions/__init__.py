@@ -1,0 +1,1 @@
+"""Decisions: governance decisions at a gate, their conditions and overrides."""

@@ -1,3 +1,5 @@
+"""Decisions: the path-parameter dependency that loads a decision or answers 404."""
+
 from __future__ import annotations
 
 import uuid

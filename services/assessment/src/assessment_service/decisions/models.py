@@ -1,3 +1,5 @@
+"""Decisions: tables for governance decisions (never edited) and their conditions."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,3 +1,5 @@
+"""Decisions: the queries (decisions, conditions, override counts)."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,3 +1,5 @@
+"""Decisions: request and response bodies (decisions, conditions, override summary)."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,0 +1,1 @@
+"""Developmental evaluation: questions, learning log, sensemaking, findings, adaptations."""

@@ -1,3 +1,5 @@
+"""Evaluation: the projects client, the writer check and the loaders that answer 404."""
+
 from __future__ import annotations
 
 import uuid

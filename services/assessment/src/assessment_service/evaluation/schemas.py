@@ -1,3 +1,5 @@
+"""Evaluation: request and response bodies for every developmental-evaluation record."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,0 +1,1 @@
+"""Frameworks: versioned framework templates and the published sources they cite."""

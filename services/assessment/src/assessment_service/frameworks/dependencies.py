@@ -1,3 +1,5 @@
+"""Frameworks: the path-parameter dependency that loads a template version or answers 404."""
+
 from __future__ import annotations
 
 import uuid

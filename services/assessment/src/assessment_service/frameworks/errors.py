@@ -1,3 +1,5 @@
+"""Frameworks: the problems (RFC 9457) this domain raises, one class per failure."""
+
 from shared.problems import Conflict, InvalidInput, NotFound
 
 

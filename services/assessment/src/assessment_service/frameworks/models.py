@@ -1,3 +1,5 @@
+"""Frameworks: tables for versioned framework templates and framework sources."""
+
 from __future__ import annotations
 
 import datetime as dt

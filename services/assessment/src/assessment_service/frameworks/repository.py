@@ -1,3 +1,5 @@
+"""Frameworks: the queries (template versions, the active version, sources)."""
+
 from __future__ import annotations
 
 import uuid

@@ -1,3 +1,5 @@
+"""Frameworks: HTTP routes (thin: parse, call the service, shape the response)."""
+
 from __future__ import annotations
 
 from typing import Annotated

@@ -1,3 +1,5 @@
+"""Frameworks: request and response bodies, and the import/export document."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,0 +1,1 @@
+"""Scoring: the pure scoring engine (see `engine.py`)."""

@@ -1,0 +1,1 @@
+"""Benefits: each project's benefits register and its dated figures."""

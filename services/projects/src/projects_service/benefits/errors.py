@@ -1,3 +1,5 @@
+"""Benefits: the problems (RFC 9457) this domain raises, one class per failure."""
+
 from shared.problems import InvalidInput, NotFound
 
 

@@ -1,3 +1,5 @@
+"""Benefits: tables for expected benefits and their append-only dated values."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,3 +1,5 @@
+"""Benefits: the queries (benefits, values, progress markers, portfolio totals)."""
+
 from __future__ import annotations
 
 import datetime as dt

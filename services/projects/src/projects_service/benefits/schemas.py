@@ -1,3 +1,5 @@
+"""Benefits: request and response bodies (benefits, values, the portfolio summary)."""
+
 from __future__ import annotations
 
 import datetime as dt

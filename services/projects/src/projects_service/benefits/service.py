@@ -1,3 +1,5 @@
+"""Benefits: rules (progress markers must be the project's; validated figures name a validator)."""
+
 from __future__ import annotations
 
 import uuid

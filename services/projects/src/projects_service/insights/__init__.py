@@ -1,0 +1,1 @@
+"""Insights: read-only practitioner views over outcome maps, journals and teams."""

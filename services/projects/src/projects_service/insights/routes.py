@@ -1,3 +1,5 @@
+"""Insights: HTTP routes for attainment, strategy coverage, practices and key people (read-only)."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,3 +1,5 @@
+"""Insights: response bodies of the practitioner reads."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,0 +1,1 @@
+"""Outcome journals (OM step 9): entries per boundary partner and period."""

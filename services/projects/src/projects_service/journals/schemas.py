@@ -1,3 +1,5 @@
+"""Outcome journals: request and response bodies, and the fields every journal shares."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,0 +1,1 @@
+"""Milestones: project milestones and the NHS adoption milestone catalogue and tracker."""

@@ -1,3 +1,5 @@
+"""Milestones: the problems (RFC 9457) this domain raises, one class per failure."""
+
 from shared.problems import Conflict, InvalidInput, NotFound
 
 

@@ -1,3 +1,5 @@
+"""Milestones: tables for milestones and the adoption milestone catalogue."""
+
 from __future__ import annotations
 
 import datetime as dt

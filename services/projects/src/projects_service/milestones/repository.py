@@ -1,3 +1,5 @@
+"""Milestones: the queries (catalogue, milestones, adoption milestones of a project)."""
+
 from __future__ import annotations
 
 import uuid

@@ -1,3 +1,5 @@
+"""Milestones: request and response bodies (milestones, catalogue, adoption tracker)."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,3 +1,5 @@
+"""Milestones: rules (catalogue applicability, one per adoption code, evidence when done)."""
+
 from __future__ import annotations
 
 from typing import Any, NoReturn

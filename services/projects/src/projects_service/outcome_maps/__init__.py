@@ -1,0 +1,1 @@
+"""Outcome maps (OM steps 1-7): versioned maps, partners, markers, strategies, plans."""

@@ -1,3 +1,5 @@
+"""Outcome maps: the path-parameter dependencies that load a map or element or answer 404."""
+
 from __future__ import annotations
 
 import uuid

@@ -1,3 +1,5 @@
+"""Outcome maps: the problems (RFC 9457) this domain raises, one class per failure."""
+
 from shared.problems import Conflict, InvalidInput, NotFound, ProblemError
 
 

@@ -1,3 +1,5 @@
+"""Outcome maps: the queries (versions, elements, plans, revision prompts)."""
+
 from __future__ import annotations
 
 import datetime as dt

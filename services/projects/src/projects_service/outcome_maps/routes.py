@@ -1,3 +1,5 @@
+"""Outcome maps: HTTP routes (thin: parse, call the service, shape the response)."""
+
 from __future__ import annotations
 
 from typing import Annotated

@@ -1,3 +1,5 @@
+"""Outcome maps: request and response bodies for maps and every element of one."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,3 +1,5 @@
+"""Performance journals: the queries (entries with their practice rows)."""
+
 from __future__ import annotations
 
 import datetime as dt

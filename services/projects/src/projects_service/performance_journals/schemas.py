@@ -1,3 +1,5 @@
+"""Performance journals: request and response bodies."""
+
 from __future__ import annotations
 
 import uuid

@@ -1,0 +1,1 @@
+"""Projects: the registry and the stage machine."""

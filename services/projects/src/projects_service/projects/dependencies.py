@@ -1,3 +1,5 @@
+"""Projects: the path-parameter dependency that loads a project or answers 404."""
+
 from __future__ import annotations
 
 import uuid

@@ -1,3 +1,5 @@
+"""Projects: tables for projects, reference counters, stage history and received decisions."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,3 +1,5 @@
+"""Projects: the queries (projects, reference numbers, stage history, decisions)."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,3 +1,5 @@
+"""Projects: HTTP routes for the registry (thin: parse, call the service, shape the response)."""
+
 from __future__ import annotations
 
 import uuid

@@ -1,3 +1,5 @@
+"""Projects: request and response bodies (projects, transitions, stage history)."""
+
 from __future__ import annotations
 
 import datetime as dt

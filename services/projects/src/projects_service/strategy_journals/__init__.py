@@ -1,0 +1,1 @@
+"""Strategy journals (OM step 10): entries on strategies per period."""

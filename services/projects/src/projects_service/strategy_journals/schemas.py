@@ -1,3 +1,5 @@
+"""Strategy journals: request and response bodies."""
+
 from __future__ import annotations
 
 import uuid

@@ -1,0 +1,1 @@
+"""Team: people's roles on a project over time."""

@@ -1,3 +1,5 @@
+"""Team: the problems (RFC 9457) this domain raises."""
+
 from shared.problems import Conflict, NotFound
 from shared.project_access import NotATeamMember
 

@@ -1,3 +1,5 @@
+"""Team: the team membership table and the roles."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,3 +1,5 @@
+"""Team: the queries (memberships, active members, overlapping roles)."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,3 +1,5 @@
+"""Team: request and response bodies for memberships."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,3 +1,5 @@
+"""Team: rules for memberships (no overlapping duplicate role; the registering founder)."""
+
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession

@@ -1,0 +1,1 @@
+"""Engagements: activities, participants, feedback (you said, we did) and the plan."""

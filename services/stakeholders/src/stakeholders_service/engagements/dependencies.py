@@ -1,3 +1,5 @@
+"""Engagements: the loaders that answer 404 and the engagement writer check."""
+
 from __future__ import annotations
 
 import uuid

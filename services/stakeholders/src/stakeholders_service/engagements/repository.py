@@ -1,3 +1,5 @@
+"""Engagements: the queries (engagements, participations, feedback, plan items)."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,3 +1,5 @@
+"""Engagements: request and response bodies, the summary and the equality report."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,0 +1,1 @@
+"""Equality monitoring: anonymous answers, reported only in aggregate."""

@@ -1,3 +1,5 @@
+"""Equality: the problem raised when consent to record answers is missing."""
+
 from shared.problems import Conflict
 
 

@@ -1,3 +1,5 @@
+"""Equality: the request body of one person's monitoring answers."""
+
 from __future__ import annotations
 
 import uuid

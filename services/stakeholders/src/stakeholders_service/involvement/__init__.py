@@ -1,0 +1,1 @@
+"""Public involvement: roles, UK Standards self-assessments, GRIPP2 drafts."""

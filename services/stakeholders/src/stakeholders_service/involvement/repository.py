@@ -1,3 +1,5 @@
+"""Involvement: the queries (roles, standards self-assessments)."""
+
 from __future__ import annotations
 
 import uuid

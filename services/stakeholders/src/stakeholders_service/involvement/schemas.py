@@ -1,3 +1,5 @@
+"""Involvement: request and response bodies, the summary and the GRIPP2 draft."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,0 +1,1 @@
+"""Stakeholder mapping: dated assessment snapshots, the map and trends."""

@@ -1,3 +1,5 @@
+"""Mapping: the problem raised for an assessment dated in the future."""
+
 from shared.problems import InvalidInput
 
 

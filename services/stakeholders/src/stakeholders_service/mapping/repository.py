@@ -1,3 +1,5 @@
+"""Mapping: the queries (snapshots, snapshots up to a date, trends)."""
+
 from __future__ import annotations
 
 import datetime as dt

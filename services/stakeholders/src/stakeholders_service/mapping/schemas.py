@@ -1,3 +1,5 @@
+"""Mapping: request and response bodies (snapshots, the map, trends)."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,0 +1,1 @@
+"""Organisations: organisations and their units (not personal data)."""

@@ -1,3 +1,5 @@
+"""Organisations: the path-parameter dependency that loads one or answers 404."""
+
 from __future__ import annotations
 
 import uuid

@@ -1,3 +1,5 @@
+"""Organisations: the problems (RFC 9457) this domain raises."""
+
 from shared.problems import Conflict, InvalidInput, NotFound
 
 

@@ -1,3 +1,5 @@
+"""Organisations: the organisation table and its types."""
+
 from __future__ import annotations
 
 import uuid

@@ -1,3 +1,5 @@
+"""Organisations: the queries (by id, by ODS code, ancestors, lists)."""
+
 from __future__ import annotations
 
 import uuid

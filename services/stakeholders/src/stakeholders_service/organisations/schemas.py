@@ -1,3 +1,5 @@
+"""Organisations: request and response bodies."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,0 +1,1 @@
+"""Privacy: consent, data subject requests, subject access export, erasure, retention."""

@@ -1,3 +1,5 @@
+"""Privacy: the path-parameter dependencies that load a consent or request or answer 404."""
+
 from __future__ import annotations
 
 import uuid

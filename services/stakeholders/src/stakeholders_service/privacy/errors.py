@@ -1,3 +1,5 @@
+"""Privacy: the problems (RFC 9457) this domain raises, one class per failure."""
+
 from shared.problems import Conflict, FieldError, InvalidInput, NotFound
 
 

@@ -1,3 +1,5 @@
+"""Privacy: the queries (current consents, consents, data subject requests)."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,3 +1,5 @@
+"""Privacy: request and response bodies (consents, requests, erasure, export, retention)."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,0 +1,1 @@
+"""Stakeholders: the register of people and organisations and their project links."""

@@ -1,3 +1,5 @@
+"""Stakeholders: the path-parameter dependencies that load one or a link or answer 404."""
+
 from __future__ import annotations
 
 import uuid

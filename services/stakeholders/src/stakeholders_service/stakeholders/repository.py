@@ -1,3 +1,5 @@
+"""Stakeholders: the queries (stakeholders, contact details, project links)."""
+
 from __future__ import annotations
 
 import uuid

@@ -1,3 +1,5 @@
+"""Stakeholders: HTTP routes (thin: parse, call the service, shape the response)."""
+
 from __future__ import annotations
 
 import uuid
