@@ -3,7 +3,9 @@ operational routes and OpenAPI discipline everywhere."""
 
 from __future__ import annotations
 
+import ast
 import uuid
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -113,3 +115,16 @@ def test_openapi_documents_problems_and_stable_ids(service_app: tuple[str, FastA
                     assert list(response["content"]) == [PROBLEM], (path, method, code)
     assert len(operation_ids) == len(set(operation_ids))
     assert all(op.replace("_", "").isalnum() for op in operation_ids)
+
+
+def test_every_module_says_what_it_is_for() -> None:
+    """Every module under services/*/src and shared/src opens with a docstring (its purpose)."""
+    root = Path(__file__).resolve().parents[1]
+    modules = [*root.glob("services/*/src/**/*.py"), *root.glob("shared/src/**/*.py")]
+    assert modules
+    missing = [
+        str(path.relative_to(root))
+        for path in sorted(modules)
+        if ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) is None
+    ]
+    assert missing == [], f"modules without a docstring: {missing}"
