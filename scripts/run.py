@@ -9,7 +9,7 @@ exit code and last output says so) while the others keep serving; if a process f
 at all, the others are stopped and the exit status is 1. Logs of every process go to standard
 error, each line prefixed with the process's name; the URLs go to standard output.
 
-Environment (all optional; the defaults are what CONVENTIONS.md promises):
+Environment (all optional; the defaults are what docs/conventions.md promises):
 
     <PREFIX>DATABASE_URL      a service's database, e.g. PROJECTS_DATABASE_URL
                               (default: SQLite files var/projects.db, var/assessment.db, ...)

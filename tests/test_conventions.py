@@ -1,4 +1,4 @@
-"""CONVENTIONS.md checked against every service, in-process: the same errors, headers,
+"""docs/conventions.md checked against every service, in-process: the same errors, headers,
 operational routes and OpenAPI discipline everywhere."""
 
 from __future__ import annotations

@@ -2,9 +2,9 @@
 query or path value, is a 422 problem naming the parameter.
 
 `install_parameter_checks` adds one app-level dependency (`shared.app.create_process_app` calls it
-for every process), so no route has to remember it. CONVENTIONS.md: an unknown parameter (a typo
-such as `updated_sinse`, or `as_of` where a list cannot honour it) must never silently answer
-something else; names starting with `_` (cache busters) are ignored. NUL is refused because
+for every process), so no route has to remember it. docs/conventions.md: an unknown parameter
+(a typo such as `updated_sinse`, or `as_of` where a list cannot honour it) must never silently
+answer something else; names starting with `_` (cache busters) are ignored. NUL is refused because
 PostgreSQL cannot hold it in text (a 500 there) and SQLite compares it silently.
 
 A route that really takes arbitrary parameters says so with `dependencies=[AnyQueryParameters]`.

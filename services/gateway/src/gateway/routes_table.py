@@ -1,4 +1,4 @@
-"""Which service owns each top-level collection under `/api/v1/` (CONVENTIONS.md, Addressing).
+"""Which service owns each top-level collection under `/api/v1/` (docs/conventions.md, Addressing).
 
 The proxy and the merged OpenAPI document both read this one table, so a collection is routed
 exactly where its documentation says it is.

@@ -11,7 +11,7 @@ from shared.settings import BaseProcessSettings
 
 
 def _default_service_urls() -> dict[str, str]:
-    # The `make run` ports (CONVENTIONS.md, Operations).
+    # The `make run` ports (docs/conventions.md, Operations).
     return {
         "projects": "http://127.0.0.1:8001",
         "assessment": "http://127.0.0.1:8002",

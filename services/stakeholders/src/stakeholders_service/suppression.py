@@ -1,4 +1,4 @@
-"""Statistical disclosure control for any aggregate over people (CONVENTIONS.md: every cell
+"""Statistical disclosure control for any aggregate over people (docs/conventions.md: every cell
 below 5 is suppressed), with secondary suppression so no hidden cell can be recovered by
 subtracting the shown cells from the shown total."""
 
