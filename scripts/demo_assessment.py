@@ -205,7 +205,8 @@ def _run_case(demo: Demo, case: Case) -> None:
     if case.complexity and stage(assessment["status"]) < stage("scored"):
         _ok(demo.request("PUT", f"{path}/complexity", json={"ratings": case.complexity}), "NASSS")
     if assessment["status"] in ("open", "scoring"):
-        panel = {m["subject"]: m for m in _ok(demo.request("GET", f"{path}/panel"), "panel")}
+        members = _ok(demo.request("GET", f"{path}/panel"), "panel")["items"]
+        panel = {m["subject"]: m for m in members}
         for subject, values in zip(ASSESSORS, case.ratings, strict=True):
             if panel[subject]["submitted_at"]:
                 continue

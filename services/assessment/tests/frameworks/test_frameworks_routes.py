@@ -57,7 +57,7 @@ class TestFrameworkSources:
     async def test_sources_are_seeded_with_their_structure(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/v1/frameworks/sources")
         assert response.status_code == 200
-        sources = {s["code"]: s for s in response.json()}
+        sources = {s["code"]: s for s in response.json()["items"]}
         assert set(sources) == {
             "nasss", "re_aim", "cfir_2022", "nice_esf_2022", "dtac", "five_case", "mast",
             "nhs_sustainability_model", "core20plus5", "nhs_net_zero", "nesta_soe", "iiaf_local",

@@ -8,7 +8,8 @@ import httpx
 class TestAdoptionCatalogue:
     async def test_catalogue_is_seeded(self, client: httpx.AsyncClient) -> None:
         codes = [
-            row["code"] for row in (await client.get("/v1/projects/adoption-milestones")).json()
+            row["code"]
+            for row in (await client.get("/v1/projects/adoption-milestones")).json()["items"]
         ]
         assert codes[:3] == ["dtac_passed", "clinical_safety_dcb0129", "clinical_safety_dcb0160"]
         assert {
@@ -19,6 +20,24 @@ class TestAdoptionCatalogue:
             "carbon_reduction_plan",
             "real_world_evidence",
         } <= set(codes)
+
+    async def test_catalogue_is_a_page(self, client: httpx.AsyncClient) -> None:
+        whole = (await client.get("/v1/projects/adoption-milestones")).json()
+        assert set(whole) == {"items", "next_cursor"} and whole["next_cursor"] is None
+        seen: list[str] = []
+        params: dict[str, str | int] = {"limit": 1}
+        while True:
+            page = await client.get("/v1/projects/adoption-milestones", params=params)
+            assert page.status_code == 200, page.text
+            seen.extend(row["code"] for row in page.json()["items"])
+            cursor = page.json()["next_cursor"]
+            if cursor is None:
+                break
+            assert 'rel="next"' in page.headers["Link"]
+            assert len(seen) <= len(whole["items"])  # bounded: a cursor loop fails here
+            params = {"limit": 1, "cursor": cursor}
+        assert len(seen) >= 2
+        assert seen == [row["code"] for row in whole["items"]]  # each once, curated order
 
     async def test_tracker_lists_only_applicable_milestones(
         self, client: httpx.AsyncClient, build

@@ -15,6 +15,7 @@ from assessment_service.assessments.models import (
     ComplexityEntry,
     ConsensusRating,
     EvidenceItem,
+    PanelMember,
     Rating,
 )
 from assessment_service.decisions.models import Decision, DecisionStatus
@@ -99,6 +100,21 @@ async def get_rating(
             Rating.assessor == assessor,
         )
     )
+
+
+def panel_statement(assessment_id: uuid.UUID) -> Select[PanelMember]:
+    """The panel of one assessment, for a keyset page (the caller orders it)."""
+    return select(PanelMember).where(PanelMember.assessment_id == assessment_id)
+
+
+def evidence_statement(assessment_id: uuid.UUID) -> Select[EvidenceItem]:
+    """The evidence items of one assessment, for a keyset page (the caller orders it)."""
+    return select(EvidenceItem).where(EvidenceItem.assessment_id == assessment_id)
+
+
+def consensus_statement(assessment_id: uuid.UUID) -> Select[ConsensusRating]:
+    """The consensus ratings of one assessment, for a keyset page (the caller orders it)."""
+    return select(ConsensusRating).where(ConsensusRating.assessment_id == assessment_id)
 
 
 async def evidence(session: AsyncSession, assessment_id: uuid.UUID) -> Sequence[EvidenceItem]:

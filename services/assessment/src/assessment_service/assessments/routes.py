@@ -35,7 +35,14 @@ from assessment_service.assessments.errors import (
     UnknownCriterion,
     WrongAssessmentStatus,
 )
-from assessment_service.assessments.models import Assessment, AssessmentStatus, ComplexityEntry
+from assessment_service.assessments.models import (
+    Assessment,
+    AssessmentStatus,
+    ComplexityEntry,
+    ConsensusRating,
+    EvidenceItem,
+    PanelMember,
+)
 from assessment_service.assessments.projects_client import ProjectsClientDep
 from assessment_service.assessments.schemas import (
     AssessmentCreate,
@@ -80,6 +87,26 @@ AssessmentPagination = Annotated[
     Depends(
         pagination_dependency(
             {"created_at": Assessment.created_at, "updated_at": Assessment.updated_at}
+        )
+    ),
+]
+# The sub-lists of one assessment keep their natural order (the panel by subject, evidence as
+# added, consensus by criterion) as the default `?sort=`, so a page boundary never reorders them.
+PanelPagination = Annotated[
+    Pagination,
+    Depends(pagination_dependency({"subject": PanelMember.subject}, default_sort="subject")),
+]
+EvidencePagination = Annotated[
+    Pagination,
+    Depends(
+        pagination_dependency({"created_at": EvidenceItem.created_at}, default_sort="created_at")
+    ),
+]
+ConsensusPagination = Annotated[
+    Pagination,
+    Depends(
+        pagination_dependency(
+            {"criterion_code": ConsensusRating.criterion_code}, default_sort="criterion_code"
         )
     ),
 ]
@@ -188,8 +215,17 @@ async def transition_assessment(
 
 
 @router.get("/{assessment_id}/panel", responses=problem_responses(AssessmentNotFound))
-async def list_panel(assessment: AssessmentDep, _: PrincipalDep) -> list[PanelMemberRead]:
-    return [PanelMemberRead.model_validate(member) for member in assessment.panel]
+async def list_panel(
+    assessment: AssessmentDep, session: SessionDep, _: PrincipalDep, pagination: PanelPagination
+) -> Page[PanelMemberRead]:
+    """The assessment's panel with each member's declaration and submission, by subject."""
+    rows = await pagination.rows(
+        session,
+        repository.panel_statement(assessment.id),
+        id_column=PanelMember.id,
+        updated_column=PanelMember.updated_at,
+    )
+    return rows.as_page(PanelMemberRead)
 
 
 @router.put(
@@ -269,11 +305,19 @@ async def add_evidence(
 
 @router.get("/{assessment_id}/evidence", responses=problem_responses(AssessmentNotFound))
 async def list_evidence(
-    assessment: AssessmentDep, session: SessionDep, _: PrincipalDep
-) -> list[EvidenceRead]:
-    return [
-        EvidenceRead.model_validate(i) for i in await repository.evidence(session, assessment.id)
-    ]
+    assessment: AssessmentDep,
+    session: SessionDep,
+    _: PrincipalDep,
+    pagination: EvidencePagination,
+) -> Page[EvidenceRead]:
+    """The evidence items recorded for the assessment, oldest first."""
+    rows = await pagination.rows(
+        session,
+        repository.evidence_statement(assessment.id),
+        id_column=EvidenceItem.id,
+        updated_column=EvidenceItem.updated_at,
+    )
+    return rows.as_page(EvidenceRead)
 
 
 @router.put(
@@ -371,11 +415,19 @@ async def adopt_median_consensus(
 
 @router.get("/{assessment_id}/consensus", responses=problem_responses(AssessmentNotFound))
 async def list_consensus(
-    assessment: AssessmentDep, session: SessionDep, _: PrincipalDep
-) -> list[ConsensusRead]:
-    return [
-        ConsensusRead.model_validate(r) for r in await repository.consensus(session, assessment.id)
-    ]
+    assessment: AssessmentDep,
+    session: SessionDep,
+    _: PrincipalDep,
+    pagination: ConsensusPagination,
+) -> Page[ConsensusRead]:
+    """The panel's consensus ratings recorded so far, by criterion code."""
+    rows = await pagination.rows(
+        session,
+        repository.consensus_statement(assessment.id),
+        id_column=ConsensusRating.id,
+        updated_column=ConsensusRating.updated_at,
+    )
+    return rows.as_page(ConsensusRead)
 
 
 @router.put(

@@ -42,6 +42,11 @@ def add(session: AsyncSession, framework: Framework) -> None:
     session.add(framework)
 
 
+def sources_statement() -> Select[FrameworkSource]:
+    """Every framework source, for a keyset page (the caller orders it, by code)."""
+    return select(FrameworkSource)
+
+
 async def list_sources(session: AsyncSession) -> Sequence[FrameworkSource]:
     return (await session.scalars(select(FrameworkSource).order_by(FrameworkSource.code))).all()
 

@@ -19,7 +19,7 @@ from assessment_service.frameworks.errors import (
     IllegalFrameworkTransition,
     InvalidFrameworkDefinition,
 )
-from assessment_service.frameworks.models import Framework, FrameworkStatus
+from assessment_service.frameworks.models import Framework, FrameworkSource, FrameworkStatus
 from assessment_service.frameworks.schemas import (
     FrameworkClone,
     FrameworkCreate,
@@ -34,7 +34,7 @@ from assessment_service.frameworks.schemas import (
 from shared.auth import Principal, PrincipalDep, Role, require_roles
 from shared.db import SessionDep
 from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for, mark_created
-from shared.pagination import Page, Pagination, pagination_dependency
+from shared.pagination import Page, Pagination, PaginationDep, pagination_dependency
 from shared.problems import problem_responses
 
 router = APIRouter(prefix="/v1/frameworks", tags=["frameworks"])
@@ -63,10 +63,17 @@ def _created(response: Response, framework: Framework) -> FrameworkRead:
 
 
 @router.get("/sources", responses=problem_responses())
-async def list_framework_sources(session: SessionDep, _: PrincipalDep) -> list[FrameworkSourceRead]:
+async def list_framework_sources(
+    session: SessionDep, _: PrincipalDep, pagination: PaginationDep
+) -> Page[FrameworkSourceRead]:
     """The published frameworks templates cite (NASSS, RE-AIM, CFIR, NICE ESF, DTAC, ...), with
-    their structure; cite an item in `source_refs` as `<code>:<item>`."""
-    return [FrameworkSourceRead.model_validate(s) for s in await repository.list_sources(session)]
+    their structure; cite an item in `source_refs` as `<code>:<item>`. A small catalogue seeded
+    by migration, paged by code like any list: at the default limit it is one page
+    (`next_cursor: null`). It changes only with a release, so `updated_since` filters nothing."""
+    rows = await pagination.rows(
+        session, repository.sources_statement(), id_column=FrameworkSource.code
+    )
+    return rows.as_page(FrameworkSourceRead)
 
 
 @router.get("/sources/{code}", responses=problem_responses(FrameworkSourceNotFound))

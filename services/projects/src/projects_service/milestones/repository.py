@@ -11,6 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from projects_service.milestones.models import AdoptionMilestoneType, Milestone
 
 
+def catalogue_statement() -> Select[AdoptionMilestoneType]:
+    """The adoption milestone catalogue, for a keyset page (the caller orders it)."""
+    return select(AdoptionMilestoneType)
+
+
 async def catalogue(session: AsyncSession) -> Sequence[AdoptionMilestoneType]:
     return (
         await session.scalars(

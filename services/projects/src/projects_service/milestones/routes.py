@@ -16,7 +16,12 @@ from projects_service.milestones.errors import (
     MilestoneNotFound,
     UnknownAdoptionMilestone,
 )
-from projects_service.milestones.models import Gate, Milestone, MilestoneStatus
+from projects_service.milestones.models import (
+    AdoptionMilestoneType,
+    Gate,
+    Milestone,
+    MilestoneStatus,
+)
 from projects_service.milestones.schemas import (
     AdoptionMilestoneTypeRead,
     AdoptionTracker,
@@ -44,16 +49,27 @@ MilestonePagination = Annotated[
     Pagination,
     Depends(pagination_dependency({"created_at": Milestone.created_at, "title": Milestone.title})),
 ]
+# The catalogue keeps its curated order (`position`) across pages.
+CataloguePagination = Annotated[
+    Pagination,
+    Depends(
+        pagination_dependency({"position": AdoptionMilestoneType.position}, default_sort="position")
+    ),
+]
 
 
 @catalogue_router.get("/adoption-milestones", responses=problem_responses())
 async def list_adoption_milestone_types(
-    session: SessionDep, _: PrincipalDep
-) -> list[AdoptionMilestoneTypeRead]:
-    """The NHS adoption milestone catalogue (DTAC, DCB0129/0160, DPIA, NICE ESF, UKCA/CE, ...)."""
-    return [
-        AdoptionMilestoneTypeRead.model_validate(row) for row in await repository.catalogue(session)
-    ]
+    session: SessionDep, _: PrincipalDep, pagination: CataloguePagination
+) -> Page[AdoptionMilestoneTypeRead]:
+    """The NHS adoption milestone catalogue (DTAC, DCB0129/0160, DPIA, NICE ESF, UKCA/CE, ...),
+    in its curated order. A small catalogue seeded by migration, paged like any list: at the
+    default limit it is one page (`next_cursor: null`). It changes only with a release, so
+    `updated_since` filters nothing."""
+    rows = await pagination.rows(
+        session, repository.catalogue_statement(), id_column=AdoptionMilestoneType.code
+    )
+    return rows.as_page(AdoptionMilestoneTypeRead)
 
 
 async def get_milestone_or_404(
