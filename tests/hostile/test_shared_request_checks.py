@@ -20,7 +20,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from shared.testing import TokenFactory, api_client
+from projects_service.db import Base as ProjectsBase
+from shared.testing import TokenFactory, api_client, reset_database
 
 SERVICES = ("projects", "assessment", "stakeholders")
 # Every role, so the checks are reached wherever the roles allow a read at all.
@@ -239,3 +240,54 @@ async def test_the_largest_feed_position_reads_an_empty_page(
     async with api_client(all_apps["projects"], token=tokens("service")) as api:
         top = await api.get("/v1/events", params={"after": str(2**63 - 1)})
     assert top.status_code == 200 and top.json()["items"] == []
+
+
+@pytest.mark.parametrize(
+    ("service", "path"),
+    [("assessment", "/v1/frameworks/sources"), ("projects", "/v1/projects/adoption-milestones")],
+)
+async def test_a_catalogue_with_no_change_time_refuses_updated_since(
+    all_apps: dict[str, FastAPI], tokens: TokenFactory, service: str, path: str
+) -> None:
+    """Seeded reference data has no `updated_at`: `updated_since` there used to be accepted and
+    silently ignored (every row came back), which is what the convention forbids."""
+    async with api_client(all_apps[service], token=tokens("governance")) as api:
+        response = await api.get(path, params={"updated_since": "2999-01-01T00:00:00Z"})
+        listed = await api.get(path)
+    assert response.status_code == 422, response.text
+    assert problem_pointers(response) == [("/updated_since", "query")]
+    assert listed.status_code == 200 and listed.json()["items"]
+    parameters = all_apps[service].openapi()["paths"][path]["get"].get("parameters", [])
+    assert "updated_since" not in {parameter["name"] for parameter in parameters}
+
+
+@pytest.fixture
+async def clean_projects(all_apps: dict[str, FastAPI]) -> AsyncIterator[None]:
+    """Other suites share the session apps and expect them empty: leave nothing behind."""
+    yield
+    await reset_database(all_apps["projects"].state.database, ProjectsBase.metadata)
+
+
+@pytest.mark.usefixtures("clean_projects")
+async def test_updated_since_on_the_audit_trail_means_written_since(
+    all_apps: dict[str, FastAPI], tokens: TokenFactory
+) -> None:
+    """Audit entries never change, so `updated_since` is their time of writing (it was ignored)."""
+    async with api_client(all_apps["projects"], token=tokens("admin")) as api:
+        created = await api.post(
+            "/v1/projects",
+            json={
+                "title": "Audited once",
+                "pillar": "project_innovation",
+                "innovation_type": "other",
+                "lead_partner": "trust",
+            },
+        )
+        assert created.status_code == 201, created.text
+        everything = await api.get("/v1/audit", params={"limit": 200})
+        future = await api.get("/v1/audit", params={"updated_since": "2999-01-01T00:00:00Z"})
+        past = await api.get("/v1/audit", params={"updated_since": "1900-01-01T00:00:00Z"})
+    assert everything.status_code == future.status_code == past.status_code == 200
+    assert everything.json()["items"]
+    assert future.json()["items"] == []
+    assert past.json()["items"] == everything.json()["items"]

@@ -163,7 +163,13 @@ def feeds_router() -> APIRouter:
         if since is not None:
             statement = statement.where(audit.c.occurred_at >= since)
         rows = await pagination.rows(
-            session, statement, id_column=audit.c.seq, scalars=False, newest_first=True
+            session,
+            statement,
+            id_column=audit.c.seq,
+            # An audit entry never changes: it "changed" when it was written.
+            updated_column=audit.c.occurred_at,
+            scalars=False,
+            newest_first=True,
         )
         return rows.as_page(AuditEntryRead)
 

@@ -11,6 +11,7 @@ import binascii
 import datetime as dt
 import decimal
 import enum
+import inspect
 import json
 import math
 import uuid
@@ -200,7 +201,9 @@ class Pagination:
         """Run `statement` for this page. `id_column` is the unique tiebreaker (an ORM attribute
         or a Core column); without `?sort=` rows come in id order (`newest_first` reverses it)."""
         sort = self.sort or SortKey(id_column.key, id_column, descending=newest_first)
-        if self.updated_since is not None and updated_column is not None:
+        if self.updated_since is not None:
+            if updated_column is None:  # a bug: declare the list with incremental=False
+                raise RuntimeError("updated_since was accepted by a list with no updated_column")
             statement = statement.where(updated_column >= self.updated_since)
         if self.cursor is not None:
             payload = _decode(self.cursor)
@@ -255,9 +258,25 @@ def pagination_dependency(
     sort_fields: Mapping[str, InstrumentedAttribute[Any]] | None = None,
     *,
     default_sort: str | None = None,
+    incremental: bool = True,
 ) -> Callable[..., Pagination]:
     """Build the list-parameters dependency for one collection. `sort_fields` are the documented
-    `?sort=` names (`-name` sorts descending); their columns must be NOT NULL."""
+    `?sort=` names (`-name` sorts descending); their columns must be NOT NULL. A collection
+    with no change time (a catalogue seeded by migration) passes `incremental=False`: it then
+    does not declare `updated_since`, so asking for it is a 422, never silently ignored."""
+    dependency = _pagination_dependency(sort_fields, default_sort=default_sort)
+    if not incremental:
+        signature = inspect.signature(dependency)
+        kept = [p for p in signature.parameters.values() if p.name != "updated_since"]
+        dependency.__signature__ = signature.replace(parameters=kept)  # type: ignore[attr-defined]
+    return dependency
+
+
+def _pagination_dependency(
+    sort_fields: Mapping[str, InstrumentedAttribute[Any]] | None,
+    *,
+    default_sort: str | None,
+) -> Callable[..., Pagination]:
     fields = dict(sort_fields or {})
     for name, column in fields.items():
         if column.nullable:

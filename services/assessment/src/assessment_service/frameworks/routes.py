@@ -34,7 +34,7 @@ from assessment_service.frameworks.schemas import (
 from shared.auth import Principal, PrincipalDep, Role, require_roles
 from shared.db import SessionDep
 from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for, mark_created
-from shared.pagination import Page, Pagination, PaginationDep, pagination_dependency
+from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import problem_responses
 
 router = APIRouter(prefix="/v1/frameworks", tags=["frameworks"])
@@ -52,6 +52,8 @@ FrameworkPagination = Annotated[
         )
     ),
 ]
+# Reference data seeded by migration: no change time, so no `updated_since`.
+CataloguePagination = Annotated[Pagination, Depends(pagination_dependency(incremental=False))]
 
 
 def _created(response: Response, framework: Framework) -> FrameworkRead:
@@ -64,12 +66,12 @@ def _created(response: Response, framework: Framework) -> FrameworkRead:
 
 @router.get("/sources", responses=problem_responses())
 async def list_framework_sources(
-    session: SessionDep, _: PrincipalDep, pagination: PaginationDep
+    session: SessionDep, _: PrincipalDep, pagination: CataloguePagination
 ) -> Page[FrameworkSourceRead]:
     """The published frameworks templates cite (NASSS, RE-AIM, CFIR, NICE ESF, DTAC, ...), with
     their structure; cite an item in `source_refs` as `<code>:<item>`. A small catalogue seeded
     by migration, paged by code like any list: at the default limit it is one page
-    (`next_cursor: null`). It changes only with a release, so `updated_since` filters nothing."""
+    (`next_cursor: null`). It changes only with a release, so it takes no `updated_since`."""
     rows = await pagination.rows(
         session, repository.sources_statement(), id_column=FrameworkSource.code
     )

@@ -53,7 +53,11 @@ MilestonePagination = Annotated[
 CataloguePagination = Annotated[
     Pagination,
     Depends(
-        pagination_dependency({"position": AdoptionMilestoneType.position}, default_sort="position")
+        pagination_dependency(
+            {"position": AdoptionMilestoneType.position},
+            default_sort="position",
+            incremental=False,
+        )
     ),
 ]
 
@@ -64,8 +68,8 @@ async def list_adoption_milestone_types(
 ) -> Page[AdoptionMilestoneTypeRead]:
     """The NHS adoption milestone catalogue (DTAC, DCB0129/0160, DPIA, NICE ESF, UKCA/CE, ...),
     in its curated order. A small catalogue seeded by migration, paged like any list: at the
-    default limit it is one page (`next_cursor: null`). It changes only with a release, so
-    `updated_since` filters nothing."""
+    default limit it is one page (`next_cursor: null`). It changes only with a release, so it
+    takes no `updated_since`."""
     rows = await pagination.rows(
         session, repository.catalogue_statement(), id_column=AdoptionMilestoneType.code
     )
