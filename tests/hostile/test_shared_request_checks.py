@@ -286,7 +286,9 @@ async def test_updated_since_on_the_audit_trail_means_written_since(
         assert created.status_code == 201, created.text
         everything = await api.get("/v1/audit", params={"limit": 200})
         future = await api.get("/v1/audit", params={"updated_since": "2999-01-01T00:00:00Z"})
-        past = await api.get("/v1/audit", params={"updated_since": "1900-01-01T00:00:00Z"})
+        past = await api.get(
+            "/v1/audit", params={"updated_since": "1900-01-01T00:00:00Z", "limit": 200}
+        )
     assert everything.status_code == future.status_code == past.status_code == 200
     assert everything.json()["items"]
     assert future.json()["items"] == []
