@@ -1,0 +1,139 @@
+"""The projects service as this service sees it: the one typed client for it (issue #10 item 1).
+
+Every call to the projects service goes through `ProjectsClient`, built on
+`shared.http.ServiceClient.fetch_json` and answering pydantic models, never raw JSON:
+
+- `get_project(id)`: `GET /v1/projects/{id}` as a `ProjectSnapshot` (what an assessment pins).
+- `project_exists(id)`: the same call, reading only the id (a reference check).
+- `existing(ids)`, `active_projects(subject, ids)`: `GET /v1/projects?id=...&team_member=`, each
+  set of ids in as few calls as the page limit allows; `active_projects` is the
+  `shared.project_access.ProjectTeams` question, so a `ProjectsClient` is what
+  `ProjectWriteRule.require(...)` is given.
+
+Token rule (decided once, for every client): a call made on behalf of a request forwards the
+caller's token (shared.http does it from the request context); only background work (consumers,
+scheduled jobs) acts as this service, by building the client with `as_service=True`. Every
+principal may read projects, so the caller's token gets the same answer the service's would.
+
+Error mapping (`fetch_json`): a 404 is "no such project" (None / False / left out of the set,
+for the caller to turn into its own 422 or 404); an upstream 5xx, a refused connection or a
+connect timeout is 503 `upstream-unavailable` (retry later); a read timeout is 504
+`upstream-timeout`; any other status, an unreadable body or one that does not match the
+published `ProjectRead` / `Page_ProjectRead_` shape is 502 `bad-gateway`.
+
+Team membership: only a membership active today grants anything. The projects service's
+`team_member` filter keeps projects whose team has the subject with `start_date <= today <=
+end_date` (`projects_service.team.repository.active_on`), so an ended or not-yet-started
+membership lists nothing; and only the ids asked about count, so an answer naming other
+projects grants nothing either. (An older copy asked `/team?subject=` without `active=` and
+honoured ended memberships; that copy is gone.)
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Request
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from shared.http import BadGateway, ServiceClient
+
+# The projects service's list takes at most this many ids (its page limit) per call.
+MAX_IDS_PER_CALL = 200
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+class ProjectRef(BaseModel):
+    """A project as a reference: its id, nothing else read."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: uuid.UUID
+
+
+class ProjectSnapshot(ProjectRef):
+    """The fields of a project an assessment pins in its context snapshot."""
+
+    reference: str | None = None
+    title: str
+    stage: str
+    status: str = "active"
+    is_digital: bool
+    innovation_type: str | None = None
+
+
+class ProjectRefPage(BaseModel):
+    """A page of `GET /v1/projects`, read for its ids."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    items: list[ProjectRef]
+    next_cursor: str | None = None
+
+
+class ProjectsClient:
+    """The projects service, typed. `as_service=True` only for background work (see above)."""
+
+    def __init__(self, client: ServiceClient, *, as_service: bool = False) -> None:
+        self.client = client
+        self.as_service = as_service
+
+    async def _fetch(
+        self, model: type[ModelT], url: str, params: dict[str, Any] | None = None
+    ) -> ModelT | None:
+        body = await self.client.fetch_json(url, params=params, as_service=self.as_service)
+        if body is None:
+            return None
+        try:
+            return model.model_validate(body)
+        except ValidationError as exc:
+            raise BadGateway(
+                f"The {self.client.name} service answered with an unexpected body."
+            ) from exc
+
+    async def get_project(self, project_id: uuid.UUID) -> ProjectSnapshot | None:
+        """The project, or None if the projects service does not know it."""
+        return await self._fetch(ProjectSnapshot, f"/v1/projects/{project_id}")
+
+    async def project_exists(self, project_id: uuid.UUID) -> bool:
+        """Whether the projects service holds this project (reads only its id)."""
+        return await self._fetch(ProjectRef, f"/v1/projects/{project_id}") is not None
+
+    async def existing(self, project_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
+        """Those of `project_ids` the projects service holds."""
+        return await self._listed(project_ids, {})
+
+    async def active_projects(
+        self, subject: str, project_ids: Collection[uuid.UUID]
+    ) -> set[uuid.UUID]:
+        """Those of `project_ids` on whose team `subject` is an active member today."""
+        return await self._listed(project_ids, {"team_member": subject})
+
+    async def _listed(
+        self, project_ids: Collection[uuid.UUID], params: dict[str, Any]
+    ) -> set[uuid.UUID]:
+        wanted = sorted(set(project_ids))
+        found: set[uuid.UUID] = set()
+        for start in range(0, len(wanted), MAX_IDS_PER_CALL):
+            chunk = wanted[start : start + MAX_IDS_PER_CALL]
+            page = await self._fetch(
+                ProjectRefPage,
+                "/v1/projects",
+                {**params, "id": [str(p) for p in chunk], "limit": MAX_IDS_PER_CALL},
+            )
+            if page is None:  # the collection itself is never a 404
+                raise BadGateway(f"The {self.client.name} service has no project list.")
+            found |= {item.id for item in page.items}
+        # Only what was asked counts: an answer naming other projects grants nothing.
+        return found & set(wanted)
+
+
+def projects_client(request: Request) -> ProjectsClient:
+    """The client for a request: the caller's token is forwarded."""
+    return ProjectsClient(request.app.state.clients["projects"])
+
+
+ProjectsClientDep = Annotated[ProjectsClient, Depends(projects_client)]
