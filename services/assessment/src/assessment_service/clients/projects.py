@@ -25,8 +25,8 @@ Team membership: only a membership active today grants anything. The projects se
 `team_member` filter keeps projects whose team has the subject with `start_date <= today <=
 end_date` (`projects_service.team.repository.active_on`), so an ended or not-yet-started
 membership lists nothing; and only the ids asked about count, so an answer naming other
-projects grants nothing either. (An older copy asked `/team?subject=` without `active=` and
-honoured ended memberships; that copy is gone.)
+projects grants nothing either. This is the one rule: nothing here reads `/team` to decide
+write rights.
 """
 
 from __future__ import annotations
