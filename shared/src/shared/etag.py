@@ -24,10 +24,17 @@ def etag_for(version: int) -> str:
     return f'"v{version}"'
 
 
+def mark_version(response: Response, version: int) -> None:
+    """The ending of every route that returns one versioned resource: its ETag, so the caller's
+    next write can send it back as If-Match. Routes call this (or `mark_created` or
+    `conditional_get`) instead of setting the header themselves."""
+    response.headers["ETag"] = etag_for(version)
+
+
 def mark_created(response: Response, location: str, version: int) -> None:
     """The headers of a 201: where the new resource lives and its first ETag."""
     response.headers["Location"] = location
-    response.headers["ETag"] = etag_for(version)
+    mark_version(response, version)
 
 
 def _matches(header: str, etag: str) -> bool:

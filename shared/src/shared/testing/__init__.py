@@ -1,5 +1,6 @@
 """Test support shared by every service's suite: databases, clients and tokens."""
 
+from shared.testing.problems import PROBLEM_CONTENT_TYPE, assert_problem
 from shared.testing.support import (
     TEST_AUDIENCE,
     TEST_ISSUER,
@@ -15,11 +16,13 @@ from shared.testing.support import (
 )
 
 __all__ = [
+    "PROBLEM_CONTENT_TYPE",
     "TEST_AUDIENCE",
     "TEST_ISSUER",
     "TEST_KEY",
     "TokenFactory",
     "api_client",
+    "assert_problem",
     "backend",
     "empty_database",
     "reset_database",

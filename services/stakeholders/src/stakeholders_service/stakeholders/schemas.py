@@ -32,11 +32,18 @@ Code = Annotated[
 Subject = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NotBlank()
 ]
+# No `\s` here: Python's and ECMAScript's `\s` differ (\x1c-\x1f, \x85, \ufeff), so a client
+# validating against the published JSON Schema would accept what we refuse. Spelled out, the class
+# means the same in both: no "@", no control character, no space of any kind.
+_EMAIL_PART = r"[^@\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+"
+EMAIL_PATTERN = rf"^{_EMAIL_PART}@{_EMAIL_PART}\.{_EMAIL_PART}$"
 Email = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
+    str, StringConstraints(strip_whitespace=True, max_length=254, pattern=EMAIL_PATTERN)
 ]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()-]{6,40}$")]
+# First and last characters are not spaces, so stripping never turns a value that matches the
+# published pattern into one that does not (6 to 40 characters after an optional "+").
+PHONE_PATTERN = r"^\+?[0-9()-][0-9 ()-]{4,38}[0-9()-]$"
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=PHONE_PATTERN)]
 
 
 class ContactWrite(InputModel):
