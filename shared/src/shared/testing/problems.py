@@ -8,6 +8,8 @@ import httpx
 
 from shared.problems import PROBLEM_CONTENT_TYPE, problem_type
 
+__all__ = ["PROBLEM_CONTENT_TYPE", "assert_problem"]
+
 
 def assert_problem(
     response: httpx.Response, status: int, slug: str | None = None
