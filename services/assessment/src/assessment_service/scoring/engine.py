@@ -13,16 +13,15 @@ assessment can be recomputed and checked later.
 - Gates: every applicable gate criterion must pass its rule with enough evidence; an unknown
   gate fails (not evidenced). A failed gate forces `adapt` (score at least the adapt threshold)
   or `stop`, whatever the score.
+
+`results.py` holds the inputs and outputs, `moderation.py` the calibration of one criterion; both
+are re-exported here, so `scoring.engine` stays the one import for callers.
 """
 
 from __future__ import annotations
 
 import statistics
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from enum import StrEnum
-
-from pydantic import BaseModel, Field
 
 from assessment_service.frameworks.definition import (
     AssessmentContext,
@@ -33,123 +32,51 @@ from assessment_service.frameworks.definition import (
     parse_gate_rule,
 )
 from assessment_service.frameworks.scales import SCALES, RatingValue, normalise, position
+from assessment_service.scoring.moderation import (
+    HIGH_SPREAD,
+    OUTLIER_DISTANCE,
+    CriterionModeration,
+    bounded,
+    median_of,
+    moderate,
+)
+from assessment_service.scoring.results import (
+    ComplexityProfile,
+    ComplexityRating,
+    Confidence,
+    ConfidenceResult,
+    ConsensusInput,
+    CriterionResult,
+    DomainResult,
+    FailedGate,
+    NasssDomain,
+    RatingInput,
+    ScoreResult,
+    complexity_profile,
+)
 
-OUTLIER_DISTANCE = 0.5  # half the scale away from the panel's median
-HIGH_SPREAD = 0.5  # assessors half a scale or more apart
-
-
-class Confidence(StrEnum):
-    low = "low"
-    medium = "medium"
-    high = "high"
-
-
-class ComplexityRating(StrEnum):
-    simple = "simple"
-    complicated = "complicated"
-    complex = "complex"
-
-
-class NasssDomain(StrEnum):
-    """The seven NASSS domains (Greenhalgh et al.)."""
-
-    condition = "condition"
-    technology = "technology"
-    value_proposition = "value_proposition"
-    adopter_system = "adopter_system"
-    organisation = "organisation"
-    wider_system = "wider_system"
-    embedding_over_time = "embedding_over_time"
-
-
-# -- inputs --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RatingInput:
-    assessor: str
-    criterion: str
-    value: RatingValue | None
-    unknown: bool = False
-    evidence_level: int | None = None
-
-
-@dataclass(frozen=True)
-class ConsensusInput:
-    criterion: str
-    value: RatingValue | None
-    unknown: bool = False
-    evidence_level: int | None = None
-
-
-# -- outputs -------------------------------------------------------------------------------------
-
-
-class CriterionResult(BaseModel):
-    domain: str
-    code: str
-    scale: str
-    weight: float
-    required: bool
-    is_gate: bool
-    reverse_scored: bool
-    value: RatingValue | None = Field(description="The consensus value used.")
-    unknown: bool
-    normalised: float | None = Field(description="s_i in 0-1; null when unknown or unscored.")
-    evidence_level: int | None
-    min_evidence_level: int | None
-    evidence_shortfall: bool
-    gate_passed: bool | None
-    assessor_values: dict[str, RatingValue | None] = Field(
-        description="Each assessor's own value (null: unknown)."
-    )
-    spread: float | None = Field(description="Max minus min of the assessors' positions, 0-1.")
-
-
-class DomainResult(BaseModel):
-    code: str
-    label: str
-    weight: float
-    score: float | None
-    rated: int
-    applicable: int
-
-
-class FailedGate(BaseModel):
-    criterion: str
-    reason: str
-
-
-class ConfidenceResult(BaseModel):
-    coverage: float
-    evidence: float
-    agreement: float | None = Field(description="Null with fewer than two assessors.")
-    level: Confidence
-
-
-class ComplexityProfile(BaseModel):
-    ratings: dict[str, str]
-    complex_count: int
-    risk: Confidence = Field(description="Risk flag: low (no complex domain) to high (3 or more).")
-
-
-class ScoreResult(BaseModel):
-    overall: float | None
-    domains: list[DomainResult]
-    criteria: list[CriterionResult]
-    not_applicable: list[str] = Field(description="Criteria whose applicability did not hold.")
-    assessor_overall: dict[str, float | None]
-    range_min: float | None
-    range_max: float | None
-    confidence: ConfidenceResult
-    failed_gates: list[FailedGate]
-    recommendation: Outcome
-    reasons: list[str]
-    complexity: ComplexityProfile | None
-    policy: ScoringPolicy
-
-
-# -- the engine ----------------------------------------------------------------------------------
+__all__ = [
+    "HIGH_SPREAD",
+    "OUTLIER_DISTANCE",
+    "ComplexityProfile",
+    "ComplexityRating",
+    "Confidence",
+    "ConfidenceResult",
+    "ConsensusInput",
+    "CriterionModeration",
+    "CriterionResult",
+    "DomainResult",
+    "FailedGate",
+    "NasssDomain",
+    "RatingInput",
+    "ScoreResult",
+    "aggregate",
+    "complexity_profile",
+    "criterion_score",
+    "median_of",
+    "moderate",
+    "score",
+]
 
 
 def criterion_score(criterion: Criterion, value: RatingValue | None, unknown: bool) -> float | None:
@@ -226,20 +153,6 @@ def _level(value: float, policy: ScoringPolicy) -> Confidence:
     return Confidence.low
 
 
-def complexity_profile(ratings: dict[str, str]) -> ComplexityProfile | None:
-    if not ratings:
-        return None
-    complex_count = sum(1 for rating in ratings.values() if rating == ComplexityRating.complex)
-    risk = (
-        Confidence.high
-        if complex_count >= 3
-        else Confidence.medium
-        if complex_count >= 1
-        else Confidence.low
-    )
-    return ComplexityProfile(ratings=dict(ratings), complex_count=complex_count, risk=risk)
-
-
 def score(
     definition: TemplateDefinition,
     context: AssessmentContext,
@@ -313,7 +226,7 @@ def score(
         positions = [position(criterion.scale, v) for v in values.values() if v is not None]
         spread = (max(positions) - min(positions)) if len(positions) >= 2 else None
         if spread is not None and SCALES[criterion.scale].scored:
-            spreads.append(_bounded(spread))
+            spreads.append(bounded(spread))
         criteria.append(
             CriterionResult(
                 domain=domain_code,
@@ -331,7 +244,7 @@ def score(
                 evidence_shortfall=shortfall,
                 gate_passed=gate_passed,
                 assessor_values=values,
-                spread=None if spread is None else _bounded(spread),
+                spread=None if spread is None else bounded(spread),
             )
         )
 
@@ -399,11 +312,6 @@ def score(
     )
 
 
-def _bounded(value: float) -> float:
-    # Numeric scales have no natural length: a spread on them is capped at the whole scale.
-    return min(max(value, 0.0), 1.0)
-
-
 def _own_value(rating: RatingInput | None) -> RatingValue | None:
     if rating is None or rating.unknown:
         return None
@@ -459,52 +367,3 @@ def _recommend(
         f"Overall {overall:.2f} is below the adapt threshold {policy.adapt_threshold:.2f}: stop."
     )
     return Outcome.stop
-
-
-# -- moderation ----------------------------------------------------------------------------------
-
-
-class CriterionModeration(BaseModel):
-    """Inter-rater calibration for one criterion: the panel's values, their median, spread and
-    outliers (a rating half a scale or more from the median, with three or more ratings)."""
-
-    criterion: str
-    scale: str
-    values: dict[str, RatingValue | None]
-    unknown_count: int
-    median: RatingValue | None
-    spread: float | None
-    high_spread: bool
-    outliers: list[str]
-
-
-def moderate(criterion: Criterion, values: dict[str, RatingValue | None]) -> CriterionModeration:
-    known = {a: v for a, v in values.items() if v is not None}
-    positions = {a: position(criterion.scale, v) for a, v in known.items()}
-    median_value = median_of(criterion, list(known.values()))
-    spread = (max(positions.values()) - min(positions.values())) if len(known) >= 2 else None
-    outliers: list[str] = []
-    if len(known) >= 3 and median_value is not None:
-        centre = position(criterion.scale, median_value)
-        outliers = sorted(a for a, p in positions.items() if abs(p - centre) >= OUTLIER_DISTANCE)
-    return CriterionModeration(
-        criterion=criterion.code,
-        scale=criterion.scale,
-        values=dict(values),
-        unknown_count=len(values) - len(known),
-        median=median_value,
-        spread=None if spread is None else _bounded(spread),
-        high_spread=spread is not None and spread >= HIGH_SPREAD,
-        outliers=outliers,
-    )
-
-
-def median_of(criterion: Criterion, values: Sequence[RatingValue]) -> RatingValue | None:
-    """The panel median: the arithmetic median on numeric scales; on ordinal and categorical
-    scales the lower middle value, so the consensus is always a value of the scale."""
-    if not values:
-        return None
-    if criterion.scale == "numeric":
-        return float(statistics.median(float(v) for v in values))
-    ordered = sorted(values, key=lambda v: position(criterion.scale, v))
-    return ordered[(len(ordered) - 1) // 2]
