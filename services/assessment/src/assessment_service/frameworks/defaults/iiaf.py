@@ -1,19 +1,12 @@
-"""The templates the service ships: the default CMDI IIAF (the nine domains of DOMAIN.md, DTAC
-sections 1-4 as gates for digital projects) and a NASSS complexity template.
-
-Plain import documents (`cmdi-framework-template/1`), loaded by `python -m
-assessment_service.seed_templates` and by `make demo` through the public API. The weights are the
-pilot's starting point; governance staff change them by cloning a new version, not here.
-"""
+"""The default CMDI IIAF template: nine domains assembled from published frameworks, DTAC
+sections 1-4 as gates for digital projects from pilot approval on. One import document; it is
+data, not logic, so it stays in one module though it is long."""
 
 from __future__ import annotations
 
-from typing import Any
-
-Json = dict[str, Any]
+from assessment_service.frameworks.defaults.parts import Json, criterion
 
 IIAF_NAME = "CMDI IIAF"
-NASSS_NAME = "NASSS complexity"
 _LATER_GATES = [
     "g2_pilot_approval",
     "g3_post_pilot_review",
@@ -23,12 +16,8 @@ _LATER_GATES = [
 _POST_PILOT = ["g3_post_pilot_review", "g4_scale_or_adopt", "g5_sustainability_review"]
 
 
-def _c(code: str, question: str, scale: str, **fields: Any) -> Json:
-    return {"code": code, "question": question, "scale": scale, **fields}
-
-
 def _dtac_gate(code: str, area: str) -> Json:
-    return _c(
+    return criterion(
         f"dtac_{code}",
         f"DTAC {area}: has the technology passed this section?",
         "pass_fail",
@@ -77,7 +66,7 @@ IIAF: Json = {
             "weight": 1.0,
             "source_refs": ["five_case:strategic", "core20plus5"],
             "criteria": [
-                _c(
+                criterion(
                     "sf_need",
                     "How clearly is the problem, and the need for our population, evidenced?",
                     "ordinal_0_4",
@@ -85,13 +74,13 @@ IIAF: Json = {
                     "4 routine data and a needs analysis.",
                     source_refs=["five_case:strategic"],
                 ),
-                _c(
+                criterion(
                     "sf_priorities",
                     "How well does it fit Trust and system strategic priorities?",
                     "likert_1_5",
                     source_refs=["iiaf_local:strategic_priorities"],
                 ),
-                _c(
+                criterion(
                     "sf_core20plus5",
                     "Does it address a Core20PLUS5 population or clinical area?",
                     "met_3",
@@ -111,7 +100,7 @@ IIAF: Json = {
                 "five_case:economic",
             ],
             "criteria": [
-                _c(
+                criterion(
                     "vo_effectiveness",
                     "How strong is the expected or observed effect on patient outcomes?",
                     "ordinal_0_4",
@@ -119,13 +108,13 @@ IIAF: Json = {
                     min_evidence_level=2,
                     source_refs=["re_aim:effectiveness"],
                 ),
-                _c(
+                criterion(
                     "vo_value_proposition",
                     "How clear is the value proposition for patients, staff and the system?",
                     "likert_1_5",
                     source_refs=["nasss:value_proposition"],
                 ),
-                _c(
+                criterion(
                     "vo_value_for_money",
                     "Does the economic case show value for money?",
                     "ordinal_0_4",
@@ -139,13 +128,13 @@ IIAF: Json = {
             "weight": 1.5,
             "source_refs": ["nesta_soe", "nice_esf_2022", "dtac"],
             "criteria": [
-                _c(
+                criterion(
                     "es_evidence_level",
                     "Which Nesta standard of evidence does the innovation reach?",
                     "evidence_level_1_5",
                     source_refs=["nesta_soe"],
                 ),
-                _c(
+                criterion(
                     "es_esf_tier",
                     "NICE ESF tier of the technology (classification, not scored).",
                     "esf_tier",
@@ -154,7 +143,7 @@ IIAF: Json = {
                     applies_if={"is_digital": True},
                     source_refs=["nice_esf_2022"],
                 ),
-                _c(
+                criterion(
                     "es_esf_standards",
                     "Are the NICE ESF standards for its tier met?",
                     "met_3",
@@ -168,7 +157,7 @@ IIAF: Json = {
                 _dtac_gate("data_protection", "section 2, data protection"),
                 _dtac_gate("technical_security", "section 3, technical assurance and security"),
                 _dtac_gate("interoperability", "section 4, interoperability"),
-                _c(
+                criterion(
                     "dtac_usability_accessibility",
                     "DTAC usability and accessibility conformity.",
                     "met_3",
@@ -184,19 +173,19 @@ IIAF: Json = {
             "weight": 1.0,
             "source_refs": ["re_aim:reach", "core20plus5:core20"],
             "criteria": [
-                _c(
+                criterion(
                     "re_reach",
                     "What share of the eligible population does it reach, and how representative?",
                     "ordinal_0_4",
                     source_refs=["re_aim:reach"],
                 ),
-                _c(
+                criterion(
                     "re_core20",
                     "How well does it reach the Core20 and PLUS groups?",
                     "likert_1_5",
                     source_refs=["core20plus5:core20", "core20plus5:plus_groups"],
                 ),
-                _c(
+                criterion(
                     "re_equality_impact",
                     "Has an equality impact assessment been completed and acted on?",
                     "met_3",
@@ -217,26 +206,26 @@ IIAF: Json = {
                 "re_aim:implementation",
             ],
             "criteria": [
-                _c(
+                criterion(
                     "ar_inner_setting",
                     "CFIR inner setting: culture, readiness and resources for it.",
                     "valence_m2_p2",
                     source_refs=["cfir_2022:inner_setting"],
                 ),
-                _c(
+                criterion(
                     "ar_individuals",
                     "CFIR individuals: champions, capability and motivation.",
                     "valence_m2_p2",
                     source_refs=["cfir_2022:individuals"],
                 ),
-                _c(
+                criterion(
                     "ar_adoption",
                     "How far have the intended staff and settings adopted it?",
                     "ordinal_0_4",
                     applies_if={"gates": _POST_PILOT},
                     source_refs=["re_aim:adoption", "nasss:adopter_system"],
                 ),
-                _c(
+                criterion(
                     "ar_fidelity",
                     "Was it implemented as intended, with adaptations recorded?",
                     "ordinal_0_4",
@@ -251,20 +240,20 @@ IIAF: Json = {
             "weight": 1.0,
             "source_refs": ["five_case:financial", "five_case:commercial", "cfir_2022:innovation"],
             "criteria": [
-                _c(
+                criterion(
                     "fc_affordability",
                     "Is it affordable, with a funding route (financial case)?",
                     "likert_1_5",
                     source_refs=["five_case:financial"],
                 ),
-                _c(
+                criterion(
                     "fc_commercial",
                     "Is there a viable commercial and procurement route?",
                     "likert_1_5",
                     required=False,
                     source_refs=["five_case:commercial"],
                 ),
-                _c(
+                criterion(
                     "fc_cost_burden",
                     "How heavy are the implementation cost and the burden on services?",
                     "likert_1_5",
@@ -284,20 +273,20 @@ IIAF: Json = {
                 "nasss:embedding_over_time",
             ],
             "criteria": [
-                _c(
+                criterion(
                     "ss_sustainability_model",
                     "NHS Sustainability Model: how well placed is it across the 10 factors?",
                     "ordinal_0_4",
                     source_refs=["nhs_sustainability_model"],
                 ),
-                _c(
+                criterion(
                     "ss_maintenance",
                     "Is the effect maintained six months or more after the intervention?",
                     "ordinal_0_4",
                     applies_if={"gates": _POST_PILOT},
                     source_refs=["re_aim:maintenance"],
                 ),
-                _c(
+                criterion(
                     "ss_scalability",
                     "Could it spread to further sites or services?",
                     "likert_1_5",
@@ -311,7 +300,7 @@ IIAF: Json = {
             "weight": 0.5,
             "source_refs": ["nhs_net_zero"],
             "criteria": [
-                _c(
+                criterion(
                     "env_tco2e",
                     "Estimated change in emissions per year (negative is a reduction).",
                     "numeric",
@@ -336,20 +325,20 @@ IIAF: Json = {
                 "iiaf_local:uk_standards_public_involvement",
             ],
             "criteria": [
-                _c(
+                criterion(
                     "inv_iap2",
                     "IAP2 level reached with public contributors, against the level planned.",
                     "ordinal_0_4",
                     guidance="0 none; 1 inform; 2 consult; 3 involve; 4 collaborate or empower.",
                     source_refs=["iiaf_local:iap2_spectrum"],
                 ),
-                _c(
+                criterion(
                     "inv_uk_standards",
                     "Coverage of the UK Standards for Public Involvement.",
                     "met_3",
                     source_refs=["iiaf_local:uk_standards_public_involvement"],
                 ),
-                _c(
+                criterion(
                     "inv_gripp2",
                     "Is involvement reported to GRIPP2 (short form)?",
                     "met_3",
@@ -361,77 +350,3 @@ IIAF: Json = {
         },
     ],
 }
-
-_NASSS_DOMAINS = [
-    (
-        "condition",
-        "Condition or illness",
-        "How complex is the condition (comorbidity, socio-cultural factors)?",
-    ),
-    (
-        "technology",
-        "Technology",
-        "How complex is the technology (maturity, dependability, supply)?",
-    ),
-    (
-        "value_proposition",
-        "Value proposition",
-        "How clear and agreed is the value to developer and adopters?",
-    ),
-    (
-        "adopter_system",
-        "Adopter system",
-        "How much change does it ask of staff, patients and carers?",
-    ),
-    ("organisation", "Organisation(s)", "How ready and able are the organisations to adopt it?"),
-    (
-        "wider_system",
-        "Wider system",
-        "How complex are the regulatory, policy and professional contexts?",
-    ),
-    (
-        "embedding_over_time",
-        "Embedding and adaptation over time",
-        "How much must it adapt to be sustained?",
-    ),
-]
-
-NASSS: Json = {
-    "format": "cmdi-framework-template/1",
-    "name": NASSS_NAME,
-    "semver": "1.0.0",
-    "description": "NASSS complexity assessment (Greenhalgh et al.): each of the seven domains "
-    "rated simple, complicated or complex. Simple scores 1, complex 0: a low score is a high "
-    "risk of non-adoption or abandonment.",
-    "applies_to": {},
-    "gates_used": [
-        "g0_triage",
-        "g1_scoping",
-        "g2_pilot_approval",
-        "g3_post_pilot_review",
-        "g4_scale_or_adopt",
-    ],
-    "scoring_policy": {"proceed_threshold": 0.6, "adapt_threshold": 0.35, "min_assessors": 1},
-    "domains": [
-        {
-            "code": code,
-            "label": label,
-            "weight": 1.0,
-            "source_refs": [f"nasss:{code}"],
-            "criteria": [
-                _c(
-                    f"nasss_{code}",
-                    question,
-                    "complexity_3",
-                    guidance="Simple: straightforward, predictable, few components. Complicated: "
-                    "multiple interacting components, but predictable. Complex: dynamic, "
-                    "unpredictable, not easily disaggregated.",
-                    source_refs=[f"nasss:{code}"],
-                )
-            ],
-        }
-        for code, label, question in _NASSS_DOMAINS
-    ],
-}
-
-DEFAULT_TEMPLATES: list[Json] = [IIAF, NASSS]
