@@ -11,7 +11,7 @@ import asyncio
 import sys
 
 from assessment_service.db import platform
-from assessment_service.frameworks import repository, service
+from assessment_service.frameworks import service
 from assessment_service.frameworks.defaults import DEFAULT_TEMPLATES
 from assessment_service.frameworks.models import FrameworkStatus
 from assessment_service.frameworks.schemas import FrameworkDocument
@@ -34,7 +34,7 @@ async def seed(database: Database) -> list[str]:
     async with database.sessionmaker() as session:
         for raw in DEFAULT_TEMPLATES:
             document = FrameworkDocument.model_validate(raw)
-            found = await repository.get_by_name_and_semver(session, document.name, document.semver)
+            found = await service.find_version(session, document.name, document.semver)
             if found is not None:
                 report.append(f"{document.name} {document.semver}: already there ({found.status})")
                 continue

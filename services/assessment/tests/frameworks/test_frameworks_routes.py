@@ -15,9 +15,7 @@ from assessment_service.frameworks.defaults import IIAF, NASSS
 from assessment_service.frameworks.models import Framework
 from assessment_service.seed_templates import seed
 from shared.db import utcnow
-from shared.testing import TokenFactory, api_client
-
-PROBLEM = "https://cmdi.example/problems/"
+from shared.testing import TokenFactory, api_client, assert_problem
 
 
 def minimal(**overrides: Any) -> dict[str, Any]:
@@ -83,8 +81,7 @@ class TestFrameworkSources:
 
     async def test_unknown_source_is_a_404(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/v1/frameworks/sources/nope")
-        assert response.status_code == 404
-        assert response.json()["type"] == PROBLEM + "framework-source-not-found"
+        assert_problem(response, 404, "framework-source-not-found")
 
 
 class TestCreateFramework:
@@ -104,8 +101,7 @@ class TestCreateFramework:
     async def test_duplicate_version_is_a_409(self, client: httpx.AsyncClient) -> None:
         await create(client)
         response = await client.post("/v1/frameworks", json=minimal())
-        assert response.status_code == 409
-        assert response.json()["type"] == PROBLEM + "framework-version-exists"
+        assert_problem(response, 409, "framework-version-exists")
 
     async def test_viewer_cannot_author(self, app: FastAPI, tokens: TokenFactory) -> None:
         async with api_client(app, token=tokens("viewer")) as viewer:
@@ -131,9 +127,7 @@ class TestDefinitionValidation:
         document = minimal()
         document["domains"][0]["criteria"][0].update(change)
         response = await client.post("/v1/frameworks", json=document)
-        assert response.status_code == 422
-        problem = response.json()
-        assert problem["type"] == PROBLEM + "invalid-framework-definition"
+        problem = assert_problem(response, 422, "invalid-framework-definition")
         assert pointer in [e["pointer"] for e in problem["errors"]]
 
     async def test_duplicate_codes_are_refused(self, client: httpx.AsyncClient) -> None:
@@ -163,15 +157,48 @@ class TestFrameworkLifecycle:
         framework = await create(client)
         await move(client, framework["id"], "retired")
         response = await move(client, framework["id"], "active")
-        assert response.status_code == 409
-        assert response.json()["type"] == PROBLEM + "illegal-framework-transition"
+        assert_problem(response, 409, "illegal-transition")
+
+    async def test_moving_to_where_it_is_is_illegal_too(self, client: httpx.AsyncClient) -> None:
+        framework = await create(client)
+        body = assert_problem(
+            await move(client, framework["id"], "draft"), 409, "illegal-transition"
+        )
+        assert "piloting" in body["detail"]
+
+    async def test_allowed_transitions_are_listed_for_authors(
+        self, client: httpx.AsyncClient, app: FastAPI, tokens: TokenFactory
+    ) -> None:
+        framework = await create(client)
+        assert framework["allowed_transitions"] == ["piloting", "active", "retired"]
+        moved = (await move(client, framework["id"], "piloting")).json()
+        assert moved["allowed_transitions"] == ["active", "retired"]
+        retired = (await move(client, framework["id"], "retired")).json()
+        assert retired["allowed_transitions"] == []
+        async with api_client(app, token=tokens("viewer")) as viewer:
+            read = (await viewer.get(f"/v1/frameworks/{framework['id']}")).json()
+        assert read["allowed_transitions"] == []  # a viewer moves nothing
+
+    async def test_the_reason_is_kept_in_the_audit_trail(self, client: httpx.AsyncClient) -> None:
+        framework = await create(client)
+        response = await client.post(
+            f"/v1/frameworks/{framework['id']}/transitions",
+            json={"to": "retired", "reason": "Superseded by the regional template"},
+        )
+        assert response.status_code == 200, response.text
+        assert response.headers["etag"] == f'"v{response.json()["version"]}"'
+        audit = await client.get(
+            "/v1/audit", params={"entity_type": "framework", "entity_id": framework["id"]}
+        )
+        reasons = [e for e in audit.json()["items"] if e["action"] == "transition_reason"]
+        assert [e["changes"]["reason"]["after"] for e in reasons] == [
+            "Superseded by the regional template"
+        ]
 
     async def test_an_incomplete_template_cannot_be_used(self, client: httpx.AsyncClient) -> None:
         framework = await create(client, domains=[])
         response = await move(client, framework["id"], "piloting")
-        assert response.status_code == 409
-        problem = response.json()
-        assert problem["type"] == PROBLEM + "framework-incomplete"
+        problem = assert_problem(response, 409, "framework-incomplete")
         assert problem["errors"][0]["pointer"] == "/domains"
 
     async def test_one_active_version_per_name(self, client: httpx.AsyncClient) -> None:
@@ -210,8 +237,7 @@ class TestUpdateFramework:
         response = await client.patch(
             f"/v1/frameworks/{framework['id']}", json={"description": "x"}
         )
-        assert response.status_code == 409
-        assert response.json()["type"] == PROBLEM + "framework-in-use"
+        assert_problem(response, 409, "framework-in-use")
 
     async def test_an_active_version_is_not_edited(self, client: httpx.AsyncClient) -> None:
         framework = await create(client)
@@ -219,8 +245,7 @@ class TestUpdateFramework:
         response = await client.patch(
             f"/v1/frameworks/{framework['id']}", json={"description": "x"}
         )
-        assert response.status_code == 409
-        assert response.json()["type"] == PROBLEM + "framework-not-editable"
+        assert_problem(response, 409, "framework-not-editable")
 
     async def test_stale_etag_is_a_412(self, client: httpx.AsyncClient) -> None:
         framework = await create(client)

@@ -28,11 +28,6 @@ class FrameworkNotEditable(Conflict):
     title = "Only draft and piloting versions can be edited"
 
 
-class IllegalFrameworkTransition(Conflict):
-    slug = "illegal-framework-transition"
-    title = "The template lifecycle does not allow this transition"
-
-
 class FrameworkIncomplete(Conflict):
     slug = "framework-incomplete"
     title = "The template is not complete enough to be used"

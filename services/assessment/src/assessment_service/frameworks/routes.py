@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
-from assessment_service.frameworks import repository, service
+from assessment_service.frameworks import service
 from assessment_service.frameworks.dependencies import FrameworkDep
 from assessment_service.frameworks.errors import (
     ActiveVersionConflict,
@@ -16,10 +16,9 @@ from assessment_service.frameworks.errors import (
     FrameworkNotFound,
     FrameworkSourceNotFound,
     FrameworkVersionExists,
-    IllegalFrameworkTransition,
     InvalidFrameworkDefinition,
 )
-from assessment_service.frameworks.models import Framework, FrameworkSource, FrameworkStatus
+from assessment_service.frameworks.models import Framework, FrameworkStatus
 from assessment_service.frameworks.schemas import (
     FrameworkClone,
     FrameworkCreate,
@@ -33,9 +32,16 @@ from assessment_service.frameworks.schemas import (
 )
 from shared.auth import Principal, PrincipalDep, Role, require_roles
 from shared.db import SessionDep
-from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for, mark_created
+from shared.etag import (
+    PreconditionFailed,
+    check_if_match,
+    conditional_get,
+    mark_created,
+    mark_version,
+)
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import problem_responses
+from shared.transitions import IllegalTransition
 
 router = APIRouter(prefix="/v1/frameworks", tags=["frameworks"])
 
@@ -56,9 +62,20 @@ FrameworkPagination = Annotated[
 CataloguePagination = Annotated[Pagination, Depends(pagination_dependency(incremental=False))]
 
 
-def _created(response: Response, framework: Framework) -> FrameworkRead:
+def _read(framework: Framework, actor: Principal) -> FrameworkRead:
+    read = FrameworkRead.model_validate(framework)
+    read.allowed_transitions = service.allowed_transitions(framework, actor)
+    return read
+
+
+def _created(response: Response, framework: Framework, actor: Principal) -> FrameworkRead:
     mark_created(response, f"{router.prefix}/{framework.id}", framework.version)
-    return FrameworkRead.model_validate(framework)
+    return _read(framework, actor)
+
+
+def _updated(response: Response, framework: Framework, actor: Principal) -> FrameworkRead:
+    mark_version(response, framework.version)
+    return _read(framework, actor)
 
 
 # -- framework sources (reference data); declared before `/{framework_id}` -----------------------
@@ -72,20 +89,14 @@ async def list_framework_sources(
     their structure; cite an item in `source_refs` as `<code>:<item>`. A small catalogue seeded
     by migration, paged by code like any list: at the default limit it is one page
     (`next_cursor: null`). It changes only with a release, so it takes no `updated_since`."""
-    rows = await pagination.rows(
-        session, repository.sources_statement(), id_column=FrameworkSource.code
-    )
-    return rows.as_page(FrameworkSourceRead)
+    return await service.list_sources(session, pagination)
 
 
 @router.get("/sources/{code}", responses=problem_responses(FrameworkSourceNotFound))
 async def get_framework_source(
     code: str, session: SessionDep, _: PrincipalDep
 ) -> FrameworkSourceRead:
-    source = await repository.get_source(session, code)
-    if source is None:
-        raise FrameworkSourceNotFound("No framework source has this code.")  # never echo input
-    return FrameworkSourceRead.model_validate(source)
+    return FrameworkSourceRead.model_validate(await service.get_source(session, code))
 
 
 # -- templates -----------------------------------------------------------------------------------
@@ -101,7 +112,7 @@ async def create_framework(
 ) -> FrameworkRead:
     """Author a template version (starts as `draft`); the definition may be filled in later."""
     framework = await service.create_framework(session, data=data, actor=actor)
-    return _created(response, framework)
+    return _created(response, framework, actor)
 
 
 @router.post(
@@ -115,7 +126,7 @@ async def import_framework(
     """Import a whole template version from its JSON document (as `export` writes it). Every
     error points into the document (`/domains/2/criteria/0/gate_rule`)."""
     framework = await service.create_framework(session, data=document, actor=actor)
-    return _created(response, framework)
+    return _created(response, framework, actor)
 
 
 @router.get("", responses=problem_responses())
@@ -126,19 +137,15 @@ async def list_frameworks(
     name: Annotated[str | None, Query(max_length=120)] = None,
     status_: Annotated[FrameworkStatus | None, Query(alias="status")] = None,
 ) -> Page[FrameworkSummary]:
-    statement = repository.list_statement(name=name, status=status_)
-    rows = await pagination.rows(
-        session, statement, id_column=Framework.id, updated_column=Framework.updated_at
-    )
-    return rows.as_page(FrameworkSummary)
+    return await service.list_frameworks(session, pagination, name=name, status=status_)
 
 
 @router.get("/{framework_id}", responses=problem_responses(FrameworkNotFound, 304))
 async def get_framework(
-    framework: FrameworkDep, _: PrincipalDep, request: Request, response: Response
+    framework: FrameworkDep, actor: PrincipalDep, request: Request, response: Response
 ) -> FrameworkRead:
     conditional_get(request, response, framework.version)
-    return FrameworkRead.model_validate(framework)
+    return _read(framework, actor)
 
 
 @router.get("/{framework_id}/export", responses=problem_responses(FrameworkNotFound))
@@ -161,22 +168,21 @@ async def update_framework(
     framework: FrameworkDep,
     patch: FrameworkPatch,
     session: SessionDep,
-    _: Author,
+    actor: Author,
     request: Request,
     response: Response,
 ) -> FrameworkRead:
     """JSON merge patch of a draft or piloting version that no assessment has used."""
     check_if_match(request, framework.version)
     framework = await service.update_framework(session, framework, patch=patch)
-    response.headers["ETag"] = etag_for(framework.version)
-    return FrameworkRead.model_validate(framework)
+    return _updated(response, framework, actor)
 
 
 @router.post(
     "/{framework_id}/transitions",
     responses=problem_responses(
         FrameworkNotFound,
-        IllegalFrameworkTransition,
+        IllegalTransition,
         FrameworkIncomplete,
         ActiveVersionConflict,
         PreconditionFailed,
@@ -186,15 +192,18 @@ async def transition_framework(
     framework: FrameworkDep,
     data: FrameworkTransition,
     session: SessionDep,
-    _: Author,
+    actor: Author,
     request: Request,
     response: Response,
 ) -> FrameworkRead:
-    """Move the version along its lifecycle (draft → piloting → active → retired)."""
+    """Move the version along its lifecycle (draft → piloting → active → retired): 200 with the
+    version as it now is. A move the lifecycle has no edge for is 409 `illegal-transition`;
+    the read model's `allowed_transitions` lists the moves open now."""
     check_if_match(request, framework.version)
-    framework = await service.transition_framework(session, framework, to=data.to)
-    response.headers["ETag"] = etag_for(framework.version)
-    return FrameworkRead.model_validate(framework)
+    framework = await service.transition_framework(
+        session, framework, to=data.to, reason=data.reason
+    )
+    return _updated(response, framework, actor)
 
 
 @router.post(
@@ -211,4 +220,4 @@ async def clone_framework(
 ) -> FrameworkRead:
     """Version n+1 as a new draft (the usual way to change a version already in use)."""
     clone = await service.clone_framework(session, framework, data=data, actor=actor)
-    return _created(response, clone)
+    return _created(response, clone, actor)

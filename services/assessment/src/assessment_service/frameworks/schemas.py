@@ -16,6 +16,7 @@ from assessment_service.frameworks.definition import (
     TemplateDefinition,
 )
 from assessment_service.frameworks.models import FrameworkStatus
+from shared.transitions import TransitionRequest
 from shared.types import InputModel, NotBlank, omittable
 
 SemVer = Annotated[
@@ -53,11 +54,9 @@ class FrameworkPatch(InputModel):
     domains: list[Domain] = omittable(max_length=50)
 
 
-class FrameworkTransition(InputModel):
-    to: FrameworkStatus = Field(
-        description="draft → piloting → active → retired; activating retires the active version "
-        "of the same name."
-    )
+class FrameworkTransition(TransitionRequest[FrameworkStatus]):
+    """draft → piloting → active → retired (a draft or piloting version may be retired unused);
+    activating retires the active version of the same name. `reason` goes to the audit trail."""
 
 
 class FrameworkClone(InputModel):
@@ -91,6 +90,11 @@ class FrameworkRead(FrameworkSummary):
     applies_to: Applicability
     scoring_policy: ScoringPolicy
     domains: list[Domain]
+    allowed_transitions: list[FrameworkStatus] = Field(
+        default_factory=list,
+        description="The states you can move this version to now (`POST .../transitions`); "
+        "empty for a caller who may not move it.",
+    )
 
 
 class SourceItem(BaseModel):

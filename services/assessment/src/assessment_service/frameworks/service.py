@@ -1,7 +1,14 @@
-"""Business rules for framework templates. Functions flush, never commit (see shared/README.md)."""
+"""Business rules for framework templates. Functions flush, never commit (see shared/README.md).
+
+The lifecycle is a state machine under the platform convention (`shared.transitions`):
+`POST /v1/frameworks/{id}/transitions {"to", "reason"}`; a move with no edge is 409
+`illegal-transition`; `allowed_transitions` on the read model lists the edges from here for a
+caller who may move it (governance, admin). No history table: the audit trail is the history.
+"""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from pydantic import ValidationError
@@ -20,33 +27,102 @@ from assessment_service.frameworks.errors import (
     FrameworkIncomplete,
     FrameworkInUse,
     FrameworkNotEditable,
+    FrameworkNotFound,
+    FrameworkSourceNotFound,
     FrameworkVersionExists,
-    IllegalFrameworkTransition,
     InvalidFrameworkDefinition,
 )
-from assessment_service.frameworks.models import Framework, FrameworkStatus
-from assessment_service.frameworks.schemas import FrameworkClone, FrameworkCreate, FrameworkPatch
-from shared.auth import Principal
+from assessment_service.frameworks.models import Framework, FrameworkSource, FrameworkStatus
+from assessment_service.frameworks.schemas import (
+    FrameworkClone,
+    FrameworkCreate,
+    FrameworkPatch,
+    FrameworkSourceRead,
+    FrameworkSummary,
+)
+from assessment_service.transition_audit import audit_reason
+from shared.auth import Principal, Role
 from shared.changes import set_action
 from shared.db import utcnow
+from shared.pagination import Page, Pagination
 from shared.patch import merge_patch_changes
 from shared.problems import FieldError, pointer_for
+from shared.transitions import allowed_from, check_transition
 
-# The lifecycle (DOMAIN.md S5). A draft may be abandoned (retired) without ever being used.
-TRANSITIONS: dict[FrameworkStatus, frozenset[FrameworkStatus]] = {
-    FrameworkStatus.draft: frozenset(
-        {FrameworkStatus.piloting, FrameworkStatus.active, FrameworkStatus.retired}
+# The lifecycle (DOMAIN.md S5), in the order a frontend shows the moves. A draft may be
+# abandoned (retired) without ever being used.
+TRANSITIONS: dict[FrameworkStatus, tuple[FrameworkStatus, ...]] = {
+    FrameworkStatus.draft: (
+        FrameworkStatus.piloting,
+        FrameworkStatus.active,
+        FrameworkStatus.retired,
     ),
-    FrameworkStatus.piloting: frozenset({FrameworkStatus.active, FrameworkStatus.retired}),
-    FrameworkStatus.active: frozenset({FrameworkStatus.retired}),
-    FrameworkStatus.retired: frozenset(),
+    FrameworkStatus.piloting: (FrameworkStatus.active, FrameworkStatus.retired),
+    FrameworkStatus.active: (FrameworkStatus.retired,),
+    FrameworkStatus.retired: (),
 }
+# Who moves a version along its lifecycle (the routes' `require_roles(Role.governance)`).
+AUTHORS = (Role.governance, Role.admin)
 _ACTIONS = {
     FrameworkStatus.piloting: "piloting_started",
     FrameworkStatus.active: "activated",
     FrameworkStatus.retired: "retired",
 }
 USABLE = frozenset({FrameworkStatus.piloting, FrameworkStatus.active})
+
+
+# -- reads ---------------------------------------------------------------------------------------
+
+
+async def get_framework(session: AsyncSession, framework_id: uuid.UUID) -> Framework:
+    framework = await repository.get(session, framework_id)
+    if framework is None:
+        raise FrameworkNotFound(f"No framework with id {framework_id}.")
+    return framework
+
+
+async def find_version(session: AsyncSession, name: str, semver: str) -> Framework | None:
+    return await repository.get_by_name_and_semver(session, name, semver)
+
+
+async def list_frameworks(
+    session: AsyncSession,
+    pagination: Pagination,
+    *,
+    name: str | None,
+    status: FrameworkStatus | None,
+) -> Page[FrameworkSummary]:
+    rows = await pagination.rows(
+        session,
+        repository.list_statement(name=name, status=status),
+        id_column=Framework.id,
+        updated_column=Framework.updated_at,
+    )
+    return rows.as_page(FrameworkSummary)
+
+
+async def list_sources(session: AsyncSession, pagination: Pagination) -> Page[FrameworkSourceRead]:
+    rows = await pagination.rows(
+        session, repository.sources_statement(), id_column=FrameworkSource.code
+    )
+    return rows.as_page(FrameworkSourceRead)
+
+
+async def get_source(session: AsyncSession, code: str) -> FrameworkSource:
+    source = await repository.get_source(session, code)
+    if source is None:
+        raise FrameworkSourceNotFound("No framework source has this code.")  # never echo input
+    return source
+
+
+def allowed_transitions(framework: Framework, principal: Principal) -> list[FrameworkStatus]:
+    """The states this caller can move the version to now (none for a caller who may not)."""
+    if not principal.has_any(*AUTHORS):
+        return []
+    return allowed_from(TRANSITIONS, framework.status)
+
+
+# -- writes --------------------------------------------------------------------------------------
 
 
 def _field_errors(errors: list[DefinitionError]) -> list[FieldError]:
@@ -160,13 +236,14 @@ async def update_framework(
 
 
 async def transition_framework(
-    session: AsyncSession, framework: Framework, *, to: FrameworkStatus
+    session: AsyncSession,
+    framework: Framework,
+    *,
+    to: FrameworkStatus,
+    reason: str | None = None,
 ) -> Framework:
-    if to not in TRANSITIONS[framework.status]:
-        allowed = ", ".join(sorted(TRANSITIONS[framework.status])) or "none"
-        raise IllegalFrameworkTransition(
-            f"A {framework.status} template cannot become {to}; allowed from here: {allowed}."
-        )
+    before = framework.status
+    check_transition(TRANSITIONS, before, to)
     if to in USABLE:
         errors = activation_errors(framework.definition())
         if errors:
@@ -193,6 +270,7 @@ async def transition_framework(
         raise ActiveVersionConflict(
             f"Another version of {framework.name} was activated at the same time; retry."
         ) from exc
+    await audit_reason(session, framework, framework.id, before=before, after=to, reason=reason)
     return framework
 
 
