@@ -6,7 +6,6 @@ import uuid
 from collections import Counter
 from enum import StrEnum
 
-from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import utcnow
@@ -14,6 +13,7 @@ from stakeholders_service.engagements import repository as engagements
 from stakeholders_service.engagements.models import Engagement
 from stakeholders_service.engagements.schemas import EqualityCreateAck, EqualityReport
 from stakeholders_service.engagements.service import require_active_stakeholder, require_completed
+from stakeholders_service.equality import repository
 from stakeholders_service.equality.errors import EqualityConsentMissing
 from stakeholders_service.equality.models import (
     AgeBand,
@@ -27,7 +27,7 @@ from stakeholders_service.equality.models import (
 )
 from stakeholders_service.equality.schemas import EqualityCreate
 from stakeholders_service.privacy import repository as privacy
-from stakeholders_service.privacy.models import ConsentPurpose, ConsentRecord
+from stakeholders_service.privacy.models import ConsentPurpose
 from stakeholders_service.suppression import suppress, suppressed_count
 
 CHARACTERISTICS: dict[str, type[StrEnum]] = {
@@ -82,23 +82,14 @@ async def report(
 ) -> EqualityReport:
     """Distributions per characteristic. Linked answers whose consent is no longer current are
     left out: processing that relied on a withdrawn consent stops."""
-    now = utcnow()
-    statement = (
-        select(EqualityResponse)
-        .outerjoin(ConsentRecord, ConsentRecord.id == EqualityResponse.consent_id)
-        .where(
-            or_(
-                EqualityResponse.consent_id.is_(None),
-                and_(*privacy.current_consent_clause(now)),  # type: ignore[arg-type]
-            )
-        )
-    )
+    engagement_ids: list[uuid.UUID] | None = None
     if engagement_id is not None:
-        statement = statement.where(EqualityResponse.engagement_id == engagement_id)
+        engagement_ids = [engagement_id]
     elif project_id is not None:
-        ids = [e.id for e in await engagements.engagements_of_project(session, project_id)]
-        statement = statement.where(EqualityResponse.engagement_id.in_(ids))
-    rows = list(await session.scalars(statement))
+        engagement_ids = [
+            e.id for e in await engagements.engagements_of_project(session, project_id)
+        ]
+    rows = await repository.report_rows(session, now=utcnow(), engagement_ids=engagement_ids)
     distributions = []
     for name, enum in CHARACTERISTICS.items():
         counts = Counter(getattr(row, name) for row in rows)

@@ -9,18 +9,14 @@ from fastapi import APIRouter, Depends, Response, status
 
 from shared.auth import Principal, PrincipalDep, Role, require_roles
 from shared.db import SessionDep
-from shared.etag import etag_for, mark_created
-from shared.http import UpstreamUnavailable
+from shared.etag import mark_created
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import problem_responses
 from shared.project_access import NotATeamMember
+from stakeholders_service.clients.projects import ProjectsDep, UnknownProject, UpstreamUnavailable
 from stakeholders_service.engagements.errors import UnknownStakeholder
-from stakeholders_service.involvement import repository, service
-from stakeholders_service.involvement.models import (
-    AssessmentScope,
-    InvolvementRole,
-    StandardsSelfAssessment,
-)
+from stakeholders_service.involvement import service
+from stakeholders_service.involvement.models import AssessmentScope
 from stakeholders_service.involvement.schemas import (
     Gripp2Draft,
     InvolvementSummary,
@@ -29,8 +25,6 @@ from stakeholders_service.involvement.schemas import (
     StandardsCreate,
     StandardsRead,
 )
-from stakeholders_service.stakeholders.dependencies import ProjectsDep
-from stakeholders_service.upstream import UnknownProject
 
 router = APIRouter(prefix="/v1/involvement", tags=["involvement"])
 
@@ -52,7 +46,7 @@ async def create_involvement_role(
 ) -> RoleRead:
     """A public contributor's role, stages, and whether payment, expenses and training were
     offered (NIHR guidance: that it was offered, never rates)."""
-    role = await service.create_role(session, data=data, actor=actor, lookup=client)
+    role = await service.create_role(session, data=data, actor=actor, projects=client)
     mark_created(
         response, f"{router.prefix}/roles?stakeholder_id={role.stakeholder_id}", role.version
     )
@@ -67,13 +61,9 @@ async def list_involvement_roles(
     project_id: uuid.UUID | None = None,
     stakeholder_id: uuid.UUID | None = None,
 ) -> Page[RoleRead]:
-    rows = await pagination.rows(
-        session,
-        repository.roles_statement(project_id=project_id, stakeholder_id=stakeholder_id),
-        id_column=InvolvementRole.id,
-        updated_column=InvolvementRole.updated_at,
+    return await service.list_roles(
+        session, pagination=pagination, project_id=project_id, stakeholder_id=stakeholder_id
     )
-    return rows.as_page(RoleRead)
 
 
 @router.post(
@@ -89,8 +79,10 @@ async def create_standards_self_assessment(
     response: Response,
 ) -> StandardsRead:
     """A self-assessment against the six UK Standards for Public Involvement."""
-    assessment = await service.create_standards(session, data=data, actor=actor, lookup=client)
-    response.headers["ETag"] = etag_for(assessment.version)
+    assessment = await service.create_standards(session, data=data, actor=actor, projects=client)
+    # No single-item read: the location is the list that holds it (as for roles).
+    where = f"project_id={data.project_id}" if data.project_id else f"scope={data.scope.value}"
+    mark_created(response, f"{router.prefix}/standards?{where}", assessment.version)
     return StandardsRead.model_validate(assessment)
 
 
@@ -102,13 +94,9 @@ async def list_standards_self_assessments(
     scope: AssessmentScope | None = None,
     project_id: uuid.UUID | None = None,
 ) -> Page[StandardsRead]:
-    rows = await pagination.rows(
-        session,
-        repository.standards_statement(scope=scope, project_id=project_id),
-        id_column=StandardsSelfAssessment.id,
-        updated_column=StandardsSelfAssessment.updated_at,
+    return await service.list_standards(
+        session, pagination=pagination, scope=scope, project_id=project_id
     )
-    return rows.as_page(StandardsRead)
 
 
 @router.get("/summary", responses=problem_responses())

@@ -9,12 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Principal
 from shared.db import utcnow
-from shared.project_access import ProjectsLookup
+from shared.pagination import Page, Pagination
+from stakeholders_service.clients.projects import ProjectsClient, require_new_project_write
 from stakeholders_service.engagements import repository as engagements
 from stakeholders_service.engagements.models import EngagementStatus, FeedbackStatus
 from stakeholders_service.engagements.service import require_active_stakeholder
 from stakeholders_service.involvement import repository
 from stakeholders_service.involvement.models import (
+    AssessmentScope,
     InvolvementRole,
     InvolvementRoleType,
     InvolvementStage,
@@ -26,18 +28,19 @@ from stakeholders_service.involvement.schemas import (
     Gripp2Item,
     InvolvementSummary,
     RoleCreate,
+    RoleRead,
     StandardsCreate,
+    StandardsRead,
     StandardStatus,
 )
 from stakeholders_service.suppression import suppress, suppressed_count
-from stakeholders_service.upstream import require_new_project_write
 
 
 async def create_role(
-    session: AsyncSession, *, data: RoleCreate, actor: Principal, lookup: ProjectsLookup
+    session: AsyncSession, *, data: RoleCreate, actor: Principal, projects: ProjectsClient
 ) -> InvolvementRole:
     """Only on a project whose team the caller is on (admin and governance: any)."""
-    await require_new_project_write(actor, lookup, [data.project_id])
+    await require_new_project_write(actor, projects, [data.project_id])
     await require_active_stakeholder(session, data.stakeholder_id, "/stakeholder_id")
     role = InvolvementRole(
         created_by=actor.subject,
@@ -49,12 +52,12 @@ async def create_role(
 
 
 async def create_standards(
-    session: AsyncSession, *, data: StandardsCreate, actor: Principal, lookup: ProjectsLookup
+    session: AsyncSession, *, data: StandardsCreate, actor: Principal, projects: ProjectsClient
 ) -> StandardsSelfAssessment:
     """A project's self-assessment follows the project write rule; the centre's own (no
     project) stays open to every role that writes here."""
     if data.project_id is not None:
-        await require_new_project_write(actor, lookup, [data.project_id])
+        await require_new_project_write(actor, projects, [data.project_id])
     assessment = StandardsSelfAssessment(
         created_by=actor.subject,
         scope=data.scope,
@@ -65,6 +68,38 @@ async def create_standards(
     session.add(assessment)
     await session.flush()
     return assessment
+
+
+async def list_roles(
+    session: AsyncSession,
+    *,
+    pagination: Pagination,
+    project_id: uuid.UUID | None,
+    stakeholder_id: uuid.UUID | None,
+) -> Page[RoleRead]:
+    rows = await pagination.rows(
+        session,
+        repository.roles_statement(project_id=project_id, stakeholder_id=stakeholder_id),
+        id_column=InvolvementRole.id,
+        updated_column=InvolvementRole.updated_at,
+    )
+    return rows.as_page(RoleRead)
+
+
+async def list_standards(
+    session: AsyncSession,
+    *,
+    pagination: Pagination,
+    scope: AssessmentScope | None,
+    project_id: uuid.UUID | None,
+) -> Page[StandardsRead]:
+    rows = await pagination.rows(
+        session,
+        repository.standards_statement(scope=scope, project_id=project_id),
+        id_column=StandardsSelfAssessment.id,
+        updated_column=StandardsSelfAssessment.updated_at,
+    )
+    return rows.as_page(StandardsRead)
 
 
 async def standards_status(

@@ -9,10 +9,16 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from shared.auth import Principal, PrincipalDep, Role, require_roles
 from shared.db import SessionDep
-from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for, mark_created
+from shared.etag import (
+    PreconditionFailed,
+    check_if_match,
+    conditional_get,
+    mark_created,
+    mark_version,
+)
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import problem_responses
-from stakeholders_service.organisations import repository, service
+from stakeholders_service.organisations import service
 from stakeholders_service.organisations.dependencies import OrganisationDep
 from stakeholders_service.organisations.errors import (
     InvalidParent,
@@ -68,11 +74,9 @@ async def list_organisations(
     ods_code: Annotated[str | None, Query(max_length=10)] = None,
     q: Annotated[str | None, Query(max_length=200, description="Search name and ODS code.")] = None,
 ) -> Page[OrganisationRead]:
-    statement = repository.list_statement(type_=type_, parent_id=parent_id, ods_code=ods_code, q=q)
-    rows = await pagination.rows(
-        session, statement, id_column=Organisation.id, updated_column=Organisation.updated_at
+    return await service.list_organisations(
+        session, pagination=pagination, type_=type_, parent_id=parent_id, ods_code=ods_code, q=q
     )
-    return rows.as_page(OrganisationRead)
 
 
 @router.get("/{organisation_id}", responses=problem_responses(OrganisationNotFound))
@@ -100,5 +104,5 @@ async def update_organisation(
     """JSON merge patch; `If-Match` honoured."""
     check_if_match(request, organisation.version)
     organisation = await service.update_organisation(session, organisation, patch=patch)
-    response.headers["ETag"] = etag_for(organisation.version)
+    mark_version(response, organisation.version)
     return OrganisationRead.model_validate(organisation)

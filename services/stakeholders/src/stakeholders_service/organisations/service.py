@@ -8,12 +8,17 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Principal
+from shared.pagination import Page, Pagination
 from shared.patch import apply_changes, merge_patch_changes
 from shared.problems import FieldError
 from stakeholders_service.organisations import repository
 from stakeholders_service.organisations.errors import InvalidParent, OdsCodeTaken
-from stakeholders_service.organisations.models import Organisation
-from stakeholders_service.organisations.schemas import OrganisationCreate, OrganisationPatch
+from stakeholders_service.organisations.models import Organisation, OrganisationType
+from stakeholders_service.organisations.schemas import (
+    OrganisationCreate,
+    OrganisationPatch,
+    OrganisationRead,
+)
 
 
 async def _check_ods_code(
@@ -75,3 +80,19 @@ async def update_organisation(
     apply_changes(organisation, changes)
     await session.flush()
     return organisation
+
+
+async def list_organisations(
+    session: AsyncSession,
+    *,
+    pagination: Pagination,
+    type_: OrganisationType | None,
+    parent_id: uuid.UUID | None,
+    ods_code: str | None,
+    q: str | None,
+) -> Page[OrganisationRead]:
+    statement = repository.list_statement(type_=type_, parent_id=parent_id, ods_code=ods_code, q=q)
+    rows = await pagination.rows(
+        session, statement, id_column=Organisation.id, updated_column=Organisation.updated_at
+    )
+    return rows.as_page(OrganisationRead)

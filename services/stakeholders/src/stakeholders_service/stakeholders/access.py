@@ -6,7 +6,8 @@ whose owner was checked against the team (anyone but an admin naming them) grant
 being on that team: it ends when their membership does, and a link somebody made for
 themselves without being on the team grants nothing. `reporter`, `viewer` and `service` callers
 never receive it, whatever else holds; every other caller gets the restricted representation.
-Whose teams a caller is on is one question to the projects service per request.
+Whose teams a caller is on is one question to the projects service per request, however many
+stakeholders and projects a page holds (`clients.projects.ProjectsClient`).
 """
 
 from __future__ import annotations

@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import Depends
 
 from shared.db import SessionDep
+from stakeholders_service.clients.projects import ProjectsDep
 from stakeholders_service.stakeholders import repository
 from stakeholders_service.stakeholders.errors import LinkNotFound, StakeholderNotFound
 from stakeholders_service.stakeholders.models import ProjectLink, Stakeholder
-from stakeholders_service.upstream import ProjectsDep
 
 
 async def get_stakeholder_or_404(stakeholder_id: uuid.UUID, session: SessionDep) -> Stakeholder:
@@ -32,6 +32,7 @@ async def get_link_or_404(
     return link
 
 
+# `ProjectsDep` is re-exported for the routes of the other domains that load a stakeholder.
 __all__ = ["LinkDep", "ProjectsDep", "StakeholderDep", "get_stakeholder_or_404"]
 
 StakeholderDep = Annotated[Stakeholder, Depends(get_stakeholder_or_404)]

@@ -9,14 +9,25 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from shared.auth import Principal, PrincipalDep, Role, require_roles
 from shared.db import SessionDep
-from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for, mark_created
-from shared.http import UpstreamUnavailable
+from shared.etag import (
+    PreconditionFailed,
+    check_if_match,
+    conditional_get,
+    mark_created,
+    mark_version,
+)
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import problem_responses
 from shared.project_access import NotATeamMember
 from shared.types import QueryBool
-from stakeholders_service.stakeholders import access, repository, service
-from stakeholders_service.stakeholders.dependencies import LinkDep, ProjectsDep, StakeholderDep
+from stakeholders_service.clients.projects import (
+    ProjectsDep,
+    RelationshipOwnerNotOnTeam,
+    UnknownProject,
+    UpstreamUnavailable,
+)
+from stakeholders_service.stakeholders import service
+from stakeholders_service.stakeholders.dependencies import LinkDep, StakeholderDep
 from stakeholders_service.stakeholders.errors import (
     ContactConsentMissing,
     DuplicateLink,
@@ -45,7 +56,6 @@ from stakeholders_service.stakeholders.schemas import (
     StakeholderPatch,
     StakeholderView,
 )
-from stakeholders_service.upstream import RelationshipOwnerNotOnTeam, UnknownProject
 
 router = APIRouter(prefix="/v1/stakeholders", tags=["stakeholders"])
 
@@ -115,28 +125,19 @@ async def list_stakeholders(
         ),
     ] = None,
 ) -> Page[StakeholderView]:
-    if q and access.barred(principal):
-        raise PersonalSearchNotAllowed("Reporters and viewers cannot search by name.")
-    within = None
-    if q and not principal.is_admin:
-        within = await access.owned_ids(session, principal=principal, teams=client)
-    statement = repository.list_statement(
+    return await service.list_stakeholders(
+        session,
+        principal=principal,
+        teams=client,
+        pagination=pagination,
         kind=kind,
         category=category,
         status=status_,
         organisation_id=organisation_id,
         is_public_contributor=is_public_contributor,
         project_id=project_id,
-        name_like=q,
-        name_within=within,
+        q=q,
     )
-    rows = await pagination.rows(
-        session, statement, id_column=Stakeholder.id, updated_column=Stakeholder.updated_at
-    )
-    items = await service.present(
-        session, principal=principal, teams=client, stakeholders=rows.items
-    )
-    return Page[StakeholderView](items=items, next_cursor=rows.next_cursor)
 
 
 @router.get(
@@ -184,7 +185,7 @@ async def update_stakeholder(
     stakeholder = await service.update_stakeholder(
         session, stakeholder, patch=patch, actor=actor, teams=client
     )
-    response.headers["ETag"] = etag_for(stakeholder.version)
+    mark_version(response, stakeholder.version)
     return await _one(session, actor, client, stakeholder)
 
 
@@ -256,7 +257,7 @@ async def create_link(
     evaluators link only to projects whose team they are on; `relationship_owner` must be an
     active member of the project's team unless an admin names them."""
     link = await service.create_link(
-        session, stakeholder=stakeholder, data=data, actor=actor, lookup=client
+        session, stakeholder=stakeholder, data=data, actor=actor, projects=client
     )
     mark_created(response, f"{router.prefix}/{stakeholder.id}/links/{link.id}", link.version)
     return LinkRead.model_validate(link)
@@ -269,13 +270,7 @@ async def list_links(
     _: PrincipalDep,
     pagination: LinkPagination,
 ) -> Page[LinkRead]:
-    rows = await pagination.rows(
-        session,
-        repository.links_statement(stakeholder.id),
-        id_column=ProjectLink.id,
-        updated_column=ProjectLink.updated_at,
-    )
-    return rows.as_page(LinkRead)
+    return await service.list_links(session, stakeholder, pagination=pagination)
 
 
 @router.patch(
@@ -301,8 +296,8 @@ async def update_link(
     """Only on the team of the link's project (admin and governance: any); a new
     `relationship_owner` must be on that team unless an admin names them."""
     check_if_match(request, link.version)
-    link = await service.update_link(session, link, patch=patch, actor=actor, lookup=client)
-    response.headers["ETag"] = etag_for(link.version)
+    link = await service.update_link(session, link, patch=patch, actor=actor, projects=client)
+    mark_version(response, link.version)
     return LinkRead.model_validate(link)
 
 
@@ -317,4 +312,4 @@ async def delete_link(
     link: LinkDep, session: SessionDep, actor: Editor, client: ProjectsDep, request: Request
 ) -> None:
     check_if_match(request, link.version)
-    await service.delete_link(session, link, actor=actor, lookup=client)
+    await service.delete_link(session, link, actor=actor, projects=client)

@@ -10,9 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Principal
 from shared.db import utcnow
+from shared.pagination import Page, Pagination
 from shared.patch import apply_changes, merge_patch_changes
 from shared.problems import FieldError
-from shared.project_access import PROJECT_WORK, ProjectsLookup, ProjectTeams
+from shared.project_access import PROJECT_WORK, ProjectTeams
+from stakeholders_service.clients.projects import (
+    ProjectsClient,
+    require_new_project_write,
+    require_owner_on_team,
+    require_project_write,
+)
 from stakeholders_service.organisations import repository as organisations
 from stakeholders_service.privacy import repository as privacy
 from stakeholders_service.privacy.models import ConsentPurpose
@@ -22,6 +29,7 @@ from stakeholders_service.stakeholders.errors import (
     DuplicateLink,
     NoContactDetails,
     PersonalDataNotAllowed,
+    PersonalSearchNotAllowed,
     StakeholderErased,
     UnknownOrganisation,
 )
@@ -29,6 +37,8 @@ from stakeholders_service.stakeholders.models import (
     ContactDetails,
     ProjectLink,
     Stakeholder,
+    StakeholderCategory,
+    StakeholderKind,
     StakeholderStatus,
 )
 from stakeholders_service.stakeholders.schemas import (
@@ -36,15 +46,12 @@ from stakeholders_service.stakeholders.schemas import (
     ContactWrite,
     LinkCreate,
     LinkPatch,
+    LinkRead,
     StakeholderCreate,
     StakeholderPatch,
     StakeholderPersonal,
     StakeholderRestricted,
-)
-from stakeholders_service.upstream import (
-    require_new_project_write,
-    require_owner_on_team,
-    require_project_write,
+    StakeholderView,
 )
 
 StakeholderOut = StakeholderPersonal | StakeholderRestricted
@@ -184,6 +191,57 @@ async def present(
     return out
 
 
+async def list_stakeholders(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    teams: ProjectTeams,
+    pagination: Pagination,
+    kind: StakeholderKind | None,
+    category: StakeholderCategory | None,
+    status: StakeholderStatus | None,
+    organisation_id: uuid.UUID | None,
+    is_public_contributor: bool | None,
+    project_id: uuid.UUID | None,
+    q: str | None,
+) -> Page[StakeholderView]:
+    """A page of the register, each in the representation this caller may receive. A name
+    search covers everyone for an admin, only the caller's own relationships for others (so it
+    is no oracle), and is refused to the roles that never receive personal data."""
+    if q and access.barred(principal):
+        raise PersonalSearchNotAllowed("Reporters and viewers cannot search by name.")
+    within = None
+    if q and not principal.is_admin:
+        within = await access.owned_ids(session, principal=principal, teams=teams)
+    statement = repository.list_statement(
+        kind=kind,
+        category=category,
+        status=status,
+        organisation_id=organisation_id,
+        is_public_contributor=is_public_contributor,
+        project_id=project_id,
+        name_like=q,
+        name_within=within,
+    )
+    rows = await pagination.rows(
+        session, statement, id_column=Stakeholder.id, updated_column=Stakeholder.updated_at
+    )
+    items = await present(session, principal=principal, teams=teams, stakeholders=rows.items)
+    return Page[StakeholderView](items=items, next_cursor=rows.next_cursor)
+
+
+async def list_links(
+    session: AsyncSession, stakeholder: Stakeholder, *, pagination: Pagination
+) -> Page[LinkRead]:
+    rows = await pagination.rows(
+        session,
+        repository.links_statement(stakeholder.id),
+        id_column=ProjectLink.id,
+        updated_column=ProjectLink.updated_at,
+    )
+    return rows.as_page(LinkRead)
+
+
 _PERSONAL_FIELDS = tuple(
     name
     for name in StakeholderPersonal.model_fields
@@ -197,17 +255,21 @@ async def create_link(
     stakeholder: Stakeholder,
     data: LinkCreate,
     actor: Principal,
-    lookup: ProjectsLookup,
+    projects: ProjectsClient,
 ) -> ProjectLink:
     """Only onto a project the caller may write to, of a stakeholder they may write to, with an
     owner from the project's team (an admin may name anyone): a link is what grants access to
     the person's data, so nobody makes one for a team they are not on or a stranger's record."""
-    await require_new_project_write(actor, lookup, [data.project_id])
-    await require_stakeholder_write(session, principal=actor, teams=lookup, stakeholder=stakeholder)
+    await require_new_project_write(actor, projects, [data.project_id])
+    await require_stakeholder_write(
+        session, principal=actor, teams=projects, stakeholder=stakeholder
+    )
     ensure_not_erased(stakeholder)
     if await repository.find_link(session, stakeholder.id, data.project_id, data.role_in_project):
         raise DuplicateLink(f"Already linked to project {data.project_id} in this role.")
-    await _check_owner(lookup, actor=actor, owner=data.relationship_owner, project=data.project_id)
+    await _check_owner(
+        projects, actor=actor, owner=data.relationship_owner, project=data.project_id
+    )
     link = ProjectLink(
         stakeholder_id=stakeholder.id,
         created_by=actor.subject,
@@ -223,13 +285,13 @@ async def create_link(
 
 
 async def _check_owner(
-    lookup: ProjectsLookup, *, actor: Principal, owner: str, project: uuid.UUID
+    projects: ProjectsClient, *, actor: Principal, owner: str, project: uuid.UUID
 ) -> None:
     if actor.is_admin:
         return
     if owner == actor.subject and not PROJECT_WORK.writes_anywhere(actor):
         return  # the write rule has just found the caller on this team
-    await require_owner_on_team(lookup, owner=owner, project_id=project)
+    await require_owner_on_team(projects, owner=owner, project_id=project)
 
 
 async def update_link(
@@ -238,13 +300,13 @@ async def update_link(
     *,
     patch: LinkPatch,
     actor: Principal,
-    lookup: ProjectsLookup,
+    projects: ProjectsClient,
 ) -> ProjectLink:
-    await require_project_write(actor, lookup, [link.project_id])
+    await require_project_write(actor, projects, [link.project_id])
     changes = merge_patch_changes(patch, required=("relationship_owner",))
     if "relationship_owner" in changes:
         owner = changes["relationship_owner"]
-        await _check_owner(lookup, actor=actor, owner=owner, project=link.project_id)
+        await _check_owner(projects, actor=actor, owner=owner, project=link.project_id)
         changes["owner_set_by_admin"] = actor.is_admin
     apply_changes(link, changes)
     await session.flush()
@@ -252,9 +314,9 @@ async def update_link(
 
 
 async def delete_link(
-    session: AsyncSession, link: ProjectLink, *, actor: Principal, lookup: ProjectsLookup
+    session: AsyncSession, link: ProjectLink, *, actor: Principal, projects: ProjectsClient
 ) -> None:
-    await require_project_write(actor, lookup, [link.project_id])
+    await require_project_write(actor, projects, [link.project_id])
     await session.delete(link)
     await session.flush()
 
