@@ -2,8 +2,10 @@
 common list parameters (`limit`, `cursor`, `sort`, `updated_since`).
 
 The cursor is opaque base64url JSON of the sort key and the last row's (sort value, id); the
-query orders by (sort column, id) and fetches `limit + 1` rows, so page 1000 costs what page 1
-costs. A cursor is bound to its sort: reusing it with another sort is a 422.
+query orders by (sort column, id), seeks past the cursor with a row-value comparison
+`(column, id) > (:v, :id)` and fetches `limit + 1` rows, so on an index over (column, id) page
+1000 costs what page 1 costs (shared/tests/test_keyset_plans.py checks both databases' plans).
+A cursor is bound to its sort: reusing it with another sort is a 422.
 """
 
 import base64
@@ -22,7 +24,7 @@ from urllib.parse import urlencode
 
 from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel
-from sqlalchemy import BigInteger, Integer, Select, SmallInteger, and_, or_
+from sqlalchemy import BigInteger, ColumnElement, Integer, Select, SmallInteger, literal, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -168,6 +170,22 @@ class SortKey:
     descending: bool
 
 
+def _after(
+    column: Any, id_column: Any, value: Any, last_id: Any, *, descending: bool
+) -> ColumnElement[bool]:
+    """The rows after the cursor's (value, id) in (column, id) order, as a row-value comparison:
+    both SQLite and PostgreSQL seek an index on (..., column, id) to the bound with it, where the
+    expanded `column > v OR (column = v AND id > i)` makes SQLite scan the index from its start
+    (a page 1000 that costs more than page 1)."""
+    if column is id_column:
+        bound = literal(last_id, id_column.type)
+        seek: ColumnElement[bool] = id_column < bound if descending else id_column > bound
+        return seek
+    left = tuple_(column, id_column)
+    right = tuple_(literal(value, column.type), literal(last_id, id_column.type))
+    return left < right if descending else left > right
+
+
 class Pagination:
     """The list parameters of one request, and the keyset query that serves them."""
 
@@ -188,6 +206,34 @@ class Pagination:
         self.sort = sort
         self.updated_since = updated_since
 
+    def statement(
+        self,
+        statement: Select[Any],
+        *,
+        id_column: Any,
+        updated_column: Any | None = None,
+        newest_first: bool = False,
+    ) -> tuple[Select[Any], SortKey]:
+        """`statement` narrowed to this page (filters, keyset condition, order, `limit + 1`), and
+        the sort it follows. `rows` runs it; a plan test explains it."""
+        sort = self.sort or SortKey(id_column.key, id_column, descending=newest_first)
+        if self.updated_since is not None:
+            if updated_column is None:  # a bug: declare the list with incremental=False
+                raise RuntimeError("updated_since was accepted by a list with no updated_column")
+            statement = statement.where(updated_column >= self.updated_since)
+        if self.cursor is not None:
+            payload = _decode(self.cursor)
+            if payload["s"] != ("-" if sort.descending else "") + sort.name:
+                raise _bad_cursor("The cursor belongs to another sort order.")
+            last_value = _parse_value(sort.column, payload["v"])
+            last_id = _parse_value(id_column, payload["id"])
+            statement = statement.where(
+                _after(sort.column, id_column, last_value, last_id, descending=sort.descending)
+            )
+        columns = (sort.column,) if sort.column is id_column else (sort.column, id_column)
+        order = [column.desc() if sort.descending else column.asc() for column in columns]
+        return statement.order_by(*order).limit(self.limit + 1), sort
+
     async def rows(
         self,
         session: AsyncSession,
@@ -200,37 +246,12 @@ class Pagination:
     ) -> Rows[Any]:
         """Run `statement` for this page. `id_column` is the unique tiebreaker (an ORM attribute
         or a Core column); without `?sort=` rows come in id order (`newest_first` reverses it)."""
-        sort = self.sort or SortKey(id_column.key, id_column, descending=newest_first)
-        if self.updated_since is not None:
-            if updated_column is None:  # a bug: declare the list with incremental=False
-                raise RuntimeError("updated_since was accepted by a list with no updated_column")
-            statement = statement.where(updated_column >= self.updated_since)
-        if self.cursor is not None:
-            payload = _decode(self.cursor)
-            if payload["s"] != ("-" if sort.descending else "") + sort.name:
-                raise _bad_cursor("The cursor belongs to another sort order.")
-            last_value = _parse_value(sort.column, payload["v"])
-            last_id = _parse_value(id_column, payload["id"])
-            if sort.descending:
-                statement = statement.where(
-                    or_(
-                        sort.column < last_value,
-                        and_(sort.column == last_value, id_column < last_id),
-                    )
-                )
-            else:
-                statement = statement.where(
-                    or_(
-                        sort.column > last_value,
-                        and_(sort.column == last_value, id_column > last_id),
-                    )
-                )
-        order = (
-            (sort.column.desc(), id_column.desc())
-            if sort.descending
-            else (sort.column.asc(), id_column.asc())
+        statement, sort = self.statement(
+            statement,
+            id_column=id_column,
+            updated_column=updated_column,
+            newest_first=newest_first,
         )
-        statement = statement.order_by(*order).limit(self.limit + 1)
         result = await session.execute(statement)
         items = list(result.scalars().all() if scalars else result.all())
         next_cursor = None
