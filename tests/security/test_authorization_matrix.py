@@ -151,7 +151,7 @@ WRITES: dict[str, dict[tuple[str, str], Rule]] = {
         ("PUT", f"{A}/ratings/{{criterion_code}}"): Rule.ROLE,
         ("POST", f"{A}/transitions"): Rule.ROLE,
         ("POST", "/v1/decisions"): Rule.ROLE,
-        ("POST", "/v1/decisions/{decision_id}/conditions/{condition_id}/status"): Rule.ROLE,
+        ("POST", "/v1/decisions/{decision_id}/conditions/{condition_id}/transitions"): Rule.ROLE,
         ("POST", "/v1/frameworks"): Rule.ROLE,
         ("POST", "/v1/frameworks/import"): Rule.ROLE,
         ("PATCH", "/v1/frameworks/{framework_id}"): Rule.ROLE,

@@ -24,7 +24,6 @@ from projects_service.projects.models import Project
 from projects_service.settings import Settings as ProjectsSettings
 from shared.testing import TokenFactory, api_client, reset_database, test_database
 
-PROBLEM = "https://cmdi.example/problems/"
 SCALES_TEMPLATE: dict[str, Any] = {
     "format": "cmdi-framework-template/1",
     "name": "Workflow test",

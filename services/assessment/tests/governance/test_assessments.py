@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from shared.testing import TokenFactory, api_client
+from shared.testing import TokenFactory, api_client, assert_problem
 
-from .conftest import PROBLEM, Flow, Linked
+from .conftest import Flow, Linked
 
 
 async def events(linked: Linked, tokens: TokenFactory, type_: str) -> list[dict[str, Any]]:
@@ -43,16 +43,13 @@ class TestCreateAssessment:
             response = await client.patch(
                 f"/v1/frameworks/{assessment['template_id']}", json={"description": "changed"}
             )
-        assert response.status_code == 409
-        assert response.json()["type"] == PROBLEM + "framework-in-use"
+        assert_problem(response, 409, "framework-in-use")
 
     async def test_unknown_project_is_a_422_on_the_field(self, flow: Flow) -> None:
         response = await flow.create(
             project_id="01900000-0000-7000-8000-000000000000", template_id=await flow.template()
         )
-        assert response.status_code == 422
-        problem = response.json()
-        assert problem["type"] == PROBLEM + "project-not-found"
+        problem = assert_problem(response, 422, "project-not-found")
         assert problem["errors"][0]["pointer"] == "/project_id"
 
     async def test_projects_service_unreachable_is_a_503(self, flow: Flow, linked: Linked) -> None:
@@ -60,8 +57,7 @@ class TestCreateAssessment:
         project_id = await flow.project()
         linked.to_projects.down = True
         response = await flow.create(project_id=project_id, template_id=template_id)
-        assert response.status_code == 503
-        assert response.json()["type"] == PROBLEM + "upstream-unavailable"
+        assert_problem(response, 503, "upstream-unavailable")
         assert "retry-after" in response.headers
 
     async def test_one_open_assessment_per_project_and_gate(self, flow: Flow) -> None:
@@ -69,8 +65,7 @@ class TestCreateAssessment:
         response = await flow.create(
             project_id=first["project_id"], template_id=first["template_id"]
         )
-        assert response.status_code == 409
-        assert response.json()["type"] == PROBLEM + "open-assessment-exists"
+        assert_problem(response, 409, "open-assessment-exists")
         assert response.json()["assessment_id"] == first["id"]
 
     async def test_gate_must_fit_the_project_stage(self, flow: Flow) -> None:
@@ -79,8 +74,7 @@ class TestCreateAssessment:
             template_id=await flow.template(),
             gate="g2_pilot_approval",
         )
-        assert response.status_code == 409
-        assert response.json()["type"] == PROBLEM + "gate-not-open-for-stage"
+        assert_problem(response, 409, "gate-not-open-for-stage")
 
     async def test_a_draft_template_cannot_be_used(self, flow: Flow) -> None:
         async with flow.gov as client:
@@ -88,15 +82,13 @@ class TestCreateAssessment:
         response = await flow.create(
             project_id=await flow.project(), template_id=draft.json()["id"]
         )
-        assert response.status_code == 409
-        assert response.json()["type"] == PROBLEM + "template-not-usable"
+        assert_problem(response, 409, "template-not-usable")
 
     async def test_by_name_uses_the_active_version(self, flow: Flow) -> None:
         piloting = await flow.template(status="piloting")
         project_id = await flow.project()
         refused = await flow.create(project_id=project_id, template_name="Workflow test")
-        assert refused.status_code == 422
-        assert refused.json()["type"] == PROBLEM + "no-active-template"
+        assert_problem(refused, 422, "no-active-template")
         async with flow.gov as client:
             await client.post(f"/v1/frameworks/{piloting}/transitions", json={"to": "active"})
         response = await flow.create(project_id=project_id, template_name="Workflow test")
@@ -120,8 +112,7 @@ class TestTransitions:
         assessment = await flow.assessment()
         assert (await flow.move(assessment["id"], "open")).status_code == 200
         response = await flow.move(assessment["id"], "scoring")
-        assert response.status_code == 409
-        assert response.json()["type"] == PROBLEM + "no-ratings-yet"
+        assert_problem(response, 409, "no-ratings-yet")
 
     async def test_moderation_needs_min_assessors_and_says_who_is_missing(self, flow: Flow) -> None:
         assessment = await flow.assessment()
@@ -131,9 +122,7 @@ class TestTransitions:
         await flow.submit(assessment["id"], "alice")
         await flow.move(assessment["id"], "scoring")
         response = await flow.move(assessment["id"], "moderation")
-        assert response.status_code == 409
-        problem = response.json()
-        assert problem["type"] == PROBLEM + "not-enough-submissions"
+        problem = assert_problem(response, 409, "not-enough-submissions")
         assert problem["submitted"] == ["alice"] and problem["not_eligible"] == ["bob"]
 
     async def test_scored_needs_consensus_on_every_criterion(self, flow: Flow) -> None:
@@ -141,16 +130,13 @@ class TestTransitions:
         values = {"ordinal": 3, "likert": 4}
         await flow.to_moderation(assessment["id"], {"alice": values, "bob": values})
         response = await flow.move(assessment["id"], "scored")
-        assert response.status_code == 409
-        assert response.json()["type"] == PROBLEM + "consensus-incomplete"
+        assert_problem(response, 409, "consensus-incomplete")
         assert "ordinal" in response.json()["missing"]
 
     async def test_illegal_transition_is_explained(self, flow: Flow) -> None:
         assessment = await flow.assessment()
         response = await flow.move(assessment["id"], "scored")
-        assert response.status_code == 409
-        problem = response.json()
-        assert problem["type"] == PROBLEM + "illegal-assessment-transition"
+        problem = assert_problem(response, 409, "illegal-assessment-transition")
         assert "allowed: cancelled, open" in problem["detail"]
 
     async def test_cancel_needs_a_reason_and_frees_the_gate(self, flow: Flow) -> None:
@@ -171,8 +157,7 @@ class TestTransitions:
             response = await alice.post(
                 f"/v1/assessments/{assessment['id']}/transitions", json={"to": "open"}
             )
-        assert response.status_code == 403
-        assert response.json()["type"] == PROBLEM + "not-panel-chair"
+        assert_problem(response, 403, "not-panel-chair")
 
 
 class TestConflictsOfInterest:
@@ -180,8 +165,7 @@ class TestConflictsOfInterest:
         assessment = await flow.assessment()
         await flow.move(assessment["id"], "open")
         response = await flow.rate(assessment["id"], "alice", "ordinal", 3)
-        assert response.status_code == 403
-        assert response.json()["type"] == PROBLEM + "conflict-of-interest"
+        assert_problem(response, 403, "conflict-of-interest")
 
     async def test_a_conflict_removes_until_the_chair_waives(self, flow: Flow) -> None:
         assessment = await flow.assessment()
@@ -204,8 +188,7 @@ class TestConflictsOfInterest:
             response = await bob.post(
                 f"/v1/assessments/{assessment['id']}/panel/alice/waiver", json={"reason": "ok"}
             )
-        assert response.status_code == 403
-        assert response.json()["type"] == PROBLEM + "not-panel-chair"
+        assert_problem(response, 403, "not-panel-chair")
 
 
 class TestRatings:
@@ -230,9 +213,7 @@ class TestRatings:
         await flow.move(assessment["id"], "open")
         await flow.declare(assessment["id"], "alice")
         response = await flow.rate(assessment["id"], "alice", code, bad)
-        assert response.status_code == 422
-        problem = response.json()
-        assert problem["type"] == PROBLEM + "score-out-of-scale"
+        problem = assert_problem(response, 422, "score-out-of-scale")
         assert problem["scale"] == scale and scale in problem["detail"]
         assert problem["errors"][0]["pointer"] == "/value"
 
@@ -241,7 +222,7 @@ class TestRatings:
         await flow.move(assessment["id"], "open")
         await flow.declare(assessment["id"], "alice")
         response = await flow.rate(assessment["id"], "alice", "ordinal", True)
-        assert response.json()["type"] == PROBLEM + "score-out-of-scale"
+        assert_problem(response, 422, "score-out-of-scale")
 
     async def test_unknown_needs_a_reason(self, flow: Flow) -> None:
         assessment = await flow.assessment()
@@ -259,8 +240,7 @@ class TestRatings:
         assessment = await flow.assessment()
         await flow.move(assessment["id"], "open")
         response = await flow.rate(assessment["id"], "mallory", "ordinal", 4)
-        assert response.status_code == 403
-        assert response.json()["type"] == PROBLEM + "not-on-panel"
+        assert_problem(response, 403, "not-on-panel")
 
     async def test_viewer_cannot_rate_even_if_named(self, flow: Flow) -> None:
         assessment = await flow.assessment()
@@ -269,15 +249,14 @@ class TestRatings:
             response = await viewer.put(
                 f"/v1/assessments/{assessment['id']}/ratings/ordinal", json={"value": 4}
             )
-        assert response.status_code == 403
-        assert response.json()["type"] == PROBLEM + "forbidden"
+        assert_problem(response, 403, "forbidden")
 
     async def test_unknown_criterion_is_a_404(self, flow: Flow) -> None:
         assessment = await flow.assessment()
         await flow.move(assessment["id"], "open")
         await flow.declare(assessment["id"], "alice")
         response = await flow.rate(assessment["id"], "alice", "nope", 1)
-        assert response.json()["type"] == PROBLEM + "criterion-not-found"
+        assert_problem(response, 404, "criterion-not-found")
 
     async def test_evidence_links_grade_the_rating(self, flow: Flow) -> None:
         assessment = await flow.assessment()
@@ -338,8 +317,7 @@ class TestSubmission:
         await flow.declare(assessment["id"], "alice")
         await flow.rate(assessment["id"], "alice", "ordinal", 2)
         response = await flow.submit(assessment["id"], "alice")
-        assert response.status_code == 409
-        assert response.json()["type"] == PROBLEM + "required-criteria-unrated"
+        assert_problem(response, 409, "required-criteria-unrated")
         assert response.json()["missing"] == ["likert"]
 
     async def test_submitted_ratings_are_final(self, flow: Flow) -> None:
@@ -349,8 +327,7 @@ class TestSubmission:
         await flow.rate_all(assessment["id"], "alice", {"ordinal": 2, "likert": 3})
         assert (await flow.submit(assessment["id"], "alice")).status_code == 200
         response = await flow.rate(assessment["id"], "alice", "ordinal", 4)
-        assert response.status_code == 409
-        assert response.json()["type"] == PROBLEM + "ratings-submitted"
+        assert_problem(response, 409, "ratings-submitted")
 
 
 class TestModeration:
@@ -392,7 +369,7 @@ class TestModeration:
             )
         assert median.json()["value"] == 2  # the lower middle of 2 and 4: a value on the scale
         assert agreed.json()["dissent_note"].startswith("Alice holds 4")
-        assert off_scale.json()["type"] == PROBLEM + "score-out-of-scale"
+        assert_problem(off_scale, 422, "score-out-of-scale")
 
     async def test_assessors_do_not_record_consensus(self, flow: Flow) -> None:
         assessment = await flow.assessment()
@@ -400,7 +377,7 @@ class TestModeration:
         await flow.to_moderation(assessment["id"], {"alice": values, "bob": values})
         async with flow.as_("alice") as alice:
             response = await alice.post(f"/v1/assessments/{assessment['id']}/consensus/medians")
-        assert response.json()["type"] == PROBLEM + "not-panel-chair"
+        assert_problem(response, 403, "not-panel-chair")
 
 
 class TestResult:
@@ -428,8 +405,7 @@ class TestResult:
         assessment = await flow.assessment()
         async with flow.gov as client:
             response = await client.get(f"/v1/assessments/{assessment['id']}/result")
-        assert response.status_code == 409
-        assert response.json()["type"] == PROBLEM + "assessment-not-scored"
+        assert_problem(response, 409, "assessment-not-scored")
 
     async def test_failed_digital_gate_forces_adapt_or_stop(self, flow: Flow) -> None:
         values = {"ordinal": 4, "likert": 5, "dtac": "fail"}

@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-from shared.testing import TokenFactory, api_client
+from shared.testing import TokenFactory, api_client, assert_problem
 
-from .conftest import PROBLEM, Flow, Linked
+from .conftest import Flow, Linked
 from .test_assessments import events
 
 
@@ -82,8 +82,7 @@ class TestRecordDecision:
     async def test_an_override_needs_a_rationale(self, flow: Flow) -> None:
         scored = await flow.scored()
         refused = await decide(flow, scored["id"], outcome="stop", conditions=[])
-        assert refused.status_code == 422
-        assert refused.json()["type"] == PROBLEM + "override-rationale-required"
+        assert_problem(refused, 422, "override-rationale-required")
         assert refused.json()["errors"][0]["pointer"] == "/rationale"
         recorded = await decide(
             flow, scored["id"], outcome="stop", conditions=[],
@@ -95,25 +94,23 @@ class TestRecordDecision:
     async def test_conditions_are_required_to_proceed_with_conditions(self, flow: Flow) -> None:
         scored = await flow.scored()
         response = await decide(flow, scored["id"], conditions=[])
-        assert response.json()["type"] == PROBLEM + "conditions-required"
+        assert_problem(response, 422, "conditions-required")
 
     async def test_scale_is_not_decided_at_triage(self, flow: Flow) -> None:
         scored = await flow.scored()
         response = await decide(flow, scored["id"], outcome="scale", rationale="x")
-        assert response.json()["type"] == PROBLEM + "outcome-not-valid-for-gate"
+        assert_problem(response, 422, "outcome-not-valid-for-gate")
 
     async def test_an_unscored_assessment_cannot_be_decided(self, flow: Flow) -> None:
         assessment = await flow.assessment()
         response = await decide(flow, assessment["id"])
-        assert response.status_code == 409
-        assert response.json()["type"] == PROBLEM + "assessment-not-ready-for-decision"
+        assert_problem(response, 409, "assessment-not-ready-for-decision")
 
     async def test_a_second_decision_must_supersede(self, flow: Flow) -> None:
         scored = await flow.scored()
         await decide(flow, scored["id"])
         response = await decide(flow, scored["id"])
-        assert response.status_code == 409
-        assert response.json()["type"] == PROBLEM + "decision-already-recorded"
+        assert_problem(response, 409, "decision-already-recorded")
 
 
 class TestSupersede:
@@ -143,8 +140,7 @@ class TestSupersede:
         original = (await decide(flow, scored["id"])).json()
         await decide(flow, scored["id"], supersedes_id=original["id"])
         response = await decide(flow, scored["id"], supersedes_id=original["id"])
-        assert response.status_code == 409
-        assert response.json()["type"] == PROBLEM + "decision-already-superseded"
+        assert_problem(response, 409, "decision-already-superseded")
 
     async def test_decisions_are_never_edited(self, flow: Flow) -> None:
         scored = await flow.scored()
@@ -175,18 +171,41 @@ class TestConditions:
         scored = await flow.scored()
         decision = (await decide(flow, scored["id"])).json()
         condition = decision["conditions"][0]
+        assert condition["allowed_transitions"] == ["met", "waived", "breached"]
+        url = f"/v1/decisions/{decision['id']}/conditions/{condition['id']}/transitions"
+        async with flow.gov as client:
+            response = await client.post(url, json={"to": "met", "reason": "DSA signed 12 January"})
+            again = await client.post(url, json={"to": "breached"})
+        assert response.status_code == 200, response.text
+        assert response.headers["etag"] == f'"v{response.json()["version"]}"'
+        assert response.json()["status"] == "closed"
+        met = response.json()["conditions"][0]
+        assert (met["status"], met["status_note"]) == ("met", "DSA signed 12 January")
+        assert met["allowed_transitions"] == []
+        assert_problem(again, 409, "illegal-transition")
+
+    async def test_only_governance_sees_condition_moves(self, flow: Flow) -> None:
+        scored = await flow.scored()
+        decision = (await decide(flow, scored["id"])).json()
+        async with flow.as_("viewer-1", "viewer") as viewer:
+            read = (await viewer.get(f"/v1/decisions/{decision['id']}")).json()
+            listed = (await viewer.get("/v1/decisions/conditions")).json()
+        assert read["conditions"][0]["allowed_transitions"] == []
+        assert listed["items"][0]["allowed_transitions"] == []
+        async with flow.gov as client:
+            listed = (await client.get("/v1/decisions/conditions")).json()
+        assert listed["items"][0]["allowed_transitions"] == ["met", "waived", "breached"]
+
+    async def test_reopening_a_condition_is_illegal(self, flow: Flow) -> None:
+        scored = await flow.scored()
+        decision = (await decide(flow, scored["id"])).json()
+        condition = decision["conditions"][0]
         async with flow.gov as client:
             response = await client.post(
-                f"/v1/decisions/{decision['id']}/conditions/{condition['id']}/status",
-                json={"status": "met", "note": "DSA signed 12 January"},
+                f"/v1/decisions/{decision['id']}/conditions/{condition['id']}/transitions",
+                json={"to": "open"},
             )
-            again = await client.post(
-                f"/v1/decisions/{decision['id']}/conditions/{condition['id']}/status",
-                json={"status": "breached"},
-            )
-        assert response.json()["status"] == "closed"
-        assert response.json()["conditions"][0]["status"] == "met"
-        assert again.json()["type"] == PROBLEM + "condition-closed"
+        assert_problem(response, 409, "illegal-transition")
 
 
 class TestReads:

@@ -46,8 +46,3 @@ class OutcomeNotValidForGate(InvalidInput):
 class InvalidSupersession(InvalidInput):
     slug = "invalid-supersession"
     title = "A correction supersedes a decision on the same assessment"
-
-
-class ConditionClosed(Conflict):
-    slug = "condition-closed"
-    title = "The condition is already met, waived or breached"

@@ -7,11 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
-from assessment_service.decisions import repository, service
+from assessment_service.decisions import service
 from assessment_service.decisions.dependencies import DecisionDep
 from assessment_service.decisions.errors import (
     AssessmentNotReadyForDecision,
-    ConditionClosed,
     ConditionNotFound,
     ConditionsRequired,
     DecisionAlreadyRecorded,
@@ -29,7 +28,7 @@ from assessment_service.decisions.models import (
 )
 from assessment_service.decisions.schemas import (
     ConditionRead,
-    ConditionUpdate,
+    ConditionTransition,
     DecisionCreate,
     DecisionRead,
     DecisionSummary,
@@ -37,10 +36,17 @@ from assessment_service.decisions.schemas import (
 )
 from assessment_service.frameworks.definition import Gate, Outcome
 from shared.auth import Principal, PrincipalDep, Role, require_roles
-from shared.db import SessionDep, utcnow
-from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for, mark_created
+from shared.db import SessionDep
+from shared.etag import (
+    PreconditionFailed,
+    check_if_match,
+    conditional_get,
+    mark_created,
+    mark_version,
+)
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import InvalidInput, problem_responses
+from shared.transitions import IllegalTransition
 from shared.types import Date, QueryBool, UtcDateTime
 
 router = APIRouter(prefix="/v1/decisions", tags=["decisions"])
@@ -65,6 +71,13 @@ ConditionPagination = Annotated[
 ]
 
 
+def _read(decision: Decision, actor: Principal) -> DecisionRead:
+    read = DecisionRead.model_validate(decision)
+    for condition in read.conditions:
+        condition.allowed_transitions = service.condition_transitions(condition.status, actor)
+    return read
+
+
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
@@ -87,7 +100,7 @@ async def record_decision(
     `decision.recorded`, on which the projects service moves the project's stage."""
     decision = await service.record_decision(session, data=data, actor=actor)
     mark_created(response, f"{router.prefix}/{decision.id}", decision.version)
-    return DecisionRead.model_validate(decision)
+    return _read(decision, actor)
 
 
 @router.get("", responses=problem_responses())
@@ -102,7 +115,9 @@ async def list_decisions(
     status_: Annotated[DecisionStatus | None, Query(alias="status")] = None,
     overridden: QueryBool | None = None,
 ) -> Page[DecisionSummary]:
-    statement = repository.list_statement(
+    return await service.list_decisions(
+        session,
+        pagination,
         project_id=project_id,
         assessment_id=assessment_id,
         gate=gate,
@@ -110,16 +125,12 @@ async def list_decisions(
         status=status_,
         overridden=overridden,
     )
-    rows = await pagination.rows(
-        session, statement, id_column=Decision.id, updated_column=Decision.updated_at
-    )
-    return rows.as_page(DecisionSummary)
 
 
 @router.get("/conditions", responses=problem_responses())
 async def list_conditions(
     session: SessionDep,
-    _: PrincipalDep,
+    actor: PrincipalDep,
     pagination: ConditionPagination,
     project_id: uuid.UUID | None = None,
     status_: Annotated[ConditionStatus | None, Query(alias="status")] = None,
@@ -130,19 +141,16 @@ async def list_conditions(
     as_of: Annotated[Date | None, Query(description="Defaults to today (UTC).")] = None,
 ) -> Page[ConditionRead]:
     """Decision conditions; `?overdue=true` gives the open conditions past due."""
-    statement = repository.conditions_statement(
-        project_id=project_id,
-        status=ConditionStatus.open if overdue else status_,
-        owner=owner,
-        due_before=(as_of or utcnow().date()) if overdue else None,
-    )
-    rows = await pagination.rows(
+    return await service.list_conditions(
         session,
-        statement,
-        id_column=DecisionCondition.id,
-        updated_column=DecisionCondition.updated_at,
+        pagination,
+        actor=actor,
+        project_id=project_id,
+        status=status_,
+        owner=owner,
+        overdue=overdue,
+        as_of=as_of,
     )
-    return rows.as_page(ConditionRead)
 
 
 @router.get("/override-summary", responses=problem_responses())
@@ -158,32 +166,35 @@ async def get_override_summary(
 
 @router.get("/{decision_id}", responses=problem_responses(DecisionNotFound, 304))
 async def get_decision(
-    decision: DecisionDep, _: PrincipalDep, request: Request, response: Response
+    decision: DecisionDep, actor: PrincipalDep, request: Request, response: Response
 ) -> DecisionRead:
     conditional_get(request, response, decision.version)
-    return DecisionRead.model_validate(decision)
+    return _read(decision, actor)
 
 
 @router.post(
-    "/{decision_id}/conditions/{condition_id}/status",
+    "/{decision_id}/conditions/{condition_id}/transitions",
     responses=problem_responses(
-        DecisionNotFound, ConditionNotFound, ConditionClosed, PreconditionFailed
+        DecisionNotFound, ConditionNotFound, IllegalTransition, PreconditionFailed
     ),
 )
-async def update_condition_status(
+async def transition_condition(
     decision: DecisionDep,
     condition_id: uuid.UUID,
-    data: ConditionUpdate,
+    data: ConditionTransition,
     session: SessionDep,
-    _: Governance,
+    actor: Governance,
     request: Request,
     response: Response,
 ) -> DecisionRead:
-    """Close a condition as met, waived or breached (the decision itself is never edited);
-    when none is open any more, the decision is `closed`."""
+    """Close an open condition as `met`, `waived` or `breached` (`reason` becomes its note; the
+    decision itself is never edited): 200 with the decision as it now is, where each condition
+    lists its `allowed_transitions`. When none is open any more, the decision is `closed`. A
+    closed condition moves no further (409 `illegal-transition`). `If-Match` takes the
+    decision's ETag."""
     check_if_match(request, decision.version)
-    decision = await service.update_condition(
-        session, decision, condition_id=condition_id, data=data
+    decision = await service.transition_condition(
+        session, decision, condition_id=condition_id, to=data.to, reason=data.reason
     )
-    response.headers["ETag"] = etag_for(decision.version)
-    return DecisionRead.model_validate(decision)
+    mark_version(response, decision.version)
+    return _read(decision, actor)

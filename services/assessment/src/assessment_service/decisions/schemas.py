@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from assessment_service.decisions.models import ConditionStatus, DecisionStatus
 from assessment_service.frameworks.definition import Gate, Outcome
+from shared.transitions import TransitionRequest
 from shared.types import Date, InputModel, NotBlank
 
 Short = Annotated[
@@ -49,9 +50,8 @@ class DecisionCreate(Model):
     )
 
 
-class ConditionUpdate(Model):
-    status: Literal["met", "waived", "breached"]
-    note: str = Field("", max_length=4000)
+class ConditionTransition(TransitionRequest[ConditionStatus]):
+    """Close an open condition: `met`, `waived` or `breached`; `reason` is kept as its note."""
 
 
 class ConditionRead(BaseModel):
@@ -68,6 +68,12 @@ class ConditionRead(BaseModel):
     closed_at: dt.datetime | None
     updated_at: dt.datetime
     version: int
+    allowed_transitions: list[ConditionStatus] = Field(
+        default_factory=list,
+        description="The states you can move this condition to now "
+        "(`POST .../conditions/{condition_id}/transitions`); empty once closed or for a caller "
+        "who may not move it.",
+    )
 
 
 class DecisionRead(BaseModel):

@@ -4,11 +4,17 @@ A decision is never edited. A correction is a new decision that supersedes the c
 the same assessment; the old one becomes `superseded` (its only change). Recording emits
 `decision.recorded` (consumed by the projects service, which moves the stage), and a
 correction also emits `decision.superseded`.
+
+A condition is a small state machine under the platform convention (`shared.transitions`):
+`open` → `met` | `waived` | `breached`, moved by governance with
+`POST /v1/decisions/{id}/conditions/{condition_id}/transitions {"to", "reason"}` (the reason is
+kept as the condition's note); a closed condition has no edge (409 `illegal-transition`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections import defaultdict
 
 from sqlalchemy.exc import IntegrityError
@@ -19,11 +25,11 @@ from assessment_service.assessments.models import AssessmentStatus
 from assessment_service.decisions import repository
 from assessment_service.decisions.errors import (
     AssessmentNotReadyForDecision,
-    ConditionClosed,
     ConditionNotFound,
     ConditionsRequired,
     DecisionAlreadyRecorded,
     DecisionAlreadySuperseded,
+    DecisionNotFound,
     InvalidSupersession,
     OutcomeNotValidForGate,
     OverrideRationaleRequired,
@@ -35,20 +41,107 @@ from assessment_service.decisions.models import (
     DecisionStatus,
 )
 from assessment_service.decisions.schemas import (
-    ConditionUpdate,
+    ConditionRead,
     DecisionCreate,
+    DecisionSummary,
     GateOverrides,
     OutcomePair,
     OverrideSummary,
 )
 from assessment_service.frameworks.definition import Gate, Outcome
-from shared.auth import Principal
+from shared.auth import Principal, Role
 from shared.changes import emit_event, set_action
 from shared.db import utcnow
+from shared.pagination import Page, Pagination
 from shared.problems import FieldError, InvalidInput
+from shared.transitions import allowed_from, check_transition
 
 # Scaling and adoption are decided once a pilot has been evaluated (G4) or sustained (G5).
 SCALE_OR_ADOPT_GATES = frozenset({Gate.g4_scale_or_adopt, Gate.g5_sustainability_review})
+# A condition is closed once, whichever way: met, waived or breached.
+CONDITION_TRANSITIONS: dict[ConditionStatus, tuple[ConditionStatus, ...]] = {
+    ConditionStatus.open: (ConditionStatus.met, ConditionStatus.waived, ConditionStatus.breached),
+    ConditionStatus.met: (),
+    ConditionStatus.waived: (),
+    ConditionStatus.breached: (),
+}
+# Who records decisions and moves their conditions (the routes' `require_roles`).
+GOVERNANCE = (Role.governance, Role.admin)
+
+
+# -- reads ---------------------------------------------------------------------------------------
+
+
+async def get_decision(session: AsyncSession, decision_id: uuid.UUID) -> Decision:
+    decision = await repository.get(session, decision_id)
+    if decision is None:
+        raise DecisionNotFound(f"No decision with id {decision_id}.")
+    return decision
+
+
+async def list_decisions(
+    session: AsyncSession,
+    pagination: Pagination,
+    *,
+    project_id: uuid.UUID | None,
+    assessment_id: uuid.UUID | None,
+    gate: Gate | None,
+    outcome: Outcome | None,
+    status: DecisionStatus | None,
+    overridden: bool | None,
+) -> Page[DecisionSummary]:
+    statement = repository.list_statement(
+        project_id=project_id,
+        assessment_id=assessment_id,
+        gate=gate,
+        outcome=outcome,
+        status=status,
+        overridden=overridden,
+    )
+    rows = await pagination.rows(
+        session, statement, id_column=Decision.id, updated_column=Decision.updated_at
+    )
+    return rows.as_page(DecisionSummary)
+
+
+async def list_conditions(
+    session: AsyncSession,
+    pagination: Pagination,
+    *,
+    actor: Principal,
+    project_id: uuid.UUID | None,
+    status: ConditionStatus | None,
+    owner: str | None,
+    overdue: bool,
+    as_of: dt.date | None,
+) -> Page[ConditionRead]:
+    """Conditions filtered; `overdue` keeps the open ones due before `as_of` (default today)."""
+    statement = repository.conditions_statement(
+        project_id=project_id,
+        status=ConditionStatus.open if overdue else status,
+        owner=owner,
+        due_before=(as_of or utcnow().date()) if overdue else None,
+    )
+    rows = await pagination.rows(
+        session,
+        statement,
+        id_column=DecisionCondition.id,
+        updated_column=DecisionCondition.updated_at,
+    )
+    page = rows.as_page(ConditionRead)
+    for item in page.items:
+        item.allowed_transitions = condition_transitions(item.status, actor)
+    return page
+
+
+def condition_transitions(status: ConditionStatus, actor: Principal) -> list[ConditionStatus]:
+    """The states this caller can move a condition in `status` to now."""
+    if not actor.has_any(*GOVERNANCE):
+        return []
+    return allowed_from(CONDITION_TRANSITIONS, status)
+
+
+# -- writes --------------------------------------------------------------------------------------
 
 
 def _error(pointer: str, detail: str) -> list[FieldError]:
@@ -189,18 +282,22 @@ async def record_decision(
     return loaded
 
 
-async def update_condition(
-    session: AsyncSession, decision: Decision, *, condition_id: object, data: ConditionUpdate
+async def transition_condition(
+    session: AsyncSession,
+    decision: Decision,
+    *,
+    condition_id: uuid.UUID,
+    to: ConditionStatus,
+    reason: str | None,
 ) -> Decision:
     condition = next((c for c in decision.conditions if c.id == condition_id), None)
     if condition is None:
         raise ConditionNotFound(f"Decision {decision.id} has no condition {condition_id}.")
-    if condition.status is not ConditionStatus.open:
-        raise ConditionClosed(f"The condition is {condition.status}.")
-    condition.status = ConditionStatus(data.status)
-    condition.status_note = data.note
+    check_transition(CONDITION_TRANSITIONS, condition.status, to)
+    condition.status = to
+    condition.status_note = reason or ""
     condition.closed_at = utcnow()
-    set_action(condition, data.status)
+    set_action(condition, to)
     if decision.status is DecisionStatus.conditions_open and all(
         c.status is not ConditionStatus.open for c in decision.conditions
     ):
