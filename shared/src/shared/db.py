@@ -52,8 +52,25 @@ def new_id() -> uuid.UUID:
     return uuid.UUID(bytes=uuid_utils.uuid7().bytes)
 
 
-def utcnow() -> dt.datetime:
+def system_clock() -> dt.datetime:
+    """The wall clock, in UTC."""
     return dt.datetime.now(dt.UTC)
+
+
+# Every timestamp the platform writes comes from `utcnow()`. Tests install their own clock
+# (`shared.testing.clock`) to get distinct or chosen instants without sleeping.
+_clock: Callable[[], dt.datetime] = system_clock
+
+
+def utcnow() -> dt.datetime:
+    return _clock()
+
+
+def set_clock(clock: Callable[[], dt.datetime] | None) -> Callable[[], dt.datetime]:
+    """Make `utcnow()` read `clock` (None: the wall clock again); returns the one it replaced."""
+    global _clock
+    previous, _clock = _clock, clock or system_clock
+    return previous
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):

@@ -1,5 +1,11 @@
-"""Test support shared by every service's suite: databases, clients and tokens."""
+"""Test support shared by every service's suite: databases, clients, tokens, the problem
+assertion, a clock tests move by hand, canonical request bodies and one fake per upstream
+service, checked against that service's committed OpenAPI snapshot."""
 
+from shared.testing.bodies import member_body, project_body
+from shared.testing.clock import ManualClock
+from shared.testing.contract import ContractViolation, OpenApiContract
+from shared.testing.fakes import Call, FakeService
 from shared.testing.problems import PROBLEM_CONTENT_TYPE, assert_problem
 from shared.testing.support import (
     TEST_AUDIENCE,
@@ -14,17 +20,28 @@ from shared.testing.support import (
     service_fixtures,
     test_database,
 )
+from shared.testing.upstreams import FakeAssessment, FakeProjects, FakeStakeholders
 
 __all__ = [
     "PROBLEM_CONTENT_TYPE",
     "TEST_AUDIENCE",
     "TEST_ISSUER",
     "TEST_KEY",
+    "Call",
+    "ContractViolation",
+    "FakeAssessment",
+    "FakeProjects",
+    "FakeService",
+    "FakeStakeholders",
+    "ManualClock",
+    "OpenApiContract",
     "TokenFactory",
     "api_client",
     "assert_problem",
     "backend",
     "empty_database",
+    "member_body",
+    "project_body",
     "reset_database",
     "service_app",
     "service_fixtures",

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 import stamina
 
+from shared.testing.clock import ManualClock, installed
 from shared.testing.support import TokenFactory
 
 
@@ -16,3 +19,10 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def tokens() -> TokenFactory:
     return TokenFactory()
+
+
+@pytest.fixture
+def clock() -> Iterator[ManualClock]:
+    """The clock every timestamp reads, for this test: `clock.advance()` instead of a sleep."""
+    with installed() as manual:
+        yield manual

@@ -1,0 +1,281 @@
+"""One fake per upstream service, each checked against that service's OpenAPI snapshot
+(`shared.testing.fakes.FakeService`): what a suite gives its service instead of the real one.
+
+- `FakeProjects`: `GET /v1/projects/{id}`, `GET /v1/projects/{id}/team` and
+  `GET /v1/projects?id=...&team_member=` over projects and active team members a test adds.
+- `FakeStakeholders`: `GET /v1/stakeholders/{id}` (the restricted view, or the personal one when
+  personal fields are given) and `erase(...)`, which also publishes `stakeholder.erased`.
+- `FakeAssessment`: the assessment change feed, with `record_decision(...)` and
+  `implement_adaptation(...)` publishing the events the real service publishes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from shared.testing.bodies import project_body
+from shared.testing.contract import ContractViolation
+from shared.testing.fakes import Answer, Call, FakeService, problem, timestamp
+
+_PAGE_LIMIT = 200  # the projects service's largest page
+
+
+def _unsupported(fake: FakeService, call: Call, supported: set[str]) -> None:
+    """A filter the fake would silently ignore is an error, not a wrong answer."""
+    extra = sorted(set(call.query) - supported)
+    if extra:
+        raise ContractViolation(f"{type(fake).__name__} does not implement {extra} on {call}")
+
+
+def _uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+class FakeProjects(FakeService):
+    """The projects service: projects and the subjects active on their teams today."""
+
+    service = "projects"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: dict[uuid.UUID, dict[str, Any]] = {}
+        self.teams: dict[uuid.UUID, set[str]] = {}  # subjects active on each team today
+        self._references = itertools.count(1)
+        self.route("GET", "/v1/projects", self._list)
+        self.route("GET", "/v1/projects/{project_id}", self._get)
+        self.route("GET", "/v1/projects/{project_id}/team", self._team)
+
+    @property
+    def team(self) -> dict[uuid.UUID, set[str]]:
+        return self.teams
+
+    def reset(self) -> None:
+        super().reset()
+        self.records.clear()
+        self.teams.clear()
+
+    def add_project(self, *members: str, **fields: Any) -> uuid.UUID:
+        """A project (as `POST /v1/projects` with `shared.testing.project_body()` makes it, any
+        `ProjectRead` field overridden) with `members` active on its team; returns its id."""
+        project_id = uuid.UUID(str(fields.pop("id", uuid.uuid4())))
+        now = timestamp()
+        body = project_body()
+        self.records[project_id] = {
+            **body,
+            "id": str(project_id),
+            "reference": f"CMDI-2026-{next(self._references):03d}",
+            "stage": "idea",
+            "paused_from": None,
+            "stage_changed_at": now,
+            "status": "active",
+            "is_digital": False,
+            "funding_source": None,
+            "budget_gbp": None,
+            "core20plus5_tags": [],
+            "net_zero_relevant": False,
+            "tags": [],
+            "start_date": None,
+            "planned_end_date": None,
+            "created_by": "gov-1",
+            "created_at": now,
+            "updated_at": now,
+            "version": 1,
+            **fields,
+        }
+        self.teams[project_id] = set(members)
+        return project_id
+
+    def _record(self, raw_id: str) -> dict[str, Any] | None:
+        project_id = _uuid(raw_id)
+        return self.records.get(project_id) if project_id else None
+
+    def _get(self, call: Call, path: Mapping[str, str]) -> Answer:
+        record = self._record(path["project_id"])
+        if record is None:
+            return problem(404, "project-not-found", "No such project.")
+        return 200, record
+
+    def _team(self, call: Call, path: Mapping[str, str]) -> Answer:
+        _unsupported(self, call, {"subject", "active", "role", "limit"})
+        record = self._record(path["project_id"])
+        if record is None:
+            return problem(404, "project-not-found", "No such project.")
+        project_id = uuid.UUID(record["id"])
+        active = call.param("active") != "false"  # only active members are held
+        subjects = sorted(self.teams.get(project_id, set())) if active else []
+        if (subject := call.param("subject")) is not None:
+            subjects = [s for s in subjects if s == subject]
+        role = call.param("role")
+        if role not in (None, "member"):
+            subjects = []
+        limit = int(call.param("limit") or 50)
+        items = [self._membership(project_id, s) for s in subjects[:limit]]
+        return 200, {"items": items, "next_cursor": None}
+
+    def _membership(self, project_id: uuid.UUID, subject: str) -> dict[str, Any]:
+        created = self.records[project_id]["created_at"]
+        return {
+            "id": str(uuid.uuid5(project_id, subject)),
+            "project_id": str(project_id),
+            "subject": subject,
+            "display_name": subject.title(),
+            "affiliation": "trust",
+            "role": "member",
+            "fte": None,
+            "start_date": dt.date.today().isoformat(),
+            "end_date": None,
+            "created_at": created,
+            "updated_at": created,
+            "version": 1,
+        }
+
+    def _list(self, call: Call, _: Mapping[str, str]) -> Answer:
+        _unsupported(self, call, {"id", "team_member", "limit"})
+        wanted = {_uuid(raw) for raw in call.params("id")} if "id" in call.query else None
+        member = call.param("team_member")
+        found = [
+            record
+            for project_id, record in self.records.items()
+            if (wanted is None or project_id in wanted)
+            and (member is None or member in self.teams.get(project_id, set()))
+        ]
+        limit = int(call.param("limit") or 50)
+        if len(found) > min(limit, _PAGE_LIMIT):
+            raise ContractViolation(f"FakeProjects does not page ({len(found)} > {limit}): {call}")
+        return 200, {"items": found, "next_cursor": None}
+
+
+_PERSONAL = frozenset(
+    {
+        "display_name",
+        "external_ref",
+        "under_served_group_codes",
+        "contactable",
+        "contact",
+        "erased_at",
+        "created_by",
+    }
+)
+
+
+class FakeStakeholders(FakeService):
+    """The stakeholders service: stakeholders by id, and their erasure."""
+
+    service = "stakeholders"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stakeholders: dict[str, dict[str, Any]] = {}
+        self.route("GET", "/v1/stakeholders/{stakeholder_id}", self._get)
+
+    def reset(self) -> None:
+        super().reset()
+        self.stakeholders.clear()
+
+    def add_stakeholder(self, **fields: Any) -> str:
+        """A stakeholder; read in the restricted view unless a personal field is given (then
+        the personal view, with the other personal fields empty). Returns its id."""
+        stakeholder_id = str(fields.pop("id", uuid.uuid4()))
+        now = timestamp()
+        record: dict[str, Any] = {
+            "id": stakeholder_id,
+            "kind": "group",
+            "category": "community_group",
+            "organisation_id": None,
+            "is_public_contributor": False,
+            "status": "active",
+            "created_at": now,
+            "updated_at": now,
+            "version": 1,
+            "view": "restricted",
+        }
+        if _PERSONAL & fields.keys():
+            record |= {
+                "view": "personal",
+                "display_name": None,
+                "external_ref": None,
+                "under_served_group_codes": [],
+                "contactable": False,
+                "contact": None,
+                "erased_at": None,
+                "created_by": "gov-1",
+            }
+        self.stakeholders[stakeholder_id] = {**record, **fields}
+        return stakeholder_id
+
+    def erase(self, stakeholder_id: str) -> str:
+        """Erase as the real service does: status `erased`, and `stakeholder.erased` on the
+        feed. Returns the event id."""
+        erased_at = timestamp()
+        record = self.stakeholders[stakeholder_id]
+        record["status"] = "erased"
+        if record["view"] == "personal":
+            record |= {"display_name": None, "contact": None, "erased_at": erased_at}
+        return self.publish(
+            "stakeholder.erased",
+            {"stakeholder_id": stakeholder_id, "erased_at": erased_at},
+            entity_type="stakeholder",
+        )
+
+    def _get(self, call: Call, path: Mapping[str, str]) -> Answer:
+        record = self.stakeholders.get(path["stakeholder_id"])
+        if record is None:
+            return problem(404, "stakeholder-not-found", "No such stakeholder.")
+        return 200, record
+
+
+class FakeAssessment(FakeService):
+    """The assessment service as its consumers see it: a change feed of decisions and
+    implemented adaptations, in the shape `assessment_service` publishes them."""
+
+    service = "assessment"
+
+    def record_decision(
+        self,
+        project_id: str | uuid.UUID,
+        gate: str,
+        outcome: str,
+        *,
+        decision_id: str | None = None,
+        supersedes_id: str | None = None,
+        **extra: Any,
+    ) -> str:
+        """Publish `decision.recorded`; returns the decision id."""
+        decision_id = decision_id or str(uuid.uuid4())
+        data = {
+            "decision_id": decision_id,
+            "assessment_id": str(uuid.uuid4()),
+            "project_id": str(project_id),
+            "gate": gate,
+            "outcome": outcome,
+            "computed_recommendation": "proceed",
+            "decided_at": timestamp(),
+            "supersedes_id": supersedes_id,
+            **extra,
+        }
+        self.publish("decision.recorded", data, entity_type="decision")
+        return decision_id
+
+    def implement_adaptation(
+        self, project_id: str | uuid.UUID, kind: str = "pivot", **extra: Any
+    ) -> str:
+        """Publish `adaptation.implemented`; returns the adaptation id."""
+        adaptation_id = str(extra.pop("adaptation_id", uuid.uuid4()))
+        data = {
+            "adaptation_id": adaptation_id,
+            "evaluation_id": str(uuid.uuid4()),
+            "project_id": str(project_id),
+            "kind": kind,
+            "implemented_at": timestamp(),
+            "summary": "Target group changed to care homes",
+            **extra,
+        }
+        self.publish("adaptation.implemented", data, entity_type="adaptation")
+        return adaptation_id

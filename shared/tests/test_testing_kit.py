@@ -1,0 +1,245 @@
+"""The test kit itself: fakes that cannot drift from the published contract, and the clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from shared.db import utcnow
+from shared.http import ServiceClient, UpstreamUnavailable
+from shared.testing import (
+    Call,
+    ContractViolation,
+    FakeAssessment,
+    FakeProjects,
+    FakeStakeholders,
+    ManualClock,
+    OpenApiContract,
+    api_client,
+)
+from shared.testing.clock import installed
+from shared.testing.fakes import Answer
+
+
+def client_for(fake: httpx.AsyncBaseTransport, name: str = "projects") -> ServiceClient:
+    return ServiceClient(name, f"http://{name}", transport=fake)
+
+
+class TestAFakeAnswersOnlyWhatTheServicePublishes:
+    async def test_a_published_answer_passes(self) -> None:
+        projects = FakeProjects()
+        project_id = projects.add_project("carl")
+        project = await client_for(projects).fetch_json(f"/v1/projects/{project_id}")
+        assert project["id"] == str(project_id) and project["stage"] == "idea"
+        assert await client_for(projects).fetch_json(f"/v1/projects/{uuid.uuid4()}") is None
+        projects.verify()
+
+    async def test_a_field_the_service_does_not_publish_fails(self) -> None:
+        projects = FakeProjects()
+        project_id = projects.add_project(nickname="VW")  # ProjectRead has no `nickname`
+        with pytest.raises(ContractViolation, match="nickname"):
+            await client_for(projects).fetch_json(f"/v1/projects/{project_id}")
+        with pytest.raises(ContractViolation, match="1 contract violation"):
+            projects.verify()
+        projects.verify()  # reported once
+
+    async def test_a_missing_field_or_a_wrong_type_fails(self) -> None:
+        projects = FakeProjects()
+        project_id = projects.add_project(version="1")
+        del projects.records[project_id]["stage"]
+        with pytest.raises(ContractViolation) as caught:
+            await client_for(projects).fetch_json(f"/v1/projects/{project_id}")
+        assert "stage" in str(caught.value) and "version" in str(caught.value)
+
+    async def test_an_unpublished_status_fails(self) -> None:
+        projects = FakeProjects()
+
+        def conflict(call: Call, path: Mapping[str, str]) -> Answer:
+            return 409, {"type": "about:blank", "title": "Conflict", "status": 409}
+
+        projects.route("GET", "/v1/projects/{project_id}", conflict)
+        with pytest.raises(ContractViolation, match="not 409"):
+            await client_for(projects).get(f"/v1/projects/{uuid.uuid4()}")
+
+    async def test_an_unpublished_problem_type_fails(self) -> None:
+        projects = FakeProjects()
+
+        def wrong_type(call: Call, path: Mapping[str, str]) -> Answer:
+            return 404, {"type": "https://cmdi.example/problems/no-such-thing", "title": "x"}
+
+        projects.route("GET", "/v1/projects/{project_id}", wrong_type)
+        with pytest.raises(ContractViolation):
+            await client_for(projects).get(f"/v1/projects/{uuid.uuid4()}")
+
+    def test_a_fake_cannot_serve_a_path_or_method_the_service_does_not_publish(self) -> None:
+        projects = FakeProjects()
+        with pytest.raises(ContractViolation, match="no path"):
+            projects.route("GET", "/v1/project-list", lambda call, path: (200, {}))
+        with pytest.raises(ContractViolation, match="not DELETE"):
+            projects.route("DELETE", "/v1/projects/{project_id}", lambda call, path: (204, None))
+
+    async def test_a_request_the_real_service_would_refuse_fails(self) -> None:
+        projects = FakeProjects()
+        api = client_for(projects)
+        with pytest.raises(ContractViolation, match="unknown query parameter 'member'"):
+            await api.get("/v1/projects", params={"member": "carl"})
+        with pytest.raises(ContractViolation, match="maximum"):
+            await api.get("/v1/projects", params={"limit": 500})
+        with pytest.raises(ContractViolation, match="query id"):
+            await api.get("/v1/projects", params={"id": ["not-a-uuid"]})
+        with pytest.raises(ContractViolation, match="no path"):
+            await api.get("/v1/projectz")
+        with pytest.raises(ContractViolation, match="not PUT"):
+            await api.request("PUT", f"/v1/projects/{uuid.uuid4()}", json={})
+        assert len(projects.violations) == 5
+
+    async def test_a_published_operation_the_fake_lacks_fails(self) -> None:
+        with pytest.raises(ContractViolation, match="does not implement GET /v1/audit"):
+            await client_for(FakeProjects()).get("/v1/audit")
+
+    async def test_a_filter_the_fake_would_ignore_fails(self) -> None:
+        with pytest.raises(ContractViolation, match="does not implement"):
+            await client_for(FakeProjects()).get("/v1/projects", params={"stage": "idea"})
+
+    async def test_a_violation_swallowed_by_the_service_still_fails_verify(self) -> None:
+        """The service under test turns the error into a 500; `verify()` still reports it."""
+        projects = FakeProjects()
+        project_id = projects.add_project(nickname="VW")
+        upstream = client_for(projects)
+        app = FastAPI()
+
+        @app.get("/probe")
+        async def probe() -> dict[str, bool]:
+            try:
+                await upstream.fetch_json(f"/v1/projects/{project_id}")
+            except AssertionError:
+                return {"ok": False}
+            return {"ok": True}
+
+        async with api_client(app) as api:
+            assert (await api.get("/probe")).json() == {"ok": False}
+        with pytest.raises(ContractViolation, match="nickname"):
+            projects.verify()
+
+    def test_every_snapshot_loads(self) -> None:
+        for service in ("projects", "assessment", "stakeholders"):
+            assert OpenApiContract.of(service).operation("GET", "/v1/events").template
+
+
+class TestSwitchesAndCounts:
+    async def test_unreachable_refuses_connections_and_counts_the_attempts(self) -> None:
+        projects = FakeProjects()
+        projects.reachable = False
+        with pytest.raises(UpstreamUnavailable):
+            await client_for(projects).fetch_json(f"/v1/projects/{uuid.uuid4()}")
+        assert len(projects.calls) == 3  # the client's retries, each refused
+        projects.down = False
+        assert projects.reachable
+        projects.calls.clear()
+        missing = uuid.uuid4()
+        await client_for(projects).fetch_json(f"/v1/projects/{missing}", params={"_": "1"})
+        assert [str(call) for call in projects.calls] == [f"GET /v1/projects/{missing}?_=1"]
+
+    async def test_failing_answers_a_problem_of_that_status(self) -> None:
+        stakeholders = FakeStakeholders()
+        stakeholders.failing = 500
+        response = await client_for(stakeholders, "stakeholders").get(
+            f"/v1/stakeholders/{stakeholders.add_stakeholder()}"
+        )
+        assert response.status_code == 500
+        assert response.headers["content-type"] == "application/problem+json"
+        stakeholders.verify()
+
+    async def test_reset_forgets_the_test(self) -> None:
+        projects = FakeProjects()
+        projects.add_project("carl")
+        projects.reachable = False
+        projects.publish("project.created", {})
+        projects.reset()
+        assert not projects.records and not projects.events and projects.reachable
+
+
+class TestWhatTheFakesKnow:
+    async def test_projects_lists_the_ids_asked_on_whose_team_a_subject_is(self) -> None:
+        projects = FakeProjects()
+        carls, others = projects.add_project("carl"), projects.add_project("dora")
+        page = await client_for(projects).fetch_json(
+            "/v1/projects",
+            params={"id": [str(carls), str(others), str(uuid.uuid4())], "team_member": "carl"},
+        )
+        assert [p["id"] for p in page["items"]] == [str(carls)]
+        team = await client_for(projects).fetch_json(
+            f"/v1/projects/{carls}/team", params={"subject": "carl", "active": "true"}
+        )
+        assert [m["subject"] for m in team["items"]] == ["carl"]
+        projects.teams[carls].discard("carl")
+        team = await client_for(projects).fetch_json(f"/v1/projects/{carls}/team")
+        assert team["items"] == []
+        projects.verify()
+
+    async def test_stakeholders_views_and_erasure(self) -> None:
+        stakeholders = FakeStakeholders()
+        api = client_for(stakeholders, "stakeholders")
+        named = stakeholders.add_stakeholder(display_name="ED matron group")
+        plain = stakeholders.add_stakeholder()
+        assert (await api.fetch_json(f"/v1/stakeholders/{named}"))["view"] == "personal"
+        assert (await api.fetch_json(f"/v1/stakeholders/{plain}"))["view"] == "restricted"
+        stakeholders.erase(named)
+        erased = await api.fetch_json(f"/v1/stakeholders/{named}")
+        assert erased["status"] == "erased" and erased["display_name"] is None
+        feed = await api.fetch_json("/v1/events", params={"after": "0"})
+        assert [e["type"] for e in feed["items"]] == ["stakeholder.erased"]
+        stakeholders.verify()
+
+    async def test_the_feed_pages_like_shared_feeds(self) -> None:
+        assessment = FakeAssessment()
+        project_id = uuid.uuid4()
+        for gate in ("g0_triage", "g1_scoping", "g2_pilot_approval"):
+            assessment.record_decision(project_id, gate, "proceed")
+        assessment.implement_adaptation(project_id)
+        api = client_for(assessment, "assessment")
+        first = await api.fetch_json("/v1/events", params={"after": "0", "limit": 2})
+        assert (len(first["items"]), first["next_cursor"], first["has_more"]) == (2, "2", True)
+        rest = await api.fetch_json(
+            "/v1/events", params={"after": "2", "type": ["decision.recorded"]}
+        )
+        assert [e["data"]["gate"] for e in rest["items"]] == ["g2_pilot_approval"]
+        assert (rest["next_cursor"], rest["has_more"]) == ("4", False)
+        assessment.verify()
+
+
+class TestManualClock:
+    def test_advance_moves_every_timestamp_on(self) -> None:
+        with installed() as clock:
+            before = utcnow()
+            clock.advance()
+            assert utcnow() - before >= dt.timedelta(seconds=1)
+            clock.advance(days=2)
+            assert utcnow() - before >= dt.timedelta(days=2, seconds=1)
+        assert utcnow() - before < dt.timedelta(seconds=1)  # the wall clock is back
+
+    def test_freeze_and_thaw(self) -> None:
+        at = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC)
+        with installed() as clock:
+            clock.freeze(at)
+            assert utcnow() == utcnow() == at
+            assert clock.advance(dt.timedelta(minutes=5)) == at + dt.timedelta(minutes=5)
+            clock.thaw()
+            assert utcnow() >= at + dt.timedelta(minutes=5)
+        with pytest.raises(ValueError, match="UTC-aware"):
+            ManualClock().freeze(dt.datetime(2026, 3, 1))
+
+    def test_the_fixture_installs_one_per_test(self, clock: ManualClock) -> None:
+        stamp = clock.advance(seconds=30)
+        assert utcnow() >= stamp
+
+    async def test_fakes_write_the_clock_time(self, clock: ManualClock) -> None:
+        clock.freeze(dt.datetime(2026, 5, 1, 10, 0, tzinfo=dt.UTC))
+        stakeholders = FakeStakeholders()
+        stakeholder_id = stakeholders.add_stakeholder()
+        assert stakeholders.stakeholders[stakeholder_id]["created_at"] == "2026-05-01T10:00:00Z"
