@@ -197,7 +197,7 @@ WRITES: dict[str, dict[tuple[str, str], Rule]] = {
         ("PUT", f"{S}/{{stakeholder_id}}/contact"): Rule.PROJECT,
         ("POST", f"{S}/{{stakeholder_id}}/assessments"): Rule.PROJECT,
         ("POST", f"{S}/{{stakeholder_id}}/consents"): Rule.PROJECT,
-        ("POST", f"{S}/{{stakeholder_id}}/consents/{{consent_id}}/withdraw"): Rule.PROJECT,
+        ("POST", f"{S}/{{stakeholder_id}}/consents/{{consent_id}}/transitions"): Rule.PROJECT,
         ("POST", f"{S}/{{stakeholder_id}}/links"): Rule.PROJECT,
         ("DELETE", f"{S}/{{stakeholder_id}}/links/{{link_id}}"): Rule.PROJECT,
         ("PATCH", f"{S}/{{stakeholder_id}}/links/{{link_id}}"): Rule.PROJECT,
@@ -215,11 +215,8 @@ WRITES: dict[str, dict[tuple[str, str], Rule]] = {
         # Data protection: the governance officer and admins only.
         ("POST", f"{S}/{{stakeholder_id}}/data-subject-requests"): Rule.ROLE,
         ("POST", f"{S}/{{stakeholder_id}}/erasure"): Rule.ROLE,
-        ("POST", f"{DSR}/complete"): Rule.ROLE,
         ("POST", f"{DSR}/extend"): Rule.ROLE,
-        ("POST", f"{DSR}/refuse"): Rule.ROLE,
-        ("POST", f"{DSR}/start"): Rule.ROLE,
-        ("POST", f"{DSR}/verify-identity"): Rule.ROLE,
+        ("POST", f"{DSR}/transitions"): Rule.ROLE,
         ("POST", f"{S}/retention-runs"): Rule.ROLE,
     },
 }
@@ -601,7 +598,8 @@ BODIES: dict[tuple[str, str], Any] = {
         "stages": ["design"],
         "start_date": "2026-01-01",
     },
-    ("POST", f"{DSR}/complete"): {"outcome": "actioned"},
+    ("POST", f"{DSR}/transitions"): {"to": "identity_verified"},
+    ("POST", f"{S}/{{stakeholder_id}}/consents/{{consent_id}}/transitions"): {"to": "withdrawn"},
     ("POST", "/v1/involvement/standards"): {
         "scope": "project",
         "project_id": "{project_id}",

@@ -228,7 +228,8 @@ class TestEquality:
         report = await client.get(f"/v1/engagements/equality-report?project_id={project_id}")
         assert report.json()["responses"] == 6
         await client.post(
-            f"/v1/stakeholders/{people[0]['id']}/consents/{consents[0]['id']}/withdraw"
+            f"/v1/stakeholders/{people[0]['id']}/consents/{consents[0]['id']}/transitions",
+            json={"to": "withdrawn"},
         )
         after = await client.get(f"/v1/engagements/equality-report?project_id={project_id}")
         assert after.json()["responses"] == 5

@@ -15,13 +15,12 @@ from stakeholders_factories import (
     NAME,
     PHONE,
     ProjectsStub,
-    assert_problem,
     consent,
     create_stakeholder,
     link,
 )
 
-from shared.testing import TokenFactory, api_client
+from shared.testing import TokenFactory, api_client, assert_problem
 from stakeholders_service.db import Base
 from stakeholders_service.privacy.service import add_months
 from stakeholders_service.stakeholders.models import Stakeholder
@@ -33,6 +32,10 @@ async def events(app: FastAPI, tokens: TokenFactory, *types: str) -> list[dict[s
     async with api_client(app, token=tokens("service")) as service:
         items = (await service.get("/v1/events?limit=200")).json()["items"]
     return [e for e in items if not types or e["type"] in types]
+
+
+async def move(api: httpx.AsyncClient, request_id: str, to: str, **body: Any) -> httpx.Response:
+    return await api.post(f"{DSR}/{request_id}/transitions", json={"to": to, **body})
 
 
 async def open_request(api: httpx.AsyncClient, stakeholder_id: str, **body: Any) -> dict[str, Any]:
@@ -73,11 +76,15 @@ class TestConsent:
     ) -> None:
         stakeholder = await create_stakeholder(client)
         given = await consent(client, stakeholder["id"])
-        url = f"/v1/stakeholders/{stakeholder['id']}/consents/{given['id']}/withdraw"
-        response = await client.post(url)
+        assert given["allowed_transitions"] == ["withdrawn"]
+        url = f"/v1/stakeholders/{stakeholder['id']}/consents/{given['id']}/transitions"
+        response = await client.post(url, json={"to": "withdrawn"})
         assert response.status_code == 200
         assert response.json()["state"] == "withdrawn"
-        assert_problem(await client.post(url), 409, "consent-already-withdrawn")
+        assert response.json()["allowed_transitions"] == []
+        assert response.headers["etag"] == f'"v{response.json()["version"]}"'
+        again = await client.post(url, json={"to": "withdrawn"})
+        assert_problem(again, 409, "illegal-transition")
         (event,) = await events(app, tokens, "consent.withdrawn")
         assert event["data"]["consent_id"] == given["id"]
         assert event["data"]["purpose"] == "contact_for_engagement"
@@ -90,9 +97,34 @@ class TestConsent:
         other = await create_stakeholder(client)
         given = await consent(client, one["id"])
         response = await client.post(
-            f"/v1/stakeholders/{other['id']}/consents/{given['id']}/withdraw"
+            f"/v1/stakeholders/{other['id']}/consents/{given['id']}/transitions",
+            json={"to": "withdrawn"},
         )
         assert_problem(response, 404, "consent-not-found")
+
+    async def test_a_consent_is_given_by_recording_and_expires_by_date_never_by_a_move(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        stakeholder = await create_stakeholder(client)
+        given = await consent(client, stakeholder["id"])
+        url = f"/v1/stakeholders/{stakeholder['id']}/consents/{given['id']}/transitions"
+        for to in ("given", "expired"):
+            assert_problem(await client.post(url, json={"to": to}), 409, "illegal-transition")
+        # A consent keeps no free text: a reason is refused, not silently dropped.
+        reason = await client.post(url, json={"to": "withdrawn", "reason": "Moved away"})
+        assert_problem(reason, 422, "validation-error")
+        assert (await client.get(f"/v1/stakeholders/{stakeholder['id']}/consents")).json()["items"][
+            0
+        ]["state"] == "given"
+
+    async def test_readers_who_never_write_are_offered_no_move(
+        self, client: httpx.AsyncClient, as_role: Any
+    ) -> None:
+        stakeholder = await create_stakeholder(client)
+        await consent(client, stakeholder["id"])
+        async with as_role("viewer") as viewer:
+            listed = await viewer.get(f"/v1/stakeholders/{stakeholder['id']}/consents")
+        assert [c["allowed_transitions"] for c in listed.json()["items"]] == [[]]
 
 
 class TestDueDates:
@@ -117,27 +149,43 @@ class TestDataSubjectRequests:
         dsr = await open_request(client, stakeholder["id"], received_at="2026-01-31T09:00:00Z")
         assert dsr["status"] == "received"
         assert dsr["due_at"] == "2026-02-28T09:00:00Z"
+        assert dsr["allowed_transitions"] == ["identity_verified", "refused"]
         url = f"{DSR}/{dsr['id']}"
-        assert_problem(await client.post(f"{url}/start"), 409, "illegal-request-transition")
-        assert (await client.post(f"{url}/verify-identity")).json()["status"] == "identity_verified"
+        assert_problem(await move(client, dsr["id"], "in_progress"), 409, "illegal-transition")
+        verified = await move(client, dsr["id"], "identity_verified")
+        assert verified.status_code == 200
+        assert verified.json()["status"] == "identity_verified"
+        assert verified.json()["identity_verified_at"] is not None
+        assert verified.headers["etag"] == f'"v{verified.json()["version"]}"'
         extended = await client.post(f"{url}/extend", json={"reason": "Records across 3 sites."})
         assert extended.json()["due_at"] == "2026-04-30T09:00:00Z"
         again = await client.post(f"{url}/extend", json={"reason": "More"})
         assert_problem(again, 409, "request-extension-already-used")
-        assert (await client.post(f"{url}/start")).json()["status"] == "in_progress"
-        partial = await client.post(f"{url}/complete", json={"outcome": "partially_actioned"})
+        started = (await move(client, dsr["id"], "in_progress")).json()
+        assert started["status"] == "in_progress"
+        assert started["allowed_transitions"] == ["completed", "refused"]
+        assert_problem(await move(client, dsr["id"], "completed"), 422, "outcome-required")
+        partial = await move(client, dsr["id"], "completed", outcome="partially_actioned")
         assert_problem(partial, 422, "exemption-required")
-        done = await client.post(
-            f"{url}/complete",
-            json={"outcome": "partially_actioned", "exemption": "legal_claims"},
+        done = await move(
+            client,
+            dsr["id"],
+            "completed",
+            outcome="partially_actioned",
+            exemption="legal_claims",
+            reason="Sent what is not privileged.",
         )
         assert done.json()["status"] == "completed"
         assert done.json()["closed_at"] is not None
+        assert done.json()["allowed_transitions"] == []
+        assert done.json()["notes"] == "completed: Sent what is not privileged."
         assert_problem(
-            await client.post(f"{url}/refuse", json={"exemption": "public_task"}),
+            await move(client, dsr["id"], "refused", exemption="public_task"),
             409,
-            "illegal-request-transition",
+            "illegal-transition",
         )
+        closed = await client.post(f"{url}/extend", json={"reason": "Late"})
+        assert_problem(closed, 409, "data-subject-request-closed")
         audit = (
             await client.get(f"/v1/audit?entity_type=data_subject_request&entity_id={dsr['id']}")
         ).json()
@@ -149,6 +197,38 @@ class TestDataSubjectRequests:
             "created",
         ]
         assert audit["items"][2]["changes"]["extension_reason"]["after"] == "[redacted]"
+
+    async def test_refusal_needs_its_exemption_and_fields_belong_to_their_move(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        stakeholder = await create_stakeholder(client)
+        dsr = await open_request(client, stakeholder["id"], notes="By letter")
+        body = assert_problem(await move(client, dsr["id"], "refused"), 422, "exemption-required")
+        assert body["errors"][0]["pointer"] == "/exemption"
+        stray = await move(client, dsr["id"], "identity_verified", outcome="actioned")
+        body = assert_problem(stray, 422, "field-not-for-this-transition")
+        assert body["errors"][0]["pointer"] == "/outcome"
+        stray = await move(client, dsr["id"], "identity_verified", exemption="public_task")
+        assert_problem(stray, 422, "field-not-for-this-transition")
+        refused = await move(
+            client, dsr["id"], "refused", exemption="public_task", reason="Manifestly unfounded"
+        )
+        assert refused.status_code == 200
+        assert refused.json()["status"] == "refused"
+        assert refused.json()["outcome"] == "refused"
+        assert refused.json()["notes"] == "By letter\nrefused: Manifestly unfounded"
+        assert_problem(await move(client, dsr["id"], "received"), 409, "illegal-transition")
+
+    async def test_a_stale_if_match_moves_nothing(self, client: httpx.AsyncClient) -> None:
+        stakeholder = await create_stakeholder(client)
+        dsr = await open_request(client, stakeholder["id"])
+        stale = await client.post(
+            f"{DSR}/{dsr['id']}/transitions",
+            json={"to": "identity_verified"},
+            headers={"If-Match": '"v0"'},
+        )
+        assert_problem(stale, 412)
+        assert (await client.get(f"{DSR}/{dsr['id']}")).json()["status"] == "received"
 
     async def test_extension_needs_a_reason(self, client: httpx.AsyncClient) -> None:
         stakeholder = await create_stakeholder(client)
@@ -290,8 +370,8 @@ class TestErasure:
         assert NAME in before["stakeholder"] and EMAIL in before["contact_details"]
         assert NAME in before["idempotency_key"]
 
-        for step in ("verify-identity", "start"):
-            assert (await admin.post(f"{DSR}/{dsr['id']}/{step}")).status_code == 200
+        for to in ("identity_verified", "in_progress"):
+            assert (await move(admin, dsr["id"], to)).status_code == 200
         response = await admin.post(
             f"/v1/stakeholders/{sid}/erasure", json={"request_id": dsr["id"]}
         )

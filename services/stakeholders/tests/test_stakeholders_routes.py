@@ -13,14 +13,13 @@ from stakeholders_factories import (
     NAME,
     PHONE,
     ProjectsStub,
-    assert_problem,
     consent,
     create_stakeholder,
     link,
     new_stakeholder,
 )
 
-from shared.testing import TokenFactory, api_client
+from shared.testing import TokenFactory, api_client, assert_problem
 
 PERSONAL_KEYS = {
     "display_name",
@@ -260,7 +259,8 @@ class TestContact:
         assert served.status_code == 200
         assert served.json()["email"] == EMAIL
         withdrawn = await admin.post(
-            f"/v1/stakeholders/{stakeholder['id']}/consents/{given['id']}/withdraw"
+            f"/v1/stakeholders/{stakeholder['id']}/consents/{given['id']}/transitions",
+            json={"to": "withdrawn"},
         )
         assert withdrawn.status_code == 200
         assert_problem(await admin.get(url), 409, "contact-consent-missing")

@@ -12,14 +12,14 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
-from stakeholders_factories import NAME, assert_problem, create_stakeholder, link
+from stakeholders_factories import NAME, create_stakeholder, link
 
 import projects_service.main
 from projects_service.settings import Settings as ProjectsSettings
 from shared.changes import record_audit
 from shared.consumer import ChangeFeedConsumer, ConsumerSpec, Event
 from shared.http import ServiceClient
-from shared.testing import TokenFactory, api_client, service_app
+from shared.testing import TokenFactory, api_client, assert_problem, service_app
 from stakeholders_service.main import ALEMBIC_INI, create_app
 from stakeholders_service.settings import Settings
 

@@ -17,11 +17,12 @@ from stakeholders_factories import (
     EMAIL,
     NAME,
     ProjectsStub,
-    assert_problem,
     consent,
     create_stakeholder,
     link,
 )
+
+from shared.testing import assert_problem
 
 NOT_ON_TEAM = "not-a-project-team-member"
 STANDARDS = (
@@ -212,7 +213,8 @@ class TestAContributorOffTheTeam:
         )
         assert_problem(recorded, 403, NOT_ON_TEAM)
         withdrawn = await mallory.post(
-            f"/v1/stakeholders/{sid}/consents/{world.consent['id']}/withdraw"
+            f"/v1/stakeholders/{sid}/consents/{world.consent['id']}/transitions",
+            json={"to": "withdrawn"},
         )
         assert_problem(withdrawn, 403, NOT_ON_TEAM)
         assert await state(admin, world) == before

@@ -68,7 +68,7 @@ async def delete_anonymous_before(session: AsyncSession, before: dt.datetime) ->
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def delete_resting_on(session: AsyncSession, consent_ids: Select[tuple[uuid.UUID]]) -> None:
+async def delete_resting_on(session: AsyncSession, consent_ids: Select[uuid.UUID]) -> None:
     """Retention: delete the linked answers whose consent is among `consent_ids` (they go with
     the consent they rest on)."""
     await session.execute(

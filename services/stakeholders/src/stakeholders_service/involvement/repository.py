@@ -30,6 +30,14 @@ async def roles(session: AsyncSession, *, project_id: uuid.UUID | None) -> list[
     return list(await session.scalars(statement))
 
 
+async def roles_of_stakeholder(
+    session: AsyncSession, stakeholder_id: uuid.UUID
+) -> list[InvolvementRole]:
+    """One person's involvement roles, in creation order (the access export)."""
+    statement = roles_statement(project_id=None, stakeholder_id=stakeholder_id)
+    return list(await session.scalars(statement.order_by(InvolvementRole.id)))
+
+
 def standards_statement(
     *, scope: AssessmentScope | None, project_id: uuid.UUID | None
 ) -> Select[StandardsSelfAssessment]:

@@ -8,11 +8,6 @@ class ConsentNotFound(NotFound):
     title = "No such consent record"
 
 
-class ConsentAlreadyWithdrawn(Conflict):
-    slug = "consent-already-withdrawn"
-    title = "The consent was already withdrawn (withdrawal is terminal)"
-
-
 class Article9ConditionRequired(InvalidInput):
     slug = "article9-condition-required"
     title = "This purpose processes special-category data and needs an Article 9 condition"
@@ -29,9 +24,9 @@ class RequestNotFound(NotFound):
     title = "No such data subject request"
 
 
-class IllegalRequestTransition(Conflict):
-    slug = "illegal-request-transition"
-    title = "The data subject request cannot make this transition from its status"
+class RequestClosed(Conflict):
+    slug = "data-subject-request-closed"
+    title = "A completed or refused data subject request can no longer be extended"
 
 
 class ExtensionAlreadyUsed(Conflict):
@@ -47,6 +42,28 @@ class ExemptionRequired(InvalidInput):
         super().__init__(
             "Name the exemption relied on.",
             errors=[FieldError(pointer="/exemption", location="body", detail="Required.")],
+        )
+
+
+class OutcomeRequired(InvalidInput):
+    slug = "outcome-required"
+    title = "Completing a request needs its outcome"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Say whether the request was actioned, partially actioned or refused.",
+            errors=[FieldError(pointer="/outcome", location="body", detail="Required.")],
+        )
+
+
+class FieldNotForThisTransition(InvalidInput):
+    slug = "field-not-for-this-transition"
+    title = "This field belongs to another transition"
+
+    def __init__(self, field: str, to: str) -> None:
+        super().__init__(
+            f"`{field}` is not part of a move to `{to}`.",
+            errors=[FieldError(pointer=f"/{field}", location="body", detail="Not for this move.")],
         )
 
 

@@ -1,4 +1,4 @@
-"""Privacy: the queries (current consents, consents, data subject requests)."""
+"""Privacy: the queries (current consents, consents, data subject requests, retention)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from collections.abc import Collection
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stakeholders_service.privacy.models import (
@@ -74,6 +74,27 @@ async def consents_of(session: AsyncSession, stakeholder_id: uuid.UUID) -> list[
     return list(rows)
 
 
+async def delete_consents_of(session: AsyncSession, stakeholder_id: uuid.UUID) -> int:
+    """Erasure: delete every consent record of the person, row by row (each deletion audited)."""
+    consents = await consents_of(session, stakeholder_id)
+    for consent in consents:
+        await session.delete(consent)
+    return len(consents)
+
+
+def ended_consent_ids(before: dt.datetime) -> Select[uuid.UUID]:
+    """The consents withdrawn or expired before `before`, as a subquery of their ids."""
+    return select(ConsentRecord.id).where(
+        or_(ConsentRecord.withdrawn_at < before, ConsentRecord.expires_at < before)
+    )
+
+
+async def delete_consents_in(session: AsyncSession, consent_ids: Select[uuid.UUID]) -> int:
+    """Retention: delete the consents among `consent_ids` in one statement; how many."""
+    result = await session.execute(delete(ConsentRecord).where(ConsentRecord.id.in_(consent_ids)))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 async def get_request(session: AsyncSession, request_id: uuid.UUID) -> DataSubjectRequest | None:
     return await session.get(DataSubjectRequest, request_id)
 
@@ -100,3 +121,23 @@ def requests_statement(
 async def requests_of(session: AsyncSession, stakeholder_id: uuid.UUID) -> list[DataSubjectRequest]:
     statement = requests_statement(stakeholder_id=stakeholder_id, status=None, overdue_at=None)
     return list(await session.scalars(statement.order_by(DataSubjectRequest.id)))
+
+
+async def unflagged_overdue_requests(
+    session: AsyncSession, *, now: dt.datetime
+) -> list[DataSubjectRequest]:
+    """Open requests past their due date whose overdue event has not been raised yet."""
+    statement = requests_statement(stakeholder_id=None, status=None, overdue_at=now)
+    rows = await session.scalars(statement.where(DataSubjectRequest.overdue_notified_at.is_(None)))
+    return list(rows)
+
+
+async def delete_closed_requests_before(session: AsyncSession, before: dt.datetime) -> int:
+    """Retention: delete requests completed or refused before `before`; how many."""
+    result = await session.execute(
+        delete(DataSubjectRequest).where(
+            DataSubjectRequest.status.in_([RequestStatus.completed, RequestStatus.refused]),
+            DataSubjectRequest.closed_at < before,
+        )
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

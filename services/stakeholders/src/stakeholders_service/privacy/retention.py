@@ -10,18 +10,15 @@ import datetime as dt
 import sys
 
 import structlog
-from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.changes import install_change_capture, record_audit
 from shared.context import actor_var
 from shared.db import Database, new_id, utcnow
-from stakeholders_service.equality.models import EqualityResponse
-from stakeholders_service.privacy import service
-from stakeholders_service.privacy.models import ConsentRecord, DataSubjectRequest, RequestStatus
+from stakeholders_service.equality import repository as equality
+from stakeholders_service.privacy import repository, service
 from stakeholders_service.privacy.schemas import RetentionRun
-from stakeholders_service.stakeholders.models import Stakeholder, StakeholderStatus
-from stakeholders_service.stakeholders.repository import get
+from stakeholders_service.stakeholders import repository as stakeholders
 
 logger = structlog.get_logger("stakeholders.retention")
 SYSTEM_ACTOR = "system:retention"
@@ -40,43 +37,22 @@ async def apply_retention(
     deleted: dict[str, int] = {}
     erased = 0
     if (limit := cutoff("inactive_stakeholder")) is not None:
-        ids = list(
-            await session.scalars(
-                select(Stakeholder.id).where(
-                    Stakeholder.status == StakeholderStatus.inactive,
-                    Stakeholder.updated_at < limit,
-                )
-            )
-        )
-        for stakeholder_id in ids:
-            stakeholder = await get(session, stakeholder_id)
+        for stakeholder_id in await stakeholders.inactive_ids_before(session, limit):
+            stakeholder = await stakeholders.get(session, stakeholder_id)
             if stakeholder is not None:
                 await service.erase_stakeholder(session, stakeholder=stakeholder, now=now)
                 erased += 1
     if (limit := cutoff("equality_response")) is not None:
-        result = await session.execute(
-            delete(EqualityResponse).where(
-                EqualityResponse.stakeholder_id.is_(None), EqualityResponse.collected_at < limit
-            )
-        )
-        deleted["equality_responses"] = int(result.rowcount)  # type: ignore[attr-defined]
+        deleted["equality_responses"] = await equality.delete_anonymous_before(session, limit)
     if (limit := cutoff("ended_consent")) is not None:
-        ended = or_(ConsentRecord.withdrawn_at < limit, ConsentRecord.expires_at < limit)
+        ended = repository.ended_consent_ids(limit)
         # Linked equality answers rest on the consent: they go with it.
-        consent_ids = select(ConsentRecord.id).where(ended)
-        await session.execute(
-            delete(EqualityResponse).where(EqualityResponse.consent_id.in_(consent_ids))
-        )
-        result = await session.execute(delete(ConsentRecord).where(ended))
-        deleted["consent_records"] = int(result.rowcount)  # type: ignore[attr-defined]
+        await equality.delete_resting_on(session, ended)
+        deleted["consent_records"] = await repository.delete_consents_in(session, ended)
     if (limit := cutoff("closed_data_subject_request")) is not None:
-        result = await session.execute(
-            delete(DataSubjectRequest).where(
-                DataSubjectRequest.status.in_([RequestStatus.completed, RequestStatus.refused]),
-                DataSubjectRequest.closed_at < limit,
-            )
+        deleted["data_subject_requests"] = await repository.delete_closed_requests_before(
+            session, limit
         )
-        deleted["data_subject_requests"] = int(result.rowcount)  # type: ignore[attr-defined]
     flagged = await service.flag_overdue_requests(session, now=now)
     run = RetentionRun(
         run_id=new_id(),

@@ -8,22 +8,30 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from shared.auth import Principal, PrincipalDep, Role, require_roles
-from shared.db import SessionDep, WriteSessionDep, utcnow
-from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for, mark_created
-from shared.http import UpstreamUnavailable
+from shared.db import SessionDep, WriteSessionDep
+from shared.etag import (
+    PreconditionFailed,
+    check_if_match,
+    conditional_get,
+    mark_created,
+    mark_version,
+)
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import problem_responses
 from shared.project_access import NotATeamMember
+from shared.transitions import IllegalTransition
 from shared.types import QueryBool
-from stakeholders_service.privacy import repository, retention, service
+from stakeholders_service.clients.projects import ProjectsDep, UpstreamUnavailable
+from stakeholders_service.privacy import retention, service
 from stakeholders_service.privacy.dependencies import ConsentDep, RequestDep
 from stakeholders_service.privacy.errors import (
     Article9ConditionRequired,
-    ConsentAlreadyWithdrawn,
     ConsentNotFound,
     ExemptionRequired,
     ExtensionAlreadyUsed,
-    IllegalRequestTransition,
+    FieldNotForThisTransition,
+    OutcomeRequired,
+    RequestClosed,
     RequestMismatch,
     RequestNotFound,
 )
@@ -31,23 +39,18 @@ from stakeholders_service.privacy.models import ConsentRecord, DataSubjectReques
 from stakeholders_service.privacy.schemas import (
     ConsentCreate,
     ConsentRead,
-    ConsentWithdraw,
+    ConsentTransition,
     ErasureCreate,
     ErasureResult,
-    RequestComplete,
     RequestCreate,
     RequestExtend,
     RequestRead,
-    RequestRefuse,
+    RequestTransition,
     RetentionRun,
     SubjectExport,
 )
 from stakeholders_service.settings import SettingsDep
-from stakeholders_service.stakeholders.dependencies import (
-    ProjectsDep,
-    StakeholderDep,
-    get_stakeholder_or_404,
-)
+from stakeholders_service.stakeholders.dependencies import StakeholderDep, get_stakeholder_or_404
 from stakeholders_service.stakeholders.errors import StakeholderErased, StakeholderNotFound
 
 router = APIRouter(prefix="/v1/stakeholders", tags=["personal data"])
@@ -103,62 +106,51 @@ async def record_consent(
     mark_created(
         response, f"{router.prefix}/{stakeholder.id}/consents/{consent.id}", consent.version
     )
-    return service.consent_read(consent)
+    return service.consent_read(consent, principal=actor)
 
 
 @router.get("/{stakeholder_id}/consents", responses=problem_responses(StakeholderNotFound))
 async def list_consents(
     stakeholder: StakeholderDep,
     session: SessionDep,
-    _: PrincipalDep,
+    principal: PrincipalDep,
     pagination: ConsentPagination,
 ) -> Page[ConsentRead]:
-    rows = await pagination.rows(
-        session,
-        repository.consents_statement(stakeholder.id),
-        id_column=ConsentRecord.id,
-        updated_column=ConsentRecord.updated_at,
-    )
-    now = utcnow()
-    return Page[ConsentRead](
-        items=[service.consent_read(c, now=now) for c in rows.items], next_cursor=rows.next_cursor
+    return await service.list_consents(
+        session, stakeholder, principal=principal, pagination=pagination
     )
 
 
 @router.post(
-    "/{stakeholder_id}/consents/{consent_id}/withdraw",
+    "/{stakeholder_id}/consents/{consent_id}/transitions",
     responses=problem_responses(
         StakeholderNotFound,
         ConsentNotFound,
         NotATeamMember,
-        ConsentAlreadyWithdrawn,
+        IllegalTransition,
         PreconditionFailed,
         UpstreamUnavailable,
     ),
 )
-async def withdraw_consent(
+async def transition_consent(
     stakeholder: StakeholderDep,
     consent: ConsentDep,
+    data: ConsentTransition,
     session: SessionDep,
     actor: Editor,
     client: ProjectsDep,
     request: Request,
     response: Response,
-    data: ConsentWithdraw | None = None,
 ) -> ConsentRead:
-    """Withdraw (terminal); emits `consent.withdrawn`. Dependent processing stops. The same
-    team rule as recording one."""
+    """Withdraw: `{"to": "withdrawn"}` (terminal; 409 `illegal-transition` once withdrawn);
+    emits `consent.withdrawn`. Dependent processing stops. The same team rule as recording
+    one; `If-Match` honoured."""
     check_if_match(request, consent.version)
-    consent = await service.withdraw_consent(
-        session,
-        stakeholder=stakeholder,
-        consent=consent,
-        actor=actor,
-        teams=client,
-        withdrawn_at=data.withdrawn_at if data else None,
+    consent = await service.transition_consent(
+        session, stakeholder=stakeholder, consent=consent, data=data, actor=actor, teams=client
     )
-    response.headers["ETag"] = etag_for(consent.version)
-    return service.consent_read(consent)
+    mark_version(response, consent.version)
+    return service.consent_read(consent, principal=actor)
 
 
 # -- data subject requests ---------------------------------------------------------------------
@@ -175,19 +167,12 @@ async def list_data_subject_requests(
         QueryBool, Query(description="Only open requests past their due date.")
     ] = False,
 ) -> Page[RequestRead]:
-    now = utcnow()
-    statement = repository.requests_statement(
-        stakeholder_id=stakeholder_id, status=status_, overdue_at=now if overdue else None
-    )
-    rows = await pagination.rows(
+    return await service.list_requests(
         session,
-        statement,
-        id_column=DataSubjectRequest.id,
-        updated_column=DataSubjectRequest.updated_at,
-    )
-    return Page[RequestRead](
-        items=[service.request_read(r, now=now) for r in rows.items],
-        next_cursor=rows.next_cursor,
+        pagination=pagination,
+        stakeholder_id=stakeholder_id,
+        status=status_,
+        overdue=overdue,
     )
 
 
@@ -217,35 +202,38 @@ async def open_data_subject_request(
     return service.request_read(dsr)
 
 
-_TRANSITION_ERRORS = problem_responses(
-    RequestNotFound, IllegalRequestTransition, PreconditionFailed
+@router.post(
+    f"{_REQUESTS}/{{request_id}}/transitions",
+    responses=problem_responses(
+        RequestNotFound,
+        IllegalTransition,
+        OutcomeRequired,
+        ExemptionRequired,
+        FieldNotForThisTransition,
+        PreconditionFailed,
+    ),
 )
-
-
-@router.post(f"{_REQUESTS}/{{request_id}}/verify-identity", responses=_TRANSITION_ERRORS)
-async def verify_request_identity(
-    dsr: RequestDep, session: SessionDep, _: Officer, request: Request, response: Response
+async def transition_data_subject_request(
+    dsr: RequestDep,
+    data: RequestTransition,
+    session: SessionDep,
+    _: Officer,
+    request: Request,
+    response: Response,
 ) -> RequestRead:
+    """Move the request: `identity_verified`, `in_progress`, `completed` (with `outcome`, and an
+    `exemption` unless `actioned`), or `refused` (with `exemption`) from any open status. See
+    `allowed_transitions`; 409 `illegal-transition` otherwise. `If-Match` honoured."""
     check_if_match(request, dsr.version)
-    dsr = await service.verify_identity(session, dsr)
-    response.headers["ETag"] = etag_for(dsr.version)
-    return service.request_read(dsr)
-
-
-@router.post(f"{_REQUESTS}/{{request_id}}/start", responses=_TRANSITION_ERRORS)
-async def start_data_subject_request(
-    dsr: RequestDep, session: SessionDep, _: Officer, request: Request, response: Response
-) -> RequestRead:
-    check_if_match(request, dsr.version)
-    dsr = await service.start_request(session, dsr)
-    response.headers["ETag"] = etag_for(dsr.version)
+    dsr = await service.transition_request(session, dsr, data=data)
+    mark_version(response, dsr.version)
     return service.request_read(dsr)
 
 
 @router.post(
     f"{_REQUESTS}/{{request_id}}/extend",
     responses=problem_responses(
-        RequestNotFound, IllegalRequestTransition, ExtensionAlreadyUsed, PreconditionFailed
+        RequestNotFound, RequestClosed, ExtensionAlreadyUsed, PreconditionFailed
     ),
 )
 async def extend_data_subject_request(
@@ -256,45 +244,11 @@ async def extend_data_subject_request(
     request: Request,
     response: Response,
 ) -> RequestRead:
-    """Once only, with a reason: due three months after receipt instead of one."""
+    """Once only, with a reason: due three months after receipt instead of one (the status
+    stays, so this is not a transition)."""
     check_if_match(request, dsr.version)
     dsr = await service.extend_request(session, dsr, reason=data.reason)
-    response.headers["ETag"] = etag_for(dsr.version)
-    return service.request_read(dsr)
-
-
-@router.post(
-    f"{_REQUESTS}/{{request_id}}/complete",
-    responses=problem_responses(
-        RequestNotFound, IllegalRequestTransition, ExemptionRequired, PreconditionFailed
-    ),
-)
-async def complete_data_subject_request(
-    dsr: RequestDep,
-    data: RequestComplete,
-    session: SessionDep,
-    _: Officer,
-    request: Request,
-    response: Response,
-) -> RequestRead:
-    check_if_match(request, dsr.version)
-    dsr = await service.complete_request(session, dsr, data=data)
-    response.headers["ETag"] = etag_for(dsr.version)
-    return service.request_read(dsr)
-
-
-@router.post(f"{_REQUESTS}/{{request_id}}/refuse", responses=_TRANSITION_ERRORS)
-async def refuse_data_subject_request(
-    dsr: RequestDep,
-    data: RequestRefuse,
-    session: SessionDep,
-    _: Officer,
-    request: Request,
-    response: Response,
-) -> RequestRead:
-    check_if_match(request, dsr.version)
-    dsr = await service.refuse_request(session, dsr, data=data)
-    response.headers["ETag"] = etag_for(dsr.version)
+    mark_version(response, dsr.version)
     return service.request_read(dsr)
 
 
@@ -328,11 +282,7 @@ async def erase_stakeholder(
 ) -> ErasureResult:
     """Erase the person's personal data, keep a tombstone, emit `stakeholder.erased`
     (`{"stakeholder_id", "erased_at"}`); completes the erasure request when one is given."""
-    dsr = None
-    if data is not None and data.request_id is not None:
-        dsr = await repository.get_request(session, data.request_id)
-        if dsr is None:
-            raise RequestNotFound(f"No data subject request with id {data.request_id}.")
+    dsr = await service.erasure_request(session, data.request_id if data else None)
     return await service.erase_stakeholder(session, stakeholder=stakeholder, request=dsr)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.transitions import Reason, TransitionRequest
 from shared.types import InputModel, UtcDateTime
 from stakeholders_service.privacy.models import (
     Article9Condition,
@@ -36,8 +37,18 @@ class ConsentCreate(InputModel):
     expires_at: UtcDateTime | None = None
 
 
-class ConsentWithdraw(InputModel):
-    withdrawn_at: UtcDateTime | None = Field(None, description="Defaults to now.")
+class ConsentTransition(TransitionRequest[ConsentState]):
+    """The one move a consent makes: `{"to": "withdrawn"}` (terminal). `given` and `expired` are
+    never asked for: a consent is given by recording it and expires by its date."""
+
+    # A consent record keeps no free text, and the audit trail never holds personal data (it
+    # outlives erasure), so a reason for withdrawing could be kept nowhere: refused, not dropped.
+    reason: None = Field(
+        None, description="Not accepted: a consent keeps no free text (no reason is needed)."
+    )
+    withdrawn_at: UtcDateTime | None = Field(
+        None, description="When it was withdrawn; defaults to now."
+    )
 
 
 class ConsentRead(BaseModel):
@@ -54,6 +65,10 @@ class ConsentRead(BaseModel):
     expires_at: dt.datetime | None
     withdrawn_at: dt.datetime | None
     state: ConsentState
+    allowed_transitions: list[ConsentState] = Field(
+        description="The states this caller may move the consent to now (`withdrawn` until it "
+        "is; the team rule is checked on the move itself)."
+    )
     recorded_by: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -70,15 +85,23 @@ class RequestExtend(InputModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-class RequestComplete(InputModel):
-    outcome: RequestOutcome
-    exemption: Exemption | None = None
-    notes: str | None = Field(None, max_length=5000)
+class RequestTransition(TransitionRequest[RequestStatus]):
+    """A move of a data subject request: `identity_verified`, then `in_progress`, then
+    `completed` (with its `outcome`; an `exemption` unless `actioned`), or `refused` from any
+    open status (with the `exemption` relied on). `reason`, when given, is added to the
+    request's `notes` (free text about a person's request: redacted from the audit trail,
+    cleared by erasure)."""
 
-
-class RequestRefuse(InputModel):
-    exemption: Exemption
-    notes: str | None = Field(None, max_length=5000)
+    reason: Reason | None = Field(
+        None,
+        description="Why; added to the request's `notes` as a line `<status>: <reason>` "
+        "(redacted from the audit trail, cleared by erasure).",
+    )
+    outcome: RequestOutcome | None = Field(None, description="Required to complete; only then.")
+    exemption: Exemption | None = Field(
+        None,
+        description="Required to refuse, and to complete other than `actioned`; only then.",
+    )
 
 
 class RequestRead(BaseModel):
@@ -98,6 +121,9 @@ class RequestRead(BaseModel):
     notes: str | None
     closed_at: dt.datetime | None
     overdue: bool
+    allowed_transitions: list[RequestStatus] = Field(
+        description="The statuses the request may move to now (`POST .../transitions`)."
+    )
     created_by: str | None
     created_at: dt.datetime
     updated_at: dt.datetime

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Collection
 
@@ -81,6 +82,12 @@ async def links_for(
     return list(rows)
 
 
+async def links_of(session: AsyncSession, stakeholder_id: uuid.UUID) -> list[ProjectLink]:
+    """One stakeholder's links, in creation order (the access export)."""
+    rows = await session.scalars(links_statement(stakeholder_id).order_by(ProjectLink.id))
+    return list(rows)
+
+
 async def links_owned_by(session: AsyncSession, subject: str) -> list[ProjectLink]:
     rows = await session.scalars(
         select(ProjectLink).where(ProjectLink.relationship_owner == subject)
@@ -113,3 +120,22 @@ async def find_link(
 
 def links_statement(stakeholder_id: uuid.UUID) -> Select[ProjectLink]:
     return select(ProjectLink).where(ProjectLink.stakeholder_id == stakeholder_id)
+
+
+async def delete_link(session: AsyncSession, link: ProjectLink) -> None:
+    await session.delete(link)
+    await session.flush()
+
+
+async def delete_contact(session: AsyncSession, contact: ContactDetails) -> None:
+    await session.delete(contact)
+
+
+async def inactive_ids_before(session: AsyncSession, before: dt.datetime) -> list[uuid.UUID]:
+    """Inactive stakeholders untouched since before `before` (retention)."""
+    rows = await session.scalars(
+        select(Stakeholder.id).where(
+            Stakeholder.status == StakeholderStatus.inactive, Stakeholder.updated_at < before
+        )
+    )
+    return list(rows)

@@ -317,8 +317,7 @@ async def delete_link(
     session: AsyncSession, link: ProjectLink, *, actor: Principal, projects: ProjectsClient
 ) -> None:
     await require_project_write(actor, projects, [link.project_id])
-    await session.delete(link)
-    await session.flush()
+    await repository.delete_link(session, link)
 
 
 async def contact_for_contacting(session: AsyncSession, stakeholder: Stakeholder) -> ContactRead:
