@@ -8,7 +8,7 @@ import uuid
 import httpx
 from fastapi import FastAPI
 
-from shared.testing import api_client
+from shared.testing import api_client, assert_problem
 
 
 def url(project_id: str, map_id: str, rest: str = "") -> str:
@@ -30,13 +30,11 @@ class TestCreateOutcomeMap:
         assert first_practice == "prospecting_new_ideas_opportunities_resources"
         assert len(body["practices"]) == 8 and body["warnings"] == []
 
-    async def test_second_draft_is_409(
-        self, client: httpx.AsyncClient, build, expect_problem
-    ) -> None:
+    async def test_second_draft_is_409(self, client: httpx.AsyncClient, build) -> None:
         project = await build.project()
         await build.draft_map(project["id"])
         response = await client.post(f"/v1/projects/{project['id']}/outcome-maps", json={})
-        expect_problem(response, 409, "outcome-map-draft-exists")
+        assert_problem(response, 409, "outcome-map-draft-exists")
 
 
 class TestAgreeOutcomeMap:
@@ -76,14 +74,14 @@ class TestAgreeOutcomeMap:
         assert events[1]["data"]["supersedes_id"] == agreed["id"]
 
     async def test_incomplete_map_is_422_with_pointers(
-        self, client: httpx.AsyncClient, build, expect_problem
+        self, client: httpx.AsyncClient, build
     ) -> None:
         project = await build.project()
         draft = (
             await client.post(f"/v1/projects/{project['id']}/outcome-maps", json={"vision": "V"})
         ).json()
         await client.post(url(project["id"], draft["id"], "/partners"), json={"name": "GPs"})
-        body = expect_problem(
+        body = assert_problem(
             await client.post(url(project["id"], draft["id"], "/agree"), json={}),
             422,
             "outcome-map-incomplete",
@@ -95,7 +93,7 @@ class TestAgreeOutcomeMap:
         }
 
     async def test_agreed_map_elements_are_read_only(
-        self, client: httpx.AsyncClient, build, expect_problem
+        self, client: httpx.AsyncClient, build
     ) -> None:
         project = await build.project()
         agreed = await build.agreed_map(project["id"])
@@ -104,8 +102,8 @@ class TestAgreeOutcomeMap:
             url(project["id"], agreed["id"], f"/partners/{partner['id']}/markers"),
             json={"level": "love_to_see", "text": "x"},
         )
-        expect_problem(response, 409, "outcome-map-read-only")
-        expect_problem(
+        assert_problem(response, 409, "outcome-map-read-only")
+        assert_problem(
             await client.post(url(project["id"], agreed["id"], "/agree"), json={}),
             409,
             "outcome-map-read-only",
@@ -114,7 +112,7 @@ class TestAgreeOutcomeMap:
 
 class TestBoundaryPartners:
     async def test_stakeholder_refs_checked_with_the_stakeholders_service(
-        self, client: httpx.AsyncClient, build, stakeholders, expect_problem
+        self, client: httpx.AsyncClient, build, stakeholders
     ) -> None:
         project = await build.project()
         draft = await build.draft_map(project["id"], partners=0)
@@ -129,11 +127,11 @@ class TestBoundaryPartners:
             url(project["id"], draft["id"], "/partners"),
             json={"name": "GPs", "stakeholder_refs": [known, unknown]},
         )
-        body = expect_problem(bad, 422, "unknown-stakeholder")
+        body = assert_problem(bad, 422, "unknown-stakeholder")
         assert body["errors"][0]["pointer"] == "/stakeholder_refs/1"
 
     async def test_unreachable_stakeholders_service_is_503(
-        self, client: httpx.AsyncClient, build, stakeholders, expect_problem
+        self, client: httpx.AsyncClient, build, stakeholders
     ) -> None:
         project = await build.project()
         draft = await build.draft_map(project["id"], partners=0)
@@ -142,7 +140,7 @@ class TestBoundaryPartners:
             url(project["id"], draft["id"], "/partners"),
             json={"name": "GPs", "stakeholder_refs": [str(uuid.uuid4())]},
         )
-        expect_problem(response, 503, "stakeholders-unavailable")
+        assert_problem(response, 503, "upstream-unavailable")
         assert response.headers["retry-after"] == "5"
         stakeholders.down = False
         stakeholders.status_override = 500
@@ -150,7 +148,7 @@ class TestBoundaryPartners:
             url(project["id"], draft["id"], "/partners"),
             json={"name": "GPs", "stakeholder_refs": [str(uuid.uuid4())]},
         )
-        expect_problem(response, 503, "stakeholders-unavailable")
+        assert_problem(response, 503, "upstream-unavailable")
 
     async def test_more_than_six_partners_warns_but_does_not_block(self, build) -> None:
         project = await build.project()
@@ -184,9 +182,7 @@ class TestBoundaryPartners:
 
 
 class TestProgressMarkers:
-    async def test_only_the_three_levels_exist(
-        self, client: httpx.AsyncClient, build, expect_problem
-    ) -> None:
+    async def test_only_the_three_levels_exist(self, client: httpx.AsyncClient, build) -> None:
         project = await build.project()
         draft = await build.draft_map(project["id"])
         partner = draft["partners"][0]
@@ -194,7 +190,7 @@ class TestProgressMarkers:
             url(project["id"], draft["id"], f"/partners/{partner['id']}/markers"),
             json={"level": "hope_to_see", "text": "x"},
         )
-        assert expect_problem(response, 422, "validation-error")["errors"][0]["pointer"] == "/level"
+        assert assert_problem(response, 422, "validation-error")["errors"][0]["pointer"] == "/level"
 
     async def test_draft_marker_edits_freely_and_revises_without_rationale(
         self, client: httpx.AsyncClient, build
@@ -213,13 +209,13 @@ class TestProgressMarkers:
         assert revised.status_code == 201
 
     async def test_revision_after_agreement_needs_rationale(
-        self, client: httpx.AsyncClient, build, app, tokens, expect_problem
+        self, client: httpx.AsyncClient, build, app, tokens
     ) -> None:
         project = await build.project()
         agreed = await build.agreed_map(project["id"])
         draft = (await client.post(f"/v1/projects/{project['id']}/outcome-maps", json={})).json()
         marker = draft["partners"][0]["markers"][0]
-        expect_problem(
+        assert_problem(
             await client.patch(
                 url(project["id"], draft["id"], f"/markers/{marker['id']}"),
                 json={"text": "New words"},
@@ -227,7 +223,7 @@ class TestProgressMarkers:
             409,
             "agreed-marker-needs-revision",
         )
-        body = expect_problem(
+        body = assert_problem(
             await client.post(
                 url(project["id"], draft["id"], f"/markers/{marker['id']}/revise"),
                 json={"text": "New words"},
@@ -254,7 +250,7 @@ class TestProgressMarkers:
             if m["id"] == marker["id"]
         )
         assert (old["state"], old["replaced_by_id"]) == ("revised", successor["id"])
-        expect_problem(
+        assert_problem(
             await client.post(
                 url(project["id"], draft["id"], f"/markers/{marker['id']}/retire"), json={}
             ),
@@ -305,7 +301,7 @@ class TestStrategies:
 
 class TestPracticesAndPlans:
     async def test_practice_patch_and_unknown_practice(
-        self, client: httpx.AsyncClient, build, expect_problem
+        self, client: httpx.AsyncClient, build
     ) -> None:
         project = await build.project()
         draft = await build.draft_map(project["id"])
@@ -314,14 +310,14 @@ class TestPracticesAndPlans:
             json={"in_use": True, "key_actions": "Quarterly reflection"},
         )
         assert response.json()["in_use"] is True
-        expect_problem(
+        assert_problem(
             await client.patch(url(project["id"], draft["id"], "/practices/juggling"), json={}),
             422,
             "validation-error",
         )
 
     async def test_monitoring_plan_priority_must_be_in_the_map(
-        self, client: httpx.AsyncClient, build, expect_problem
+        self, client: httpx.AsyncClient, build
     ) -> None:
         project = await build.project()
         draft = await build.draft_map(project["id"])
@@ -345,7 +341,7 @@ class TestPracticesAndPlans:
                 "tool": "strategy_journal",
             },
         )
-        expect_problem(bad, 422, "invalid-monitoring-priority")
+        assert_problem(bad, 422, "invalid-monitoring-priority")
         items = (await client.get(url(project["id"], draft["id"], "/monitoring-plan"))).json()[
             "items"
         ]
@@ -388,7 +384,7 @@ class TestPracticesAndPlans:
 
 class TestDraftOnlyDeletes:
     async def test_partner_goes_with_its_markers_strategies_and_monitoring_items(
-        self, client: httpx.AsyncClient, build, expect_problem
+        self, client: httpx.AsyncClient, build
     ) -> None:
         project = await build.project()
         draft = await build.draft_map(project["id"], partners=2)
@@ -416,14 +412,14 @@ class TestDraftOnlyDeletes:
         stale = await client.delete(
             url(project["id"], draft["id"], f"/partners/{gone['id']}"), headers={"If-Match": '"99"'}
         )
-        expect_problem(stale, 412, "precondition-failed")
+        assert_problem(stale, 412, "precondition-failed")
         response = await client.delete(url(project["id"], draft["id"], f"/partners/{gone['id']}"))
         assert response.status_code == 204, response.text
         detail = (await client.get(url(project["id"], draft["id"]))).json()
         assert [p["id"] for p in detail["partners"]] == [kept["id"]]
         items = (await client.get(url(project["id"], draft["id"], "/monitoring-plan"))).json()
         assert [i["priority_ref"] for i in items["items"]] == [kept["id"]]
-        expect_problem(
+        assert_problem(
             await client.delete(url(project["id"], draft["id"], f"/partners/{gone['id']}")),
             404,
             "outcome-map-element-not-found",
@@ -431,14 +427,14 @@ class TestDraftOnlyDeletes:
         # The map still agrees with the partner left.
         agreed = await client.post(url(project["id"], draft["id"], "/agree"), json={})
         assert agreed.status_code == 200, agreed.text
-        expect_problem(
+        assert_problem(
             await client.delete(url(project["id"], draft["id"], f"/partners/{kept['id']}")),
             409,
             "outcome-map-read-only",
         )
 
     async def test_plan_items_are_deleted_only_from_a_draft(
-        self, client: httpx.AsyncClient, build, expect_problem
+        self, client: httpx.AsyncClient, build
     ) -> None:
         project = await build.project()
         draft = await build.draft_map(project["id"])
@@ -465,7 +461,7 @@ class TestDraftOnlyDeletes:
             assert [i["id"] for i in left] == [items[plan][1]]
         await client.post(url(project["id"], draft["id"], "/agree"), json={})
         for plan, (_, second) in items.items():
-            expect_problem(
+            assert_problem(
                 await client.delete(url(project["id"], draft["id"], f"/{plan}/{second}")),
                 409,
                 "outcome-map-read-only",
@@ -538,11 +534,9 @@ class TestReadAccess:
             await client.get(url(project["id"], draft["id"]), headers={"If-None-Match": etag})
         ).status_code == 200
 
-    async def test_map_of_another_project_is_404(
-        self, client: httpx.AsyncClient, build, expect_problem
-    ) -> None:
+    async def test_map_of_another_project_is_404(self, client: httpx.AsyncClient, build) -> None:
         first, second = await build.project(), await build.project(title="Other")
         draft = await build.draft_map(first["id"])
-        expect_problem(
+        assert_problem(
             await client.get(url(second["id"], draft["id"])), 404, "outcome-map-not-found"
         )

@@ -1,4 +1,5 @@
-"""Outcome maps: the path-parameter dependencies that load a map or element or answer 404."""
+"""Outcome maps: the path-parameter loaders (a map or an element of it, or 404) and what the
+routes of every sub-resource share (paths, the problems any element write may answer)."""
 
 from __future__ import annotations
 
@@ -8,17 +9,42 @@ from typing import Annotated
 from fastapi import Depends
 
 from projects_service.outcome_maps import repository
-from projects_service.outcome_maps.errors import OutcomeMapElementNotFound, OutcomeMapNotFound
+from projects_service.outcome_maps.errors import (
+    OutcomeMapElementNotFound,
+    OutcomeMapNotFound,
+    OutcomeMapReadOnly,
+)
 from projects_service.outcome_maps.models import (
     BoundaryPartner,
     EvaluationPlanItem,
     MonitoringPlanItem,
+    OrganisationalPractice,
     OutcomeMap,
+    Practice,
     ProgressMarker,
     Strategy,
 )
 from projects_service.projects.dependencies import ProjectDep
+from projects_service.projects.errors import ProjectArchived, ProjectNotFound
+from projects_service.team.errors import NotATeamMember
 from shared.db import SessionDep
+
+# Every sub-resource router is mounted under the project; these are its paths below that.
+MAPS = "/outcome-maps"
+MAP = "/outcome-maps/{map_id}"
+
+# The problems every write to a map element may answer.
+WRITE_PROBLEMS = (
+    ProjectNotFound,
+    OutcomeMapNotFound,
+    NotATeamMember,
+    ProjectArchived,
+    OutcomeMapReadOnly,
+)
+
+
+def map_url(outcome_map: OutcomeMap) -> str:
+    return f"/v1/projects/{outcome_map.project_id}/outcome-maps/{outcome_map.id}"
 
 
 async def get_map_or_404(project: ProjectDep, map_id: uuid.UUID, session: SessionDep) -> OutcomeMap:
@@ -58,6 +84,13 @@ async def get_strategy_or_404(
     return strategy
 
 
+async def get_practice(
+    outcome_map: OutcomeMapDep, practice: Practice, session: SessionDep
+) -> OrganisationalPractice:
+    """Every version holds all eight practices, so a valid name always finds its row."""
+    return await repository.get_practice(session, outcome_map.id, practice)
+
+
 async def get_monitoring_item_or_404(
     outcome_map: OutcomeMapDep, item_id: uuid.UUID, session: SessionDep
 ) -> MonitoringPlanItem:
@@ -79,5 +112,6 @@ async def get_evaluation_item_or_404(
 PartnerDep = Annotated[BoundaryPartner, Depends(get_partner_or_404)]
 MarkerDep = Annotated[ProgressMarker, Depends(get_marker_or_404)]
 StrategyDep = Annotated[Strategy, Depends(get_strategy_or_404)]
+PracticeDep = Annotated[OrganisationalPractice, Depends(get_practice)]
 MonitoringItemDep = Annotated[MonitoringPlanItem, Depends(get_monitoring_item_or_404)]
 EvaluationItemDep = Annotated[EvaluationPlanItem, Depends(get_evaluation_item_or_404)]

@@ -1,6 +1,6 @@
 """Outcome maps: the problems (RFC 9457) this domain raises, one class per failure."""
 
-from shared.problems import Conflict, InvalidInput, NotFound, ProblemError
+from shared.problems import Conflict, InvalidInput, NotFound
 
 
 class OutcomeMapNotFound(NotFound):
@@ -46,15 +46,6 @@ class RevisionRationaleRequired(InvalidInput):
 class UnknownStakeholder(InvalidInput):
     slug = "unknown-stakeholder"
     title = "A referenced stakeholder does not exist in the stakeholders service"
-
-
-class StakeholdersUnavailable(ProblemError):
-    slug = "stakeholders-unavailable"
-    title = "The stakeholders service could not confirm the stakeholder references"
-    status = 503
-
-    def __init__(self, detail: str | None = None) -> None:
-        super().__init__(detail, headers={"Retry-After": "5"})
 
 
 class InvalidMonitoringPriority(InvalidInput):

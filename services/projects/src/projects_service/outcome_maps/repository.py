@@ -28,6 +28,15 @@ from projects_service.sql import json_array_contains
 E = TypeVar("E", BoundaryPartner, ProgressMarker, Strategy, MonitoringPlanItem, EvaluationPlanItem)
 
 
+def add(session: AsyncSession, entity: object) -> None:
+    session.add(entity)
+
+
+async def remove(session: AsyncSession, entity: object) -> None:
+    """Delete one row through the unit of work, so its removal is audited like any write."""
+    await session.delete(entity)
+
+
 async def get_map(
     session: AsyncSession, project_id: uuid.UUID, map_id: uuid.UUID
 ) -> OutcomeMap | None:

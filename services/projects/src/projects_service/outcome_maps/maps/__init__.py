@@ -1,0 +1,1 @@
+"""Outcome-map versions: draft → agreed → superseded, cloning the next draft, agreement."""

@@ -1,0 +1,1 @@
+"""Progress markers: graduated markers of a partner, revised or retired with a rationale."""

@@ -1,0 +1,1 @@
+"""Boundary partners of an outcome-map version, and their stakeholder references."""

@@ -1,0 +1,1 @@
+"""The eight organisational practices of an outcome-map version."""

@@ -1,0 +1,1 @@
+"""Revision prompts: implemented pivots that prompt a new outcome-map version."""
