@@ -6,6 +6,8 @@ from typing import Any
 
 import httpx
 
+from shared.testing import assert_problem
+
 
 async def benefit(client: httpx.AsyncClient, project_id: str, **overrides: Any) -> dict[str, Any]:
     body = {
@@ -23,7 +25,7 @@ async def benefit(client: httpx.AsyncClient, project_id: str, **overrides: Any) 
 
 class TestBenefits:
     async def test_rests_on_progress_markers_of_the_project(
-        self, client: httpx.AsyncClient, build, expect_problem
+        self, client: httpx.AsyncClient, build
     ) -> None:
         project = await build.project()
         agreed = await build.agreed_map(project["id"])
@@ -47,12 +49,12 @@ class TestBenefits:
             },
         )
         assert (
-            expect_problem(response, 422, "unknown-progress-marker")["errors"][0]["pointer"]
+            assert_problem(response, 422, "unknown-progress-marker")["errors"][0]["pointer"]
             == "/progress_marker_ids/0"
         )
 
     async def test_validated_value_needs_a_validator(
-        self, client: httpx.AsyncClient, build, expect_problem
+        self, client: httpx.AsyncClient, build
     ) -> None:
         project = await build.project()
         created = await benefit(client, project["id"])
@@ -61,7 +63,7 @@ class TestBenefits:
             url, json={"value_type": "validated", "amount": 120, "as_at": "2026-03-31"}
         )
         assert (
-            expect_problem(response, 422, "validator-required")["errors"][0]["pointer"]
+            assert_problem(response, 422, "validator-required")["errors"][0]["pointer"]
             == "/validated_by"
         )
         ok = await client.post(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import httpx
 
+from shared.testing import assert_problem
+
 
 class TestAdoptionCatalogue:
     async def test_catalogue_is_seeded(self, client: httpx.AsyncClient) -> None:
@@ -63,20 +65,20 @@ class TestCreateMilestone:
         )
         assert response.status_code == 201 and response.json()["gate"] == "g2_pilot_approval"
 
-    async def test_adoption_rules(self, client: httpx.AsyncClient, build, expect_problem) -> None:
+    async def test_adoption_rules(self, client: httpx.AsyncClient, build) -> None:
         project = await build.project()
         base = f"/v1/projects/{project['id']}/milestones"
-        expect_problem(
+        assert_problem(
             await client.post(base, json={"adoption_code": "moon_landing"}),
             422,
             "unknown-adoption-milestone",
         )
-        expect_problem(
+        assert_problem(
             await client.post(base, json={"adoption_code": "dtac_passed"}),
             422,
             "adoption-milestone-not-applicable",
         )
-        body = expect_problem(
+        body = assert_problem(
             await client.post(base, json={"adoption_code": "dpia_approved", "status": "done"}),
             422,
             "adoption-evidence-required",
@@ -84,7 +86,7 @@ class TestCreateMilestone:
         assert body["errors"][0]["pointer"] == "/evidence_uri"
         created = await client.post(base, json={"adoption_code": "dpia_approved"})
         assert created.json()["title"] == "Data protection impact assessment approved"
-        expect_problem(
+        assert_problem(
             await client.post(base, json={"adoption_code": "dpia_approved"}),
             409,
             "adoption-milestone-already-tracked",
@@ -94,7 +96,7 @@ class TestCreateMilestone:
             json={"status": "done", "evidence_uri": "https://intranet.example/dpia.pdf"},
         )
         assert done.json()["status"] == "done" and done.json()["completed_on"]
-        expect_problem(
+        assert_problem(
             await client.patch(f"{base}/{created.json()['id']}", json={"status": "planned"}),
             409,
             "illegal-milestone-transition",
@@ -103,10 +105,10 @@ class TestCreateMilestone:
         assert tracker["done"] == 1
 
     async def test_title_required_without_catalogue_code(
-        self, client: httpx.AsyncClient, build, expect_problem
+        self, client: httpx.AsyncClient, build
     ) -> None:
         project = await build.project()
-        body = expect_problem(
+        body = assert_problem(
             await client.post(f"/v1/projects/{project['id']}/milestones", json={}),
             422,
             "validation-error",

@@ -6,7 +6,7 @@ import datetime as dt
 
 import httpx
 
-from shared.testing import TokenFactory, api_client
+from shared.testing import TokenFactory, api_client, assert_problem
 
 TODAY = dt.date.today()
 
@@ -35,7 +35,7 @@ class TestAddTeamMember:
         assert audit[0]["changes"]["display_name"]["after"] == "[redacted]"
 
     async def test_same_role_twice_for_overlapping_dates_is_409(
-        self, client: httpx.AsyncClient, build, expect_problem
+        self, client: httpx.AsyncClient, build
     ) -> None:
         project = await build.project()
         await build.member(project["id"], "bob", "analyst")
@@ -48,17 +48,15 @@ class TestAddTeamMember:
                 "role": "analyst",
             },
         )
-        expect_problem(response, 409, "duplicate-team-membership")
+        assert_problem(response, 409, "duplicate-team-membership")
 
-    async def test_unknown_role_is_422(
-        self, client: httpx.AsyncClient, build, expect_problem
-    ) -> None:
+    async def test_unknown_role_is_422(self, client: httpx.AsyncClient, build) -> None:
         project = await build.project()
         response = await client.post(
             f"/v1/projects/{project['id']}/team",
             json={"subject": "bob", "display_name": "Bob", "affiliation": "trust", "role": "boss"},
         )
-        assert expect_problem(response, 422, "validation-error")["errors"][0]["pointer"] == "/role"
+        assert assert_problem(response, 422, "validation-error")["errors"][0]["pointer"] == "/role"
 
 
 class TestListTeamMembers:
@@ -98,7 +96,7 @@ class TestListTeamMembers:
 
 class TestUpdateTeamMember:
     async def test_ending_a_membership_removes_write_rights(
-        self, app, client: httpx.AsyncClient, build, tokens, expect_problem
+        self, app, client: httpx.AsyncClient, build, tokens
     ) -> None:
         project = await build.project()
         member = await build.member(project["id"], "dan", "project_manager")
@@ -112,40 +110,36 @@ class TestUpdateTeamMember:
             )
             assert ended.status_code == 200
             response = await dan.patch(f"/v1/projects/{project['id']}", json={"summary": "Again"})
-        expect_problem(response, 403, "not-a-project-team-member")
+        assert_problem(response, 403, "not-a-project-team-member")
 
-    async def test_end_before_start_is_422(
-        self, client: httpx.AsyncClient, build, expect_problem
-    ) -> None:
+    async def test_end_before_start_is_422(self, client: httpx.AsyncClient, build) -> None:
         project = await build.project()
         member = await build.member(project["id"], "eve", start_date="2026-01-10")
         response = await client.patch(
             f"/v1/projects/{project['id']}/team/{member['id']}", json={"end_date": "2026-01-01"}
         )
         assert (
-            expect_problem(response, 422, "validation-error")["errors"][0]["pointer"] == "/end_date"
+            assert_problem(response, 422, "validation-error")["errors"][0]["pointer"] == "/end_date"
         )
 
     async def test_membership_of_another_project_is_404(
-        self, client: httpx.AsyncClient, build, expect_problem
+        self, client: httpx.AsyncClient, build
     ) -> None:
         first, second = await build.project(), await build.project(title="Other")
         member = await build.member(first["id"], "fay")
         response = await client.get(f"/v1/projects/{second['id']}/team/{member['id']}")
-        expect_problem(response, 404, "team-membership-not-found")
+        assert_problem(response, 404, "team-membership-not-found")
 
 
 class TestContributorWriteRule:
-    async def test_non_member_contributor_is_refused_everywhere(
-        self, app, build, tokens, expect_problem
-    ) -> None:
+    async def test_non_member_contributor_is_refused_everywhere(self, app, build, tokens) -> None:
         project = await build.project()
         pid = project["id"]
         async with api_client(app, token=tokens("contributor", sub="mallory")) as mallory:
             writes = [
                 mallory.patch(f"/v1/projects/{pid}", json={"summary": "x"}),
                 mallory.post(
-                    f"/v1/projects/{pid}/transitions", json={"action": "pause", "reason": "x"}
+                    f"/v1/projects/{pid}/transitions", json={"to": "paused", "reason": "x"}
                 ),
                 mallory.post(
                     f"/v1/projects/{pid}/team",
@@ -169,17 +163,15 @@ class TestContributorWriteRule:
                 ),
             ]
             for write in writes:
-                expect_problem(await write, 403, "not-a-project-team-member")
+                assert_problem(await write, 403, "not-a-project-team-member")
             # Reading stays open to every authenticated caller.
             assert (await mallory.get(f"/v1/projects/{pid}")).status_code == 200
 
-    async def test_viewer_cannot_write_even_as_member(
-        self, app, build, tokens, expect_problem
-    ) -> None:
+    async def test_viewer_cannot_write_even_as_member(self, app, build, tokens) -> None:
         project = await build.project()
         await build.member(project["id"], "vic")
         async with api_client(app, token=tokens("viewer", sub="vic")) as vic:
-            expect_problem(
+            assert_problem(
                 await vic.patch(f"/v1/projects/{project['id']}", json={"summary": "x"}),
                 403,
                 "forbidden",

@@ -15,6 +15,10 @@ from projects_service.outcome_maps.models import OutcomeMap, ProgressMarker
 from projects_service.projects.models import Project, ProjectStatus
 
 
+def add(session: AsyncSession, entity: object) -> None:
+    session.add(entity)
+
+
 async def get(
     session: AsyncSession, project_id: uuid.UUID, benefit_id: uuid.UUID
 ) -> Benefit | None:

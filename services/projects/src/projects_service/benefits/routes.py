@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
-from projects_service.benefits import repository, service
+from projects_service.benefits import service
+from projects_service.benefits.dependencies import BenefitDep
 from projects_service.benefits.errors import (
     BenefitNotFound,
     UnknownProgressMarker,
@@ -25,7 +25,6 @@ from projects_service.benefits.schemas import (
     BenefitPatch,
     BenefitRead,
     BenefitsSummary,
-    BenefitTotal,
     BenefitValueCreate,
     BenefitValueRead,
 )
@@ -37,7 +36,13 @@ from projects_service.team.dependencies import ProjectWriterDep
 from projects_service.team.errors import NotATeamMember
 from shared.auth import PrincipalDep
 from shared.db import SessionDep
-from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for, mark_created
+from shared.etag import (
+    PreconditionFailed,
+    check_if_match,
+    conditional_get,
+    mark_created,
+    mark_version,
+)
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import problem_responses
 from shared.staff_names import without_staff_names
@@ -71,10 +76,9 @@ async def get_benefits_summary(
 ) -> BenefitsSummary:
     """Portfolio benefit totals by kind, unit, confidence and value type (estimated, validated,
     actual), each benefit counted once with its latest figure of each type."""
-    day = as_of or today()
-    rows = await repository.portfolio_totals(
+    return await service.portfolio_summary(
         session,
-        as_of=day,
+        as_of=as_of or today(),
         filters={
             "kind": kind,
             "confidence": confidence,
@@ -83,32 +87,6 @@ async def get_benefits_summary(
             "pillar": pillar,
         },
     )
-    return BenefitsSummary(
-        as_of=day,
-        totals=[
-            BenefitTotal(
-                kind=row.kind,
-                unit=row.unit,
-                confidence=row.confidence,
-                value_type=row.value_type,
-                total=row.total,
-                benefits=row.benefits,
-            )
-            for row in rows
-        ],
-    )
-
-
-async def get_benefit_or_404(
-    project: ProjectDep, benefit_id: uuid.UUID, session: SessionDep
-) -> Benefit:
-    benefit = await repository.get(session, project.id, benefit_id)
-    if benefit is None:
-        raise BenefitNotFound(f"No benefit {benefit_id} on {project.reference}.")
-    return benefit
-
-
-BenefitDep = Annotated[Benefit, Depends(get_benefit_or_404)]
 
 
 @router.post(
@@ -139,11 +117,9 @@ async def list_benefits(
     kind: BenefitKind | None = None,
     status_filter: Annotated[BenefitStatus | None, Query(alias="status")] = None,
 ) -> Page[BenefitRead]:
-    statement = repository.list_statement(project.id, kind=kind, status=status_filter)
-    rows = await pagination.rows(
-        session, statement, id_column=Benefit.id, updated_column=Benefit.updated_at
+    return await service.list_benefits(
+        session, project, pagination, kind=kind, status=status_filter
     )
-    return rows.as_page(BenefitRead)
 
 
 @router.get("/{benefit_id}", responses=problem_responses(ProjectNotFound, BenefitNotFound, 304))
@@ -172,7 +148,7 @@ async def update_benefit(
     """Merge patch; retire a benefit with `status: retired` (its history stays)."""
     check_if_match(request, benefit.version)
     benefit = await service.update_benefit(session, project, benefit, patch=patch)
-    response.headers["ETag"] = etag_for(benefit.version)
+    mark_version(response, benefit.version)
     return BenefitRead.model_validate(benefit)
 
 
@@ -190,8 +166,10 @@ async def add_benefit_value(
 ) -> BenefitValueRead:
     """A dated estimated, validated or actual figure (append-only: the register keeps them all)."""
     value = await service.add_value(session, benefit, data=data, actor=actor.subject)
-    response.headers["Location"] = (
-        f"/v1/projects/{benefit.project_id}/benefits/{benefit.id}/values/{value.id}"
+    mark_created(
+        response,
+        f"/v1/projects/{benefit.project_id}/benefits/{benefit.id}/values/{value.id}",
+        value.version,
     )
     return BenefitValueRead.model_validate(value)
 
@@ -200,11 +178,6 @@ async def add_benefit_value(
 async def list_benefit_values(
     benefit: BenefitDep, session: SessionDep, principal: PrincipalDep, pagination: ValuePagination
 ) -> Page[BenefitValueRead]:
-    rows = await pagination.rows(
-        session,
-        repository.values_statement(benefit.id),
-        id_column=BenefitValue.id,
-        updated_column=BenefitValue.updated_at,
-    )
+    page = await service.list_values(session, benefit, pagination)
     # Who validated a figure is a staff name: hidden from a reporter (`shared.staff_names`).
-    return without_staff_names(principal, rows.as_page(BenefitValueRead), ("validated_by",))
+    return without_staff_names(principal, page, ("validated_by",))

@@ -1,19 +1,87 @@
-"""Benefits: rules (progress markers must be the project's; validated figures name a validator)."""
+"""Benefits: rules (progress markers must be the project's; validated figures name a validator),
+the lists and the portfolio summary. Functions flush, never commit."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from projects_service.benefits import repository
 from projects_service.benefits.errors import UnknownProgressMarker, ValidatorRequired
-from projects_service.benefits.models import Benefit, BenefitValue, ValueType
-from projects_service.benefits.schemas import BenefitCreate, BenefitPatch, BenefitValueCreate
+from projects_service.benefits.models import (
+    Benefit,
+    BenefitKind,
+    BenefitStatus,
+    BenefitValue,
+    ValueType,
+)
+from projects_service.benefits.schemas import (
+    BenefitCreate,
+    BenefitPatch,
+    BenefitRead,
+    BenefitsSummary,
+    BenefitTotal,
+    BenefitValueCreate,
+    BenefitValueRead,
+)
 from projects_service.projects.models import Project
+from shared.pagination import Page, Pagination
 from shared.patch import apply_changes, merge_patch_changes
 from shared.problems import FieldError
+
+
+async def portfolio_summary(
+    session: AsyncSession, *, as_of: dt.date, filters: dict[str, Any]
+) -> BenefitsSummary:
+    """Benefit totals over active projects, each benefit's latest figure of each type."""
+    rows = await repository.portfolio_totals(session, as_of=as_of, filters=filters)
+    return BenefitsSummary(
+        as_of=as_of,
+        totals=[
+            BenefitTotal(
+                kind=row.kind,
+                unit=row.unit,
+                confidence=row.confidence,
+                value_type=row.value_type,
+                total=row.total,
+                benefits=row.benefits,
+            )
+            for row in rows
+        ],
+    )
+
+
+async def list_benefits(
+    session: AsyncSession,
+    project: Project,
+    pagination: Pagination,
+    *,
+    kind: BenefitKind | None,
+    status: BenefitStatus | None,
+) -> Page[BenefitRead]:
+    rows = await pagination.rows(
+        session,
+        repository.list_statement(project.id, kind=kind, status=status),
+        id_column=Benefit.id,
+        updated_column=Benefit.updated_at,
+    )
+    return rows.as_page(BenefitRead)
+
+
+async def list_values(
+    session: AsyncSession, benefit: Benefit, pagination: Pagination
+) -> Page[BenefitValueRead]:
+    rows = await pagination.rows(
+        session,
+        repository.values_statement(benefit.id),
+        id_column=BenefitValue.id,
+        updated_column=BenefitValue.updated_at,
+    )
+    return rows.as_page(BenefitValueRead)
 
 
 async def _check_markers(
@@ -41,7 +109,7 @@ async def create_benefit(
     values = data.model_dump()
     values["progress_marker_ids"] = await _check_markers(session, project, data.progress_marker_ids)
     benefit = Benefit(project_id=project.id, **values)
-    session.add(benefit)
+    repository.add(session, benefit)
     await session.flush()
     return benefit
 
@@ -74,6 +142,6 @@ async def add_value(
             ],
         )
     value = BenefitValue(benefit_id=benefit.id, recorded_by=actor, **data.model_dump())
-    session.add(value)
+    repository.add(session, value)
     await session.flush()
     return value

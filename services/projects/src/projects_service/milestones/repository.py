@@ -11,6 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from projects_service.milestones.models import AdoptionMilestoneType, Milestone
 
 
+def add(session: AsyncSession, entity: object) -> None:
+    session.add(entity)
+
+
 def catalogue_statement() -> Select[AdoptionMilestoneType]:
     """The adoption milestone catalogue, for a keyset page (the caller orders it)."""
     return select(AdoptionMilestoneType)

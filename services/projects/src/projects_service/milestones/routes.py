@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
-from projects_service.milestones import repository, service
+from projects_service.milestones import service
+from projects_service.milestones.dependencies import MilestoneDep
 from projects_service.milestones.errors import (
     AdoptionEvidenceRequired,
     AdoptionMilestoneAlreadyTracked,
@@ -25,7 +25,6 @@ from projects_service.milestones.models import (
 from projects_service.milestones.schemas import (
     AdoptionMilestoneTypeRead,
     AdoptionTracker,
-    AdoptionTrackerRow,
     MilestoneCreate,
     MilestonePatch,
     MilestoneRead,
@@ -36,7 +35,13 @@ from projects_service.team.dependencies import ProjectWriterDep
 from projects_service.team.errors import NotATeamMember
 from shared.auth import PrincipalDep
 from shared.db import SessionDep
-from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for, mark_created
+from shared.etag import (
+    PreconditionFailed,
+    check_if_match,
+    conditional_get,
+    mark_created,
+    mark_version,
+)
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import problem_responses
 from shared.types import QueryBool
@@ -70,22 +75,7 @@ async def list_adoption_milestone_types(
     in its curated order. A small catalogue seeded by migration, paged like any list: at the
     default limit it is one page (`next_cursor: null`). It changes only with a release, so it
     takes no `updated_since`."""
-    rows = await pagination.rows(
-        session, repository.catalogue_statement(), id_column=AdoptionMilestoneType.code
-    )
-    return rows.as_page(AdoptionMilestoneTypeRead)
-
-
-async def get_milestone_or_404(
-    project: ProjectDep, milestone_id: uuid.UUID, session: SessionDep
-) -> Milestone:
-    milestone = await repository.get(session, project.id, milestone_id)
-    if milestone is None:
-        raise MilestoneNotFound(f"No milestone {milestone_id} on {project.reference}.")
-    return milestone
-
-
-MilestoneDep = Annotated[Milestone, Depends(get_milestone_or_404)]
+    return await service.list_catalogue(session, pagination)
 
 
 @router.post(
@@ -129,13 +119,9 @@ async def list_milestones(
         QueryBool | None, Query(description="Only catalogue milestones (or only others).")
     ] = None,
 ) -> Page[MilestoneRead]:
-    statement = repository.list_statement(
-        project.id, status=status_filter, gate=gate, adoption=adoption
+    return await service.list_milestones(
+        session, project, pagination, status=status_filter, gate=gate, adoption=adoption
     )
-    rows = await pagination.rows(
-        session, statement, id_column=Milestone.id, updated_column=Milestone.updated_at
-    )
-    return rows.as_page(MilestoneRead)
 
 
 @router.get(
@@ -171,7 +157,7 @@ async def update_milestone(
 ) -> MilestoneRead:
     check_if_match(request, milestone.version)
     milestone = await service.update_milestone(session, milestone, patch=patch)
-    response.headers["ETag"] = etag_for(milestone.version)
+    mark_version(response, milestone.version)
     return MilestoneRead.model_validate(milestone)
 
 
@@ -180,22 +166,4 @@ async def get_adoption_tracker(
     project: ProjectDep, session: SessionDep, _: PrincipalDep
 ) -> AdoptionTracker:
     """Each catalogue milestone that applies to this project, with its milestone if tracked."""
-    tracked = {
-        m.adoption_code: m for m in await repository.adoption_milestones(session, project.id)
-    }
-    rows = [
-        AdoptionTrackerRow(
-            milestone_type=AdoptionMilestoneTypeRead.model_validate(milestone_type),
-            milestone=MilestoneRead.model_validate(tracked[milestone_type.code])
-            if milestone_type.code in tracked
-            else None,
-        )
-        for milestone_type in await repository.catalogue(session)
-        if service.applies(milestone_type, project)
-    ]
-    done = sum(
-        1
-        for row in rows
-        if row.milestone is not None and row.milestone.status is MilestoneStatus.done
-    )
-    return AdoptionTracker(project_id=project.id, applicable=len(rows), done=done, rows=rows)
+    return await service.adoption_tracker(session, project)

@@ -1,4 +1,5 @@
-"""Milestones: rules (catalogue applicability, one per adoption code, evidence when done)."""
+"""Milestones: rules (catalogue applicability, one per adoption code, evidence when done), the
+lists and the adoption tracker. Functions flush, never commit."""
 
 from __future__ import annotations
 
@@ -17,12 +18,21 @@ from projects_service.milestones.errors import (
 from projects_service.milestones.models import (
     AdoptionMilestoneType,
     Applicability,
+    Gate,
     Milestone,
     MilestoneStatus,
 )
-from projects_service.milestones.schemas import MilestoneCreate, MilestonePatch
+from projects_service.milestones.schemas import (
+    AdoptionMilestoneTypeRead,
+    AdoptionTracker,
+    AdoptionTrackerRow,
+    MilestoneCreate,
+    MilestonePatch,
+    MilestoneRead,
+)
 from projects_service.projects.models import InnovationType, Project
 from projects_service.sql import today
+from shared.pagination import Page, Pagination
 from shared.patch import apply_changes, merge_patch_changes
 from shared.problems import FieldError, InvalidInput
 
@@ -35,6 +45,54 @@ def applies(milestone_type: AdoptionMilestoneType, project: Project) -> bool:
     if milestone_type.applies_to is Applicability.device:
         return project.innovation_type is InnovationType.medical_device
     return True
+
+
+async def list_catalogue(
+    session: AsyncSession, pagination: Pagination
+) -> Page[AdoptionMilestoneTypeRead]:
+    rows = await pagination.rows(
+        session, repository.catalogue_statement(), id_column=AdoptionMilestoneType.code
+    )
+    return rows.as_page(AdoptionMilestoneTypeRead)
+
+
+async def list_milestones(
+    session: AsyncSession,
+    project: Project,
+    pagination: Pagination,
+    *,
+    status: MilestoneStatus | None,
+    gate: Gate | None,
+    adoption: bool | None,
+) -> Page[MilestoneRead]:
+    statement = repository.list_statement(project.id, status=status, gate=gate, adoption=adoption)
+    rows = await pagination.rows(
+        session, statement, id_column=Milestone.id, updated_column=Milestone.updated_at
+    )
+    return rows.as_page(MilestoneRead)
+
+
+async def adoption_tracker(session: AsyncSession, project: Project) -> AdoptionTracker:
+    """Each catalogue milestone that applies to this project, with its milestone if tracked."""
+    tracked = {
+        m.adoption_code: m for m in await repository.adoption_milestones(session, project.id)
+    }
+    rows = [
+        AdoptionTrackerRow(
+            milestone_type=AdoptionMilestoneTypeRead.model_validate(milestone_type),
+            milestone=MilestoneRead.model_validate(tracked[milestone_type.code])
+            if milestone_type.code in tracked
+            else None,
+        )
+        for milestone_type in await repository.catalogue(session)
+        if applies(milestone_type, project)
+    ]
+    done = sum(
+        1
+        for row in rows
+        if row.milestone is not None and row.milestone.status is MilestoneStatus.done
+    )
+    return AdoptionTracker(project_id=project.id, applicable=len(rows), done=done, rows=rows)
 
 
 def _plain(values: dict[str, Any]) -> dict[str, Any]:
@@ -82,7 +140,7 @@ async def create_milestone(
         raise_missing_title()
     milestone = Milestone(project_id=project.id, **values)
     _check_done(milestone)
-    session.add(milestone)
+    repository.add(session, milestone)
     await session.flush()
     return milestone
 

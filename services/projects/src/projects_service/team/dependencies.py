@@ -1,4 +1,5 @@
-"""`ProjectWriterDep`: the one check behind every write to a project and what it holds.
+"""`ProjectWriterDep`: the one check behind every write to a project and what it holds; and
+`MembershipDep`, the loader of one membership (or 404).
 
 The rule is `shared.project_access.PROJECT_WORK`, the same one the other services apply:
 governance (and admin) write anywhere; contributors and evaluators only to projects where their
@@ -19,6 +20,8 @@ from projects_service.projects.errors import ProjectArchived
 from projects_service.projects.models import ProjectStatus
 from projects_service.sql import today
 from projects_service.team import repository
+from projects_service.team.errors import MembershipNotFound
+from projects_service.team.models import TeamMembership
 from shared.auth import Principal, PrincipalDep
 from shared.db import SessionDep
 from shared.project_access import PROJECT_WORK
@@ -50,3 +53,15 @@ async def require_project_writer(
 
 
 ProjectWriterDep = Annotated[Principal, Depends(require_project_writer)]
+
+
+async def get_membership_or_404(
+    project: ProjectDep, membership_id: uuid.UUID, session: SessionDep
+) -> TeamMembership:
+    membership = await repository.get(session, project.id, membership_id)
+    if membership is None:
+        raise MembershipNotFound(f"No membership {membership_id} on {project.reference}.")
+    return membership
+
+
+MembershipDep = Annotated[TeamMembership, Depends(get_membership_or_404)]

@@ -12,6 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from projects_service.team.models import TeamMembership
 
 
+def add(session: AsyncSession, entity: object) -> None:
+    session.add(entity)
+
+
 def active_on(day: dt.date) -> ColumnElement[bool]:
     return and_(
         or_(TeamMembership.start_date.is_(None), TeamMembership.start_date <= day),

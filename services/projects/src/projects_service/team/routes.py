@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from projects_service.projects.dependencies import ProjectDep
 from projects_service.projects.errors import ProjectArchived, ProjectNotFound
-from projects_service.sql import today
-from projects_service.team import repository, service
-from projects_service.team.dependencies import ProjectWriterDep
+from projects_service.team import service
+from projects_service.team.dependencies import MembershipDep, ProjectWriterDep
 from projects_service.team.errors import DuplicateMembership, MembershipNotFound, NotATeamMember
 from projects_service.team.models import TeamMembership, TeamRole
 from projects_service.team.schemas import MembershipCreate, MembershipPatch, MembershipRead
 from shared.auth import PrincipalDep
 from shared.db import SessionDep
-from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for, mark_created
+from shared.etag import (
+    PreconditionFailed,
+    check_if_match,
+    conditional_get,
+    mark_created,
+    mark_version,
+)
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import problem_responses
 from shared.staff_names import without_staff_names
@@ -34,17 +38,6 @@ TeamPagination = Annotated[
     ),
 ]
 
-
-async def get_membership_or_404(
-    project: ProjectDep, membership_id: uuid.UUID, session: SessionDep
-) -> TeamMembership:
-    membership = await repository.get(session, project.id, membership_id)
-    if membership is None:
-        raise MembershipNotFound(f"No membership {membership_id} on {project.reference}.")
-    return membership
-
-
-MembershipDep = Annotated[TeamMembership, Depends(get_membership_or_404)]
 # A team member's name is personal data for a reporter (`shared.staff_names`).
 STAFF_NAMES = ("display_name",)
 
@@ -85,13 +78,10 @@ async def list_team_members(
 ) -> Page[MembershipRead]:
     """The team. Other services call `?subject=<sub>&active=true` to check a contributor is an
     active member: one indexed query, a stable response shape."""
-    statement = repository.list_statement(
-        project.id, subject=subject, active=active, role=role, day=today()
+    page = await service.list_members(
+        session, project, pagination, subject=subject, active=active, role=role
     )
-    rows = await pagination.rows(
-        session, statement, id_column=TeamMembership.id, updated_column=TeamMembership.updated_at
-    )
-    return without_staff_names(principal, rows.as_page(MembershipRead), STAFF_NAMES)
+    return without_staff_names(principal, page, STAFF_NAMES)
 
 
 @router.get(
@@ -126,5 +116,5 @@ async def update_team_member(
     """Merge patch; end a membership with `end_date` (memberships are history, never deleted)."""
     check_if_match(request, membership.version)
     membership = await service.update_member(session, membership, patch=patch)
-    response.headers["ETag"] = etag_for(membership.version)
+    mark_version(response, membership.version)
     return MembershipRead.model_validate(membership)

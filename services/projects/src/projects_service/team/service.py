@@ -1,18 +1,40 @@
-"""Team: rules for memberships (no overlapping duplicate role; the registering founder)."""
+"""Team: rules for memberships (no overlapping duplicate role; the registering founder) and the
+team list. Functions flush, never commit."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from projects_service.projects.models import Project
+from projects_service.sql import today
 from projects_service.team import repository
 from projects_service.team.errors import DuplicateMembership
 from projects_service.team.models import Affiliation, TeamMembership, TeamRole
-from projects_service.team.schemas import MembershipCreate, MembershipPatch
+from projects_service.team.schemas import MembershipCreate, MembershipPatch, MembershipRead
+from shared.pagination import Page, Pagination
 from shared.patch import apply_changes, merge_patch_changes
 from shared.problems import FieldError, InvalidInput
 
 _REQUIRED = ("display_name", "affiliation", "role")
+
+
+async def list_members(
+    session: AsyncSession,
+    project: Project,
+    pagination: Pagination,
+    *,
+    subject: str | None,
+    active: bool | None,
+    role: TeamRole | None,
+) -> Page[MembershipRead]:
+    """The team, filtered; `active` means on today (start and end dates inclusive)."""
+    statement = repository.list_statement(
+        project.id, subject=subject, active=active, role=role, day=today()
+    )
+    rows = await pagination.rows(
+        session, statement, id_column=TeamMembership.id, updated_column=TeamMembership.updated_at
+    )
+    return rows.as_page(MembershipRead)
 
 
 async def add_member(
@@ -23,7 +45,7 @@ async def add_member(
         raise DuplicateMembership(
             f"{data.subject} is already {data.role} on this project for that period."
         )
-    session.add(membership)
+    repository.add(session, membership)
     await session.flush()
     return membership
 
@@ -32,7 +54,8 @@ async def add_founding_member(
     session: AsyncSession, project: Project, *, subject: str, name: str
 ) -> None:
     """A contributor who registers a project joins its team, or they could not write to it."""
-    session.add(
+    repository.add(
+        session,
         TeamMembership(
             project_id=project.id,
             subject=subject,
@@ -40,7 +63,7 @@ async def add_founding_member(
             affiliation=Affiliation.other,
             role=TeamRole.member,
             start_date=project.created_at.date(),
-        )
+        ),
     )
     await session.flush()
 
