@@ -12,9 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from projects_service.projects.models import Project
-from shared.testing import TokenFactory, api_client
-
-PROBLEM = "application/problem+json"
+from shared.testing import TokenFactory, api_client, assert_problem
 
 
 def new_project(**overrides: object) -> dict[str, object]:
@@ -58,9 +56,7 @@ class TestCreateProject:
         self, client: httpx.AsyncClient
     ) -> None:
         response = await client.post("/v1/projects", json=new_project(pillar="secret-value-xyz"))
-        assert response.status_code == 422
-        assert response.headers["content-type"] == PROBLEM
-        problem = response.json()
+        problem = assert_problem(response, 422, "validation-error")
         assert problem["errors"][0]["pointer"] == "/pillar"
         assert problem["errors"][0]["location"] == "body"
         assert problem["request_id"] == response.headers["x-request-id"]
@@ -68,8 +64,7 @@ class TestCreateProject:
 
     async def test_unknown_field_is_refused(self, client: httpx.AsyncClient) -> None:
         response = await client.post("/v1/projects", json=new_project(stage="pilot"))
-        assert response.status_code == 422
-        assert response.json()["errors"][0]["pointer"] == "/stage"
+        assert assert_problem(response, 422)["errors"][0]["pointer"] == "/stage"
 
     @pytest.mark.parametrize(
         ("raw", "pointer"),
@@ -95,34 +90,29 @@ class TestCreateProject:
             content=b'{"title": "\xff"}',
             headers={"content-type": "application/json"},
         )
-        assert response.status_code == 422
-        assert response.headers["content-type"] == PROBLEM
+        assert_problem(response, 422)
 
     async def test_malformed_json_is_a_422(self, client: httpx.AsyncClient) -> None:
         response = await client.post(
             "/v1/projects", content=b'{"title": ', headers={"content-type": "application/json"}
         )
-        assert response.status_code == 422
-        assert response.headers["content-type"] == PROBLEM
+        assert_problem(response, 422)
 
     async def test_non_json_body_is_a_415(self, client: httpx.AsyncClient, app: FastAPI) -> None:
         response = await client.post(
             "/v1/projects", content=b"title=x", headers={"content-type": "text/plain"}
         )
-        assert response.status_code == 415
-        assert response.json()["status"] == 415
+        assert_problem(response, 415)
         assert await count_projects(app) == 0
 
     async def test_oversized_body_is_a_413(self, client: httpx.AsyncClient) -> None:
         response = await client.post("/v1/projects", json=new_project(summary="x" * 1_100_000))
-        assert response.status_code == 413
-        assert response.headers["content-type"] == PROBLEM
+        assert_problem(response, 413)
 
     async def test_viewer_cannot_create(self, app: FastAPI, tokens: TokenFactory) -> None:
         async with api_client(app, token=tokens("viewer")) as viewer:
             response = await viewer.post("/v1/projects", json=new_project())
-        assert response.status_code == 403
-        assert response.json()["type"].endswith("/forbidden")
+        assert_problem(response, 403, "forbidden")
         assert await count_projects(app) == 0
 
 
@@ -145,8 +135,7 @@ class TestAuthentication:
     ) -> None:
         async with api_client(app) as anonymous:
             response = await anonymous.get("/v1/projects", headers=headers)
-        assert response.status_code == 401
-        assert response.headers["content-type"] == PROBLEM
+        assert_problem(response, 401)
         assert response.headers["www-authenticate"].startswith("Bearer")
 
     async def test_expired_forged_and_alg_none_tokens_are_401(
@@ -163,8 +152,7 @@ class TestAuthentication:
                 response = await anonymous.get(
                     "/v1/projects", headers={"Authorization": f"Bearer {token}"}
                 )
-                assert response.status_code == 401, token
-                assert response.headers["content-type"] == PROBLEM
+                assert_problem(response, 401)
 
 
 class TestReadProject:
@@ -179,22 +167,19 @@ class TestReadProject:
 
     async def test_unknown_id_is_a_404_problem(self, client: httpx.AsyncClient) -> None:
         response = await client.get(f"/v1/projects/{uuid.uuid4()}")
-        assert response.status_code == 404
-        assert response.json()["type"].endswith("/project-not-found")
+        assert_problem(response, 404, "project-not-found")
 
     async def test_malformed_id_is_a_404_problem(self, client: httpx.AsyncClient) -> None:
         # Ids are UUIDs by the documented contract (shared.routing): "not-a-uuid" names no
         # resource, so it is a 404 like an unknown id, not a validation error on a real one.
         response = await client.get("/v1/projects/not-a-uuid")
-        assert response.status_code == 404
-        assert response.headers["content-type"] == "application/problem+json"
-        assert response.json()["status"] == 404
+        assert_problem(response, 404)
 
     async def test_routing_errors_are_problems(self, client: httpx.AsyncClient) -> None:
         missing = await client.get("/v1/nothing-here")
-        assert (missing.status_code, missing.headers["content-type"]) == (404, PROBLEM)
+        assert_problem(missing, 404)
         wrong_method = await client.delete("/v1/projects")
-        assert (wrong_method.status_code, wrong_method.headers["content-type"]) == (405, PROBLEM)
+        assert_problem(wrong_method, 405)
         assert "allow" in wrong_method.headers
 
 
@@ -251,8 +236,7 @@ class TestListProjects:
         other_sort = await client.get(
             f"/v1/projects?limit=1&sort=created_at&cursor={first['next_cursor']}"
         )
-        assert other_sort.status_code == 422
-        assert other_sort.json()["type"].endswith("/invalid-cursor")
+        assert_problem(other_sort, 422, "invalid-cursor")
 
     async def test_unknown_sort_is_a_422(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/v1/projects?sort=budget")
@@ -305,8 +289,7 @@ class TestUpdateProject:
             await client.patch(url, json={"summary": "one"}, headers={"If-Match": '"v1"'})
         ).status_code == 200
         stale = await client.patch(url, json={"summary": "two"}, headers={"If-Match": '"v1"'})
-        assert stale.status_code == 412
-        assert stale.json()["type"].endswith("/precondition-failed")
+        assert_problem(stale, 412, "precondition-failed")
         assert (await client.get(url)).json()["summary"] == "one"
 
     async def test_dates_must_be_in_order_after_merge(self, client: httpx.AsyncClient) -> None:
@@ -321,8 +304,7 @@ class TestUpdateProject:
         archived = await client.post(f"/v1/projects/{project['id']}/archive")
         assert archived.status_code == 200 and archived.json()["status"] == "archived"
         response = await client.patch(f"/v1/projects/{project['id']}", json={"summary": "late"})
-        assert response.status_code == 409
-        assert response.json()["type"].endswith("/project-archived")
+        assert_problem(response, 409, "project-archived")
 
 
 class TestIdempotency:
@@ -346,8 +328,7 @@ class TestIdempotency:
         response = await client.post(
             "/v1/projects", json=new_project(title="Other"), headers=headers
         )
-        assert response.status_code == 422
-        assert response.json()["type"].endswith("/idempotency-key-reused")
+        assert_problem(response, 422, "idempotency-key-reused")
         assert await count_projects(app) == 1
 
     async def test_keys_are_scoped_to_the_caller(self, app: FastAPI, tokens: TokenFactory) -> None:

@@ -48,7 +48,7 @@ async def test_list_statements_do_not_grow_with_page_size(
         )
         await client.post(
             f"/v1/projects/{project['id']}/transitions",
-            json={"action": "pause" if index % 2 == 0 else "resume", "reason": "x"},
+            json={"to": "paused" if index % 2 == 0 else "idea", "reason": "x"},
         )
     for path in (
         "/v1/projects",
@@ -58,7 +58,7 @@ async def test_list_statements_do_not_grow_with_page_size(
         "{p}/performance-journal",
         "{p}/milestones",
         "{p}/benefits",
-        "{p}/stages",
+        "{p}/transitions",
         "{p}/outcome-maps",
     ):
         url = path.replace("{p}", f"/v1/projects/{project['id']}")

@@ -8,8 +8,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from projects_service.outcome_maps import service as outcome_map_service
-from projects_service.projects import service as project_service
+from projects_service.outcome_maps.partners import service as partner_service
+from projects_service.outcome_maps.prompts import service as prompt_service
+from projects_service.projects import decisions
 from shared.consumer import ConsumerSpec, Event
 
 
@@ -19,19 +20,19 @@ def _data(event: Event) -> dict[str, Any]:
 
 
 async def on_decision_recorded(session: AsyncSession, event: Event) -> str:
-    return await project_service.apply_decision(session, _data(event))
+    return await decisions.apply_decision(session, _data(event))
 
 
 async def on_decision_superseded(session: AsyncSession, event: Event) -> str:
-    return await project_service.apply_supersession(session, _data(event))
+    return await decisions.apply_supersession(session, _data(event))
 
 
 async def on_adaptation_implemented(session: AsyncSession, event: Event) -> str:
-    return await outcome_map_service.prompt_revision_for_adaptation(session, _data(event))
+    return await prompt_service.prompt_revision_for_adaptation(session, _data(event))
 
 
 async def on_stakeholder_erased(session: AsyncSession, event: Event) -> str:
-    return await outcome_map_service.remove_erased_stakeholder(session, _data(event))
+    return await partner_service.remove_erased_stakeholder(session, _data(event))
 
 
 CONSUMERS = (

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from shared.testing import TokenFactory, api_client
+from shared.testing import TokenFactory, api_client, assert_problem
 
 
 def decision(
@@ -47,9 +47,10 @@ class TestDecisionRecorded:
             )
         await consume(app)
         assert (await client.get(f"/v1/projects/{pid}")).json()["stage"] == "pilot"
-        await client.post(
-            f"/v1/projects/{pid}/transitions", json={"action": "end_pilot", "reason": "Pilot ended"}
+        ended = await client.post(
+            f"/v1/projects/{pid}/transitions", json={"to": "evaluation", "reason": "Pilot ended"}
         )
+        assert ended.status_code == 200 and ended.json()["stage"] == "evaluation", ended.text
         assessment.publish(
             "decision.recorded",
             decision(pid, "g3_post_pilot_review", "proceed"),
@@ -64,7 +65,7 @@ class TestDecisionRecorded:
             entity_type="decision",
         )
         await consume(app)
-        history = (await client.get(f"/v1/projects/{pid}/stages")).json()["items"]
+        history = (await client.get(f"/v1/projects/{pid}/transitions")).json()["items"]
         assert [h["to_stage"] for h in history] == [
             "scoping",
             "design",
@@ -81,6 +82,24 @@ class TestDecisionRecorded:
             "applied",
         ]
         assert "awaiting G4" in decisions[3]["note"]
+
+    async def test_only_the_decision_crosses_the_gate(
+        self, client: httpx.AsyncClient, app: FastAPI, build, assessment
+    ) -> None:
+        project = await build.project()
+        url = f"/v1/projects/{project['id']}/transitions"
+        asked = await client.post(url, json={"to": "scoping", "reason": "Triage went well"})
+        assert_problem(asked, 409, "gate-requires-decision")
+        assessment.publish(
+            "decision.recorded",
+            decision(project["id"], "g0_triage", "proceed"),
+            entity_type="decision",
+        )
+        await consume(app)
+        read = (await client.get(f"/v1/projects/{project['id']}")).json()
+        assert read["stage"] == "scoping" and read["allowed_transitions"] == ["paused", "stopped"]
+        (change,) = (await client.get(url)).json()["items"]
+        assert (change["kind"], change["action"]) == ("decision", "decision:g0_triage:proceed")
 
     async def test_idempotent_on_decision_id(
         self, client: httpx.AsyncClient, app: FastAPI, build, assessment
@@ -101,7 +120,10 @@ class TestDecisionRecorded:
         assert await consume(app) == 2
         assert await consume(app) == 0
         assert (await client.get(f"/v1/projects/{project['id']}")).json()["stage"] == "scoping"
-        assert len((await client.get(f"/v1/projects/{project['id']}/stages")).json()["items"]) == 1
+        assert (
+            len((await client.get(f"/v1/projects/{project['id']}/transitions")).json()["items"])
+            == 1
+        )
 
     async def test_decision_that_does_not_fit_is_recorded_as_rejected(
         self, client: httpx.AsyncClient, app: FastAPI, build, assessment
@@ -199,9 +221,10 @@ async def in_evaluation(client: httpx.AsyncClient, app: FastAPI, build, assessme
     for gate in ("g0_triage", "g1_scoping", "g2_pilot_approval"):
         assessment.publish("decision.recorded", decision(pid, gate, "proceed"))
     await consume(app)
-    await client.post(
-        f"/v1/projects/{pid}/transitions", json={"action": "end_pilot", "reason": "x"}
+    ended = await client.post(
+        f"/v1/projects/{pid}/transitions", json={"to": "evaluation", "reason": "x"}
     )
+    assert ended.status_code == 200, ended.text
     return pid
 
 
@@ -225,7 +248,7 @@ class TestDecisionCorrections:
         assessment.publish("decision.superseded", superseded(scale, adopt))
         assert await consume(app) == 2
         assert await stage_of(client, pid) == "embedding"
-        history = (await client.get(f"/v1/projects/{pid}/stages")).json()["items"]
+        history = (await client.get(f"/v1/projects/{pid}/transitions")).json()["items"]
         assert (history[-1]["from_stage"], history[-1]["to_stage"]) == ("scaling", "embedding")
         assert history[-1]["decision_id"] == adopt["decision_id"]
         decisions = {

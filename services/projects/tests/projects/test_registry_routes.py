@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 
-from shared.testing import TokenFactory, api_client
+from shared.testing import TokenFactory, api_client, assert_problem
 
 
 class TestCreateProject:
@@ -31,9 +31,7 @@ class TestCreateProject:
         assert project["problem_statement"].startswith("Frail")
         assert project["stage"] == "idea" and project["paused_from"] is None
 
-    async def test_unknown_core20plus5_tag_is_a_422(
-        self, client: httpx.AsyncClient, build, expect_problem
-    ) -> None:
+    async def test_unknown_core20plus5_tag_is_a_422(self, client: httpx.AsyncClient, build) -> None:
         response = await client.post(
             "/v1/projects",
             json={
@@ -44,12 +42,10 @@ class TestCreateProject:
                 "core20plus5_tags": ["asthma"],
             },
         )
-        body = expect_problem(response, 422, "validation-error")
+        body = assert_problem(response, 422, "validation-error")
         assert body["errors"][0]["pointer"] == "/core20plus5_tags/0"
 
-    async def test_negative_budget_is_a_422(
-        self, client: httpx.AsyncClient, expect_problem
-    ) -> None:
+    async def test_negative_budget_is_a_422(self, client: httpx.AsyncClient) -> None:
         response = await client.post(
             "/v1/projects",
             json={
@@ -61,7 +57,7 @@ class TestCreateProject:
             },
         )
         assert (
-            expect_problem(response, 422, "validation-error")["errors"][0]["pointer"]
+            assert_problem(response, 422, "validation-error")["errors"][0]["pointer"]
             == "/budget_gbp"
         )
 
@@ -123,10 +119,8 @@ class TestListProjects:
             items = (await client.get(f"/v1/projects?{query}")).json()["items"]
             assert [p["id"] for p in items] == [p["id"] for p in expected], query
 
-    async def test_unknown_enum_filter_is_a_422(
-        self, client: httpx.AsyncClient, expect_problem
-    ) -> None:
-        body = expect_problem(
+    async def test_unknown_enum_filter_is_a_422(self, client: httpx.AsyncClient) -> None:
+        body = assert_problem(
             await client.get("/v1/projects?core20plus5_tag=nope"), 422, "validation-error"
         )
         assert body["errors"][0]["pointer"] == "/core20plus5_tag"
@@ -148,7 +142,7 @@ class TestListProjects:
 
 class TestArchiveProject:
     async def test_archived_project_refuses_child_writes(
-        self, client: httpx.AsyncClient, build, expect_problem
+        self, client: httpx.AsyncClient, build
     ) -> None:
         project = await build.project()
         await client.post(f"/v1/projects/{project['id']}/archive")
@@ -161,5 +155,5 @@ class TestArchiveProject:
                 "role": "member",
             },
         )
-        expect_problem(response, 409, "project-archived")
+        assert_problem(response, 409, "project-archived")
         assert (await client.get(f"/v1/projects/{project['id']}")).json()["status"] == "archived"

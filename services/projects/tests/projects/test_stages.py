@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from projects_service.projects.models import DecisionEffect, Stage
-from projects_service.projects.schemas import TransitionAction
+from projects_service.projects.models import DecisionEffect, Stage, TransitionAction
 from projects_service.projects.stages import (
+    GateCrossing,
     RuleBroken,
+    gate_targets,
+    moves_from,
     plan_correction,
     plan_decision,
+    plan_move,
     plan_transition,
 )
 
@@ -54,6 +57,73 @@ def test_illegal_moves_name_their_rule(
     with pytest.raises(RuleBroken) as broken:
         plan_transition(stage, paused_from, action)
     assert broken.value.rule == rule
+
+
+@pytest.mark.parametrize(
+    ("stage", "paused_from", "moves"),
+    [
+        (S.idea, None, {S.paused: A.pause, S.stopped: A.stop}),
+        (S.pilot, None, {S.paused: A.pause, S.stopped: A.stop, S.evaluation: A.end_pilot}),
+        (S.paused, S.design, {S.design: A.resume, S.stopped: A.stop}),
+        (S.paused, S.sustained, {S.sustained: A.resume}),
+        (S.sustained, None, {S.paused: A.pause, S.closed: A.close}),
+        (S.closed, None, {}),
+        (S.stopped, None, {}),
+    ],
+)
+def test_moves_from(
+    stage: Stage, paused_from: Stage | None, moves: dict[Stage, TransitionAction]
+) -> None:
+    assert moves_from(stage, paused_from) == moves
+
+
+@pytest.mark.parametrize(
+    ("stage", "targets"),
+    [
+        (S.idea, {S.scoping}),
+        (S.scoping, {S.design}),
+        (S.design, {S.pilot}),
+        (S.pilot, set()),
+        (S.evaluation, {S.design, S.scaling, S.embedding}),
+        (S.scaling, {S.sustained}),
+        (S.embedding, {S.sustained}),
+        (S.paused, set()),
+        (S.closed, set()),
+    ],
+)
+def test_gate_targets(stage: Stage, targets: set[Stage]) -> None:
+    assert gate_targets(stage) == targets
+
+
+@pytest.mark.parametrize(
+    ("stage", "paused_from", "to", "rule"),
+    [
+        (S.idea, None, S.scoping, "gates-move-by-decision"),
+        (S.evaluation, None, S.scaling, "gates-move-by-decision"),
+        (S.evaluation, None, S.design, "gates-move-by-decision"),
+        (S.idea, None, S.pilot, "no-such-transition"),
+        (S.idea, None, S.idea, "no-such-transition"),
+        (S.design, None, S.evaluation, "end-pilot-only-from-pilot"),
+        (S.embedding, None, S.closed, "close-only-from-sustained"),
+        (S.sustained, None, S.stopped, "stop-only-before-sustained"),
+        (S.paused, S.pilot, S.paused, "already-paused"),
+        (S.paused, S.pilot, S.design, "resume-to-paused-from"),
+        (S.closed, None, S.paused, "stopped-and-closed-are-terminal"),
+        (S.stopped, None, S.scoping, "stopped-and-closed-are-terminal"),
+    ],
+)
+def test_plan_move_names_the_rule(
+    stage: Stage, paused_from: Stage | None, to: Stage, rule: str
+) -> None:
+    with pytest.raises(RuleBroken) as broken:
+        plan_move(stage, paused_from, to)
+    assert broken.value.rule == rule
+    assert isinstance(broken.value, GateCrossing) is (rule == "gates-move-by-decision")
+
+
+def test_plan_move_names_the_move() -> None:
+    assert plan_move(S.paused, S.pilot, S.pilot) is A.resume
+    assert plan_move(S.pilot, None, S.evaluation) is A.end_pilot
 
 
 @pytest.mark.parametrize(

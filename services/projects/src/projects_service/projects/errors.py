@@ -13,13 +13,6 @@ class ProjectArchived(Conflict):
     title = "The project is archived and read-only"
 
 
-class IllegalStageTransition(Conflict):
-    """The stage machine (DOMAIN S1) does not allow this move; `rule` names the rule broken."""
-
-    slug = "illegal-stage-transition"
-    title = "This stage transition is not allowed"
-
-
 class TransitionNeedsGovernance(Forbidden):
     slug = "transition-needs-governance"
     title = "Stopping or closing a project is a governance decision"

@@ -137,6 +137,17 @@ class ReferenceCounter(Base):
     last: Mapped[int] = mapped_column(Integer)
 
 
+class TransitionAction(StrEnum):
+    """The stage moves a person asks for (`POST /v1/projects/{id}/transitions`), by the name
+    the stage history records in `action`; gate crossings arrive as decisions instead."""
+
+    pause = "pause"
+    resume = "resume"
+    stop = "stop"
+    close = "close"
+    end_pilot = "end_pilot"
+
+
 class StageChangeKind(StrEnum):
     transition = "transition"  # POST /v1/projects/{id}/transitions
     decision = "decision"  # a governance decision from the assessment service

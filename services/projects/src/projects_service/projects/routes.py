@@ -7,10 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
-from projects_service.projects import repository, service
+from projects_service.projects import service
 from projects_service.projects.dependencies import ProjectDep
 from projects_service.projects.errors import (
-    IllegalStageTransition,
     ProjectArchived,
     ProjectNotFound,
     TransitionNeedsGovernance,
@@ -30,21 +29,26 @@ from projects_service.projects.schemas import (
     ProjectCreate,
     ProjectPatch,
     ProjectRead,
+    ProjectTransition,
     ReceivedDecisionRead,
     StageChangeRead,
-    TransitionCreate,
-    TransitionResult,
 )
 from projects_service.settings import Settings, get_settings
-from projects_service.sql import today
 from projects_service.team import service as team_service
 from projects_service.team.dependencies import ProjectWriterDep
 from projects_service.team.errors import NotATeamMember
 from shared.auth import Principal, PrincipalDep, Role, require_roles
 from shared.db import SessionDep
-from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for, mark_created
+from shared.etag import (
+    PreconditionFailed,
+    check_if_match,
+    conditional_get,
+    mark_created,
+    mark_version,
+)
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import problem_responses
+from shared.transitions import GateRequiresDecision, IllegalTransition
 from shared.types import QueryBool
 
 router = APIRouter(prefix="/v1/projects", tags=["projects"])
@@ -92,13 +96,13 @@ async def create_project(
         name = str(actor.claims.get("name") or actor.subject)[:200]
         await team_service.add_founding_member(session, project, subject=actor.subject, name=name)
     mark_created(response, f"{router.prefix}/{project.id}", project.version)
-    return ProjectRead.model_validate(project)
+    return service.present(project, actor)
 
 
 @router.get("", responses=problem_responses())
 async def list_projects(
     session: SessionDep,
-    _: PrincipalDep,
+    principal: PrincipalDep,
     pagination: ProjectPagination,
     stage: Stage | None = None,
     status_: Annotated[ProjectStatus | None, Query(alias="status")] = None,
@@ -138,10 +142,12 @@ async def list_projects(
     ] = None,
 ) -> Page[ProjectRead]:
     """Projects, filtered and keyset-paginated."""
-    statement = repository.list_statement(
+    return await service.list_projects(
+        session,
+        pagination,
+        principal,
         ids=ids,
         team_member=team_member,
-        day=today(),
         filters={
             "stage": stage,
             "status": status_,
@@ -157,20 +163,15 @@ async def list_projects(
         q=q,
         core20plus5_tag=core20plus5_tag,
         tag=tag,
-        dialect=session.get_bind().dialect.name,
     )
-    rows = await pagination.rows(
-        session, statement, id_column=Project.id, updated_column=Project.updated_at
-    )
-    return rows.as_page(ProjectRead)
 
 
 @router.get("/{project_id}", responses=problem_responses(ProjectNotFound, 304))
 async def get_project(
-    project: ProjectDep, _: PrincipalDep, request: Request, response: Response
+    project: ProjectDep, principal: PrincipalDep, request: Request, response: Response
 ) -> ProjectRead:
     conditional_get(request, response, project.version)
-    return ProjectRead.model_validate(project)
+    return service.present(project, principal)
 
 
 @router.patch(
@@ -183,7 +184,7 @@ async def update_project(
     project: ProjectDep,
     patch: ProjectPatch,
     session: SessionDep,
-    _: ProjectWriterDep,
+    actor: ProjectWriterDep,
     request: Request,
     response: Response,
 ) -> ProjectRead:
@@ -191,70 +192,63 @@ async def update_project(
     honoured. The stage is not patchable: use `/transitions` (gates move with decisions)."""
     check_if_match(request, project.version)
     project = await service.update_project(session, project, patch=patch)
-    response.headers["ETag"] = etag_for(project.version)
-    return ProjectRead.model_validate(project)
+    mark_version(response, project.version)
+    return service.present(project, actor)
 
 
 @router.post(
     "/{project_id}/archive", responses=problem_responses(ProjectNotFound, PreconditionFailed)
 )
 async def archive_project(
-    project: ProjectDep, session: SessionDep, _: Curator, request: Request, response: Response
+    project: ProjectDep, session: SessionDep, actor: Curator, request: Request, response: Response
 ) -> ProjectRead:
     """Archive instead of delete: the project becomes read-only and stays in history."""
     check_if_match(request, project.version)
     project = await service.archive_project(session, project)
-    response.headers["ETag"] = etag_for(project.version)
-    return ProjectRead.model_validate(project)
+    mark_version(response, project.version)
+    return service.present(project, actor)
 
 
 @router.post(
     "/{project_id}/transitions",
-    status_code=status.HTTP_201_CREATED,
     responses=problem_responses(
         ProjectNotFound,
         NotATeamMember,
         TransitionNeedsGovernance,
         ProjectArchived,
-        IllegalStageTransition,
+        IllegalTransition,
+        GateRequiresDecision,
         PreconditionFailed,
     ),
 )
 async def transition_project(
     project: ProjectDep,
-    data: TransitionCreate,
+    data: ProjectTransition,
     session: SessionDep,
     actor: ProjectWriterDep,
     request: Request,
     response: Response,
-) -> TransitionResult:
-    """A stage move that crosses no gate: `pause` (from any stage before closed), `resume` (back
-    to the stage it was paused in), `stop` (before sustained; terminal), `close` (from
-    sustained) and `end_pilot` (pilot → evaluation). Stop and close need governance. Gate
-    crossings happen only when the assessment service records a decision."""
+) -> ProjectRead:
+    """Move the project to the stage named in `to` (see its `allowed_transitions`): `paused`
+    (from any stage before closed), back to the stage it was paused in (resume), `stopped`
+    (before sustained; terminal), `closed` (from sustained) or `evaluation` (from pilot, ending
+    the pilot). Stopping and closing need governance. A gate crossing (e.g. idea → scoping)
+    is a 409 `gate-requires-decision`: gates move only when the assessment service records a
+    decision. Any other move is a 409 `illegal-transition` naming the `rule`. Answers the
+    project as it now is; the move is in `GET /v1/projects/{id}/transitions`."""
     check_if_match(request, project.version)
-    if service.needs_governance(data.action) and not actor.has_any(Role.governance, Role.admin):
-        raise TransitionNeedsGovernance(f"`{data.action}` needs the governance role.")
-    change = await service.transition_project(session, project, data=data, actor=actor)
-    mark_created(response, f"{router.prefix}/{project.id}/stages/{change.id}", project.version)
-    return TransitionResult(
-        project=ProjectRead.model_validate(project),
-        stage_change=StageChangeRead.model_validate(change),
-    )
+    project = await service.transition_project(session, project, data=data, actor=actor)
+    mark_version(response, project.version)
+    return service.present(project, actor)
 
 
-@router.get("/{project_id}/stages", responses=problem_responses(ProjectNotFound))
+@router.get("/{project_id}/transitions", responses=problem_responses(ProjectNotFound))
 async def list_stage_changes(
     project: ProjectDep, session: SessionDep, _: PrincipalDep, pagination: HistoryPagination
 ) -> Page[StageChangeRead]:
-    """Stage history, oldest first (`?sort=-occurred_at` for newest first)."""
-    rows = await pagination.rows(
-        session,
-        repository.stage_history_statement(project.id),
-        id_column=StageChange.id,
-        updated_column=StageChange.occurred_at,
-    )
-    return rows.as_page(StageChangeRead)
+    """Stage history (transitions asked for and decisions applied), oldest first
+    (`?sort=-occurred_at` for newest first)."""
+    return await service.list_stage_changes(session, project, pagination)
 
 
 @router.get("/{project_id}/decisions", responses=problem_responses(ProjectNotFound))
@@ -263,10 +257,4 @@ async def list_received_decisions(
 ) -> Page[ReceivedDecisionRead]:
     """Governance decisions received from the assessment service and what each did to the stage
     (`applied`, `no_change`, or `rejected` with the reason)."""
-    rows = await pagination.rows(
-        session,
-        repository.decisions_statement(project.id),
-        id_column=ReceivedDecision.id,
-        updated_column=ReceivedDecision.received_at,
-    )
-    return rows.as_page(ReceivedDecisionRead)
+    return await service.list_received_decisions(session, project, pagination)

@@ -1,11 +1,11 @@
-"""Projects: request and response bodies (projects, transitions, stage history)."""
+"""Projects: request and response bodies (projects, stage transitions and their history,
+received decisions)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import decimal
 import uuid
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -19,8 +19,10 @@ from projects_service.projects.models import (
     ProjectStatus,
     Stage,
     StageChangeKind,
+    TransitionAction as TransitionAction,
 )
 from projects_service.types import JsonDecimal, Tag
+from shared.transitions import TransitionRequest
 from shared.types import Bool, Date, InputModel, NotBlank, NumberOnly, omittable
 
 Title = Annotated[
@@ -111,23 +113,25 @@ class ProjectRead(BaseModel):
     created_at: dt.datetime
     updated_at: dt.datetime
     version: int
-
-
-class TransitionAction(StrEnum):
-    """Stage moves that need no gate decision (gate crossings arrive as decisions)."""
-
-    pause = "pause"
-    resume = "resume"
-    stop = "stop"
-    close = "close"
-    end_pilot = "end_pilot"
-
-
-class TransitionCreate(InputModel):
-    action: TransitionAction
-    reason: str = Field(
-        min_length=1, max_length=5000, description="Why; kept in the stage history."
+    allowed_transitions: list[Stage] = Field(
+        description="The stages this caller may move the project to now with "
+        "`POST /v1/projects/{id}/transitions` (`stopped` and `closed` only for governance; a "
+        "contributor's moves also need active team membership). Gate crossings are not listed: "
+        "they happen when a decision is recorded."
     )
+
+
+Reason = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000), NotBlank()
+]
+
+
+class ProjectTransition(TransitionRequest[Stage]):
+    """`{"to": <stage>, "reason"}`: `paused`; back to the stage it was paused in (resume);
+    `stopped` (before sustained); `closed` (from sustained); `evaluation` (from pilot, ending
+    the pilot)."""
+
+    reason: Reason = Field(description="Why; kept in the stage history.")
 
 
 class StageChangeRead(BaseModel):
@@ -144,11 +148,6 @@ class StageChangeRead(BaseModel):
     gate: str | None
     actor: str | None
     occurred_at: dt.datetime
-
-
-class TransitionResult(BaseModel):
-    project: ProjectRead
-    stage_change: StageChangeRead
 
 
 class ReceivedDecisionRead(BaseModel):

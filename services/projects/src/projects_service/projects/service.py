@@ -1,41 +1,43 @@
-"""Business rules for the registry and the stage machine. Functions flush, never commit."""
+"""Business rules for the registry and the stage machine's transitions (decisions received from
+the assessment service are in `decisions.py`). Functions flush, never commit."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from projects_service.projects import repository
-from projects_service.projects.errors import IllegalStageTransition, ProjectArchived
+from projects_service.projects.errors import ProjectArchived, TransitionNeedsGovernance
 from projects_service.projects.models import (
-    DecisionEffect,
     Project,
     ProjectStatus,
     ReceivedDecision,
     Stage,
     StageChange,
     StageChangeKind,
+    TransitionAction,
 )
 from projects_service.projects.schemas import (
     ProjectCreate,
     ProjectPatch,
-    TransitionAction,
-    TransitionCreate,
+    ProjectRead,
+    ProjectTransition,
+    ReceivedDecisionRead,
+    StageChangeRead,
 )
-from projects_service.projects.stages import (
-    RuleBroken,
-    plan_correction,
-    plan_decision,
-    plan_transition,
-)
-from shared.auth import Principal
+from projects_service.projects.stages import GateCrossing, RuleBroken, moves_from, plan_move
+from shared.auth import Principal, Role
 from shared.changes import emit_event, set_action
 from shared.db import utcnow
+from shared.pagination import Page, Pagination
 from shared.patch import apply_changes, merge_patch_changes
 from shared.problems import FieldError, InvalidInput
+from shared.project_access import PROJECT_WORK
+from shared.transitions import GateRequiresDecision, IllegalTransition
 
 _REQUIRED = (
     "title",
@@ -49,6 +51,88 @@ _REQUIRED = (
     "core20plus5_tags",
     "net_zero_relevant",
 )
+# Stopping or closing a project is a governance decision, even without a gate.
+_GOVERNANCE_ACTIONS = frozenset({TransitionAction.stop, TransitionAction.close})
+_READ_FIELDS = tuple(name for name in ProjectRead.model_fields if name != "allowed_transitions")
+
+
+def _governs(principal: Principal) -> bool:
+    return principal.has_any(Role.governance, Role.admin)
+
+
+def allowed_transitions(project: Project, principal: Principal) -> list[Stage]:
+    """The stages `principal` may move the project to now (membership aside: a contributor
+    off the team still gets 403 when asking)."""
+    if project.status is ProjectStatus.archived:
+        return []
+    if not PROJECT_WORK.writes_anywhere(principal) and not principal.has_any(*PROJECT_WORK.on_team):
+        return []
+    return [
+        stage
+        for stage, action in moves_from(project.stage, project.paused_from).items()
+        if action not in _GOVERNANCE_ACTIONS or _governs(principal)
+    ]
+
+
+def present(project: Project, principal: Principal) -> ProjectRead:
+    """The project as `principal` reads it (its `allowed_transitions` depend on who asks)."""
+    values = {name: getattr(project, name) for name in _READ_FIELDS}
+    return ProjectRead(**values, allowed_transitions=allowed_transitions(project, principal))
+
+
+async def list_projects(
+    session: AsyncSession,
+    pagination: Pagination,
+    principal: Principal,
+    *,
+    filters: dict[str, Any],
+    q: str | None,
+    core20plus5_tag: str | None,
+    tag: str | None,
+    ids: Collection[uuid.UUID] | None,
+    team_member: str | None,
+) -> Page[ProjectRead]:
+    statement = repository.list_statement(
+        ids=ids,
+        team_member=team_member,
+        day=repository.today(),
+        filters=filters,
+        q=q,
+        core20plus5_tag=core20plus5_tag,
+        tag=tag,
+        dialect=session.get_bind().dialect.name,
+    )
+    rows = await pagination.rows(
+        session, statement, id_column=Project.id, updated_column=Project.updated_at
+    )
+    return Page[ProjectRead](
+        items=[present(project, principal) for project in rows.items],
+        next_cursor=rows.next_cursor,
+    )
+
+
+async def list_stage_changes(
+    session: AsyncSession, project: Project, pagination: Pagination
+) -> Page[StageChangeRead]:
+    rows = await pagination.rows(
+        session,
+        repository.stage_history_statement(project.id),
+        id_column=StageChange.id,
+        updated_column=StageChange.occurred_at,
+    )
+    return rows.as_page(StageChangeRead)
+
+
+async def list_received_decisions(
+    session: AsyncSession, project: Project, pagination: Pagination
+) -> Page[ReceivedDecisionRead]:
+    rows = await pagination.rows(
+        session,
+        repository.decisions_statement(project.id),
+        id_column=ReceivedDecision.id,
+        updated_column=ReceivedDecision.received_at,
+    )
+    return rows.as_page(ReceivedDecisionRead)
 
 
 async def create_project(
@@ -102,7 +186,7 @@ async def archive_project(session: AsyncSession, project: Project) -> Project:
     return project
 
 
-async def _change_stage(
+async def change_stage(
     session: AsyncSession,
     project: Project,
     *,
@@ -116,7 +200,7 @@ async def _change_stage(
 ) -> StageChange:
     """Move the project, keep the history row and announce `project.stage_changed`."""
     from_stage = project.stage
-    now = utcnow()
+    now: dt.datetime = utcnow()
     if to_stage is Stage.paused:
         project.paused_from = from_stage
     elif from_stage is Stage.paused:
@@ -156,153 +240,35 @@ async def _change_stage(
     return change
 
 
-_GOVERNANCE_ACTIONS = frozenset({TransitionAction.stop, TransitionAction.close})
-
-
-def needs_governance(action: TransitionAction) -> bool:
-    return action in _GOVERNANCE_ACTIONS
-
-
 async def transition_project(
-    session: AsyncSession, project: Project, *, data: TransitionCreate, actor: Principal
-) -> StageChange:
+    session: AsyncSession, project: Project, *, data: ProjectTransition, actor: Principal
+) -> Project:
+    """Move the project to `data.to` by a named move (pause, resume, stop, close, end of pilot).
+    A gate crossing is 409 `gate-requires-decision`, any other move with no edge from here 409
+    `illegal-transition` (`rule` names the rule); stop and close need governance (403)."""
     ensure_not_archived(project)
     try:
-        to_stage = plan_transition(project.stage, project.paused_from, data.action)
+        action = plan_move(project.stage, project.paused_from, data.to)
     except RuleBroken as broken:
-        raise IllegalStageTransition(
+        problem = GateRequiresDecision if isinstance(broken, GateCrossing) else IllegalTransition
+        raise problem(
             broken.detail,
             extra={
                 "rule": broken.rule,
                 "from_stage": str(project.stage),
-                "action": str(data.action),
+                "to": str(data.to),
+                "allowed_transitions": [str(s) for s in allowed_transitions(project, actor)],
             },
         ) from None
-    return await _change_stage(
+    if action in _GOVERNANCE_ACTIONS and not _governs(actor):
+        raise TransitionNeedsGovernance(f"Moving a project to {data.to} needs the governance role.")
+    await change_stage(
         session,
         project,
-        to_stage=to_stage,
+        to_stage=data.to,
         kind=StageChangeKind.transition,
-        action=str(data.action),
+        action=str(action),
         reason=data.reason,
         actor=actor.subject,
     )
-
-
-def _uuid_or_none(value: Any) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value)) if value else None
-    except ValueError:
-        return None
-
-
-def _datetime_or_none(value: Any) -> dt.datetime | None:
-    try:
-        parsed = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00")) if value else None
-    except ValueError:
-        return None
-    if parsed is not None and parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.UTC)
-    return parsed
-
-
-async def apply_decision(session: AsyncSession, data: dict[str, Any]) -> str:
-    """Apply a `decision.recorded` event. Idempotent on `decision_id`; a decision that does not
-    fit the project is recorded as rejected with the reason, never raised (the consumer must
-    not stall on one bad event).
-
-    Corrections: a decision whose `supersedes_id` names a decision already received marks that
-    one `superseded_by_id`. If the corrected decision had been applied (or kept the stage), the
-    correction is planned by `stages.plan_correction`: a different outcome moves the project to
-    where the gate would have led from the stage it was decided on, as long as nothing has
-    moved the project since; otherwise the new outcome is applied from the current stage when
-    legal, or recorded as rejected with a note. A correction of a rejected or unknown decision
-    is an ordinary decision."""
-    decision_id = _uuid_or_none(data.get("decision_id"))
-    project_id = _uuid_or_none(data.get("project_id"))
-    gate, outcome = str(data.get("gate") or ""), str(data.get("outcome") or "")
-    if decision_id is None or project_id is None:
-        return "ignored: the event has no valid decision_id or project_id"
-    if await repository.get_received_decision(session, decision_id) is not None:
-        return f"ignored: decision {decision_id} was already applied"
-    project = await repository.get_for_update(session, project_id)
-    supersedes_id = _uuid_or_none(data.get("supersedes_id"))
-    corrected = (
-        await repository.get_received_decision(session, supersedes_id) if supersedes_id else None
-    )
-    if corrected is not None and corrected.project_id != project_id:
-        corrected = None  # a correction never reaches across projects
-    received = ReceivedDecision(
-        decision_id=decision_id,
-        project_id=project_id,
-        assessment_id=_uuid_or_none(data.get("assessment_id")),
-        gate=gate[:40],
-        outcome=outcome[:40],
-        decided_at=_datetime_or_none(data.get("decided_at")),
-        supersedes_id=supersedes_id,
-        effect=DecisionEffect.rejected,
-        stage_before=project.stage if project else None,
-        decided_on_stage=project.stage if project else None,
-    )
-    if corrected is not None:
-        corrected.superseded_by_id = decision_id
-    if project is None:
-        received.note = "No such project."
-    elif project.status is ProjectStatus.archived:
-        received.note = "The project is archived."
-    else:
-        if corrected is not None and corrected.effect is not DecisionEffect.rejected:
-            decided_on = corrected.decided_on_stage or corrected.stage_before
-            received.decided_on_stage = decided_on
-            plan = plan_correction(
-                project.stage,
-                project.paused_from,
-                gate=gate,
-                outcome=outcome,
-                corrected_outcome=corrected.outcome,
-                decided_on=decided_on,
-                left_at=corrected.stage_after,
-            )
-        else:
-            plan = plan_decision(project.stage, project.paused_from, gate, outcome)
-        received.effect, received.note = plan.effect, plan.note
-        if plan.to_stage is not None:
-            await _change_stage(
-                session,
-                project,
-                to_stage=plan.to_stage,
-                kind=StageChangeKind.decision,
-                action=f"decision:{gate}:{outcome}",
-                reason=plan.note,
-                actor=None,
-                decision_id=decision_id,
-                gate=gate,
-            )
-        received.stage_after = project.stage
-    repository.add(session, received)
-    await session.flush()
-    return f"{received.effect}: {received.note}"
-
-
-async def apply_supersession(session: AsyncSession, data: dict[str, Any]) -> str:
-    """Apply a `decision.superseded` event. The assessment service emits it right after the
-    correcting `decision.recorded` (which carries `supersedes_id` and is handled above), so
-    usually there is nothing left to do. If the correction was not received, this event
-    carries enough (`superseded_by_id`, `new_outcome`) to apply it here instead."""
-    corrected_id = _uuid_or_none(data.get("decision_id"))
-    correction_id = _uuid_or_none(data.get("superseded_by_id"))
-    if corrected_id is None or correction_id is None:
-        return "ignored: the event has no valid decision_id or superseded_by_id"
-    if await repository.get_received_decision(session, correction_id) is not None:
-        return f"ignored: correction {correction_id} was already received"
-    return await apply_decision(
-        session,
-        {
-            "decision_id": correction_id,
-            "project_id": data.get("project_id"),
-            "assessment_id": data.get("assessment_id"),
-            "gate": data.get("gate"),
-            "outcome": data.get("new_outcome"),
-            "supersedes_id": corrected_id,
-        },
-    )
+    return project

@@ -1,12 +1,15 @@
 """The project stage machine (DOMAIN S1) as pure functions: what a move does, or which rule it
-breaks. The service applies the result; nothing here touches the database."""
+breaks. The service applies the result; nothing here touches the database.
+
+Two kinds of edge: the moves a person asks for by naming the stage to go to (`pause`, `resume`,
+`stop`, `close`, `end_pilot`: `moves_from`), and gate crossings, which only a recorded
+governance decision makes (`plan_decision`; `gate_targets` lists where they lead)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from projects_service.projects.models import DecisionEffect, Stage
-from projects_service.projects.schemas import TransitionAction
+from projects_service.projects.models import DecisionEffect, Stage, TransitionAction
 
 TERMINAL = frozenset({Stage.closed, Stage.stopped})
 BEFORE_SUSTAINED = frozenset(
@@ -34,11 +37,26 @@ GATE_FROM: dict[str, frozenset[Stage]] = {
 PROCEED = frozenset({"proceed", "proceed_with_conditions"})
 
 
+# Where each named move leads when it is allowed (`resume` leads back to `paused_from`).
+TARGETS: dict[TransitionAction, Stage] = {
+    TransitionAction.pause: Stage.paused,
+    TransitionAction.stop: Stage.stopped,
+    TransitionAction.close: Stage.closed,
+    TransitionAction.end_pilot: Stage.evaluation,
+}
+# The outcomes with which a gate moves a project along (pause and stop are moves of their own).
+GATE_OUTCOMES = ("proceed", "proceed_with_conditions", "adapt", "scale", "adopt")
+
+
 class RuleBroken(Exception):
     def __init__(self, rule: str, detail: str) -> None:
         super().__init__(detail)
         self.rule = rule
         self.detail = detail
+
+
+class GateCrossing(RuleBroken):
+    """The stage asked for is where a gate leads: only a recorded decision moves it there."""
 
 
 def plan_transition(stage: Stage, paused_from: Stage | None, action: TransitionAction) -> Stage:
@@ -79,6 +97,56 @@ def plan_transition(stage: Stage, paused_from: Stage | None, action: TransitionA
             f"Only a project in pilot ends its pilot; this one is in {stage}.",
         )
     return Stage.evaluation
+
+
+def moves_from(stage: Stage, paused_from: Stage | None) -> dict[Stage, TransitionAction]:
+    """The stages a person may move the project to from here, each with its named move, in
+    the order of `TransitionAction`."""
+    moves: dict[Stage, TransitionAction] = {}
+    for action in TransitionAction:
+        try:
+            moves[plan_transition(stage, paused_from, action)] = action
+        except RuleBroken:
+            continue
+    return moves
+
+
+def gate_targets(stage: Stage) -> frozenset[Stage]:
+    """The stages a gate decision can move a project in `stage` to."""
+    return frozenset(
+        plan.to_stage
+        for gate in GATE_FROM
+        for outcome in GATE_OUTCOMES
+        if (plan := plan_decision(stage, None, gate, outcome)).to_stage is not None
+    )
+
+
+def plan_move(stage: Stage, paused_from: Stage | None, to: Stage) -> TransitionAction:
+    """The named move that takes the project from `stage` to `to`; or `GateCrossing` when only
+    a decision goes there, or `RuleBroken` naming the rule that forbids it."""
+    moves = moves_from(stage, paused_from)
+    if to in moves:
+        return moves[to]
+    if stage in TERMINAL:
+        raise RuleBroken(
+            "stopped-and-closed-are-terminal",
+            f"The project is {stage}; its stage no longer changes.",
+        )
+    if to in gate_targets(stage):
+        raise GateCrossing(
+            "gates-move-by-decision",
+            f"{stage} → {to} crosses a gate: it happens when the assessment service records "
+            "the gate decision.",
+        )
+    for action, target in TARGETS.items():
+        if target is to:
+            plan_transition(stage, paused_from, action)  # raises the rule this move breaks
+    if stage is Stage.paused:
+        raise RuleBroken(
+            "resume-to-paused-from",
+            f"A paused project resumes to the stage it was paused in ({paused_from}).",
+        )
+    raise RuleBroken("no-such-transition", f"No transition leads from {stage} to {to}.")
 
 
 @dataclass(frozen=True)
