@@ -136,8 +136,33 @@ class TestTransitions:
     async def test_illegal_transition_is_explained(self, flow: Flow) -> None:
         assessment = await flow.assessment()
         response = await flow.move(assessment["id"], "scored")
-        problem = assert_problem(response, 409, "illegal-assessment-transition")
-        assert "allowed: cancelled, open" in problem["detail"]
+        problem = assert_problem(response, 409, "illegal-transition")
+        assert "allowed from here: `open`, `cancelled`" in problem["detail"]
+
+    async def test_decided_is_reached_only_by_a_decision(self, flow: Flow) -> None:
+        assessment = await flow.assessment()
+        response = await flow.move(assessment["id"], "decided")
+        assert_problem(response, 409, "gate-requires-decision")
+
+    async def test_allowed_transitions_follow_the_workflow_and_the_caller(self, flow: Flow) -> None:
+        assessment = await flow.assessment()
+        assert assessment["allowed_transitions"] == ["open", "cancelled"]
+        moved = await flow.move(assessment["id"], "open", reason="Panel convened")
+        assert moved.status_code == 200, moved.text
+        assert moved.headers["etag"] == f'"v{moved.json()["version"]}"'
+        assert moved.json()["allowed_transitions"] == ["scoring", "cancelled"]
+        async with flow.as_("alice") as alice:  # an assessor, not the chair
+            read = (await alice.get(f"/v1/assessments/{assessment['id']}")).json()
+        assert read["allowed_transitions"] == []
+        async with flow.as_("gov-1", "viewer") as chair_as_viewer:  # the chair, without a role
+            read = (await chair_as_viewer.get(f"/v1/assessments/{assessment['id']}")).json()
+        assert read["allowed_transitions"] == []
+        async with flow.gov as client:
+            audit = await client.get(
+                "/v1/audit", params={"entity_type": "assessment", "entity_id": assessment["id"]}
+            )
+        reasons = [e for e in audit.json()["items"] if e["action"] == "transition_reason"]
+        assert [e["changes"]["reason"]["after"] for e in reasons] == ["Panel convened"]
 
     async def test_cancel_needs_a_reason_and_frees_the_gate(self, flow: Flow) -> None:
         assessment = await flow.assessment()

@@ -1,4 +1,4 @@
-"""Assessments: the path-parameter dependency that loads an assessment or answers 404."""
+"""Assessments: the loader that answers 404, and the role dependencies of the routes."""
 
 from __future__ import annotations
 
@@ -7,17 +7,24 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from assessment_service.assessments import repository
-from assessment_service.assessments.errors import AssessmentNotFound
 from assessment_service.assessments.models import Assessment
+from assessment_service.assessments.service.assessments import get_assessment
+from shared.auth import Principal, Role, require_roles
 from shared.db import SessionDep
+
+# The collection's path (every sub-resource router hangs off it; Location headers name it).
+PREFIX = "/v1/assessments"
+
+# Governance opens assessments.
+Governance = Annotated[Principal, Depends(require_roles(Role.governance))]
+# Who may write to an assessment at all; the service then checks panel membership or chair.
+Panelist = Annotated[
+    Principal, Depends(require_roles(Role.governance, Role.evaluator, Role.contributor))
+]
 
 
 async def get_assessment_or_404(assessment_id: uuid.UUID, session: SessionDep) -> Assessment:
-    assessment = await repository.get(session, assessment_id)
-    if assessment is None:
-        raise AssessmentNotFound(f"No assessment with id {assessment_id}.")
-    return assessment
+    return await get_assessment(session, assessment_id)
 
 
 AssessmentDep = Annotated[Assessment, Depends(get_assessment_or_404)]

@@ -43,11 +43,6 @@ class OpenAssessmentExists(Conflict):
     title = "The project already has an open assessment at this gate"
 
 
-class IllegalAssessmentTransition(Conflict):
-    slug = "illegal-assessment-transition"
-    title = "The assessment workflow does not allow this transition"
-
-
 class PanelIncomplete(Conflict):
     slug = "panel-incomplete"
     title = "The panel cannot be opened as it stands"

@@ -30,6 +30,7 @@ from assessment_service.scoring.engine import (
     NasssDomain,
     ScoreResult,
 )
+from shared.transitions import TransitionRequest
 from shared.types import Bool, Date, Float, InputModel, NotBlank, SafeInt, UtcDateTime
 
 Subject = Annotated[
@@ -69,12 +70,10 @@ class AssessmentCreate(Model):
         return self
 
 
-class AssessmentTransition(Model):
-    to: Literal["open", "scoring", "moderation", "scored", "cancelled"] = Field(
-        description="draft → open → scoring → moderation → scored; `cancelled` before decided. "
-        "`decided` is reached by recording a decision."
-    )
-    reason: str | None = Field(None, max_length=4000, description="Required to cancel.")
+class AssessmentTransition(TransitionRequest[AssessmentStatus]):
+    """draft → open → scoring → moderation → scored; `cancelled` before decided (`reason`
+    required, kept as `cancel_reason`; any other reason goes to the audit trail). `decided` is
+    reached by recording a decision: asking for it is 409 `gate-requires-decision`."""
 
 
 class PanelMemberRead(BaseModel):
@@ -119,6 +118,12 @@ class AssessmentRead(BaseModel):
     created_at: dt.datetime
     updated_at: dt.datetime
     version: int
+    allowed_transitions: list[AssessmentStatus] = Field(
+        default_factory=list,
+        description="The states you can move this assessment to now (`POST .../transitions`): "
+        "the workflow's edges from here for the chair or governance, none for anyone else. "
+        "Preconditions (ratings, submissions, consensus) are checked when the move is asked for.",
+    )
 
 
 class AssessmentSummary(BaseModel):
