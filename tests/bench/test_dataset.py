@@ -97,7 +97,7 @@ async def test_projects_are_served(clients: dict[str, httpx.AsyncClient], world:
     page = await _ok(clients["projects"], "/v1/projects", limit=100)
     assert {item["id"] for item in page["items"]} == {str(p.id) for p in world.projects}
     moved = next(p for p in world.projects if p.steps)
-    history = await _ok(clients["projects"], f"/v1/projects/{moved.id}/stages")
+    history = await _ok(clients["projects"], f"/v1/projects/{moved.id}/transitions")
     items = history["items"] if isinstance(history, dict) else history
     assert [i["to_stage"] for i in items][-1] == moved.stage
 
@@ -131,7 +131,7 @@ async def test_decisions_match_the_stage_history(
         assert assessment["status"] == "decided"
         result = await _ok(clients["assessment"], f"/v1/assessments/{plan.id}/result")
         assert result["score"]["recommendation"] == decision["computed_recommendation"]
-        history = await _ok(clients["projects"], f"/v1/projects/{plan.project.id}/stages")
+        history = await _ok(clients["projects"], f"/v1/projects/{plan.project.id}/transitions")
         items = history["items"] if isinstance(history, dict) else history
         by_decision = [i for i in items if i.get("decision_id") == str(plan.decision.id)]
         assert len(by_decision) == (0 if plan.decision.effect == "no_change" else 1)

@@ -168,5 +168,5 @@ async def test_the_stage_still_changes_when_projects_was_down(
     finally:
         await asyncio.to_thread(stack.restart, "projects")
     assert await stage_of(api, assessment["project_id"], "scoping") == "scoping"
-    stages = await ok(api.get(f"/projects/{assessment['project_id']}/stages"))
+    stages = await ok(api.get(f"/projects/{assessment['project_id']}/transitions"))
     assert [s["to_stage"] for s in stages["items"]][-1:] == ["scoping"]

@@ -160,7 +160,7 @@ WRITES: dict[str, dict[tuple[str, str], Rule]] = {
         # Developmental evaluation: evaluators, and contributors on the project's team.
         ("POST", f"{E}/evaluations"): Rule.PROJECT,
         ("PATCH", f"{E}/evaluations/{{evaluation_id}}"): Rule.PROJECT,
-        ("POST", f"{E}/evaluations/{{evaluation_id}}/transition"): Rule.PROJECT,
+        ("POST", f"{E}/evaluations/{{evaluation_id}}/transitions"): Rule.PROJECT,
         **{
             ("POST", f"{E}/evaluations/{{evaluation_id}}/{child}"): Rule.PROJECT
             for child in (
@@ -174,16 +174,14 @@ WRITES: dict[str, dict[tuple[str, str], Rule]] = {
             )
         },
         ("PATCH", f"{E}/adaptations/{{adaptation_id}}"): Rule.PROJECT,
-        ("POST", f"{E}/adaptations/{{adaptation_id}}/transition"): Rule.PROJECT,
+        ("POST", f"{E}/adaptations/{{adaptation_id}}/transitions"): Rule.PROJECT,
         ("PATCH", f"{E}/briefs/{{brief_id}}"): Rule.PROJECT,
         ("PATCH", f"{E}/findings/{{finding_id}}"): Rule.PROJECT,
-        ("POST", f"{E}/findings/{{finding_id}}/transition"): Rule.PROJECT,
+        ("POST", f"{E}/findings/{{finding_id}}/transitions"): Rule.PROJECT,
         ("PATCH", f"{E}/log-entries/{{entry_id}}"): Rule.PROJECT,
         ("POST", f"{E}/log-entries/{{entry_id}}/corrections"): Rule.PROJECT,
         ("PATCH", f"{E}/questions/{{question_id}}"): Rule.PROJECT,
-        ("POST", f"{E}/questions/{{question_id}}/answer"): Rule.PROJECT,
-        ("POST", f"{E}/questions/{{question_id}}/reframe"): Rule.PROJECT,
-        ("POST", f"{E}/questions/{{question_id}}/retire"): Rule.PROJECT,
+        ("POST", f"{E}/questions/{{question_id}}/transitions"): Rule.PROJECT,
         ("PATCH", f"{E}/sessions/{{session_id}}"): Rule.PROJECT,
         ("PATCH", f"{E}/theory-of-change/{{version_id}}"): Rule.PROJECT,
     },
@@ -523,7 +521,7 @@ BODIES: dict[tuple[str, str], Any] = {
         "affiliation": "trust",
         "role": "member",
     },
-    ("POST", f"{P}/transitions"): {"action": "pause", "reason": "Waiting for estates"},
+    ("POST", f"{P}/transitions"): {"to": "paused", "reason": "Waiting for estates"},
     ("POST", "/v1/assessments"): {
         "project_id": "{other_project_id}",
         "template_id": "{framework_id}",
@@ -549,7 +547,10 @@ BODIES: dict[tuple[str, str], Any] = {
         "statement": "Nurses refer earlier",
         "confidence": "medium",
     },
-    ("POST", f"{E}/questions/{{question_id}}/answer"): {"finding_ids": ["{finding_id}"]},
+    ("POST", f"{E}/questions/{{question_id}}/transitions"): {
+        "to": "answered",
+        "finding_ids": ["{finding_id}"],
+    },
     ("POST", "/v1/organisations"): {"name": "Larkspur PCN", "type": "primary_care"},
     ("POST", S): {"kind": "group", "display_name": "Frailty forum", "category": "community_group"},
     ("POST", f"{S}/{{stakeholder_id}}/consents"): {

@@ -116,7 +116,7 @@ async def test_register_agree_journal_and_read_attainment(
     assert unknown.status_code == 409  # the map is agreed: read-only, before any reference check
     assert unknown.json()["type"] == PROBLEMS + "outcome-map-read-only"
     illegal = await gateway.post(
-        f"/api/v1{base}/transitions", headers=gov, json={"action": "close", "reason": "x"}
+        f"/api/v1{base}/transitions", headers=gov, json={"to": "closed", "reason": "x"}
     )
     assert illegal.status_code == 409 and illegal.json()["rule"] == "close-only-from-sustained"
     outsider = await gateway.patch(
