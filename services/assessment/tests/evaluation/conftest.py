@@ -18,9 +18,8 @@ from fastapi import FastAPI, Query, Response
 
 from assessment_service.main import ALEMBIC_INI, create_app
 from assessment_service.settings import Settings
+from shared.problems import problem_type
 from shared.testing import TokenFactory, api_client, service_app
-
-PROBLEM = "https://cmdi.example/problems/"
 
 
 @dataclass
@@ -63,7 +62,7 @@ def stub_app(stub: ProjectsStub) -> FastAPI:
         stub.calls.append(f"project:{project_id}")
         if project_id not in stub.projects:
             response.status_code = 404
-            return {"type": f"{PROBLEM}project-not-found"}
+            return {"type": problem_type("project-not-found")}
         return {"id": str(project_id), "title": "Stub project"}
 
     @app.get("/v1/projects/{project_id}/team")
@@ -73,7 +72,7 @@ def stub_app(stub: ProjectsStub) -> FastAPI:
         stub.calls.append(f"team:{project_id}:{subject}:{active}")
         if project_id not in stub.projects:
             response.status_code = 404
-            return {"type": f"{PROBLEM}project-not-found"}
+            return {"type": problem_type("project-not-found")}
         members = stub.team.get(project_id, set())
         items = [{"subject": subject, "role": "member"}] if subject in members else []
         return {"items": items, "next_cursor": None}
@@ -146,16 +145,6 @@ async def feed(app: FastAPI, tokens: TokenFactory) -> AsyncIterator[httpx.AsyncC
     """A client reading the change feed as another service does."""
     async with api_client(app, token=tokens("service", sub="service:projects")) as api:
         yield api
-
-
-def problem(response: httpx.Response, status: int, slug: str) -> dict[str, Any]:
-    """Assert a problem response of this status and type; return its body."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    assert body["type"] == f"{PROBLEM}{slug}", body
-    assert body["status"] == status
-    return body
 
 
 def ts(text: str) -> str:
@@ -254,7 +243,7 @@ class DE:
             if step in extra:
                 body["at"] = extra[step]
             response = await self.api.post(
-                f"/v1/evaluation/adaptations/{adaptation_id}/transition", json=body
+                f"/v1/evaluation/adaptations/{adaptation_id}/transitions", json=body
             )
             assert response.status_code == 200, response.text
             result = response.json()
@@ -294,9 +283,7 @@ async def de(evaluator: httpx.AsyncClient, projects: ProjectsStub) -> DE:
 class Kit:
     """The helpers above, handed to tests as a fixture (test modules cannot import conftest)."""
 
-    PROBLEM = PROBLEM
     DE = DE
-    problem = staticmethod(problem)
     ts = staticmethod(ts)
     evaluation_body = staticmethod(evaluation_body)
 

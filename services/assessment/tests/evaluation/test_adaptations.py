@@ -7,6 +7,8 @@ from typing import Any
 
 import httpx
 
+from shared.testing import assert_problem
+
 A = "/v1/evaluation/adaptations"
 T = "/v1/evaluation/theory-of-change"
 
@@ -39,7 +41,7 @@ class TestCreateAdaptation:
             f"/v1/evaluation/evaluations/{de.id}/adaptations",
             json={"kind": "u_turn", "summary": "s", "rationale": "r"},
         )
-        assert kit.problem(response, 422, "validation-error")["errors"][0]["pointer"] == "/kind"
+        assert assert_problem(response, 422, "validation-error")["errors"][0]["pointer"] == "/kind"
 
 
 class TestTransitionAdaptation:
@@ -67,9 +69,9 @@ class TestTransitionAdaptation:
     ) -> None:
         adaptation = await de.adaptation()
         response = await evaluator.post(
-            f"{A}/{adaptation['id']}/transition", json={"to": "implemented"}
+            f"{A}/{adaptation['id']}/transitions", json={"to": "implemented"}
         )
-        kit.problem(response, 409, "illegal-adaptation-transition")
+        assert_problem(response, 409, "illegal-transition")
 
     async def test_review_without_observed_effect_is_422(
         self, evaluator: httpx.AsyncClient, de: Any, kit: Any
@@ -77,9 +79,9 @@ class TestTransitionAdaptation:
         adaptation = await de.adaptation()
         await de.move(adaptation["id"], "agreed", "implemented")
         response = await evaluator.post(
-            f"{A}/{adaptation['id']}/transition", json={"to": "reviewed"}
+            f"{A}/{adaptation['id']}/transitions", json={"to": "reviewed"}
         )
-        body = kit.problem(response, 422, "observed-effect-required")
+        body = assert_problem(response, 422, "observed-effect-required")
         assert body["errors"][0]["pointer"] == "/observed_effect"
 
     async def test_implemented_pivot_emits_the_contract_event(
@@ -132,7 +134,7 @@ class TestUpdateAdaptation:
         adaptation = await de.adaptation(kind="pivot")
         await de.move(adaptation["id"], "agreed")
         locked = await evaluator.patch(f"{A}/{adaptation['id']}", json={"summary": "Changed"})
-        kit.problem(locked, 409, "adaptation-locked")
+        assert_problem(locked, 409, "adaptation-locked")
         ref = "0190b000-0000-7000-8000-000000000009"
         linked = await evaluator.patch(
             f"{A}/{adaptation['id']}", json={"outcome_map_change_ref": ref}
@@ -153,7 +155,7 @@ class TestListAdaptations:
 class TestGetAdaptation:
     async def test_unknown_is_404(self, evaluator: httpx.AsyncClient, kit: Any) -> None:
         response = await evaluator.get(f"{A}/01900000-0000-7000-8000-000000000000")
-        kit.problem(response, 404, "adaptation-not-found")
+        assert_problem(response, 404, "adaptation-not-found")
 
 
 class TestCreateTheoryOfChangeVersion:
@@ -183,7 +185,7 @@ class TestCreateTheoryOfChangeVersion:
             f"/v1/evaluation/evaluations/{de.id}/theory-of-change",
             json={"narrative": "n", "assumptions": [{"text": "t", "status": "wobbly"}]},
         )
-        body = kit.problem(response, 422, "validation-error")
+        body = assert_problem(response, 422, "validation-error")
         assert body["errors"][0]["pointer"] == "/assumptions/0/status"
 
     async def test_adaptation_of_another_evaluation_is_422(
@@ -195,7 +197,7 @@ class TestCreateTheoryOfChangeVersion:
             f"/v1/evaluation/evaluations/{de.id}/theory-of-change",
             json={"narrative": "n", "changed_because": [foreign["id"]]},
         )
-        kit.problem(response, 422, "reference-outside-evaluation")
+        assert_problem(response, 422, "reference-outside-evaluation")
 
 
 class TestUpdateTheoryOfChangeVersion:
@@ -216,7 +218,7 @@ class TestUpdateTheoryOfChangeVersion:
         first = await de.toc()
         await de.toc()
         response = await evaluator.patch(f"{T}/{first['id']}", json={"narrative": "Rewritten"})
-        kit.problem(response, 409, "theory-of-change-version-superseded")
+        assert_problem(response, 409, "theory-of-change-version-superseded")
 
 
 class TestListTheoryOfChangeVersions:
@@ -232,4 +234,4 @@ class TestListTheoryOfChangeVersions:
 class TestGetTheoryOfChangeVersion:
     async def test_unknown_is_404(self, viewer: httpx.AsyncClient, kit: Any) -> None:
         response = await viewer.get(f"{T}/01900000-0000-7000-8000-000000000000")
-        kit.problem(response, 404, "theory-of-change-version-not-found")
+        assert_problem(response, 404, "theory-of-change-version-not-found")

@@ -7,6 +7,8 @@ from typing import Any
 
 import httpx
 
+from shared.testing import api_client, assert_problem
+
 URL = "/v1/evaluation/evaluations"
 
 
@@ -35,7 +37,7 @@ class TestCreateEvaluation:
     ) -> None:
         unknown = "00000000-0000-4000-8000-000000000000"
         response = await evaluator.post(URL, json=kit.evaluation_body(unknown))
-        body = kit.problem(response, 422, "unknown-project")
+        body = assert_problem(response, 422, "unknown-project")
         assert body["errors"][0]["pointer"] == "/project_id"
 
     async def test_projects_service_unreachable_is_503(
@@ -44,7 +46,7 @@ class TestCreateEvaluation:
         project_id = projects.add_project()
         projects.down = True
         response = await evaluator.post(URL, json=kit.evaluation_body(project_id))
-        kit.problem(response, 503, "upstream-unavailable")
+        assert_problem(response, 503, "upstream-unavailable")
         assert response.headers["retry-after"]
 
     async def test_second_evaluation_for_project_is_409(
@@ -54,7 +56,7 @@ class TestCreateEvaluation:
         response = await evaluator.post(
             URL, json=kit.evaluation_body(first.evaluation["project_id"])
         )
-        kit.problem(response, 409, "evaluation-exists-for-project")
+        assert_problem(response, 409, "evaluation-exists-for-project")
 
     async def test_active_team_member_contributor_may_create(
         self, contributor: httpx.AsyncClient, projects: Any, kit: Any
@@ -69,7 +71,7 @@ class TestCreateEvaluation:
     ) -> None:
         project_id = projects.add_project("someone-else")
         response = await contributor.post(URL, json=kit.evaluation_body(project_id))
-        kit.problem(response, 403, "not-a-team-member")
+        assert_problem(response, 403, "not-a-team-member")
 
     async def test_governance_and_viewer_cannot_write(
         self, client: httpx.AsyncClient, viewer: httpx.AsyncClient, projects: Any, kit: Any
@@ -77,14 +79,14 @@ class TestCreateEvaluation:
         project_id = projects.add_project()
         for api in (client, viewer):
             response = await api.post(URL, json=kit.evaluation_body(project_id))
-            kit.problem(response, 403, "forbidden")
+            assert_problem(response, 403, "forbidden")
 
     async def test_unknown_principle_is_422(
         self, evaluator: httpx.AsyncClient, projects: Any, kit: Any
     ) -> None:
         body = kit.evaluation_body(projects.add_project(), principles_applied=["vibes"])
         response = await evaluator.post(URL, json=body)
-        problem = kit.problem(response, 422, "validation-error")
+        problem = assert_problem(response, 422, "validation-error")
         assert problem["errors"][0]["pointer"] == "/principles_applied/0"
 
     async def test_end_before_start_is_422(
@@ -93,7 +95,7 @@ class TestCreateEvaluation:
         body = kit.evaluation_body(
             projects.add_project(), start_date="2026-05-01", end_date="2026-04-01"
         )
-        kit.problem(await evaluator.post(URL, json=body), 422, "validation-error")
+        assert_problem(await evaluator.post(URL, json=body), 422, "validation-error")
 
 
 class TestListEvaluations:
@@ -133,7 +135,7 @@ class TestGetEvaluation:
 
     async def test_unknown_is_404(self, evaluator: httpx.AsyncClient, kit: Any) -> None:
         response = await evaluator.get(f"{URL}/01900000-0000-7000-8000-000000000000")
-        kit.problem(response, 404, "evaluation-not-found")
+        assert_problem(response, 404, "evaluation-not-found")
 
 
 class TestUpdateEvaluation:
@@ -155,32 +157,67 @@ class TestUpdateEvaluation:
             json={"purpose": "rapid_response_to_crisis"},
             headers={"If-Match": '"v9"'},
         )
-        kit.problem(response, 412, "precondition-failed")
+        assert_problem(response, 412, "precondition-failed")
 
     async def test_null_required_field_is_422(
         self, evaluator: httpx.AsyncClient, de: Any, kit: Any
     ) -> None:
         response = await evaluator.patch(f"{URL}/{de.id}", json={"purpose": None})
-        assert kit.problem(response, 422, "validation-error")["errors"][0]["pointer"] == "/purpose"
+        assert (
+            assert_problem(response, 422, "validation-error")["errors"][0]["pointer"] == "/purpose"
+        )
 
 
 class TestTransitionEvaluation:
     async def test_planned_active_concluded(self, evaluator: httpx.AsyncClient, de: Any) -> None:
         for step in ("active", "concluded"):
-            response = await evaluator.post(f"{URL}/{de.id}/transition", json={"to": step})
+            response = await evaluator.post(f"{URL}/{de.id}/transitions", json={"to": step})
             assert response.status_code == 200, response.text
             assert response.json()["status"] == step
 
     async def test_skipping_is_409(self, evaluator: httpx.AsyncClient, de: Any, kit: Any) -> None:
-        response = await evaluator.post(f"{URL}/{de.id}/transition", json={"to": "concluded"})
-        kit.problem(response, 409, "illegal-evaluation-transition")
+        response = await evaluator.post(f"{URL}/{de.id}/transitions", json={"to": "concluded"})
+        assert_problem(response, 409, "illegal-transition")
 
     async def test_concluded_evaluation_is_read_only(
         self, evaluator: httpx.AsyncClient, de: Any, kit: Any
     ) -> None:
         for step in ("active", "concluded"):
-            await evaluator.post(f"{URL}/{de.id}/transition", json={"to": step})
+            await evaluator.post(f"{URL}/{de.id}/transitions", json={"to": step})
         response = await evaluator.post(f"{URL}/{de.id}/questions", json={"text": "Still open?"})
-        kit.problem(response, 409, "evaluation-concluded")
+        assert_problem(response, 409, "evaluation-concluded")
         response = await evaluator.patch(f"{URL}/{de.id}", json={"sensemaking_cadence": "monthly"})
-        kit.problem(response, 409, "evaluation-concluded")
+        assert_problem(response, 409, "evaluation-concluded")
+
+    async def test_allowed_transitions_follow_the_status_and_the_role(
+        self, evaluator: httpx.AsyncClient, viewer: httpx.AsyncClient, de: Any
+    ) -> None:
+        assert de.evaluation["allowed_transitions"] == ["active"]
+        assert (await viewer.get(f"{URL}/{de.id}")).json()["allowed_transitions"] == []
+        question = await de.question()
+        active = await evaluator.post(f"{URL}/{de.id}/transitions", json={"to": "active"})
+        assert active.json()["allowed_transitions"] == ["concluded"]
+        assert active.headers["etag"] == f'"v{active.json()["version"]}"'
+        concluded = await evaluator.post(f"{URL}/{de.id}/transitions", json={"to": "concluded"})
+        assert concluded.json()["allowed_transitions"] == []
+        # Nothing of a concluded evaluation moves any more.
+        read = await evaluator.get(f"/v1/evaluation/questions/{question['id']}")
+        assert read.json()["allowed_transitions"] == []
+
+    async def test_the_reason_is_kept_in_the_audit_trail(
+        self, app: Any, tokens: Any, evaluator: httpx.AsyncClient, de: Any
+    ) -> None:
+        response = await evaluator.post(
+            f"{URL}/{de.id}/transitions", json={"to": "active", "reason": "Baseline data is in"}
+        )
+        assert response.status_code == 200, response.text
+        async with api_client(app, token=tokens("governance", sub="gov-1")) as governance:
+            audit = await governance.get(
+                "/v1/audit", params={"entity_type": "developmental_evaluation", "entity_id": de.id}
+            )
+        entries = {entry["action"]: entry for entry in audit.json()["items"]}
+        assert entries["active"]["changes"]["status"] == {"before": "planned", "after": "active"}
+        assert entries["transition_reason"]["changes"] == {
+            "to": "active",
+            "reason": "Baseline data is in",
+        }

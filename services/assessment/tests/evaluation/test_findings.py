@@ -7,6 +7,8 @@ from typing import Any
 
 import httpx
 
+from shared.testing import assert_problem
+
 F = "/v1/evaluation/findings"
 
 
@@ -30,7 +32,7 @@ class TestCreateFinding:
             f"/v1/evaluation/evaluations/{de.id}/findings",
             json={"statement": "s", "confidence": "low", "evidence_log_ids": [foreign["id"]]},
         )
-        body = kit.problem(response, 422, "reference-outside-evaluation")
+        body = assert_problem(response, 422, "reference-outside-evaluation")
         assert body["errors"][0]["pointer"] == "/evidence_log_ids/0"
 
     async def test_repeated_evidence_is_422(
@@ -41,7 +43,7 @@ class TestCreateFinding:
             f"/v1/evaluation/evaluations/{de.id}/findings",
             json={"statement": "s", "confidence": "low", "evidence_log_ids": [entry["id"]] * 2},
         )
-        kit.problem(response, 422, "validation-error")
+        assert_problem(response, 422, "validation-error")
 
 
 class TestGetFinding:
@@ -59,7 +61,7 @@ class TestGetFinding:
 
     async def test_unknown_is_404(self, viewer: httpx.AsyncClient, kit: Any) -> None:
         response = await viewer.get(f"{F}/01900000-0000-7000-8000-000000000000")
-        kit.problem(response, 404, "finding-not-found")
+        assert_problem(response, 404, "finding-not-found")
 
 
 class TestUpdateFinding:
@@ -83,18 +85,18 @@ class TestUpdateFinding:
         entry = await de.entry()
         finding = await de.finding(evidence=[entry["id"]])
         for step in ("tested", "confirmed"):
-            await evaluator.post(f"{F}/{finding['id']}/transition", json={"to": step})
+            await evaluator.post(f"{F}/{finding['id']}/transitions", json={"to": step})
         response = await evaluator.patch(f"{F}/{finding['id']}", json={"statement": "New"})
-        kit.problem(response, 409, "finding-closed")
+        assert_problem(response, 409, "finding-closed")
 
     async def test_tested_finding_keeps_some_evidence(
         self, evaluator: httpx.AsyncClient, de: Any, kit: Any
     ) -> None:
         entry = await de.entry()
         finding = await de.finding(evidence=[entry["id"]])
-        await evaluator.post(f"{F}/{finding['id']}/transition", json={"to": "tested"})
+        await evaluator.post(f"{F}/{finding['id']}/transitions", json={"to": "tested"})
         response = await evaluator.patch(f"{F}/{finding['id']}", json={"evidence_log_ids": []})
-        kit.problem(response, 409, "finding-needs-evidence")
+        assert_problem(response, 409, "finding-needs-evidence")
 
 
 class TestTransitionFinding:
@@ -103,9 +105,9 @@ class TestTransitionFinding:
     ) -> None:
         entry = await de.entry()
         finding = await de.finding(evidence=[entry["id"]])
-        await evaluator.post(f"{F}/{finding['id']}/transition", json={"to": "tested"})
+        await evaluator.post(f"{F}/{finding['id']}/transitions", json={"to": "tested"})
         response = await evaluator.post(
-            f"{F}/{finding['id']}/transition", json={"to": "confirmed", "confidence": "high"}
+            f"{F}/{finding['id']}/transitions", json={"to": "confirmed", "confidence": "high"}
         )
         assert response.status_code == 200, response.text
         assert response.json()["status"] == "confirmed"
@@ -115,37 +117,53 @@ class TestTransitionFinding:
         self, evaluator: httpx.AsyncClient, de: Any
     ) -> None:
         finding = await de.finding()
-        response = await evaluator.post(f"{F}/{finding['id']}/transition", json={"to": "refuted"})
+        response = await evaluator.post(f"{F}/{finding['id']}/transitions", json={"to": "refuted"})
         assert response.json()["status"] == "refuted"
 
     async def test_testing_without_evidence_is_409(
         self, evaluator: httpx.AsyncClient, de: Any, kit: Any
     ) -> None:
         finding = await de.finding()
-        response = await evaluator.post(f"{F}/{finding['id']}/transition", json={"to": "tested"})
-        kit.problem(response, 409, "finding-needs-evidence")
+        response = await evaluator.post(f"{F}/{finding['id']}/transitions", json={"to": "tested"})
+        assert_problem(response, 409, "finding-needs-evidence")
 
     async def test_skipping_testing_is_409(
         self, evaluator: httpx.AsyncClient, de: Any, kit: Any
     ) -> None:
         entry = await de.entry()
         finding = await de.finding(evidence=[entry["id"]])
-        response = await evaluator.post(f"{F}/{finding['id']}/transition", json={"to": "confirmed"})
-        kit.problem(response, 409, "illegal-finding-transition")
+        response = await evaluator.post(
+            f"{F}/{finding['id']}/transitions", json={"to": "confirmed"}
+        )
+        assert_problem(response, 409, "illegal-transition")
 
     async def test_refuted_is_final(self, evaluator: httpx.AsyncClient, de: Any, kit: Any) -> None:
         finding = await de.finding()
-        await evaluator.post(f"{F}/{finding['id']}/transition", json={"to": "refuted"})
-        response = await evaluator.post(f"{F}/{finding['id']}/transition", json={"to": "tested"})
-        kit.problem(response, 409, "illegal-finding-transition")
+        await evaluator.post(f"{F}/{finding['id']}/transitions", json={"to": "refuted"})
+        response = await evaluator.post(f"{F}/{finding['id']}/transitions", json={"to": "tested"})
+        assert_problem(response, 409, "illegal-transition")
 
 
 class TestListFindings:
     async def test_filters_by_status(self, evaluator: httpx.AsyncClient, de: Any) -> None:
         kept = await de.finding()
         refuted = await de.finding()
-        await evaluator.post(f"{F}/{refuted['id']}/transition", json={"to": "refuted"})
+        await evaluator.post(f"{F}/{refuted['id']}/transitions", json={"to": "refuted"})
         response = await evaluator.get(
             f"/v1/evaluation/evaluations/{de.id}/findings", params={"status": "emerging"}
         )
         assert [item["id"] for item in response.json()["items"]] == [kept["id"]]
+
+
+class TestFindingAllowedTransitions:
+    async def test_tested_is_offered_only_with_evidence(
+        self, evaluator: httpx.AsyncClient, viewer: httpx.AsyncClient, de: Any
+    ) -> None:
+        bare = await de.finding()
+        assert bare["allowed_transitions"] == ["refuted"]
+        entry = await de.entry()
+        backed = await de.finding(evidence=[entry["id"]])
+        assert backed["allowed_transitions"] == ["tested", "refuted"]
+        moved = await evaluator.post(f"{F}/{backed['id']}/transitions", json={"to": "tested"})
+        assert moved.json()["allowed_transitions"] == ["confirmed", "refuted"]
+        assert (await viewer.get(f"{F}/{backed['id']}")).json()["allowed_transitions"] == []

@@ -7,6 +7,8 @@ from typing import Any
 
 import httpx
 
+from shared.testing import assert_problem
+
 E = "/v1/evaluation/log-entries"
 JOURNAL_ENTRY = "0190a000-0000-7000-8000-000000000001"
 ENGAGEMENT = "0190a000-0000-7000-8000-000000000002"
@@ -43,7 +45,9 @@ class TestCreateLogEntry:
             f"/v1/evaluation/evaluations/{de.id}/log",
             json={"observed_at": kit.ts("2026-03-02T10:00:00"), "source": "gossip", "summary": "x"},
         )
-        assert kit.problem(response, 422, "validation-error")["errors"][0]["pointer"] == "/source"
+        assert (
+            assert_problem(response, 422, "validation-error")["errors"][0]["pointer"] == "/source"
+        )
 
     async def test_naive_timestamp_is_422(
         self, evaluator: httpx.AsyncClient, de: Any, kit: Any
@@ -52,7 +56,7 @@ class TestCreateLogEntry:
             f"/v1/evaluation/evaluations/{de.id}/log",
             json={"observed_at": "2026-03-02T10:00:00", "source": "survey", "summary": "x"},
         )
-        assert kit.problem(response, 422, "validation-error")["errors"][0]["pointer"] == (
+        assert assert_problem(response, 422, "validation-error")["errors"][0]["pointer"] == (
             "/observed_at"
         )
 
@@ -82,7 +86,7 @@ class TestUpdateLogEntry:
         entry = await de.entry()
         await de.session(reviewed=[entry["id"]])
         response = await evaluator.patch(f"{E}/{entry['id']}", json={"summary": "Rewritten"})
-        body = kit.problem(response, 409, "log-entry-append-only")
+        body = assert_problem(response, 409, "log-entry-append-only")
         assert f"{E}/{entry['id']}/corrections" in body["detail"]
 
 
@@ -152,4 +156,4 @@ class TestGetLogEntry:
 
     async def test_unknown_is_404(self, evaluator: httpx.AsyncClient, kit: Any) -> None:
         response = await evaluator.get(f"{E}/01900000-0000-7000-8000-000000000000")
-        kit.problem(response, 404, "log-entry-not-found")
+        assert_problem(response, 404, "log-entry-not-found")

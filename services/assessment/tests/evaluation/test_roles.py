@@ -8,6 +8,8 @@ from typing import Any
 
 import httpx
 
+from shared.testing import assert_problem
+
 
 class TestContributorWrites:
     async def test_team_member_records_a_finding(
@@ -30,7 +32,7 @@ class TestContributorWrites:
         response = await contributor.post(
             f"/v1/evaluation/evaluations/{de.id}/questions", json={"text": "Still mine?"}
         )
-        kit.problem(response, 403, "not-a-team-member")
+        assert_problem(response, 403, "not-a-team-member")
 
     async def test_team_check_needs_the_projects_service(
         self, evaluator: httpx.AsyncClient, contributor: httpx.AsyncClient, projects: Any, kit: Any
@@ -40,7 +42,7 @@ class TestContributorWrites:
         response = await contributor.post(
             f"/v1/evaluation/evaluations/{de.id}/questions", json={"text": "Anyone there?"}
         )
-        kit.problem(response, 503, "upstream-unavailable")
+        assert_problem(response, 503, "upstream-unavailable")
 
     async def test_evaluator_writes_without_a_team_check(
         self, evaluator: httpx.AsyncClient, de: Any, projects: Any
@@ -58,11 +60,11 @@ class TestReadOnlyRoles:
             response = await api.post(
                 f"/v1/evaluation/evaluations/{de.id}/questions", json={"text": "May I?"}
             )
-            kit.problem(response, 403, "forbidden")
+            assert_problem(response, 403, "forbidden")
 
     async def test_every_route_needs_a_token(self, app: Any, de: Any, kit: Any) -> None:
         from shared.testing import api_client
 
         async with api_client(app) as anonymous:
             response = await anonymous.get(f"/v1/evaluation/evaluations/{de.id}/metrics")
-        kit.problem(response, 401, "unauthorized")
+        assert_problem(response, 401, "unauthorized")

@@ -7,6 +7,8 @@ from typing import Any
 
 import httpx
 
+from shared.testing import assert_problem
+
 S = "/v1/evaluation/sessions"
 B = "/v1/evaluation/briefs"
 
@@ -38,7 +40,7 @@ class TestCreateSensemakingSession:
                 "now_what": "Trial a huddle",
             },
         )
-        body = kit.problem(response, 422, "validation-error")
+        body = assert_problem(response, 422, "validation-error")
         assert body["errors"][0]["pointer"] == "/so_what"
 
     async def test_entry_of_another_evaluation_is_422(
@@ -58,7 +60,7 @@ class TestCreateSensemakingSession:
                 "data_reviewed": [mine["id"], foreign["id"]],
             },
         )
-        body = kit.problem(response, 422, "reference-outside-evaluation")
+        body = assert_problem(response, 422, "reference-outside-evaluation")
         assert [e["pointer"] for e in body["errors"]] == ["/data_reviewed/1"]
 
 
@@ -79,7 +81,7 @@ class TestUpdateSensemakingSession:
     ) -> None:
         record = await de.session()
         response = await evaluator.patch(f"{S}/{record['id']}", json={"data_reviewed": []})
-        kit.problem(response, 422, "validation-error")
+        assert_problem(response, 422, "validation-error")
 
 
 class TestListSensemakingSessions:
@@ -95,7 +97,7 @@ class TestListSensemakingSessions:
 class TestGetSensemakingSession:
     async def test_unknown_is_404(self, evaluator: httpx.AsyncClient, kit: Any) -> None:
         response = await evaluator.get(f"{S}/01900000-0000-7000-8000-000000000000")
-        kit.problem(response, 404, "sensemaking-session-not-found")
+        assert_problem(response, 404, "sensemaking-session-not-found")
 
 
 def brief_body(**overrides: Any) -> dict[str, Any]:
@@ -122,7 +124,7 @@ class TestCreateLearningBrief:
         response = await evaluator.post(
             f"/v1/evaluation/evaluations/{de.id}/briefs", json=brief_body(period_end="2025-12-01")
         )
-        kit.problem(response, 422, "validation-error")
+        assert_problem(response, 422, "validation-error")
 
     async def test_no_key_messages_is_422(
         self, evaluator: httpx.AsyncClient, de: Any, kit: Any
@@ -130,7 +132,7 @@ class TestCreateLearningBrief:
         response = await evaluator.post(
             f"/v1/evaluation/evaluations/{de.id}/briefs", json=brief_body(key_messages=[])
         )
-        assert kit.problem(response, 422, "validation-error")["errors"][0]["pointer"] == (
+        assert assert_problem(response, 422, "validation-error")["errors"][0]["pointer"] == (
             "/key_messages"
         )
 
@@ -141,7 +143,7 @@ class TestUpdateLearningBrief:
     ) -> None:
         brief = await de.post("briefs", brief_body())
         response = await evaluator.patch(f"{B}/{brief['id']}", json={"period_end": "2025-06-30"})
-        body = kit.problem(response, 422, "validation-error")
+        body = assert_problem(response, 422, "validation-error")
         assert body["errors"][0]["pointer"] == "/period_end"
 
     async def test_uri_can_be_cleared(self, evaluator: httpx.AsyncClient, de: Any) -> None:
@@ -160,4 +162,4 @@ class TestListLearningBriefs:
 class TestGetLearningBrief:
     async def test_unknown_is_404(self, evaluator: httpx.AsyncClient, kit: Any) -> None:
         response = await evaluator.get(f"{B}/01900000-0000-7000-8000-000000000000")
-        kit.problem(response, 404, "learning-brief-not-found")
+        assert_problem(response, 404, "learning-brief-not-found")

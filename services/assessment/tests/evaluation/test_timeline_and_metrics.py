@@ -9,6 +9,8 @@ from typing import Any
 
 import httpx
 
+from shared.testing import assert_problem
+
 
 async def read_all(api: httpx.AsyncClient, url: str, **params: Any) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
@@ -112,7 +114,7 @@ class TestGetEvaluationTimeline:
         response = await evaluator.get(
             f"/v1/evaluation/evaluations/{de.id}/timeline", params={"kind": "gossip"}
         )
-        kit.problem(response, 422, "validation-error")
+        assert_problem(response, 422, "validation-error")
 
     async def test_cursor_from_another_sort_is_422(
         self, evaluator: httpx.AsyncClient, de: Any, kit: Any
@@ -121,7 +123,7 @@ class TestGetEvaluationTimeline:
         url = f"/v1/evaluation/evaluations/{de.id}/timeline"
         cursor = (await evaluator.get(url, params={"limit": 1})).json()["next_cursor"]
         response = await evaluator.get(url, params={"cursor": cursor, "sort": "-occurred_at"})
-        kit.problem(response, 422, "invalid-cursor")
+        assert_problem(response, 422, "invalid-cursor")
 
 
 def day(offset: int) -> dt.date:
@@ -140,8 +142,13 @@ class TestGetEvaluationMetrics:
         # Questions: Q1 open, Q2 retired, Q3 reframed into Q4 (open) -> 2 open.
         await de.question("Q1")
         q2, q3 = await de.question("Q2"), await de.question("Q3")
-        await evaluator.post(f"/v1/evaluation/questions/{q2['id']}/retire")
-        await evaluator.post(f"/v1/evaluation/questions/{q3['id']}/reframe", json={"text": "Q4"})
+        await evaluator.post(
+            f"/v1/evaluation/questions/{q2['id']}/transitions", json={"to": "retired"}
+        )
+        await evaluator.post(
+            f"/v1/evaluation/questions/{q3['id']}/transitions",
+            json={"to": "reframed", "text": "Q4"},
+        )
 
         # Findings -> first linked adaptation:
         #   F1 2026-01-01T00:00 -> A1 2026-01-05T00:00 (A2 later also links it) = 4 days

@@ -21,7 +21,7 @@ from projects_service.db import Base as ProjectsBase
 from projects_service.settings import Settings as ProjectsSettings
 from shared.consumer import ChangeFeedConsumer
 from shared.http import ServiceClient
-from shared.testing import TokenFactory, api_client, reset_database, service_app
+from shared.testing import TokenFactory, api_client, assert_problem, reset_database, service_app
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +113,7 @@ class TestCreateEvaluationWithProjects:
             response = await api.post(
                 "/v1/evaluation/evaluations", json=kit.evaluation_body(project_id)
             )
-            kit.problem(response, 403, "not-a-team-member")
+            assert_problem(response, 403, "not-a-team-member")
 
     async def test_unknown_project_is_422(
         self, assessment_app: FastAPI, tokens: TokenFactory, kit: Any
@@ -123,7 +123,7 @@ class TestCreateEvaluationWithProjects:
                 "/v1/evaluation/evaluations",
                 json=kit.evaluation_body("01900000-0000-7000-8000-000000000000"),
             )
-            kit.problem(response, 422, "unknown-project")
+            assert_problem(response, 422, "unknown-project")
 
 
 class TestPivotReachesProjects:

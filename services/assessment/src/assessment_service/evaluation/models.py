@@ -127,6 +127,16 @@ class AssumptionStatus(StrEnum):
     revised = "revised"
 
 
+class TimelineKind(StrEnum):
+    """The kinds of record on an evaluation's learning timeline."""
+
+    log_entry = "log_entry"
+    session = "session"
+    finding = "finding"
+    adaptation = "adaptation"
+    theory_of_change = "theory_of_change"
+
+
 class DevelopmentalEvaluation(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):
     __tablename__ = "developmental_evaluation"
 
@@ -170,10 +180,21 @@ class LearningQuestion(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):
     answer_links: Mapped[list[QuestionAnswer]] = relationship(
         lazy="raise", cascade="all, delete-orphan", order_by="QuestionAnswer.finding_id"
     )
+    # The question this one was reframed into (at most one: only an open question is reframed).
+    reframes: Mapped[list[LearningQuestion]] = relationship(
+        lazy="raise",
+        viewonly=True,
+        foreign_keys=[reframed_from_id],
+        order_by="LearningQuestion.id",
+    )
 
     @property
     def answered_by_finding_ids(self) -> list[uuid.UUID]:
         return [link.finding_id for link in self.answer_links]
+
+    @property
+    def reframed_into_id(self) -> uuid.UUID | None:
+        return self.reframes[0].id if self.reframes else None
 
 
 class LearningLogEntry(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):

@@ -1,0 +1,1 @@
+"""The developmental evaluation itself: one per project, its details and its lifecycle."""

@@ -1,0 +1,1 @@
+"""Learning metrics of one evaluation (report B4): aggregates only."""

@@ -1,0 +1,2 @@
+"""Learning questions: raised, then answered by findings, reframed into a new question, or
+retired."""

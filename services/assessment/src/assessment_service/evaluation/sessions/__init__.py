@@ -1,0 +1,2 @@
+"""Sensemaking sessions: What? / So what? / Now what?, the log entries reviewed and the actions
+agreed."""
