@@ -113,7 +113,7 @@ def _move(demo: Demo, path: str, record: Json, order: list[str], target: str, **
     current = demo.request("GET", f"/evaluation/{path}/{record['id']}").json()["status"]
     for step in order[order.index(current) + 1 : order.index(target) + 1]:
         body: Json = {"to": step, **extra.get(step, {})}
-        response = demo.request("POST", f"/evaluation/{path}/{record['id']}/transition", json=body)
+        response = demo.request("POST", f"/evaluation/{path}/{record['id']}/transitions", json=body)
         if not response.is_success:
             raise _fail(demo, f"moving {path} {record['id']} to {step}: {response.text[:300]}")
 
