@@ -119,7 +119,6 @@ class AssessmentRead(BaseModel):
     updated_at: dt.datetime
     version: int
     allowed_transitions: list[AssessmentStatus] = Field(
-        default_factory=list,
         description="The states you can move this assessment to now (`POST .../transitions`): "
         "the workflow's edges from here for the chair or governance, none for anyone else. "
         "Preconditions (ratings, submissions, consensus) are checked when the move is asked for.",

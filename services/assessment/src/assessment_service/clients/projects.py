@@ -38,8 +38,11 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Request
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from shared.http import BadGateway, ServiceClient
+from shared.http import BadGateway, ServiceClient, UpstreamTimeout, UpstreamUnavailable
 
+# The problems a route calling this client may answer, for its OpenAPI `responses` (routes never
+# import shared.http themselves).
+UPSTREAM_PROBLEMS = (UpstreamUnavailable, UpstreamTimeout, BadGateway)
 # The projects service's list takes at most this many ids (its page limit) per call.
 MAX_IDS_PER_CALL = 200
 

@@ -72,10 +72,13 @@ ConditionPagination = Annotated[
 
 
 def _read(decision: Decision, actor: Principal) -> DecisionRead:
-    read = DecisionRead.model_validate(decision)
-    for condition in read.conditions:
-        condition.allowed_transitions = service.condition_transitions(condition.status, actor)
-    return read
+    conditions = [service.present_condition(c, actor) for c in decision.conditions]
+    return DecisionRead.model_validate(
+        {
+            **{name: getattr(decision, name) for name in DecisionRead.model_fields},
+            "conditions": conditions,
+        }
+    )
 
 
 @router.post(

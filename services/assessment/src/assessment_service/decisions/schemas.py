@@ -69,7 +69,6 @@ class ConditionRead(BaseModel):
     updated_at: dt.datetime
     version: int
     allowed_transitions: list[ConditionStatus] = Field(
-        default_factory=list,
         description="The states you can move this condition to now "
         "(`POST .../conditions/{condition_id}/transitions`); empty once closed or for a caller "
         "who may not move it.",

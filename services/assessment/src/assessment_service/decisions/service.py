@@ -49,6 +49,7 @@ from assessment_service.decisions.schemas import (
     OverrideSummary,
 )
 from assessment_service.frameworks.definition import Gate, Outcome
+from assessment_service.lifecycle import with_transitions
 from shared.auth import Principal, Role
 from shared.changes import emit_event, set_action
 from shared.db import utcnow
@@ -128,10 +129,9 @@ async def list_conditions(
         id_column=DecisionCondition.id,
         updated_column=DecisionCondition.updated_at,
     )
-    page = rows.as_page(ConditionRead)
-    for item in page.items:
-        item.allowed_transitions = condition_transitions(item.status, actor)
-    return page
+    return Page[ConditionRead](
+        items=[present_condition(row, actor) for row in rows.items], next_cursor=rows.next_cursor
+    )
 
 
 def condition_transitions(status: ConditionStatus, actor: Principal) -> list[ConditionStatus]:
@@ -139,6 +139,13 @@ def condition_transitions(status: ConditionStatus, actor: Principal) -> list[Con
     if not actor.has_any(*GOVERNANCE):
         return []
     return allowed_from(CONDITION_TRANSITIONS, status)
+
+
+def present_condition(condition: DecisionCondition, actor: Principal) -> ConditionRead:
+    """The condition as `actor` reads it (its `allowed_transitions` depend on who asks)."""
+    return with_transitions(
+        ConditionRead, condition, condition_transitions(condition.status, actor)
+    )
 
 
 # -- writes --------------------------------------------------------------------------------------

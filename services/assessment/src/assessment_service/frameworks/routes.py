@@ -30,6 +30,7 @@ from assessment_service.frameworks.schemas import (
     FrameworkTransition,
     export_document,
 )
+from assessment_service.lifecycle import with_transitions
 from shared.auth import Principal, PrincipalDep, Role, require_roles
 from shared.db import SessionDep
 from shared.etag import (
@@ -63,9 +64,7 @@ CataloguePagination = Annotated[Pagination, Depends(pagination_dependency(increm
 
 
 def _read(framework: Framework, actor: Principal) -> FrameworkRead:
-    read = FrameworkRead.model_validate(framework)
-    read.allowed_transitions = service.allowed_transitions(framework, actor)
-    return read
+    return with_transitions(FrameworkRead, framework, service.allowed_transitions(framework, actor))
 
 
 def _created(response: Response, framework: Framework, actor: Principal) -> FrameworkRead:

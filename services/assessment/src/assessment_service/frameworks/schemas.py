@@ -91,7 +91,6 @@ class FrameworkRead(FrameworkSummary):
     scoring_policy: ScoringPolicy
     domains: list[Domain]
     allowed_transitions: list[FrameworkStatus] = Field(
-        default_factory=list,
         description="The states you can move this version to now (`POST .../transitions`); "
         "empty for a caller who may not move it.",
     )

@@ -40,7 +40,7 @@ from assessment_service.frameworks.schemas import (
     FrameworkSourceRead,
     FrameworkSummary,
 )
-from assessment_service.transition_audit import audit_reason
+from assessment_service.lifecycle import audit_reason
 from shared.auth import Principal, Role
 from shared.changes import set_action
 from shared.db import utcnow

@@ -33,8 +33,9 @@ from assessment_service.assessments.schemas import (
     ProjectHistory,
 )
 from assessment_service.assessments.service import assessments as service, workflow
-from assessment_service.clients.projects import ProjectsClientDep
+from assessment_service.clients.projects import UPSTREAM_PROBLEMS, ProjectsClientDep
 from assessment_service.frameworks.definition import Gate
+from assessment_service.lifecycle import with_transitions
 from shared.auth import Principal, PrincipalDep
 from shared.db import SessionDep
 from shared.etag import (
@@ -44,7 +45,6 @@ from shared.etag import (
     mark_created,
     mark_version,
 )
-from shared.http import BadGateway, UpstreamTimeout, UpstreamUnavailable
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import InvalidInput, problem_responses
 from shared.transitions import GateRequiresDecision, IllegalTransition
@@ -62,9 +62,8 @@ AssessmentPagination = Annotated[
 
 
 def _read(assessment: Assessment, actor: Principal) -> AssessmentRead:
-    read = AssessmentRead.model_validate(assessment)
-    read.allowed_transitions = workflow.allowed_transitions(assessment, actor)
-    return read
+    allowed = workflow.allowed_transitions(assessment, actor)
+    return with_transitions(AssessmentRead, assessment, allowed)
 
 
 @router.post(
@@ -78,9 +77,7 @@ def _read(assessment: Assessment, actor: Principal) -> AssessmentRead:
         TemplateNotApplicable,
         NoActiveTemplate,
         OpenAssessmentExists,
-        UpstreamUnavailable,
-        UpstreamTimeout,
-        BadGateway,
+        *UPSTREAM_PROBLEMS,
     ),
 )
 async def create_assessment(

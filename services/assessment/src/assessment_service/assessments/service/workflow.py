@@ -41,8 +41,8 @@ from assessment_service.frameworks.definition import (
     TemplateDefinition,
 )
 from assessment_service.frameworks.models import FrameworkStatus
+from assessment_service.lifecycle import audit_reason
 from assessment_service.scoring import engine
-from assessment_service.transition_audit import audit_reason
 from shared.auth import Principal, Role
 from shared.changes import emit_event, set_action
 from shared.db import utcnow
