@@ -35,21 +35,41 @@ async def projects_app() -> AsyncIterator[FastAPI]:
         yield application
 
 
+class Recording(httpx.AsyncBaseTransport):
+    """The real projects app over ASGI, remembering the `Authorization` of each request."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.inner = httpx.ASGITransport(app=app)
+        self.authorizations: list[str | None] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.authorizations.append(request.headers.get("authorization"))
+        return await self.inner.handle_async_request(request)
+
+
 @pytest.fixture(scope="module")
-async def wired(projects_app: FastAPI) -> AsyncIterator[FastAPI]:
+def to_projects(projects_app: FastAPI) -> Recording:
+    return Recording(projects_app)
+
+
+@pytest.fixture(scope="module")
+async def wired(to_projects: Recording) -> AsyncIterator[FastAPI]:
     """This service with its `projects` upstream pointing at the real projects app."""
     async with service_app(
         service="stakeholders",
         alembic_ini=ALEMBIC_INI,
-        create_app=functools.partial(
-            create_app, transports={"projects": httpx.ASGITransport(app=projects_app)}
-        ),
+        create_app=functools.partial(create_app, transports={"projects": to_projects}),
         settings_factory=functools.partial(Settings, retention_enabled=False),
     ) as application:
         yield application
 
 
-async def real_project(projects_app: FastAPI, tokens: TokenFactory, *team: str) -> str:
+async def real_project(
+    projects_app: FastAPI,
+    tokens: TokenFactory,
+    *team: str,
+    dates: dict[str, str] | None = None,
+) -> str:
     async with api_client(projects_app, token=tokens("governance", sub="gov-1")) as api:
         response = await api.post(
             "/v1/projects",
@@ -70,6 +90,7 @@ async def real_project(projects_app: FastAPI, tokens: TokenFactory, *team: str) 
                     "display_name": "Tom Teague (fictional)",
                     "affiliation": "trust",
                     "role": "member",
+                    **(dates or {}),
                 },
             )
             assert member.status_code == 201, member.text
@@ -99,6 +120,57 @@ class TestAgainstTheProjectsService:
             hidden = (await stranger.get(f"/v1/stakeholders/{stakeholder['id']}")).json()
         assert seen["view"] == "personal" and seen["display_name"] == NAME
         assert hidden["view"] == "restricted" and "display_name" not in hidden
+
+    async def test_the_callers_token_is_forwarded(
+        self, wired: FastAPI, projects_app: FastAPI, tokens: TokenFactory, to_projects: Recording
+    ) -> None:
+        """A call made on behalf of a request carries the caller's token, not the service's."""
+        project_id = await real_project(projects_app, tokens, "tom-team")
+        async with api_client(wired, token=tokens("admin", sub="ada")) as admin:
+            stakeholder = await create_stakeholder(admin)
+            await link(admin, stakeholder["id"], uuid.UUID(project_id))
+        token = tokens("contributor", sub="tom-team")
+        to_projects.authorizations.clear()
+        async with api_client(wired, token=token) as member:
+            seen = await member.get(f"/v1/stakeholders/{stakeholder['id']}")
+        assert seen.json()["view"] == "personal"
+        assert to_projects.authorizations == [f"Bearer {token}"]
+
+    @pytest.mark.parametrize(
+        "dates",
+        [
+            {"start_date": "2020-01-01", "end_date": "2020-12-31"},  # ended
+            {"start_date": "2099-01-01"},  # not started
+        ],
+        ids=["ended", "not-started"],
+    )
+    async def test_an_inactive_membership_grants_nothing(
+        self, wired: FastAPI, projects_app: FastAPI, tokens: TokenFactory, dates: dict[str, str]
+    ) -> None:
+        project_id = await real_project(projects_app, tokens, "ivy-inactive", dates=dates)
+        async with api_client(wired, token=tokens("admin", sub="ada")) as admin:
+            stakeholder = await create_stakeholder(admin)
+            await link(admin, stakeholder["id"], uuid.UUID(project_id))
+        async with api_client(wired, token=tokens("contributor", sub="ivy-inactive")) as ivy:
+            seen = (await ivy.get(f"/v1/stakeholders/{stakeholder['id']}")).json()
+            listed = (await ivy.get("/v1/stakeholders")).json()["items"]
+            write = await ivy.patch(
+                f"/v1/stakeholders/{stakeholder['id']}", json={"category": "carer"}
+            )
+            new_link = await ivy.post(
+                f"/v1/stakeholders/{stakeholder['id']}/links",
+                json={
+                    "project_id": project_id,
+                    "role_in_project": "advisor",
+                    "relationship_owner": "ivy-inactive",
+                },
+            )
+        assert seen["view"] == "restricted"
+        assert [item["view"] for item in listed if item["id"] == stakeholder["id"]] == [
+            "restricted"
+        ]
+        assert_problem(write, 403, "not-a-project-team-member")
+        assert_problem(new_link, 403, "not-a-project-team-member")
 
     async def test_erasure_event_reaches_a_consumer(
         self, wired: FastAPI, projects_app: FastAPI, tokens: TokenFactory

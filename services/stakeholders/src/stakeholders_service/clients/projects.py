@@ -96,9 +96,12 @@ class RelationshipOwnerNotOnTeam(InvalidInput):
 
 
 class ProjectQuestions(ProjectTeams, Protocol):
-    """What the checks below ask: team membership, and which projects exist."""
+    """What this service asks the projects service: team membership (of some projects, or all
+    of a subject's), and which projects exist. `ProjectsClient` answers; tests may fake it."""
 
     async def existing(self, project_ids: Collection[uuid.UUID]) -> set[uuid.UUID]: ...
+
+    async def team_projects(self, subject: str) -> set[uuid.UUID]: ...
 
 
 class ProjectsClient:

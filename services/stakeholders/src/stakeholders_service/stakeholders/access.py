@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Principal, Role
 from shared.project_access import ProjectTeams
+from stakeholders_service.clients.projects import ProjectQuestions
 from stakeholders_service.stakeholders import repository
 from stakeholders_service.stakeholders.models import ProjectLink
 
@@ -63,15 +64,16 @@ async def personal_ids(
 
 
 async def owned_ids(
-    session: AsyncSession, *, principal: Principal, teams: ProjectTeams
+    session: AsyncSession, *, principal: Principal, teams: ProjectQuestions
 ) -> set[uuid.UUID]:
     """The stakeholders whose relationship this caller really owns (the scope of a name
-    search): an admin named them owner, or they own a link of a project whose team they are on."""
+    search): an admin named them owner, or they own a link of a project whose team they are on.
+
+    Asks for every team the caller is on (not only those of the owned links): the page the
+    search then finds is answered from the same answer, so a search is one call too."""
     links = await repository.links_owned_by(session, principal.subject)
     admin_named = [link for link in links if link.owner_set_by_admin]
-    on_team = await teams.active_projects(
-        principal.subject, {link.project_id for link in links if not link.owner_set_by_admin}
-    )
+    on_team = await teams.team_projects(principal.subject) if links else set()
     return {link.stakeholder_id for link in admin_named} | {
         link.stakeholder_id for link in links if link.project_id in on_team
     }

@@ -15,6 +15,7 @@ from shared.patch import apply_changes, merge_patch_changes
 from shared.problems import FieldError
 from shared.project_access import PROJECT_WORK, ProjectTeams
 from stakeholders_service.clients.projects import (
+    ProjectQuestions,
     ProjectsClient,
     require_new_project_write,
     require_owner_on_team,
@@ -195,7 +196,7 @@ async def list_stakeholders(
     session: AsyncSession,
     *,
     principal: Principal,
-    teams: ProjectTeams,
+    teams: ProjectQuestions,
     pagination: Pagination,
     kind: StakeholderKind | None,
     category: StakeholderCategory | None,
