@@ -1,14 +1,19 @@
-"""Builders for the stakeholders suite (fictional people only)."""
+"""The stakeholders suite's builders (fictional people only): request bodies and records made
+through the API, and `ProjectsFake`, the kit's `FakeProjects` as this suite's `projects` fixture.
+
+Test modules import them: `from services.stakeholders.tests.builders import create_stakeholder`.
+"""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any
 
 import httpx
 
-PROBLEM = "application/problem+json"
+from shared.testing import Call, FakeProjects
+
 NAME = "Zephyrine Quillfeather"
 EMAIL = "zephyrine.q@example.org"
 PHONE = "07700 900123"
@@ -66,35 +71,21 @@ async def consent(
     return dict(response.json())
 
 
-def assert_problem(response: httpx.Response, status: int, slug: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body = dict(response.json())
-    assert body["type"] == f"https://cmdi.example/problems/{slug}", body
-    assert body["status"] == status
-    return body
+class ProjectsFake(FakeProjects):
+    """`FakeProjects`, its `calls` written the way this suite's tests compare them:
+    `projects:<team_member>:<sorted ids>` for a list, `project:<id>`, `team:<id>`."""
+
+    def entries(self, call: Call) -> Iterable[Any]:
+        parts = call.path.strip("/").split("/")  # v1, projects[, id[, team]]
+        if parts[1:] == ["projects"]:
+            asked = ",".join(sorted(set(call.params("id"))))
+            return [f"projects:{call.param('team_member') or ''}:{asked}"]
+        if len(parts) == 3 and parts[1] == "projects":
+            return [f"project:{parts[2]}"]
+        if len(parts) == 4 and parts[3] == "team":
+            return [f"team:{parts[2]}"]
+        return [str(call)]
 
 
-@dataclass
-class ProjectsStub:
-    """What the stub projects service knows; `reachable = False` refuses connections."""
-
-    projects: set[uuid.UUID] = field(default_factory=set)
-    teams: dict[uuid.UUID, set[str]] = field(default_factory=dict)
-    reachable: bool = True
-    calls: list[str] = field(default_factory=list)
-
-    def add_project(self, *team: str) -> uuid.UUID:
-        project_id = uuid.uuid4()
-        self.projects.add(project_id)
-        self.teams[project_id] = set(team)
-        return project_id
-
-    def reset(self) -> None:
-        self.projects.clear()
-        self.teams.clear()
-        self.reachable = True
-        self.calls.clear()
-
-
-STUB = ProjectsStub()
+# The old name, still in the type hints of some test modules.
+ProjectsStub = ProjectsFake
