@@ -1,5 +1,6 @@
 """One problem per journal rule. The lifecycle rules are shared by the outcome, strategy and
-performance journals, so their problem types are too."""
+performance journals, so their problem types are too; a move the lifecycle does not allow is
+the shared `illegal-transition` (`shared.transitions`)."""
 
 from shared.problems import Conflict, InvalidInput, NotFound
 
@@ -12,11 +13,6 @@ class JournalEntryNotFound(NotFound):
 class JournalEntryReadOnly(Conflict):
     slug = "journal-entry-read-only"
     title = "Only draft journal entries can be edited; correct a submitted entry with an amendment"
-
-
-class IllegalJournalTransition(Conflict):
-    slug = "illegal-journal-transition"
-    title = "Journal entries go draft → submitted → reviewed"
 
 
 class JournalEntryNotAmendable(Conflict):

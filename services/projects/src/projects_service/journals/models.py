@@ -1,22 +1,22 @@
 """The three OM monitoring journals (steps 9-11): dated, append-only records with amendments.
 
 `JournalEntryMixin` holds what every journal entry has (period, contributors, lessons, the
-draft → submitted → reviewed lifecycle, `amends_id`); `journals.lifecycle` holds the rules on
-those columns. The outcome journal lives here; the strategy and performance journals in their
-own packages."""
+draft → submitted → reviewed lifecycle, `amends_id`); `JOURNAL_TRANSITIONS` is that lifecycle's
+machine. Below it, each kind's table: what that journal records beyond the shared columns."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from projects_service.db import Base
-from projects_service.outcome_maps.models import MarkerLevel
+from projects_service.outcome_maps.models import MarkerLevel, Practice
 from shared.changes import Audited
 from shared.db import (
     IdMixin,
@@ -33,6 +33,16 @@ class JournalStatus(StrEnum):
     submitted = "submitted"
     reviewed = "reviewed"
     amended = "amended"
+
+
+# The moves a caller asks for. `amended` is never asked for: an entry becomes amended when the
+# correction naming it (`amends_id`) is submitted.
+JOURNAL_TRANSITIONS: Mapping[JournalStatus, tuple[JournalStatus, ...]] = {
+    JournalStatus.draft: (JournalStatus.submitted,),
+    JournalStatus.submitted: (JournalStatus.reviewed,),
+    JournalStatus.reviewed: (),
+    JournalStatus.amended: (),
+}
 
 
 class JournalKind(StrEnum):
@@ -75,6 +85,8 @@ class JournalEntryMixin(Audited, IdMixin, TimestampMixin, VersionedMixin):
 
 
 class OutcomeJournalEntry(JournalEntryMixin, Base):
+    """Outcome journal (OM step 9): the change seen in one boundary partner in a period."""
+
     __tablename__ = "outcome_journal_entry"
     __table_args__ = (
         Index("ix_outcome_journal_partner_period", "partner_lineage_id", "period_start"),
@@ -96,6 +108,8 @@ class OutcomeJournalEntry(JournalEntryMixin, Base):
 
 
 class MarkerRating(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):
+    """One progress marker as rated in one outcome journal entry."""
+
     __tablename__ = "marker_rating"
     __table_args__ = (UniqueConstraint("entry_id", "progress_marker_id"),)
 
@@ -106,3 +120,52 @@ class MarkerRating(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):
     rating: Mapped[Rating] = mapped_column(enum_column(Rating, "marker_rating_value"))
     note: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(default=0)
+
+
+class StrategyJournalEntry(JournalEntryMixin, Base):
+    """Strategy journal (OM step 10): what the programme did for its strategies in a period,
+    how well it worked, and what it will change."""
+
+    __tablename__ = "strategy_journal_entry"
+    __table_args__ = (Index("ix_strategy_journal_project_period", "project_id", "period_start"),)
+    kind = JournalKind.strategy
+
+    # Strategy-map entries of `outcome_map_id` (ids as strings): a JSON list, not a link table,
+    # because nothing queries from a strategy to its journal entries.
+    strategy_ids: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
+    activities_implemented: Mapped[str] = mapped_column(Text, default="")
+    effectiveness: Mapped[str] = mapped_column(Text, default="")
+    outputs: Mapped[str] = mapped_column(Text, default="")
+    required_follow_up: Mapped[str] = mapped_column(Text, default="")
+    programme_response: Mapped[str] = mapped_column(Text, default="")
+
+
+class PerformanceJournalEntry(JournalEntryMixin, Base):
+    """Performance journal (OM step 11): how the programme lived its eight organisational
+    practices in a period. One row per practice described, so the practice profile reads
+    ratings in SQL."""
+
+    __tablename__ = "performance_journal_entry"
+    __table_args__ = (Index("ix_performance_journal_project_period", "project_id", "period_start"),)
+    kind = JournalKind.performance
+
+    practice_entries: Mapped[list[PracticeJournalEntry]] = relationship(
+        lazy="raise", order_by="PracticeJournalEntry.position", viewonly=True
+    )
+
+
+class PracticeJournalEntry(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):
+    """One organisational practice as described in one performance journal entry."""
+
+    __tablename__ = "practice_journal_entry"
+    __table_args__ = (UniqueConstraint("entry_id", "practice"),)
+
+    entry_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("performance_journal_entry.id"), index=True
+    )
+    practice: Mapped[Practice] = mapped_column(enum_column(Practice, "journal_practice", length=80))
+    examples_or_indicators: Mapped[str] = mapped_column(Text, default="")
+    sources_of_evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument, default=list)
+    # Optional: a practice can be described without being rated.
+    rating: Mapped[Rating | None] = mapped_column(enum_column(Rating, "practice_rating_value"))
+    position: Mapped[int] = mapped_column(Integer, default=0)

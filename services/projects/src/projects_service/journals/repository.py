@@ -1,44 +1,52 @@
-"""Journal queries. The generic ones take the entry model, so the three journals share them."""
+"""Journal queries, written once for the three journals: each takes the entry model, and an
+entry is always loaded with its child rows (ratings, practices) in one extra statement. The
+few lookups one kind needs (a partner's markers, a map's strategies) close the module."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
-from typing import TypeVar
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, exists, select
+from sqlalchemy import Select, exists, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.interfaces import LoaderOption
 
-from projects_service.journals.models import (
-    JournalEntryMixin,
-    JournalStatus,
-    MarkerRating,
-    OutcomeJournalEntry,
+from projects_service.journals.models import JournalEntryMixin, JournalStatus
+from projects_service.outcome_maps.models import (
+    BoundaryPartner,
+    OutcomeMap,
+    ProgressMarker,
+    Strategy,
 )
-from projects_service.outcome_maps.models import ProgressMarker
 
 E = TypeVar("E", bound=JournalEntryMixin)
 
 
+def _with_children(model: type[JournalEntryMixin]) -> list[LoaderOption]:
+    """Every child collection of the entry (none for the strategy journal), one statement each
+    for a whole page."""
+    return [selectinload(getattr(model, rel.key)) for rel in inspect(model).relationships]
+
+
 async def get_entry(
-    session: AsyncSession,
-    model: type[E],
-    project_id: uuid.UUID,
-    entry_id: uuid.UUID,
-    *options: LoaderOption,
+    session: AsyncSession, model: type[E], project_id: uuid.UUID, entry_id: uuid.UUID
 ) -> E | None:
     statement = (
         select(model)
         .where(model.id == entry_id, model.project_id == project_id)
-        .options(*options)
-        # Child rows (ratings, practices) may have been replaced in this session: reload.
+        .options(*_with_children(model))
+        # Child rows may have been replaced in this session: reload them.
         .execution_options(populate_existing=True)
     )
     entry: E | None = await session.scalar(statement)
     return entry
+
+
+async def get_by_id(session: AsyncSession, model: type[E], entry_id: uuid.UUID) -> E | None:
+    return await session.get(model, entry_id)
 
 
 def list_statement(
@@ -48,34 +56,37 @@ def list_statement(
     status: JournalStatus | None,
     period_from: dt.date | None,
     period_to: dt.date | None,
-    outcome_map_id: uuid.UUID | None = None,
+    equals: Mapping[str, uuid.UUID | None],
 ) -> Select[E]:
+    """A project's entries; `equals` filters on the kind's own id columns (None: no filter)."""
     statement = select(model).where(model.project_id == project_id)
-    if outcome_map_id is not None:
-        statement = statement.where(model.outcome_map_id == outcome_map_id)
+    for column, value in equals.items():
+        if value is not None:
+            statement = statement.where(getattr(model, column) == value)
     if status is not None:
         statement = statement.where(model.status == status)
     if period_from is not None:
         statement = statement.where(model.period_end >= period_from)
     if period_to is not None:
         statement = statement.where(model.period_start <= period_to)
-    return statement
+    return statement.options(*_with_children(model))
 
 
 async def overlaps(
     session: AsyncSession,
     model: type[E],
     *,
-    scope: ColumnElement[bool],
+    scope: tuple[str, uuid.UUID],
     period_start: dt.date,
     period_end: dt.date,
     exclude: Sequence[uuid.UUID],
 ) -> bool:
-    """Another live entry of this journal in `scope` overlapping the period? Amended entries
-    were replaced, so they no longer hold their period."""
+    """Another live entry of this journal whose `scope` column has this value, overlapping the
+    period? Amended entries were replaced, so they no longer hold their period."""
+    column, value = scope
     statement = select(
         exists().where(
-            scope,
+            getattr(model, column) == value,
             model.status != JournalStatus.amended,
             model.id.not_in(list(exclude) or [uuid.UUID(int=0)]),
             model.period_start <= period_end,
@@ -85,6 +96,27 @@ async def overlaps(
     return bool(await session.scalar(statement))
 
 
+async def replace_children(
+    session: AsyncSession, child_model: type[Any], entry_id: uuid.UUID, rows: Sequence[Any]
+) -> None:
+    # Row by row (not a bulk DELETE) so each removed row is audited like any other write.
+    existing = (
+        await session.scalars(select(child_model).where(child_model.entry_id == entry_id))
+    ).all()
+    for row in existing:
+        await session.delete(row)
+    await session.flush()
+    session.add_all(rows)
+
+
+async def get_outcome_map(session: AsyncSession, map_id: uuid.UUID) -> OutcomeMap | None:
+    return await session.get(OutcomeMap, map_id)
+
+
+async def get_partner(session: AsyncSession, partner_id: uuid.UUID) -> BoundaryPartner | None:
+    return await session.get(BoundaryPartner, partner_id)
+
+
 async def markers_of_partner(
     session: AsyncSession, partner_id: uuid.UUID
 ) -> dict[uuid.UUID, ProgressMarker]:
@@ -92,56 +124,9 @@ async def markers_of_partner(
     return {marker.id: marker for marker in (await session.scalars(statement)).all()}
 
 
-async def replace_ratings(
-    session: AsyncSession, entry_id: uuid.UUID, ratings: Sequence[MarkerRating]
-) -> None:
-    # Row by row (not a bulk DELETE) so each removed rating is audited like any other write.
-    existing = (
-        await session.scalars(select(MarkerRating).where(MarkerRating.entry_id == entry_id))
-    ).all()
-    for rating in existing:
-        await session.delete(rating)
-    await session.flush()
-    session.add_all(ratings)
-
-
-def outcome_list_statement(
-    project_id: uuid.UUID,
-    *,
-    boundary_partner_id: uuid.UUID | None,
-    partner_lineage_id: uuid.UUID | None,
-    status: JournalStatus | None,
-    period_from: dt.date | None,
-    period_to: dt.date | None,
-) -> Select[OutcomeJournalEntry]:
-    statement = list_statement(
-        OutcomeJournalEntry,
-        project_id,
-        status=status,
-        period_from=period_from,
-        period_to=period_to,
-    ).options(
-        # One extra statement for all ratings of the page, whatever its size.
-        selectinload(OutcomeJournalEntry.ratings)
-    )
-    if boundary_partner_id is not None:
-        statement = statement.where(OutcomeJournalEntry.boundary_partner_id == boundary_partner_id)
-    if partner_lineage_id is not None:
-        statement = statement.where(OutcomeJournalEntry.partner_lineage_id == partner_lineage_id)
-    return statement
-
-
-def outcome_scope(entry: OutcomeJournalEntry) -> ColumnElement[bool]:
-    """Outcome journal periods are exclusive per partner, across map versions."""
-    return OutcomeJournalEntry.partner_lineage_id == entry.partner_lineage_id
-
-
-__all__ = [
-    "get_entry",
-    "list_statement",
-    "markers_of_partner",
-    "outcome_list_statement",
-    "outcome_scope",
-    "overlaps",
-    "replace_ratings",
-]
+async def strategies_in_map(
+    session: AsyncSession, map_id: uuid.UUID, ids: Collection[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Which of `ids` are strategies of this map version."""
+    statement = select(Strategy.id).where(Strategy.outcome_map_id == map_id, Strategy.id.in_(ids))
+    return set((await session.scalars(statement)).all())
