@@ -9,15 +9,13 @@ from projects_service.insights.routes import (
     portfolio_router as insights_portfolio_router,
     router as insights_router,
 )
-from projects_service.journals.routes import router as journals_router
+from projects_service.journals.routes import routers as journal_routers
 from projects_service.milestones.routes import (
     catalogue_router as milestone_catalogue_router,
     router as milestones_router,
 )
 from projects_service.outcome_maps.routes import router as outcome_maps_router
-from projects_service.performance_journals.routes import router as performance_journal_router
 from projects_service.projects.routes import router as projects_router
-from projects_service.strategy_journals.routes import router as strategy_journal_router
 from projects_service.team.routes import router as team_router
 
 routers = [
@@ -29,8 +27,6 @@ routers = [
     milestones_router,
     benefits_router,
     outcome_maps_router,
-    journals_router,
-    strategy_journal_router,
-    performance_journal_router,
+    *journal_routers,
     insights_router,
 ]

@@ -16,7 +16,5 @@ from projects_service.benefits import models as _benefits  # noqa: E402,F401
 from projects_service.journals import models as _journals  # noqa: E402,F401
 from projects_service.milestones import models as _milestones  # noqa: E402,F401
 from projects_service.outcome_maps import models as _outcome_maps  # noqa: E402,F401
-from projects_service.performance_journals import models as _performance  # noqa: E402,F401
 from projects_service.projects import models as _projects  # noqa: E402,F401
-from projects_service.strategy_journals import models as _strategy  # noqa: E402,F401
 from projects_service.team import models as _team  # noqa: E402,F401

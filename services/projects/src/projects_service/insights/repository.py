@@ -17,6 +17,8 @@ from projects_service.journals.models import (
     JournalStatus,
     MarkerRating,
     OutcomeJournalEntry,
+    PerformanceJournalEntry,
+    PracticeJournalEntry,
     Rating,
 )
 from projects_service.outcome_maps.models import (
@@ -28,10 +30,6 @@ from projects_service.outcome_maps.models import (
     Strategy,
 )
 from projects_service.outcome_maps.repository import map_agreed_at
-from projects_service.performance_journals.models import (
-    PerformanceJournalEntry,
-    PracticeJournalEntry,
-)
 from projects_service.projects.models import Project, ProjectStatus
 from projects_service.team.models import TeamMembership, TeamRole
 from projects_service.team.repository import active_on

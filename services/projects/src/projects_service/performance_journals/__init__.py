@@ -1,1 +1,0 @@
-"""Performance journals (OM step 11): the eight organisational practices per period."""

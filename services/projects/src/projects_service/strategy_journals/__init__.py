@@ -1,1 +1,0 @@
-"""Strategy journals (OM step 10): entries on strategies per period."""
