@@ -286,11 +286,20 @@ def pagination_dependency(
     with no change time (a catalogue seeded by migration) passes `incremental=False`: it then
     does not declare `updated_since`, so asking for it is a 422, never silently ignored."""
     dependency = _pagination_dependency(sort_fields, default_sort=default_sort)
+    # Read by `declared_sorts`: the test that every documented sort has its index finds them.
+    dependency.__sort_fields__ = dict(sort_fields or {})  # type: ignore[attr-defined]
     if not incremental:
         signature = inspect.signature(dependency)
         kept = [p for p in signature.parameters.values() if p.name != "updated_since"]
         dependency.__signature__ = signature.replace(parameters=kept)  # type: ignore[attr-defined]
     return dependency
+
+
+def declared_sorts(dependency: Callable[..., Any]) -> Mapping[str, Any] | None:
+    """The `?sort=` fields (name to column) of a dependency `pagination_dependency` built, or
+    None for any other callable."""
+    fields: Mapping[str, Any] | None = getattr(dependency, "__sort_fields__", None)
+    return fields
 
 
 def _pagination_dependency(

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,8 +20,12 @@ from projects_service.projects.models import (
 )
 from projects_service.sql import json_array_contains, today
 from projects_service.team import repository as team_repository
+from shared.search import TextSearch
 
 __all__ = ["today"]
+
+# `?q=`: title, summary and reference, on the text index the migrations keep (shared.search).
+SEARCH = TextSearch("project", Project.id, (Project.title, Project.summary, Project.reference))
 
 
 async def get(session: AsyncSession, project_id: uuid.UUID) -> Project | None:
@@ -58,15 +62,7 @@ def list_statement(
     if tag is not None:
         statement = statement.where(json_array_contains(Project.tags, tag, dialect=dialect))
     if q:
-        # Bound parameter, never interpolated; `%`/`_` in the query only widen the match.
-        pattern = f"%{q.lower()}%"
-        statement = statement.where(
-            or_(
-                Project.title.ilike(pattern),
-                Project.summary.ilike(pattern),
-                Project.reference.ilike(pattern),
-            )
-        )
+        statement = statement.where(SEARCH.matches(q, dialect=dialect))
     return statement
 
 

@@ -1,0 +1,175 @@
+"""Free-text `?q=`: a case-insensitive substring match on a list's text columns, answered by a
+text index instead of a table scan (SQLite FTS5 with the trigram tokenizer, PostgreSQL pg_trgm
+GIN indexes), both created by the owning service's migrations.
+
+A term is matched literally: `%` and `_` are characters, not wildcards. A term shorter than
+three characters has no trigram to look up, so it is matched by a scan (`ILIKE`), which gives
+the same rows.
+
+The SQLite index is an FTS5 table `search_<table>` whose rowid is the `doc` of a key table
+`search_<table>_key (doc INTEGER PRIMARY KEY, id UNIQUE)`, both kept by triggers on the table:
+the searched tables have UUID keys, and an implicit SQLite rowid is not stable (VACUUM may
+renumber it), so the FTS rows cannot point at the table's own rowid. PostgreSQL has one
+`ix_search_<table>_<column>` trigram index per column. `migrations.py` leaves these names out
+of alembic's model comparison: no model declares them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from string import Template
+from typing import Any
+
+from sqlalchemy import ColumnElement, column, literal_column, or_, select, table
+
+MIN_INDEXED = 3  # the trigram tokenizer's token length
+PREFIX = "search_"
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+def escape_like(term: str) -> str:
+    """`term` as a LIKE pattern matching itself anywhere, backslash-escaped (PostgreSQL's
+    default LIKE escape; SQLite is told with ESCAPE)."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def fts_phrase(term: str) -> str:
+    """`term` as an FTS5 phrase: with the trigram tokenizer a phrase is a substring match."""
+    return '"' + term.replace('"', '""') + '"'
+
+
+@dataclass(frozen=True)
+class TextSearch:
+    """The searched columns of one table (ORM attributes) and its id column."""
+
+    table: str
+    id_column: Any
+    columns: tuple[Any, ...]
+
+    @property
+    def fts_table(self) -> str:
+        return f"{PREFIX}{self.table}"
+
+    @property
+    def key_table(self) -> str:
+        return f"{PREFIX}{self.table}_key"
+
+    def matches(self, term: str, *, dialect: str) -> ColumnElement[bool]:
+        """Rows whose searched columns contain `term`, ignoring case."""
+        if dialect == "sqlite" and len(term) >= MIN_INDEXED:
+            fts = table(self.fts_table, column("rowid"))
+            key = table(self.key_table, column("doc"), column("id"))
+            hits = select(fts.c.rowid).where(
+                literal_column(self.fts_table).op("MATCH")(fts_phrase(term))
+            )
+            ids = select(key.c.id).where(key.c.doc.in_(hits))
+            found: ColumnElement[bool] = self.id_column.in_(ids)
+            return found
+        pattern = escape_like(term)
+        # PostgreSQL: `column ILIKE pattern`, which the trigram indexes serve; SQLite below
+        # three characters: `lower(column) LIKE lower(pattern)`, a scan.
+        escape = "\\" if dialect == "sqlite" else None
+        return or_(*(column_.ilike(pattern, escape=escape) for column_ in self.columns))
+
+
+# -- DDL, for the migrations ---------------------------------------------------------------------
+# What these write is schema history: a migration that ran them must keep getting the same
+# statements, so change them only by adding new functions. Templates rather than f-strings:
+# every name substituted is a checked identifier (`_names`), never a value.
+
+_SQLITE_TRIGGERS = (
+    "CREATE TRIGGER ${fts}_insert AFTER INSERT ON $table BEGIN "
+    "INSERT INTO $key (id) VALUES (new.id); "
+    "INSERT INTO $fts (rowid, $names) "
+    "VALUES ((SELECT doc FROM $key WHERE id = new.id), $new); END",
+    "CREATE TRIGGER ${fts}_update AFTER UPDATE OF $names ON $table BEGIN "
+    "UPDATE $fts SET $assign WHERE rowid = (SELECT doc FROM $key WHERE id = old.id); END",
+    "CREATE TRIGGER ${fts}_delete AFTER DELETE ON $table BEGIN "
+    "DELETE FROM $fts WHERE rowid = (SELECT doc FROM $key WHERE id = old.id); "
+    "DELETE FROM $key WHERE id = old.id; END",
+)
+_SQLITE_CREATE = (
+    "CREATE TABLE $key (doc INTEGER PRIMARY KEY, id CHAR(32) NOT NULL UNIQUE)",
+    "CREATE VIRTUAL TABLE $fts USING fts5($names, tokenize = 'trigram')",
+    "INSERT INTO $key (id) SELECT id FROM $table ORDER BY id",
+    "INSERT INTO $fts (rowid, $names) "
+    "SELECT k.doc, $source FROM $table AS t JOIN $key AS k ON k.id = t.id",
+)
+_SQLITE_DROP = (
+    "DROP TRIGGER IF EXISTS ${fts}_insert",
+    "DROP TRIGGER IF EXISTS ${fts}_update",
+    "DROP TRIGGER IF EXISTS ${fts}_delete",
+    "DROP TABLE IF EXISTS $fts",
+    "DROP TABLE IF EXISTS $key",
+)
+
+
+def _names(table_name: str, columns: tuple[str, ...]) -> dict[str, str]:
+    """The names the templates take; only plain lower-case identifiers are accepted."""
+    for name in (table_name, *columns):
+        if not _IDENTIFIER.fullmatch(name):
+            raise ValueError(f"not a plain identifier: {name!r}")
+    return {
+        "table": table_name,
+        "fts": f"{PREFIX}{table_name}",
+        "key": f"{PREFIX}{table_name}_key",
+        "names": ", ".join(columns),
+        "new": ", ".join(f"new.{name}" for name in columns),
+        "assign": ", ".join(f"{name} = new.{name}" for name in columns),
+        "source": ", ".join(f"t.{name}" for name in columns),
+    }
+
+
+def _render(templates: tuple[str, ...], names: dict[str, str]) -> list[str]:
+    return [Template(template).substitute(names) for template in templates]
+
+
+def sqlite_triggers(table_name: str, columns: tuple[str, ...]) -> list[str]:
+    """The triggers keeping `search_<table>` in step with the table. A batch migration that
+    re-creates the table (SQLite ALTER by copy) drops them: re-create them after it."""
+    return _render(_SQLITE_TRIGGERS, _names(table_name, columns))
+
+
+def create_sqlite_search(table_name: str, columns: tuple[str, ...]) -> list[str]:
+    """The FTS5 trigram table and its key table for `table_name` (whose `id` is a UUID stored
+    as CHAR(32)), filled from the rows already there, and the triggers."""
+    names = _names(table_name, columns)
+    return _render(_SQLITE_CREATE + _SQLITE_TRIGGERS, names)
+
+
+def drop_sqlite_search(table_name: str) -> list[str]:
+    return _render(_SQLITE_DROP, _names(table_name, ()))
+
+
+def create_postgresql_search(table_name: str, columns: tuple[str, ...]) -> list[str]:
+    """A pg_trgm GIN index per column (pg_trgm is a trusted extension: the database owner may
+    create it). The extension is left in place on downgrade: other objects may use it."""
+    _names(table_name, columns)
+    return [
+        "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+        *(
+            f"CREATE INDEX ix_{PREFIX}{table_name}_{name} ON {table_name} "
+            f"USING gin ({name} gin_trgm_ops)"
+            for name in columns
+        ),
+    ]
+
+
+def drop_postgresql_search(table_name: str, columns: tuple[str, ...]) -> list[str]:
+    _names(table_name, columns)
+    return [f"DROP INDEX IF EXISTS ix_{PREFIX}{table_name}_{name}" for name in columns]
+
+
+def create_search(dialect: str, table_name: str, columns: tuple[str, ...]) -> list[str]:
+    """The statements creating `table_name`'s text index on `dialect`."""
+    if dialect == "sqlite":
+        return create_sqlite_search(table_name, columns)
+    return create_postgresql_search(table_name, columns)
+
+
+def drop_search(dialect: str, table_name: str, columns: tuple[str, ...]) -> list[str]:
+    if dialect == "sqlite":
+        return drop_sqlite_search(table_name)
+    return drop_postgresql_search(table_name, columns)

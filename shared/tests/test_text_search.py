@@ -1,0 +1,158 @@
+"""`shared.search`: a `?q=` term matches the rows whose columns contain it, ignoring case, on the
+text index the DDL helpers create (FTS5 trigram on SQLite, pg_trgm on PostgreSQL), which
+triggers keep in step through inserts, updates and deletes; the index serves the query."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import String, delete, insert, select, text, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from shared.db import IdMixin, create_engine, new_metadata
+from shared.search import TextSearch, create_search, drop_search
+from shared.testing import empty_database
+
+
+class Base(DeclarativeBase):
+    metadata = new_metadata()
+
+
+class Doc(IdMixin, Base):
+    __tablename__ = "doc"
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str | None] = mapped_column(String(2000))
+
+
+SEARCH = TextSearch("doc", Doc.id, (Doc.title, Doc.summary))
+TEXTS = {
+    1: ("Virtual ward for COPD", "Introduce a virtual ward, and evaluate it."),
+    2: ("Falls prevention", None),
+    3: ("100% remote_monitoring", 'It\'s "quoted" and back\\slashed'),
+    4: ("O'Brien pathway", "diabetes, heart failure"),
+    5: ("Ab", "x"),
+}
+
+
+def doc_id(number: int) -> uuid.UUID:
+    return uuid.UUID(int=number)
+
+
+@pytest.fixture(scope="module")
+async def engine() -> AsyncIterator[AsyncEngine]:
+    async with empty_database("shared", "search") as url:
+        engine = create_engine(url)
+        async with engine.begin() as connection:
+            await connection.run_sync(Base.metadata.create_all)
+            # Rows present before the index is created are indexed by it, as in a migration.
+            await connection.execute(
+                insert(Doc), [{"id": doc_id(1), "title": TEXTS[1][0], "summary": TEXTS[1][1]}]
+            )
+            for statement in create_search(connection.dialect.name, "doc", ("title", "summary")):
+                await connection.execute(text(statement))
+            await connection.execute(
+                insert(Doc),
+                [
+                    {"id": doc_id(n), "title": title, "summary": summary}
+                    for n, (title, summary) in TEXTS.items()
+                    if n != 1
+                ],
+            )
+        yield engine
+        await engine.dispose()
+
+
+async def found(engine: AsyncEngine, term: str) -> set[int]:
+    async with engine.connect() as connection:
+        rows = await connection.scalars(
+            select(Doc.id).where(SEARCH.matches(term, dialect=connection.dialect.name))
+        )
+        return {row.int for row in rows}
+
+
+@pytest.mark.parametrize(
+    ("term", "expected"),
+    [
+        ("virtual", {1}),  # in the title and the summary: one row
+        ("VIRTUAL WARD", {1}),
+        ("copd", {1}),
+        ("ward,", {1}),  # across a word boundary, punctuation included
+        ("evaluate", {1}),
+        ("heart fail", {4}),
+        ("o'brien", {4}),
+        ("100%", {3}),  # `%` is a character, not a wildcard
+        ("0% r", {3}),
+        ("e_m", {3}),  # so is `_`
+        ("%", {3}),
+        ("_", {3}),
+        ('"quoted"', {3}),
+        ("back\\sl", {3}),
+        ("ab", {4, 5}),  # below three characters: a scan, the same rule ("diabetes")
+        ("a", {1, 2, 3, 4, 5}),
+        ("zzqx", set()),
+        ("' OR 1=1 --", set()),
+        ("ward for copd x", set()),
+    ],
+)
+async def test_case_insensitive_substring(
+    engine: AsyncEngine, term: str, expected: set[int]
+) -> None:
+    assert await found(engine, term) == expected
+
+
+async def test_the_index_follows_updates_and_deletes(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        await connection.execute(
+            update(Doc).where(Doc.id == doc_id(2)).values(title="Fall-prevention clinic")
+        )
+        await connection.execute(insert(Doc).values(id=doc_id(9), title="Clinic two"))
+    assert await found(engine, "clinic") == {2, 9}
+    assert await found(engine, "falls") == set()
+    async with engine.begin() as connection:
+        await connection.execute(delete(Doc).where(Doc.id == doc_id(9)))
+        await connection.execute(update(Doc).where(Doc.id == doc_id(2)).values(summary="clinic"))
+    assert await found(engine, "clinic") == {2}
+
+
+async def test_a_search_uses_the_index(engine: AsyncEngine) -> None:
+    async with engine.connect() as connection:
+        dialect = connection.dialect.name
+        statement = select(Doc.id).where(SEARCH.matches("virtual", dialect=dialect))
+        sql = str(statement.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
+        if dialect == "postgresql":
+            await connection.execute(text("SET LOCAL enable_seqscan = off"))  # 5 rows: cheap
+            plan = "\n".join(r[0] for r in await connection.exec_driver_sql(f"EXPLAIN {sql}"))
+            assert "ix_search_doc_title" in plan, plan
+            assert "ix_search_doc_summary" in plan, plan
+        else:
+            rows = await connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")
+            plan = "\n".join(r[-1] for r in rows)
+            assert "VIRTUAL TABLE INDEX" in plan, plan  # the FTS5 index, not a scan of doc
+            assert "SCAN doc" not in plan, plan
+
+
+async def test_drop_leaves_nothing(engine: AsyncEngine) -> None:
+    async with engine.connect() as connection:
+        dialect = connection.dialect.name
+    async with empty_database("shared", "search_drop") as url:
+        other = create_engine(url)
+        try:
+            async with other.begin() as connection:
+                await connection.run_sync(Base.metadata.create_all)
+                for statement in create_search(dialect, "doc", ("title", "summary")):
+                    await connection.execute(text(statement))
+                for statement in drop_search(dialect, "doc", ("title", "summary")):
+                    await connection.execute(text(statement))
+                await connection.run_sync(Base.metadata.drop_all)
+                if dialect == "sqlite":
+                    left = await connection.scalars(text("SELECT name FROM sqlite_master"))
+                else:
+                    left = await connection.scalars(
+                        text("SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")
+                    )
+                assert list(left) == []
+        finally:
+            await other.dispose()
