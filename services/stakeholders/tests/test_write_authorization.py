@@ -109,7 +109,7 @@ async def world(request: Any, admin: httpx.AsyncClient, projects: ProjectsStub) 
     given = await consent(admin, stakeholder["id"])
     planned = await created(admin, "/v1/engagements", engagement_body(victim))
     done = await created(admin, "/v1/engagements", engagement_body(victim))
-    done = await created(admin, f"/v1/engagements/{done['id']}/complete", {})
+    done = await created(admin, f"/v1/engagements/{done['id']}/transitions", {"to": "completed"})
     feedback = await created(
         admin, f"/v1/engagements/{done['id']}/feedback", {"theme": "Signs", "content": "..."}
     )
@@ -266,8 +266,8 @@ class TestAContributorOffTheTeam:
         sid = world.stakeholder["id"]
         attempts = [
             mallory.patch(planned, json={"title": "Renamed"}),
-            mallory.post(f"{planned}/complete", json={}),
-            mallory.post(f"{planned}/cancel"),
+            mallory.post(f"{planned}/transitions", json={"to": "completed"}),
+            mallory.post(f"{planned}/transitions", json={"to": "cancelled"}),
             mallory.post(f"{done}/participants", json={"stakeholder_id": sid}),
             mallory.post(f"{done}/feedback", json={"theme": "Signs", "content": "..."}),
             mallory.patch(f"{done}/feedback/{world.feedback['id']}", json={"status": "considered"}),
@@ -383,15 +383,15 @@ class TestRelationshipOwner:
 
 
 class TestOneCall:
-    async def test_a_contributors_link_asks_the_projects_service_twice_at_most(
+    async def test_a_contributors_link_asks_the_projects_service_once(
         self, as_role: Any, projects: ProjectsStub
     ) -> None:
-        """Her team for the project, her team for the person's projects; her being the owner
-        needs no third question."""
+        """Her team for the project and for the person's projects, in one question; her being
+        the owner needs no other."""
         project = projects.add_project("mallory")
         async with as_role("contributor", sub="mallory") as mallory:
             person = await create_stakeholder(mallory)
             await link(mallory, person["id"], projects.add_project("mallory"), owner="mallory")
             projects.calls.clear()
             await link(mallory, person["id"], project, owner="mallory")
-        assert len(projects.calls) == 2, projects.calls
+        assert len(projects.calls) == 1, projects.calls

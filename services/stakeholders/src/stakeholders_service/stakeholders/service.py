@@ -260,7 +260,14 @@ async def create_link(
 ) -> ProjectLink:
     """Only onto a project the caller may write to, of a stakeholder they may write to, with an
     owner from the project's team (an admin may name anyone): a link is what grants access to
-    the person's data, so nobody makes one for a team they are not on or a stranger's record."""
+    the person's data, so nobody makes one for a team they are not on or a stranger's record.
+
+    A caller limited to their teams is asked about once: the new project and the person's
+    projects in one question, which both checks below then read."""
+    PROJECT_WORK.require_role(actor)
+    if not PROJECT_WORK.writes_anywhere(actor):
+        linked = await repository.linked_project_ids(session, stakeholder.id)
+        await projects.active_projects(actor.subject, {data.project_id, *linked})
     await require_new_project_write(actor, projects, [data.project_id])
     await require_stakeholder_write(
         session, principal=actor, teams=projects, stakeholder=stakeholder
