@@ -1,6 +1,5 @@
 """The default CMDI IIAF template: nine domains assembled from published frameworks, DTAC
-sections 1-4 as gates for digital projects from pilot approval on. One import document; it is
-data, not logic, so it stays in one module though it is long."""
+sections 1-4 as gates for digital projects from pilot approval on. One import document."""
 
 from __future__ import annotations
 
