@@ -1,12 +1,45 @@
+"""The assessment suite: the service on a database migrated with the real migrations
+(`shared.testing.service_fixtures`), the projects service played by the kit's `FakeProjects`
+(`builders.ProjectsFake`, checked against the projects OpenAPI snapshot after every test), which
+each test fills in with `projects.add_project(*active_members)`.
+
+Fixtures: `app`, `client` (governance, `gov-1`), `projects`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+
+import pytest
+
 from assessment_service.db import Base
 from assessment_service.main import ALEMBIC_INI, create_app
 from assessment_service.settings import Settings
+from services.assessment.tests.builders import ProjectsFake
 from shared.testing import service_fixtures
+
+PROJECTS = ProjectsFake()
 
 app, clean_database, client = service_fixtures(
     service="assessment",
     alembic_ini=ALEMBIC_INI,
     metadata=Base.metadata,
-    create_app=create_app,
+    create_app=functools.partial(create_app, transports={"projects": PROJECTS}),
     settings_factory=Settings,
 )
+
+
+@pytest.fixture(autouse=True)
+def checked_projects() -> Iterator[None]:
+    """Every test starts with an empty fake and fails if it stepped outside its contract."""
+    yield
+    try:
+        PROJECTS.verify()
+    finally:
+        PROJECTS.reset()
+
+
+@pytest.fixture
+def projects() -> ProjectsFake:
+    return PROJECTS

@@ -1,119 +1,20 @@
-"""Developmental evaluation tests: the assessment app wired to a small stand-in for the two
-projects routes it calls (`GET /v1/projects/{id}` and `GET /v1/projects?id=&team_member=`), which
-each test fills in. `test_with_projects_service.py` runs the same contract against the real
-projects app."""
+"""Developmental evaluation tests: the suite's app, its projects upstream the kit's fake (the
+`projects` fixture of the service's conftest: `GET /v1/projects/{id}` and
+`GET /v1/projects?id=&team_member=`, which each test fills in). `test_with_projects_service.py`
+runs the same contract against the real projects app."""
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI, Query, Response
+from fastapi import FastAPI
 
-from assessment_service.main import ALEMBIC_INI, create_app
-from assessment_service.settings import Settings
-from shared.problems import problem_type
-from shared.testing import TokenFactory, api_client, service_app
-
-
-@dataclass
-class ProjectsStub:
-    """What the projects service knows, per test."""
-
-    projects: set[uuid.UUID] = field(default_factory=set)
-    team: dict[uuid.UUID, set[str]] = field(default_factory=dict)  # active members
-    down: bool = False
-    calls: list[str] = field(default_factory=list)
-
-    def add_project(self, *members: str) -> uuid.UUID:
-        project_id = uuid.uuid4()
-        self.projects.add(project_id)
-        self.team[project_id] = set(members)
-        return project_id
-
-    def reset(self) -> None:
-        self.projects.clear()
-        self.team.clear()
-        self.calls.clear()
-        self.down = False
-
-
-def stub_app(stub: ProjectsStub) -> FastAPI:
-    app = FastAPI()
-
-    @app.get("/v1/projects")
-    async def list_projects(
-        team_member: str,
-        ids: list[uuid.UUID] = Query(alias="id"),  # noqa: B008
-    ) -> dict[str, Any]:
-        for project_id in ids:
-            stub.calls.append(f"team:{project_id}:{team_member}:True")
-        found = [p for p in ids if team_member in stub.team.get(p, set())]
-        return {"items": [{"id": str(p)} for p in found], "next_cursor": None}
-
-    @app.get("/v1/projects/{project_id}")
-    async def get_project(project_id: uuid.UUID, response: Response) -> dict[str, Any]:
-        stub.calls.append(f"project:{project_id}")
-        if project_id not in stub.projects:
-            response.status_code = 404
-            return {"type": problem_type("project-not-found")}
-        return {"id": str(project_id), "title": "Stub project"}
-
-    @app.get("/v1/projects/{project_id}/team")
-    async def get_team(
-        project_id: uuid.UUID, response: Response, subject: str, active: bool
-    ) -> dict[str, Any]:
-        stub.calls.append(f"team:{project_id}:{subject}:{active}")
-        if project_id not in stub.projects:
-            response.status_code = 404
-            return {"type": problem_type("project-not-found")}
-        members = stub.team.get(project_id, set())
-        items = [{"subject": subject, "role": "member"}] if subject in members else []
-        return {"items": items, "next_cursor": None}
-
-    return app
-
-
-class SwitchableTransport(httpx.AsyncBaseTransport):
-    """The stub over ASGI, or a refused connection while `stub.down`."""
-
-    def __init__(self, stub: ProjectsStub) -> None:
-        self.stub = stub
-        self.inner = httpx.ASGITransport(app=stub_app(stub))
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if self.stub.down:
-            raise httpx.ConnectError("connection refused", request=request)
-        return await self.inner.handle_async_request(request)
-
-
-_STUB = ProjectsStub()
-
-
-@pytest.fixture(scope="session")
-async def app() -> AsyncIterator[FastAPI]:
-    """Overrides the service-wide `app` for this folder: the same service and migrations, with
-    the projects upstream answered by the stub."""
-    factory = functools.partial(create_app, transports={"projects": SwitchableTransport(_STUB)})
-    async with service_app(
-        service="assessment",
-        alembic_ini=ALEMBIC_INI,
-        create_app=factory,
-        settings_factory=Settings,
-    ) as application:
-        yield application
-
-
-@pytest.fixture
-def projects() -> ProjectsStub:
-    _STUB.reset()
-    return _STUB
+from shared.testing import FakeProjects, TokenFactory, api_client
 
 
 @pytest.fixture
@@ -161,7 +62,7 @@ class DE:
         self.id = evaluation["id"]
 
     @classmethod
-    async def start(cls, api: httpx.AsyncClient, projects: ProjectsStub, **overrides: Any) -> DE:
+    async def start(cls, api: httpx.AsyncClient, projects: FakeProjects, **overrides: Any) -> DE:
         project_id = overrides.pop("project_id", None) or projects.add_project()
         response = await api.post(
             "/v1/evaluation/evaluations", json=evaluation_body(project_id, **overrides)
@@ -276,7 +177,7 @@ def evaluation_body(project_id: uuid.UUID | str, **overrides: Any) -> dict[str, 
 
 
 @pytest.fixture
-async def de(evaluator: httpx.AsyncClient, projects: ProjectsStub) -> DE:
+async def de(evaluator: httpx.AsyncClient, projects: FakeProjects) -> DE:
     return await DE.start(evaluator, projects)
 
 
