@@ -192,6 +192,13 @@ class TestConditions:
             listed = (await viewer.get("/v1/decisions/conditions")).json()
         assert read["conditions"][0]["allowed_transitions"] == []
         assert listed["items"][0]["allowed_transitions"] == []
+        condition = decision["conditions"][0]
+        async with flow.as_("alice", "evaluator") as evaluator:
+            refused = await evaluator.post(
+                f"/v1/decisions/{decision['id']}/conditions/{condition['id']}/transitions",
+                json={"to": "met"},
+            )
+        assert_problem(refused, 403)
         async with flow.gov as client:
             listed = (await client.get("/v1/decisions/conditions")).json()
         assert listed["items"][0]["allowed_transitions"] == ["met", "waived", "breached"]
