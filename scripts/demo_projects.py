@@ -262,7 +262,7 @@ def _journals(demo: Demo, base: str, outcome_map: Json) -> None:
                     "lessons": "Night staff need the briefing too.",
                 },
             )
-            _post(demo, f"{base}/outcome-journal/{entry['id']}/submit")
+            _post(demo, f"{base}/outcome-journal/{entry['id']}/transitions", {"to": "submitted"})
 
 
 def _strategy_and_performance_journals(demo: Demo, base: str, outcome_map: Json) -> None:
@@ -288,7 +288,7 @@ def _strategy_and_performance_journals(demo: Demo, base: str, outcome_map: Json)
                 "contributors": ["dr-amara-okafor", "lee-tran"],
             },
         )
-        _post(demo, f"{base}/strategy-journal/{entry['id']}/submit")
+        _post(demo, f"{base}/strategy-journal/{entry['id']}/transitions", {"to": "submitted"})
     if not any(e["period_start"] == start for e in _items(demo, f"{base}/performance-journal")):
         entry = _post(
             demo,
@@ -314,4 +314,4 @@ def _strategy_and_performance_journals(demo: Demo, base: str, outcome_map: Json)
                 "contributors": ["lee-tran"],
             },
         )
-        _post(demo, f"{base}/performance-journal/{entry['id']}/submit")
+        _post(demo, f"{base}/performance-journal/{entry['id']}/transitions", {"to": "submitted"})

@@ -110,8 +110,7 @@ WRITES: dict[str, dict[tuple[str, str], Rule]] = {
             for method, suffix in (
                 ("POST", ""),
                 ("PATCH", "/{entry_id}"),
-                ("POST", "/{entry_id}/review"),
-                ("POST", "/{entry_id}/submit"),
+                ("POST", "/{entry_id}/transitions"),
             )
         },
         ("POST", f"{P}/outcome-maps"): Rule.PROJECT,

@@ -99,7 +99,13 @@ async def test_register_agree_journal_and_read_attainment(
             "marker_ratings": [{"progress_marker_id": marker["id"], "rating": "medium"}],
         },
     )
-    await ok(gateway, gov, "POST", f"{base}/outcome-journal/{entry['id']}/submit")
+    await ok(
+        gateway,
+        gov,
+        "POST",
+        f"{base}/outcome-journal/{entry['id']}/transitions",
+        {"to": "submitted"},
+    )
     attainment = await ok(gateway, gov, "GET", f"{base}/attainment")
     level = attainment["partners"][0]["levels"][0]
     assert (level["level"], level["attained"], level["attainment_share"]) == (
