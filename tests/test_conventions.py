@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 
-from shared.testing import TokenFactory, api_client
+from shared.testing import PROBLEM_CONTENT_TYPE, TokenFactory, api_client
 
-PROBLEM = "application/problem+json"
 SERVICES = ["projects", "assessment", "stakeholders"]
 COLLECTION = {
     "projects": "/v1/projects",
@@ -43,7 +42,7 @@ async def test_errors_are_problems(service_app: tuple[str, FastAPI], tokens: Tok
         checks[401] = await client.get(collection, headers={"Authorization": ""})
     for status, response in checks.items():
         assert response.status_code == status, (name, status, response.text)
-        assert response.headers["content-type"] == PROBLEM
+        assert response.headers["content-type"] == PROBLEM_CONTENT_TYPE
         body = response.json()
         assert body["status"] == status
         assert body["type"].startswith("https://")
@@ -112,7 +111,7 @@ def test_openapi_documents_problems_and_stable_ids(service_app: tuple[str, FastA
                         assert content["application/json"]["schema"] != {}, (path, method)
             for code, response in responses.items():
                 if int(code) >= 400:
-                    assert list(response["content"]) == [PROBLEM], (path, method, code)
+                    assert list(response["content"]) == [PROBLEM_CONTENT_TYPE], (path, method, code)
     assert len(operation_ids) == len(set(operation_ids))
     assert all(op.replace("_", "").isalnum() for op in operation_ids)
 
@@ -128,3 +127,60 @@ def test_every_module_says_what_it_is_for() -> None:
         if ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) is None
     ]
     assert missing == [], f"modules without a docstring: {missing}"
+
+
+SERVICE_PACKAGES = {
+    "projects": "projects_service",
+    "assessment": "assessment_service",
+    "stakeholders": "stakeholders_service",
+    "gateway": "gateway",
+}
+# Suites that run another service's real app beside their own, each with why. These belong in
+# tests/ (the cross-service suite, with its `projects_app`, `assessment_app` and
+# `stakeholders_app` fixtures) or on a fake; the list may only shrink.
+CROSS_SERVICE_TESTS = {
+    "services/assessment/tests/evaluation/test_with_projects_service.py": "the real projects app",
+    "services/assessment/tests/governance/conftest.py": "decisions move the real project stage",
+    "services/stakeholders/tests/test_with_projects.py": "the real projects app and its consumer",
+    # The gateway has no domain of its own: its suite routes to the three real services.
+    "services/gateway/tests/conftest.py": "the gateway in front of the real services",
+}
+
+
+def _imported_modules(path: Path) -> set[str]:
+    modules: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            modules |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            modules.add(node.module)
+    return modules
+
+
+def _other_services(service: str, modules: set[str]) -> set[str]:
+    """What of `modules` belongs to another service: its package or its test suite."""
+    foreign = {pkg for name, pkg in SERVICE_PACKAGES.items() if name != service}
+    suites = {f"services.{name}" for name in SERVICE_PACKAGES if name != service}
+    return {
+        module
+        for module in modules
+        if module.split(".")[0] in foreign
+        or ".".join(module.split(".")[:2]) in suites
+        or module.split(".")[0] == "tests"
+    }
+
+
+def test_service_suites_import_no_other_service() -> None:
+    """A service's tests exercise that service alone (issue #10 item 6): other services are
+    played by the fakes in `shared.testing`, never imported; tests/ is where services meet."""
+    root = Path(__file__).resolve().parents[1]
+    found: dict[str, set[str]] = {}
+    for service in SERVICE_PACKAGES:
+        for path in sorted((root / "services" / service / "tests").rglob("*.py")):
+            foreign = _other_services(service, _imported_modules(path))
+            if foreign:
+                found[str(path.relative_to(root))] = foreign
+    unexpected = {path: sorted(m) for path, m in found.items() if path not in CROSS_SERVICE_TESTS}
+    assert unexpected == {}, f"service tests importing another service: {unexpected}"
+    stale = sorted(set(CROSS_SERVICE_TESTS) - set(found))
+    assert stale == [], f"no longer cross-service, drop from CROSS_SERVICE_TESTS: {stale}"
