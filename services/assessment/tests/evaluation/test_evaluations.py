@@ -218,6 +218,6 @@ class TestTransitionEvaluation:
         entries = {entry["action"]: entry for entry in audit.json()["items"]}
         assert entries["active"]["changes"]["status"] == {"before": "planned", "after": "active"}
         assert entries["transition_reason"]["changes"] == {
-            "to": "active",
-            "reason": "Baseline data is in",
+            "status": {"before": "planned", "after": "active"},
+            "reason": {"before": None, "after": "Baseline data is in"},
         }

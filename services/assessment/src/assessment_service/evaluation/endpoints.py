@@ -7,17 +7,17 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Response
 
+from assessment_service.clients.projects import UPSTREAM_PROBLEMS
 from assessment_service.evaluation.errors import EvaluationConcluded, NotAuthorisedForProject
 from shared.etag import mark_created
-from shared.http import UpstreamUnavailable
 from shared.pagination import pagination_dependency
 from shared.problems import Forbidden
 
 PREFIX = "/v1/evaluation"
 
-# Problems every write may answer: the role gate, the team check (which needs the projects
-# service), a concluded evaluation.
-WRITE = (Forbidden, NotAuthorisedForProject, UpstreamUnavailable, EvaluationConcluded)
+# Problems every write may answer: the role gate, the team check (which asks the projects
+# service, so its problems too), a concluded evaluation.
+WRITE = (Forbidden, NotAuthorisedForProject, *UPSTREAM_PROBLEMS, EvaluationConcluded)
 
 
 def new_router() -> APIRouter:

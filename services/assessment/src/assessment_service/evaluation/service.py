@@ -27,7 +27,6 @@ from assessment_service.evaluation.errors import (
 )
 from assessment_service.evaluation.models import DevelopmentalEvaluation, EvaluationStatus
 from shared.auth import Principal, Role
-from shared.changes import entity_type_of, record_audit
 from shared.db import utcnow
 from shared.problems import FieldError, InvalidInput, NotFound
 from shared.project_access import EVALUATION_WORK
@@ -93,19 +92,6 @@ def moves(
     if evaluation.status is EvaluationStatus.concluded or not writes_evaluations(principal):
         return []
     return allowed_from(edges, current)
-
-
-async def note_reason(session: AsyncSession, entity: Any, to: StrEnum, reason: str | None) -> None:
-    """Keep the reason given for a move in the audit trail, next to the row change the move
-    records (these machines keep no history table of their own)."""
-    if reason is not None:
-        await record_audit(
-            session,
-            entity_type=entity_type_of(entity),
-            entity_id=entity.id,
-            action="transition_reason",
-            changes={"to": to.value, "reason": reason},
-        )
 
 
 # -- loading -----------------------------------------------------------------------------------

@@ -51,9 +51,7 @@ class AdaptationTransition(TransitionRequest[AdaptationStatus]):
 
 
 class AdaptationRead(BaseModel):
-    model_config = ConfigDict(
-        from_attributes=True, json_schema_serialization_defaults_required=True
-    )
+    model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
     evaluation_id: uuid.UUID
@@ -69,7 +67,6 @@ class AdaptationRead(BaseModel):
     review_at: dt.date | None
     status: AdaptationStatus
     allowed_transitions: list[AdaptationStatus] = Field(
-        default_factory=list,
         description="The statuses this caller may move it to now (`POST .../transitions`).",
     )
     observed_effect: str | None

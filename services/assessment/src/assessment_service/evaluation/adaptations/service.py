@@ -33,12 +33,12 @@ from assessment_service.evaluation.service import (
     evaluation_of,
     load,
     moves,
-    note_reason,
     relink,
     same_evaluation,
     touch,
     writable,
 )
+from assessment_service.lifecycle import audit_reason, with_transitions
 from shared.auth import Principal
 from shared.changes import emit_event, set_action
 from shared.db import utcnow
@@ -71,9 +71,7 @@ def adaptation_read(
     adaptation: AdaptationDecision, evaluation: DevelopmentalEvaluation, principal: Principal
 ) -> AdaptationRead:
     allowed = moves(EDGES, adaptation.status, principal=principal, evaluation=evaluation)
-    return AdaptationRead.model_validate(adaptation).model_copy(
-        update={"allowed_transitions": allowed}
-    )
+    return with_transitions(AdaptationRead, adaptation, allowed)
 
 
 async def read_adaptation(
@@ -177,6 +175,7 @@ async def transition_adaptation(
 ) -> AdaptationDecision:
     await writable(writer, evaluation)
     check_transition(EDGES, adaptation.status, data.to)
+    before = adaptation.status
     when = data.at or utcnow()
     if data.to is AdaptationStatus.reviewed:
         if not data.observed_effect:
@@ -199,7 +198,9 @@ async def transition_adaptation(
     adaptation.status = data.to
     set_action(adaptation, data.to.value)
     await session.flush()
-    await note_reason(session, adaptation, data.to, data.reason)
+    await audit_reason(
+        session, adaptation, adaptation.id, before=before, after=data.to, reason=data.reason
+    )
     if data.to is AdaptationStatus.implemented and adaptation.kind is AdaptationKind.pivot:
         # The contract with the projects service (DOMAIN.md A4): exactly these fields; it
         # prompts a new outcome-map version on the project.

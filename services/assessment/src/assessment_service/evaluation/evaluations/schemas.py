@@ -53,9 +53,7 @@ class EvaluationPatch(InputModel):
 
 
 class EvaluationRead(BaseModel):
-    model_config = ConfigDict(
-        from_attributes=True, json_schema_serialization_defaults_required=True
-    )
+    model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
     project_id: uuid.UUID
@@ -66,7 +64,6 @@ class EvaluationRead(BaseModel):
     sensemaking_cadence: SensemakingCadence
     status: EvaluationStatus
     allowed_transitions: list[EvaluationStatus] = Field(
-        default_factory=list,
         description="The statuses this caller may move it to now (`POST .../transitions`).",
     )
     start_date: dt.date | None

@@ -21,9 +21,9 @@ from assessment_service.evaluation.service import (
     authorize,
     dates_in_order,
     moves,
-    note_reason,
     writable,
 )
+from assessment_service.lifecycle import audit_reason, with_transitions
 from shared.auth import Principal
 from shared.changes import set_action
 from shared.pagination import Page, Pagination
@@ -39,9 +39,7 @@ EDGES: dict[EvaluationStatus, tuple[EvaluationStatus, ...]] = {
 
 def evaluation_read(evaluation: DevelopmentalEvaluation, principal: Principal) -> EvaluationRead:
     allowed = moves(EDGES, evaluation.status, principal=principal, evaluation=evaluation)
-    return EvaluationRead.model_validate(evaluation).model_copy(
-        update={"allowed_transitions": allowed}
-    )
+    return with_transitions(EvaluationRead, evaluation, allowed)
 
 
 async def list_evaluations(
@@ -129,8 +127,11 @@ async def transition_evaluation(
 ) -> DevelopmentalEvaluation:
     await authorize(writer, evaluation.project_id)
     check_transition(EDGES, evaluation.status, data.to)
+    before = evaluation.status
     evaluation.status = data.to
     set_action(evaluation, data.to.value)
     await session.flush()
-    await note_reason(session, evaluation, data.to, data.reason)
+    await audit_reason(
+        session, evaluation, evaluation.id, before=before, after=data.to, reason=data.reason
+    )
     return evaluation

@@ -38,9 +38,7 @@ class FindingTransition(TransitionRequest[FindingStatus]):
 class FindingRead(BaseModel):
     """Also the contract for impact assessments citing a finding as evidence."""
 
-    model_config = ConfigDict(
-        from_attributes=True, json_schema_serialization_defaults_required=True
-    )
+    model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
     evaluation_id: uuid.UUID
@@ -48,7 +46,6 @@ class FindingRead(BaseModel):
     statement: str
     status: FindingStatus
     allowed_transitions: list[FindingStatus] = Field(
-        default_factory=list,
         description="The statuses this caller may move it to now (`POST .../transitions`); "
         "tested and confirmed only once it has evidence.",
     )

@@ -31,12 +31,12 @@ from assessment_service.evaluation.service import (
     Writer,
     load,
     moves,
-    note_reason,
     relink,
     same_evaluation,
     touch,
     writable,
 )
+from assessment_service.lifecycle import audit_reason, with_transitions
 from shared.auth import Principal
 from shared.changes import set_action
 from shared.db import utcnow
@@ -67,7 +67,7 @@ def finding_read(finding: Finding, principal: Principal) -> FindingRead:
         )
         if finding.evidence_links or status not in NEEDS_EVIDENCE
     ]
-    return FindingRead.model_validate(finding).model_copy(update={"allowed_transitions": allowed})
+    return with_transitions(FindingRead, finding, allowed)
 
 
 async def list_findings(
@@ -162,6 +162,7 @@ async def transition_finding(
 ) -> Finding:
     await writable(writer, evaluation)
     check_transition(EDGES, finding.status, data.to)
+    before = finding.status
     if data.to in NEEDS_EVIDENCE and not finding.evidence_links:
         raise FindingNeedsEvidence("Link the log entries behind it first (evidence_log_ids).")
     finding.status = data.to
@@ -169,5 +170,7 @@ async def transition_finding(
         finding.confidence = data.confidence
     set_action(finding, data.to.value)
     await session.flush()
-    await note_reason(session, finding, data.to, data.reason)
+    await audit_reason(
+        session, finding, finding.id, before=before, after=data.to, reason=data.reason
+    )
     return finding

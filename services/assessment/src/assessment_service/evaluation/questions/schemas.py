@@ -38,16 +38,13 @@ class QuestionTransition(TransitionRequest[QuestionStatus]):
 
 
 class QuestionRead(BaseModel):
-    model_config = ConfigDict(
-        from_attributes=True, json_schema_serialization_defaults_required=True
-    )
+    model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
     evaluation_id: uuid.UUID
     text: str
     status: QuestionStatus
     allowed_transitions: list[QuestionStatus] = Field(
-        default_factory=list,
         description="The statuses this caller may move it to now (`POST .../transitions`).",
     )
     reframed_from_id: uuid.UUID | None

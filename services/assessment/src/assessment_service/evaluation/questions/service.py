@@ -31,10 +31,10 @@ from assessment_service.evaluation.service import (
     evaluation_of,
     load,
     moves,
-    note_reason,
     same_evaluation,
     writable,
 )
+from assessment_service.lifecycle import audit_reason, with_transitions
 from shared.auth import Principal
 from shared.changes import set_action
 from shared.db import utcnow
@@ -59,7 +59,7 @@ def question_read(
     question: LearningQuestion, evaluation: DevelopmentalEvaluation, principal: Principal
 ) -> QuestionRead:
     allowed = moves(EDGES, question.status, principal=principal, evaluation=evaluation)
-    return QuestionRead.model_validate(question).model_copy(update={"allowed_transitions": allowed})
+    return with_transitions(QuestionRead, question, allowed)
 
 
 async def read_question(
@@ -158,6 +158,7 @@ async def transition_question(
     """Answer, reframe (opening the successor, which links back) or retire an open question."""
     await writable(writer, evaluation)
     check_transition(EDGES, question.status, data.to)
+    before = question.status
     _fields_fit(data)
     now = utcnow()
     if data.finding_ids is not None:
@@ -173,5 +174,7 @@ async def transition_question(
     question.closed_at = now
     set_action(question, data.to.value)
     await session.flush()
-    await note_reason(session, question, data.to, data.reason)
+    await audit_reason(
+        session, question, question.id, before=before, after=data.to, reason=data.reason
+    )
     return question
