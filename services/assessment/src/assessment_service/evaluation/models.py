@@ -4,6 +4,10 @@ Links between records of the same evaluation (evidence behind a finding, entries
 session, findings that prompted an adaptation, ...) are rows in link tables with foreign keys, not
 id lists in JSON: a finding cited as evidence, or a log entry reviewed, is a real reference the
 database keeps consistent. Link rows are `Audited` too, so the change feed sees them.
+
+Every table of the package stays in this one module (a little over 400 lines) although the code
+above it is split by sub-resource: the records and their link tables reference each other, and
+one module keeps those relationships, and the metadata alembic reads, in one place.
 """
 
 from __future__ import annotations
