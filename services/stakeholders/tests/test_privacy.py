@@ -10,16 +10,16 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import select, update
-from stakeholders_factories import (
+
+from services.stakeholders.tests.builders import (
     EMAIL,
     NAME,
     PHONE,
-    ProjectsStub,
+    ProjectsFake,
     consent,
     create_stakeholder,
     link,
 )
-
 from shared.testing import TokenFactory, api_client, assert_problem
 from stakeholders_service.db import Base
 from stakeholders_service.privacy.service import add_months
@@ -272,7 +272,7 @@ class TestDataSubjectRequests:
 
 class TestExport:
     async def test_complete_json_of_what_is_held(
-        self, admin: httpx.AsyncClient, projects: ProjectsStub
+        self, admin: httpx.AsyncClient, projects: ProjectsFake
     ) -> None:
         stakeholder = await create_stakeholder(admin, external_ref="DIR-0042")
         project_id = projects.add_project()
@@ -346,7 +346,7 @@ class TestErasure:
         admin: httpx.AsyncClient,
         app: FastAPI,
         tokens: TokenFactory,
-        projects: ProjectsStub,
+        projects: ProjectsFake,
     ) -> None:
         # Created with an Idempotency-Key, so the stored replay echoes the person too.
         created = await admin.post(

@@ -12,10 +12,10 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
-from stakeholders_factories import NAME, create_stakeholder, link
 
 import projects_service.main
 from projects_service.settings import Settings as ProjectsSettings
+from services.stakeholders.tests.builders import NAME, create_stakeholder, link
 from shared.changes import record_audit
 from shared.consumer import ChangeFeedConsumer, ConsumerSpec, Event
 from shared.http import ServiceClient
