@@ -94,6 +94,8 @@ class JournalRoutes:
 
 
 def journal_router(spec: JournalRoutes) -> APIRouter:
+    """The five routes of one journal. The body parameters name the journal's own classes, so
+    mypy sees variables where it expects types (the `type: ignore[valid-type]` below)."""
     journal, model, kind = spec.journal, spec.journal.model, spec.journal.model.kind
     Create, Patch, Read = spec.create, spec.patch, spec.read
     router = APIRouter(prefix=f"/v1/projects/{{project_id}}/{spec.path}", tags=["journals"])
