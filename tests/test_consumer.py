@@ -12,7 +12,7 @@ from shared.changes import record_audit
 from shared.consumer import ChangeFeedConsumer, ConsumerError, ConsumerSpec, Event, EventHandler
 from shared.http import ServiceClient
 from shared.platform import platform_of
-from shared.testing import TokenFactory, api_client
+from shared.testing import TokenFactory, api_client, project_body
 
 
 async def audit_applied(session: AsyncSession, event: Event) -> str:
@@ -77,12 +77,7 @@ async def create_projects(app: FastAPI, tokens: TokenFactory, count: int) -> lis
         for i in range(count):
             response = await client.post(
                 "/v1/projects",
-                json={
-                    "title": f"Project {i}",
-                    "pillar": "project_innovation",
-                    "innovation_type": "other",
-                    "lead_partner": "trust",
-                },
+                json=project_body(title=f"Project {i}"),
             )
             ids.append(response.json()["id"])
             await client.patch(f"/v1/projects/{ids[-1]}", json={"summary": "touched"})

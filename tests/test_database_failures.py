@@ -10,14 +10,9 @@ from fastapi import FastAPI
 
 from projects_service.main import create_app
 from projects_service.settings import Settings
-from shared.testing import TokenFactory, api_client, backend
+from shared.testing import TokenFactory, api_client, backend, project_body
 
-NEW_PROJECT = {
-    "title": "T",
-    "pillar": "project_innovation",
-    "innovation_type": "other",
-    "lead_partner": "trust",
-}
+NEW_PROJECT = project_body(title="T")
 
 
 def unreachable_url(directory: str) -> str:

@@ -16,14 +16,9 @@ from starlette.types import Message
 
 from shared.db import utcnow
 from shared.idempotency import IdempotencyMiddleware
-from shared.testing import TokenFactory, api_client
+from shared.testing import TokenFactory, api_client, project_body
 
-NEW_PROJECT = {
-    "title": "Retried at once",
-    "pillar": "project_innovation",
-    "innovation_type": "other",
-    "lead_partner": "trust",
-}
+NEW_PROJECT = project_body(title="Retried at once")
 
 
 async def test_a_retry_sent_as_soon_as_the_response_arrives_is_a_replay(

@@ -10,14 +10,9 @@ from collections import Counter
 import httpx
 from fastapi import FastAPI
 
-from shared.testing import TokenFactory, api_client
+from shared.testing import TokenFactory, api_client, project_body
 
-NEW_PROJECT = {
-    "title": "Racing project",
-    "pillar": "project_innovation",
-    "innovation_type": "other",
-    "lead_partner": "trust",
-}
+NEW_PROJECT = project_body(title="Racing project")
 RACERS = 50
 
 

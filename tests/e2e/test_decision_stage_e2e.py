@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from scripts.processes import Stack
-from shared.testing import TokenFactory
+from shared.testing import TokenFactory, project_body
 
 pytestmark = pytest.mark.e2e
 
@@ -82,12 +82,7 @@ async def scored_assessment(
     project = await ok(
         api.post(
             "/projects",
-            json={
-                "title": title,
-                "pillar": "project_innovation",
-                "innovation_type": "service_or_pathway_redesign",
-                "lead_partner": "trust",
-            },
+            json=project_body(title=title),
         ),
         201,
     )

@@ -29,12 +29,11 @@ import pytest
 from scripts.processes import Stack, allocate_ports, free_ports
 from scripts.services import GATEWAY, SERVICES
 from shared.migrations import upgrade
-from shared.testing import TokenFactory
+from shared.testing import PROBLEM_CONTENT_TYPE, TokenFactory
 
 pytestmark = pytest.mark.e2e
 
 TEST_SECONDS = 50.0
-PROBLEM = "application/problem+json"
 STAKEHOLDERS = next(s for s in SERVICES if s.name == "stakeholders")
 
 
@@ -86,7 +85,7 @@ class Load:
         started = time.monotonic()
         response = await self.client.request(method, path, **kwargs)
         problem = None
-        if response.headers.get("content-type", "").startswith(PROBLEM):
+        if response.headers.get("content-type", "").startswith(PROBLEM_CONTENT_TYPE):
             problem = response.json()["type"]
         outcome = Outcome(
             method, started, response.status_code, response.headers.get("retry-after"), problem
@@ -234,7 +233,7 @@ async def test_a_paused_service_is_504_at_the_timeout_and_a_retry_with_the_key_w
         assert read_timeout - 0.5 <= elapsed < read_timeout + 3.0, elapsed
         for response in (write, read):
             assert response.status_code == 504, response.text
-            assert response.headers["content-type"].startswith(PROBLEM)
+            assert response.headers["content-type"].startswith(PROBLEM_CONTENT_TYPE)
         # The write reached the service, which may still apply it: the problem says so.
         assert "may still be applied" in write.json()["detail"]
         assert "Idempotency-Key" in write.json()["detail"]

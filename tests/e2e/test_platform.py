@@ -13,11 +13,9 @@ import pytest
 
 from scripts.processes import Stack, StackError, free_ports
 from scripts.services import SERVICES
-from shared.testing import TokenFactory
+from shared.testing import TokenFactory, assert_problem, project_body
 
 pytestmark = pytest.mark.e2e
-
-PROBLEM = "application/problem+json"
 
 
 @pytest.fixture
@@ -30,16 +28,6 @@ async def api(stack: Stack, tokens: TokenFactory) -> AsyncIterator[httpx.AsyncCl
         trust_env=False,
     ) as client:
         yield client
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    assert body["type"].startswith("https://")
-    assert body["title"]
-    return body
 
 
 async def create(api: httpx.AsyncClient, collection: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -62,15 +50,7 @@ async def test_create_and_read_back_a_project_an_organisation_and_a_framework(
     project = await create(
         api,
         "projects",
-        {
-            "title": f"Virtual ward {marker}",
-            "summary": "Hospital at home for frailty.",
-            "pillar": "project_innovation",
-            "innovation_type": "service_or_pathway_redesign",
-            "lead_partner": "trust",
-            "directorate": "Medicine",
-            "is_digital": True,
-        },
+        project_body(title=f"Virtual ward {marker}", is_digital=True),
     )
     assert project["reference"].startswith("CMDI-")
     assert project["stage"] == "idea"

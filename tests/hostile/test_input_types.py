@@ -16,7 +16,7 @@ import pytest
 from fastapi import FastAPI
 from pydantic import BaseModel
 
-from shared.testing import TokenFactory, api_client
+from shared.testing import TokenFactory, api_client, project_body
 from shared.types import INT64_MAX, InputModel
 
 SERVICES = ("projects", "assessment", "stakeholders")
@@ -120,12 +120,7 @@ async def test_boolean_query_parameters_take_true_or_false_only(
         _assert_422(response, "/is_digital")
 
 
-PROJECT = {
-    "title": "Virtual ward for frailty",
-    "pillar": "project_innovation",
-    "innovation_type": "service_or_pathway_redesign",
-    "lead_partner": "joint",
-}
+PROJECT = project_body()
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ import pytest
 from fastapi import FastAPI
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
-from shared.testing import TokenFactory, api_client
+from shared.testing import TokenFactory, api_client, project_body
 from shared.types import InputModel, NumberOnly
 
 # Values a generator reaches for: blanks of every kind (what `strip_whitespace` removes and what
@@ -143,12 +143,7 @@ def test_decimals_past_what_a_json_float_keeps_are_refused_at_definition() -> No
 async def test_an_integral_float_is_that_integer(
     all_apps: dict[str, FastAPI], tokens: TokenFactory, value: Any, status: int
 ) -> None:
-    project = {
-        "title": "Virtual ward for frailty",
-        "pillar": "project_innovation",
-        "innovation_type": "service_or_pathway_redesign",
-        "lead_partner": "joint",
-    }
+    project = project_body()
     client = api_client(all_apps["projects"], token=tokens("admin", "governance", sub="h8"))
     async with client:
         response = await client.post("/v1/projects", json=project)

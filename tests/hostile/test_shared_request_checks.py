@@ -21,7 +21,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from projects_service.db import Base as ProjectsBase
-from shared.testing import TokenFactory, api_client, reset_database
+from shared.testing import TokenFactory, api_client, project_body, reset_database
 
 SERVICES = ("projects", "assessment", "stakeholders")
 # Every role, so the checks are reached wherever the roles allow a read at all.
@@ -276,12 +276,7 @@ async def test_updated_since_on_the_audit_trail_means_written_since(
     async with api_client(all_apps["projects"], token=tokens("admin")) as api:
         created = await api.post(
             "/v1/projects",
-            json={
-                "title": "Audited once",
-                "pillar": "project_innovation",
-                "innovation_type": "other",
-                "lead_partner": "trust",
-            },
+            json=project_body(title="Audited once"),
         )
         assert created.status_code == 201, created.text
         everything = await api.get("/v1/audit", params={"limit": 200})
