@@ -159,14 +159,15 @@ def dates_in_order(start: dt.date | None, end: dt.date | None, end_field: str) -
         )
 
 
-def touch(entity: Any) -> None:
-    """Links changed but no column did: bump `updated_at` (and so the ETag version) anyway, so
-    `updated_since` and `If-Match` see the change."""
-    entity.updated_at = utcnow()
-
-
-def relink(current: list[Any], wanted: Sequence[uuid.UUID], key: str, factory: Any) -> list[Any]:
-    """The new link collection: keep the links still wanted (same rows), add the new ones."""
+def relink(entity: Any, links: str, wanted: Sequence[uuid.UUID], key: str, factory: Any) -> None:
+    """Make `entity.<links>` the links to `wanted` (by each link's `key`): the links still
+    wanted stay the same rows, new ones are made by `factory`. A change to the links alone
+    changes no column, so `updated_at` (and with it the ETag version) is bumped by hand, for
+    `updated_since` and `If-Match` to see it."""
+    current = getattr(entity, links)
+    if set(wanted) == {getattr(link, key) for link in current}:
+        return
     kept = [link for link in current if getattr(link, key) in wanted]
     have = {getattr(link, key) for link in kept}
-    return kept + [factory(value) for value in wanted if value not in have]
+    setattr(entity, links, kept + [factory(value) for value in wanted if value not in have])
+    entity.updated_at = utcnow()

@@ -35,7 +35,6 @@ from assessment_service.evaluation.service import (
     moves,
     relink,
     same_evaluation,
-    touch,
     writable,
 )
 from assessment_service.lifecycle import audit_reason, with_transitions
@@ -54,6 +53,10 @@ EDGES: dict[AdaptationStatus, tuple[AdaptationStatus, ...]] = {
 }
 # Linking the outcome-map version a pivot led to is bookkeeping, allowed at any status.
 _ALWAYS_EDITABLE = frozenset({"outcome_map_change_ref"})
+
+
+def _finding_link(finding_id: uuid.UUID) -> AdaptationFinding:
+    return AdaptationFinding(finding_id=finding_id)
 
 
 async def get_adaptation(session: AsyncSession, adaptation_id: uuid.UUID) -> AdaptationDecision:
@@ -115,7 +118,7 @@ async def create_adaptation(
         evaluation_id=evaluation.id,
         decided_at=data.decided_at or utcnow(),
         recorded_by=writer.principal.subject,
-        finding_links=[AdaptationFinding(finding_id=i) for i in data.finding_ids],
+        finding_links=[_finding_link(i) for i in data.finding_ids],
         **values,
     )
     session.add(adaptation)
@@ -152,14 +155,7 @@ async def update_adaptation(
     finding_ids = changes.pop("finding_ids", None)
     if finding_ids is not None:
         await same_evaluation(session, Finding, evaluation.id, finding_ids, "finding_ids")
-        if set(finding_ids) != set(adaptation.finding_ids):
-            adaptation.finding_links = relink(
-                adaptation.finding_links,
-                finding_ids,
-                "finding_id",
-                lambda value: AdaptationFinding(finding_id=value),
-            )
-            touch(adaptation)
+        relink(adaptation, "finding_links", finding_ids, "finding_id", _finding_link)
     apply_changes(adaptation, changes)
     await session.flush()
     return adaptation

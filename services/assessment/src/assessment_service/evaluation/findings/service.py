@@ -33,7 +33,6 @@ from assessment_service.evaluation.service import (
     moves,
     relink,
     same_evaluation,
-    touch,
     writable,
 )
 from assessment_service.lifecycle import audit_reason, with_transitions
@@ -49,6 +48,10 @@ EDGES: dict[FindingStatus, tuple[FindingStatus, ...]] = {
     FindingStatus.tested: (FindingStatus.confirmed, FindingStatus.refuted),
 }
 NEEDS_EVIDENCE = frozenset({FindingStatus.tested, FindingStatus.confirmed})
+
+
+def _evidence_link(log_entry_id: uuid.UUID) -> FindingEvidence:
+    return FindingEvidence(log_entry_id=log_entry_id)
 
 
 async def get_finding(session: AsyncSession, finding_id: uuid.UUID) -> Finding:
@@ -109,7 +112,7 @@ async def create_finding(
         first_seen_at=data.first_seen_at or utcnow(),
         implications=data.implications,
         recorded_by=writer.principal.subject,
-        evidence_links=[FindingEvidence(log_entry_id=i) for i in data.evidence_log_ids],
+        evidence_links=[_evidence_link(i) for i in data.evidence_log_ids],
     )
     finding.evaluation = evaluation
     session.add(finding)
@@ -139,14 +142,7 @@ async def update_finding(
         )
         if not evidence and finding.status is FindingStatus.tested:
             raise FindingNeedsEvidence("A tested finding keeps at least one evidence entry.")
-        if set(evidence) != set(finding.evidence_log_ids):
-            finding.evidence_links = relink(
-                finding.evidence_links,
-                evidence,
-                "log_entry_id",
-                lambda value: FindingEvidence(log_entry_id=value),
-            )
-            touch(finding)
+        relink(finding, "evidence_links", evidence, "log_entry_id", _evidence_link)
     apply_changes(finding, changes)
     await session.flush()
     return finding

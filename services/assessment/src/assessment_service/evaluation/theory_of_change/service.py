@@ -19,7 +19,6 @@ from assessment_service.evaluation.service import (
     load,
     relink,
     same_evaluation,
-    touch,
     writable,
 )
 from assessment_service.evaluation.theory_of_change import repository
@@ -34,6 +33,10 @@ from assessment_service.evaluation.theory_of_change.schemas import (
 )
 from shared.pagination import Page, Pagination
 from shared.patch import apply_changes, merge_patch_changes
+
+
+def _adaptation_link(adaptation_id: uuid.UUID) -> TheoryOfChangeAdaptation:
+    return TheoryOfChangeAdaptation(adaptation_id=adaptation_id)
 
 
 async def get_version(session: AsyncSession, version_id: uuid.UUID) -> TheoryOfChangeVersion:
@@ -73,7 +76,7 @@ async def create_version(
         narrative=data.narrative,
         assumptions=[assumption.model_dump(mode="json") for assumption in data.assumptions],
         recorded_by=writer.principal.subject,
-        adaptation_links=[TheoryOfChangeAdaptation(adaptation_id=i) for i in data.changed_because],
+        adaptation_links=[_adaptation_link(i) for i in data.changed_because],
     )
     session.add(version)
     await session.flush()
@@ -99,14 +102,7 @@ async def update_version(
         await same_evaluation(
             session, AdaptationDecision, evaluation.id, changed_because, "changed_because"
         )
-        if set(changed_because) != set(version.changed_because):
-            version.adaptation_links = relink(
-                version.adaptation_links,
-                changed_because,
-                "adaptation_id",
-                lambda value: TheoryOfChangeAdaptation(adaptation_id=value),
-            )
-            touch(version)
+        relink(version, "adaptation_links", changed_because, "adaptation_id", _adaptation_link)
     if "assumptions" in changes:
         changes["assumptions"] = [
             {"text": a["text"], "status": str(a["status"])} for a in changes["assumptions"]
