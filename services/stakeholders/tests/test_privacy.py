@@ -75,10 +75,25 @@ class TestConsent:
         self, client: httpx.AsyncClient, app: FastAPI, tokens: TokenFactory
     ) -> None:
         stakeholder = await create_stakeholder(client)
-        given = await consent(client, stakeholder["id"])
+        created = await client.post(
+            f"/v1/stakeholders/{stakeholder['id']}/consents",
+            json={
+                "purpose": "contact_for_engagement",
+                "lawful_basis": "consent",
+                "information_version": "PIS v2.1",
+                "method": "written",
+            },
+        )
+        given = created.json()
         assert given["allowed_transitions"] == ["withdrawn"]
+        read = await client.get(created.headers["location"])
+        assert read.json() == given and read.headers["etag"] == created.headers["etag"]
         url = f"/v1/stakeholders/{stakeholder['id']}/consents/{given['id']}/transitions"
-        response = await client.post(url, json={"to": "withdrawn"})
+        stale = await client.post(url, json={"to": "withdrawn"}, headers={"If-Match": '"v0"'})
+        assert_problem(stale, 412)
+        response = await client.post(
+            url, json={"to": "withdrawn"}, headers={"If-Match": read.headers["etag"]}
+        )
         assert response.status_code == 200
         assert response.json()["state"] == "withdrawn"
         assert response.json()["allowed_transitions"] == []

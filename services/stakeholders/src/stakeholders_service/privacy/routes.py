@@ -121,6 +121,18 @@ async def list_consents(
     )
 
 
+@router.get(
+    "/{stakeholder_id}/consents/{consent_id}",
+    responses=problem_responses(StakeholderNotFound, ConsentNotFound, 304),
+)
+async def get_consent(
+    consent: ConsentDep, principal: PrincipalDep, request: Request, response: Response
+) -> ConsentRead:
+    """One consent record (where a new one's `Location` points), with its ETag for `If-Match`."""
+    conditional_get(request, response, consent.version)
+    return service.consent_read(consent, principal=principal)
+
+
 @router.post(
     "/{stakeholder_id}/consents/{consent_id}/transitions",
     responses=problem_responses(
