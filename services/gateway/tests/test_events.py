@@ -7,9 +7,7 @@ from typing import Any
 import httpx
 
 from gateway.events import decode_cursor, encode_cursor, merge
-from shared.testing import TokenFactory
-
-PROBLEM = "application/problem+json"
+from shared.testing import PROBLEM_CONTENT_TYPE, TokenFactory, project_body
 
 
 def bearer(tokens: TokenFactory, role: str, sub: str = "feed-reader") -> dict[str, str]:
@@ -35,12 +33,7 @@ async def write_in_two_services(gateway: httpx.AsyncClient, tokens: TokenFactory
     governance = bearer(tokens, "governance", "gov-feed")
     project = await gateway.post(
         "/api/v1/projects",
-        json={
-            "title": "Feed probe",
-            "pillar": "project_innovation",
-            "innovation_type": "other",
-            "lead_partner": "trust",
-        },
+        json=project_body(title="Feed probe"),
         headers=governance,
     )
     organisation = await gateway.post(
@@ -113,9 +106,9 @@ async def test_roles_and_cursor_errors_are_problems(
     gateway: httpx.AsyncClient, tokens: TokenFactory
 ) -> None:
     viewer = await gateway.get("/api/v1/events", headers=bearer(tokens, "viewer"))
-    assert (viewer.status_code, viewer.headers["content-type"]) == (403, PROBLEM)
+    assert (viewer.status_code, viewer.headers["content-type"]) == (403, PROBLEM_CONTENT_TYPE)
     anonymous = await gateway.get("/api/v1/events")
-    assert (anonymous.status_code, anonymous.headers["content-type"]) == (401, PROBLEM)
+    assert (anonymous.status_code, anonymous.headers["content-type"]) == (401, PROBLEM_CONTENT_TYPE)
     garbage = await gateway.get("/api/v1/events?after=%%%", headers=bearer(tokens, "service"))
     assert garbage.status_code == 422
     assert garbage.json()["type"].endswith("/invalid-cursor")

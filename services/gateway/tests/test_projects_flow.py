@@ -15,11 +15,10 @@ import httpx
 # The demo loaders live in the repository's `scripts/` (not an installed package).
 from scripts.demo import Step, load_projects, run
 from scripts.demo_projects import load_projects_detail
-from shared.testing import TokenFactory
+from shared.problems import problem_type
+from shared.testing import TokenFactory, project_body
 
 ROOT = Path(__file__).resolve().parents[3]
-
-PROBLEMS = "https://cmdi.example/problems/"
 
 
 def auth(tokens: TokenFactory, role: str = "governance", sub: str = "gov-1") -> dict[str, str]:
@@ -50,13 +49,9 @@ async def test_register_agree_journal_and_read_attainment(
         gov,
         "POST",
         "/projects",
-        {
-            "title": "Virtual ward (gateway flow)",
-            "pillar": "project_innovation",
-            "innovation_type": "service_or_pathway_redesign",
-            "lead_partner": "joint",
-            "core20plus5_tags": ["chronic_respiratory_disease"],
-        },
+        project_body(
+            title="Virtual ward (gateway flow)", core20plus5_tags=["chronic_respiratory_disease"]
+        ),
     )
     base = f"/projects/{project['id']}"
     draft = await ok(
@@ -120,7 +115,7 @@ async def test_register_agree_journal_and_read_attainment(
         json={"name": "GPs", "stakeholder_refs": ["00000000-0000-7000-8000-000000000000"]},
     )
     assert unknown.status_code == 409  # the map is agreed: read-only, before any reference check
-    assert unknown.json()["type"] == PROBLEMS + "outcome-map-read-only"
+    assert unknown.json()["type"] == problem_type("outcome-map-read-only")
     illegal = await gateway.post(
         f"/api/v1{base}/transitions", headers=gov, json={"to": "closed", "reason": "x"}
     )
@@ -128,9 +123,8 @@ async def test_register_agree_journal_and_read_attainment(
     outsider = await gateway.patch(
         f"/api/v1{base}", headers=auth(tokens, "contributor", "mallory"), json={"summary": "x"}
     )
-    assert (
-        outsider.status_code == 403
-        and outsider.json()["type"] == PROBLEMS + "not-a-project-team-member"
+    assert outsider.status_code == 403 and outsider.json()["type"] == problem_type(
+        "not-a-project-team-member"
     )
 
 
@@ -143,12 +137,7 @@ async def test_unknown_stakeholder_is_a_422_through_the_gateway(
         gov,
         "POST",
         "/projects",
-        {
-            "title": "Stakeholder check",
-            "pillar": "project_innovation",
-            "innovation_type": "other",
-            "lead_partner": "trust",
-        },
+        project_body(title="Stakeholder check"),
     )
     draft = await ok(gateway, gov, "POST", f"/projects/{project['id']}/outcome-maps", {})
     response = await gateway.post(
@@ -156,8 +145,8 @@ async def test_unknown_stakeholder_is_a_422_through_the_gateway(
         headers=gov,
         json={"name": "GPs", "stakeholder_refs": ["00000000-0000-7000-8000-000000000000"]},
     )
-    assert (
-        response.status_code == 422 and response.json()["type"] == PROBLEMS + "unknown-stakeholder"
+    assert response.status_code == 422 and response.json()["type"] == problem_type(
+        "unknown-stakeholder"
     )
 
 
