@@ -7,9 +7,9 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from stakeholders_factories import ProjectsStub, assert_problem, consent, create_stakeholder
 
-from shared.testing import TokenFactory, api_client
+from services.stakeholders.tests.builders import ProjectsFake, consent, create_stakeholder
+from shared.testing import TokenFactory, api_client, assert_problem
 
 
 async def create_engagement(
@@ -33,7 +33,8 @@ async def create_engagement(
 async def completed(api: httpx.AsyncClient, project_id: uuid.UUID, **overrides: Any) -> Any:
     engagement = await create_engagement(api, project_id, **overrides)
     response = await api.post(
-        f"/v1/engagements/{engagement['id']}/complete", json={"anonymous_attendee_count": 12}
+        f"/v1/engagements/{engagement['id']}/transitions",
+        json={"to": "completed", "anonymous_attendee_count": 12},
     )
     assert response.status_code == 200, response.text
     return response.json()
@@ -41,10 +42,11 @@ async def completed(api: httpx.AsyncClient, project_id: uuid.UUID, **overrides: 
 
 class TestEngagements:
     async def test_create_complete_and_transitions(
-        self, client: httpx.AsyncClient, projects: ProjectsStub, app: FastAPI, tokens: TokenFactory
+        self, client: httpx.AsyncClient, projects: ProjectsFake, app: FastAPI, tokens: TokenFactory
     ) -> None:
         engagement = await create_engagement(client, projects.add_project())
         assert engagement["status"] == "planned"
+        assert engagement["allowed_transitions"] == ["completed", "cancelled"]
         assert engagement["accessibility_adjustments"] == ["BSL interpreter", "Step-free venue"]
         url = f"/v1/engagements/{engagement['id']}"
         assert_problem(
@@ -52,16 +54,54 @@ class TestEngagements:
             409,
             "engagement-not-completed",
         )
-        done = await client.post(f"{url}/complete", json={"anonymous_attendee_count": 7})
+        stale = await client.post(
+            f"{url}/transitions", json={"to": "completed"}, headers={"If-Match": '"v0"'}
+        )
+        assert_problem(stale, 412, "precondition-failed")
+        done = await client.post(
+            f"{url}/transitions",
+            json={"to": "completed", "anonymous_attendee_count": 7, "reason": "Held as planned."},
+            headers={"If-Match": '"v1"'},
+        )
+        assert done.status_code == 200, done.text
+        assert done.headers["ETag"] == '"v2"'
         assert done.json()["status"] == "completed"
+        assert done.json()["status_reason"] == "Held as planned."
         assert done.json()["anonymous_attendee_count"] == 7
-        assert_problem(await client.post(f"{url}/cancel"), 409, "illegal-engagement-transition")
+        assert done.json()["allowed_transitions"] == []
+        for target in ("cancelled", "completed", "planned"):
+            refused = await client.post(f"{url}/transitions", json={"to": target})
+            assert_problem(refused, 409, "illegal-transition")
         async with api_client(app, token=tokens("service")) as service:
             types = [e["type"] for e in (await service.get("/v1/events")).json()["items"]]
         assert "engagement.completed" in types
+        assert (await client.post(f"{url}/complete", json={})).status_code == 404  # no verbs
+
+    async def test_cancel_with_a_reason_and_no_completion_fields(
+        self, client: httpx.AsyncClient, projects: ProjectsFake, as_role: Any
+    ) -> None:
+        engagement = await create_engagement(client, projects.add_project())
+        url = f"/v1/engagements/{engagement['id']}"
+        mixed = await client.post(
+            f"{url}/transitions", json={"to": "cancelled", "anonymous_attendee_count": 3}
+        )
+        assert_problem(mixed, 422, "validation-error")
+        async with as_role("viewer", sub="vic") as viewer:
+            seen = (await viewer.get(url)).json()
+        assert seen["allowed_transitions"] == []  # a viewer never writes
+        cancelled = await client.post(
+            f"{url}/transitions", json={"to": "cancelled", "reason": "Venue flooded."}
+        )
+        assert cancelled.status_code == 200, cancelled.text
+        body = cancelled.json()
+        assert (body["status"], body["status_reason"]) == ("cancelled", "Venue flooded.")
+        assert body["allowed_transitions"] == []
+        assert body["anonymous_attendee_count"] == 0
+        listed = (await client.get("/v1/engagements", params={"status": "cancelled"})).json()
+        assert [e["id"] for e in listed["items"]] == [engagement["id"]]
 
     async def test_unknown_project_points_at_the_list_item(
-        self, client: httpx.AsyncClient, projects: ProjectsStub
+        self, client: httpx.AsyncClient, projects: ProjectsFake
     ) -> None:
         known = projects.add_project()
         response = await client.post(
@@ -79,7 +119,7 @@ class TestEngagements:
         assert body["errors"][0]["pointer"] == "/project_ids/1"
 
     async def test_participation_once_per_stakeholder(
-        self, client: httpx.AsyncClient, projects: ProjectsStub
+        self, client: httpx.AsyncClient, projects: ProjectsFake
     ) -> None:
         engagement = await completed(client, projects.add_project())
         stakeholder = await create_stakeholder(client)
@@ -95,7 +135,7 @@ class TestEngagements:
 
 class TestFeedback:
     async def test_closure_requires_a_response(
-        self, client: httpx.AsyncClient, projects: ProjectsStub
+        self, client: httpx.AsyncClient, projects: ProjectsFake
     ) -> None:
         engagement = await completed(client, projects.add_project())
         created = await client.post(
@@ -124,7 +164,7 @@ class TestFeedback:
         )
 
     async def test_summary_closure_rate_and_levels(
-        self, client: httpx.AsyncClient, projects: ProjectsStub
+        self, client: httpx.AsyncClient, projects: ProjectsFake
     ) -> None:
         project_id = projects.add_project()
         engagement = await completed(client, project_id)
@@ -158,7 +198,7 @@ class TestFeedback:
 
 class TestPlans:
     async def test_stakeholder_or_segment(
-        self, client: httpx.AsyncClient, projects: ProjectsStub
+        self, client: httpx.AsyncClient, projects: ProjectsFake
     ) -> None:
         project_id = projects.add_project()
         body = {
@@ -182,7 +222,7 @@ ANSWERS = {"age_band": "45_54", "sex": "female", "ethnic_category": "N", "imd_qu
 
 class TestEquality:
     async def test_anonymous_by_default_and_never_read_back(
-        self, client: httpx.AsyncClient, projects: ProjectsStub
+        self, client: httpx.AsyncClient, projects: ProjectsFake
     ) -> None:
         engagement = await completed(client, projects.add_project())
         response = await client.post(
@@ -193,7 +233,7 @@ class TestEquality:
         assert "ethnic_category" not in response.json()
 
     async def test_postcode_is_refused(
-        self, client: httpx.AsyncClient, projects: ProjectsStub
+        self, client: httpx.AsyncClient, projects: ProjectsFake
     ) -> None:
         engagement = await completed(client, projects.add_project())
         response = await client.post(
@@ -205,7 +245,7 @@ class TestEquality:
         assert "L7 8XP" not in response.text
 
     async def test_linking_needs_consent_and_withdrawal_stops_processing(
-        self, client: httpx.AsyncClient, projects: ProjectsStub
+        self, client: httpx.AsyncClient, projects: ProjectsFake
     ) -> None:
         project_id = projects.add_project()
         engagement = await completed(client, project_id)
@@ -235,7 +275,7 @@ class TestEquality:
         assert after.json()["responses"] == 5
 
     async def test_report_suppresses_small_cells_and_the_subtraction_case(
-        self, client: httpx.AsyncClient, projects: ProjectsStub, as_role: Any
+        self, client: httpx.AsyncClient, projects: ProjectsFake, as_role: Any
     ) -> None:
         project_id = projects.add_project()
         engagement = await completed(client, project_id)
@@ -266,7 +306,7 @@ class TestEquality:
 
 class TestInvolvement:
     async def test_roles_summary_standards_and_gripp2(
-        self, client: httpx.AsyncClient, projects: ProjectsStub
+        self, client: httpx.AsyncClient, projects: ProjectsFake
     ) -> None:
         project_id = projects.add_project()
         for i in range(6):

@@ -10,10 +10,10 @@ from fastapi import Depends
 from shared.auth import Principal, PrincipalDep
 from shared.db import SessionDep
 from shared.project_access import PROJECT_WORK
+from stakeholders_service.clients.projects import ProjectsDep
 from stakeholders_service.engagements import repository
 from stakeholders_service.engagements.errors import EngagementNotFound, FeedbackNotFound
 from stakeholders_service.engagements.models import Engagement, FeedbackItem
-from stakeholders_service.upstream import ProjectsDep
 
 
 async def get_engagement_or_404(engagement_id: uuid.UUID, session: SessionDep) -> Engagement:

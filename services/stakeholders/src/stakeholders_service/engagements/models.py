@@ -7,8 +7,8 @@ import uuid
 from enum import StrEnum
 from typing import ClassVar
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from shared.changes import Audited
 from shared.db import (
@@ -96,7 +96,22 @@ class EngagementPlanItem(Audited, IdMixin, TimestampMixin, VersionedMixin, Base)
 
 
 class Engagement(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):
+    """An engagement activity. `project_ids` is set once, at creation (no write changes it),
+    and mirrored row by row in `engagement_project`, which the per-project reads join on."""
+
     __tablename__ = "engagement"
+    __table_args__ = (
+        # The summary's grouped pass over all engagements reads only this index, in its order
+        # (no sort, no per-row function: `held_month` is why the column exists).
+        Index(
+            "ix_engagement_summary",
+            "iap2_level",
+            "type",
+            "held_month",
+            "status",
+            "anonymous_attendee_count",
+        ),
+    )
     # The facilitator is a staff name (`shared.staff_names`): never in audit or the change feed.
     __audit_redact__: ClassVar[frozenset[str]] = frozenset({"facilitator"})
 
@@ -108,6 +123,9 @@ class Engagement(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):
     )
     purpose: Mapped[str] = mapped_column(Text, default="")
     held_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    # `YYYY-MM` of `held_at` in UTC, set with it (`_held_month`): the month the summary groups
+    # by, as a plain indexed column, since neither database can index that for both.
+    held_month: Mapped[str] = mapped_column(String(7))
     mode: Mapped[EngagementMode] = mapped_column(enum_column(EngagementMode, "engagement_mode"))
     facilitator: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[EngagementStatus] = mapped_column(
@@ -118,7 +136,34 @@ class Engagement(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):
     accessibility_adjustments: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
     outputs: Mapped[str | None] = mapped_column(Text)
     anonymous_attendee_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Why it was completed or cancelled (`POST /transitions`), kept in the audit trail with it.
+    status_reason: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str | None] = mapped_column(String(200))
+
+    @validates("held_at")
+    def _held_month(self, _: str, held_at: dt.datetime) -> dt.datetime:
+        if held_at.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; use UTC-aware values")
+        self.held_month = held_at.astimezone(dt.UTC).strftime("%Y-%m")
+        return held_at
+
+
+class EngagementProject(Base):
+    """One row per (engagement, project): `Engagement.project_ids` as a table, so per-project
+    aggregates are an indexed join instead of reading every engagement's JSON list. Written with
+    the engagement, never changed (its `project_ids` are fixed at creation); not audited, since
+    it repeats what the engagement's own audit entry records."""
+
+    __tablename__ = "engagement_project"
+    __table_args__ = (
+        # project → engagements, covering: the per-project reads never touch the heap for it.
+        Index("ix_engagement_project_project_id_engagement_id", "project_id", "engagement_id"),
+    )
+
+    engagement_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("engagement.id", ondelete="CASCADE"), primary_key=True
+    )
+    project_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
 
 
 class Participation(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):

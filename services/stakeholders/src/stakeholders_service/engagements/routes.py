@@ -9,14 +9,21 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from shared.auth import Principal, PrincipalDep, Role, require_roles
 from shared.db import SessionDep
-from shared.etag import PreconditionFailed, check_if_match, conditional_get, etag_for, mark_created
-from shared.http import UpstreamUnavailable
+from shared.etag import (
+    PreconditionFailed,
+    check_if_match,
+    conditional_get,
+    mark_created,
+    mark_version,
+)
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import problem_responses
 from shared.project_access import NotATeamMember
 from shared.staff_names import without_staff_names
+from shared.transitions import IllegalTransition
 from shared.types import UtcDateTime
-from stakeholders_service.engagements import repository, service
+from stakeholders_service.clients.projects import ProjectsDep, UnknownProject, UpstreamUnavailable
+from stakeholders_service.engagements import service
 from stakeholders_service.engagements.dependencies import (
     EngagementDep,
     EngagementWriterDep,
@@ -28,26 +35,22 @@ from stakeholders_service.engagements.errors import (
     EngagementNotCompleted,
     EngagementNotFound,
     FeedbackNotFound,
-    IllegalEngagementTransition,
     IllegalFeedbackTransition,
     PlanTargetRequired,
     UnknownStakeholder,
 )
 from stakeholders_service.engagements.models import (
     Engagement,
-    EngagementPlanItem,
     EngagementStatus,
     EngagementType,
-    FeedbackItem,
     FeedbackStatus,
-    Participation,
 )
 from stakeholders_service.engagements.schemas import (
-    EngagementComplete,
     EngagementCreate,
     EngagementPatch,
     EngagementRead,
     EngagementSummary,
+    EngagementTransition,
     EqualityCreateAck,
     EqualityReport,
     FeedbackCreate,
@@ -61,13 +64,9 @@ from stakeholders_service.engagements.schemas import (
 from stakeholders_service.equality import service as equality
 from stakeholders_service.equality.errors import EqualityConsentMissing
 from stakeholders_service.equality.schemas import EqualityCreate
-from stakeholders_service.stakeholders.dependencies import ProjectsDep
-from stakeholders_service.upstream import UnknownProject
 from stakeholders_service.vocabulary import Iap2Level
 
 router = APIRouter(prefix="/v1/engagements", tags=["engagements"])
-# The facilitator's name is personal data for a reporter (`shared.staff_names`).
-STAFF_NAMES = ("facilitator",)
 
 Editor = Annotated[
     Principal, Depends(require_roles(Role.governance, Role.contributor, Role.evaluator))
@@ -88,6 +87,8 @@ ChildPagination = Annotated[Pagination, Depends(pagination_dependency())]
 async def get_engagement_summary(
     session: SessionDep, _: PrincipalDep, project_id: uuid.UUID | None = None
 ) -> EngagementSummary:
+    """B6 for one project, or for all engagements without `project_id`; cancelled engagements
+    are not counted. Aggregated in the database: the cost does not grow with the answer."""
     return await service.summary(session, project_id=project_id)
 
 
@@ -129,14 +130,9 @@ async def list_plan_items(
     pagination: ChildPagination,
     project_id: uuid.UUID | None = None,
 ) -> Page[PlanItemRead]:
-    rows = await pagination.rows(
-        session,
-        repository.plan_statement(project_id),
-        id_column=EngagementPlanItem.id,
-        updated_column=EngagementPlanItem.updated_at,
-    )
+    page = await service.list_plan_items(session, pagination, project_id=project_id)
     # A plan's owner is a staff name: hidden from a reporter (`shared.staff_names`).
-    return without_staff_names(principal, rows.as_page(PlanItemRead), ("owner",))
+    return without_staff_names(principal, page, ("owner",))
 
 
 @router.post(
@@ -153,7 +149,7 @@ async def create_engagement(
 ) -> EngagementRead:
     engagement = await service.create_engagement(session, data=data, actor=actor, lookup=client)
     mark_created(response, f"{router.prefix}/{engagement.id}", engagement.version)
-    return EngagementRead.model_validate(engagement)
+    return service.read(engagement, actor)
 
 
 @router.get("", responses=problem_responses())
@@ -167,13 +163,16 @@ async def list_engagements(
     from_: Annotated[UtcDateTime | None, Query(alias="from")] = None,
     to: UtcDateTime | None = None,
 ) -> Page[EngagementRead]:
-    statement = repository.list_statement(
-        status=status_, type_=type_, iap2_level=iap2_level, held_from=from_, held_to=to
+    return await service.list_engagements(
+        session,
+        pagination,
+        principal,
+        status=status_,
+        type_=type_,
+        iap2_level=iap2_level,
+        held_from=from_,
+        held_to=to,
     )
-    rows = await pagination.rows(
-        session, statement, id_column=Engagement.id, updated_column=Engagement.updated_at
-    )
-    return without_staff_names(principal, rows.as_page(EngagementRead), STAFF_NAMES)
 
 
 @router.get("/{engagement_id}", responses=problem_responses(EngagementNotFound, 304))
@@ -181,7 +180,7 @@ async def get_engagement(
     engagement: EngagementDep, principal: PrincipalDep, request: Request, response: Response
 ) -> EngagementRead:
     conditional_get(request, response, engagement.version)
-    return without_staff_names(principal, EngagementRead.model_validate(engagement), STAFF_NAMES)
+    return service.read(engagement, principal)
 
 
 @router.patch(
@@ -194,64 +193,41 @@ async def update_engagement(
     engagement: EngagementDep,
     patch: EngagementPatch,
     session: SessionDep,
-    _: EngagementWriterDep,
+    writer: EngagementWriterDep,
     request: Request,
     response: Response,
 ) -> EngagementRead:
     check_if_match(request, engagement.version)
     engagement = await service.update_engagement(session, engagement, patch=patch)
-    response.headers["ETag"] = etag_for(engagement.version)
-    return EngagementRead.model_validate(engagement)
+    mark_version(response, engagement.version)
+    return service.read(engagement, writer)
 
 
 @router.post(
-    "/{engagement_id}/complete",
+    "/{engagement_id}/transitions",
     responses=problem_responses(
         EngagementNotFound,
         NotATeamMember,
         UpstreamUnavailable,
-        IllegalEngagementTransition,
+        IllegalTransition,
         PreconditionFailed,
     ),
 )
-async def complete_engagement(
+async def transition_engagement(
     engagement: EngagementDep,
+    data: EngagementTransition,
     session: SessionDep,
-    _: EngagementWriterDep,
-    request: Request,
-    response: Response,
-    data: EngagementComplete | None = None,
-) -> EngagementRead:
-    """`planned → completed`, with the anonymous attendee count; emits `engagement.completed`."""
-    check_if_match(request, engagement.version)
-    engagement = await service.complete_engagement(
-        session, engagement, data=data or EngagementComplete()
-    )
-    response.headers["ETag"] = etag_for(engagement.version)
-    return EngagementRead.model_validate(engagement)
-
-
-@router.post(
-    "/{engagement_id}/cancel",
-    responses=problem_responses(
-        EngagementNotFound,
-        NotATeamMember,
-        UpstreamUnavailable,
-        IllegalEngagementTransition,
-        PreconditionFailed,
-    ),
-)
-async def cancel_engagement(
-    engagement: EngagementDep,
-    session: SessionDep,
-    _: EngagementWriterDep,
+    writer: EngagementWriterDep,
     request: Request,
     response: Response,
 ) -> EngagementRead:
+    """`planned → completed` (with the anonymous attendee count and outputs; emits
+    `engagement.completed`) or `planned → cancelled`. Answers the engagement as it now is; any
+    other move is a 409 `illegal-transition`."""
     check_if_match(request, engagement.version)
-    engagement = await service.cancel_engagement(session, engagement)
-    response.headers["ETag"] = etag_for(engagement.version)
-    return EngagementRead.model_validate(engagement)
+    engagement = await service.transition_engagement(session, engagement, data=data)
+    mark_version(response, engagement.version)
+    return service.read(engagement, writer)
 
 
 @router.post(
@@ -280,13 +256,7 @@ async def add_participant(
 async def list_participants(
     engagement: EngagementDep, session: SessionDep, _: PrincipalDep, pagination: ChildPagination
 ) -> Page[ParticipationRead]:
-    rows = await pagination.rows(
-        session,
-        repository.participations_statement(engagement.id),
-        id_column=Participation.id,
-        updated_column=Participation.updated_at,
-    )
-    return rows.as_page(ParticipationRead)
+    return await service.list_participants(session, pagination, engagement)
 
 
 @router.post(
@@ -321,13 +291,7 @@ async def list_feedback(
     pagination: ChildPagination,
     status_: Annotated[FeedbackStatus | None, Query(alias="status")] = None,
 ) -> Page[FeedbackRead]:
-    rows = await pagination.rows(
-        session,
-        repository.feedback_statement(engagement.id, status_),
-        id_column=FeedbackItem.id,
-        updated_column=FeedbackItem.updated_at,
-    )
-    return rows.as_page(FeedbackRead)
+    return await service.list_feedback(session, pagination, engagement, status=status_)
 
 
 @router.patch(
@@ -354,7 +318,7 @@ async def update_feedback(
     emits `feedback.closed`."""
     check_if_match(request, item.version)
     item = await service.update_feedback(session, item, patch=patch)
-    response.headers["ETag"] = etag_for(item.version)
+    mark_version(response, item.version)
     return FeedbackRead.model_validate(item)
 
 

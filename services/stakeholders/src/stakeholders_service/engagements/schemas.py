@@ -6,8 +6,9 @@ import datetime as dt
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from shared.transitions import TransitionRequest
 from shared.types import Bool, InputModel, Int32, NotBlank, UtcDateTime, omittable
 from stakeholders_service.engagements.models import (
     EngagementMode,
@@ -42,7 +43,7 @@ class EngagementCreate(InputModel):
 
 
 class EngagementPatch(InputModel):
-    """JSON merge patch; status changes through `/complete` and `/cancel`."""
+    """JSON merge patch; the status changes through `POST /engagements/{id}/transitions`."""
 
     title: Title = omittable()
     type: EngagementType = omittable()
@@ -55,9 +56,26 @@ class EngagementPatch(InputModel):
     outputs: str | None = Field(None, max_length=10000)
 
 
-class EngagementComplete(InputModel):
-    anonymous_attendee_count: Int32 = Field(0, ge=0, le=100000)
-    outputs: str | None = Field(None, max_length=10000)
+class EngagementTransition(TransitionRequest[EngagementStatus]):
+    """`planned → completed` (the engagement was held) or `planned → cancelled`; both final.
+    Completing may record the anonymous attendee count and the outputs."""
+
+    anonymous_attendee_count: Int32 | None = Field(
+        None, ge=0, le=100000, description="Only when completing (default 0)."
+    )
+    outputs: str | None = Field(None, max_length=10000, description="Only when completing.")
+
+    @model_validator(mode="after")
+    def _completion_fields_only_when_completing(self) -> EngagementTransition:
+        if self.to is not EngagementStatus.completed:
+            given = [
+                name
+                for name in ("anonymous_attendee_count", "outputs")
+                if getattr(self, name) is not None
+            ]
+            if given:
+                raise ValueError(f"{', '.join(given)}: only when completing (to: completed).")
+        return self
 
 
 class EngagementRead(BaseModel):
@@ -73,6 +91,11 @@ class EngagementRead(BaseModel):
     mode: EngagementMode
     facilitator: str | None = Field(description="A staff name: null for a reporter.")
     status: EngagementStatus
+    status_reason: str | None = Field(description="Why it was completed or cancelled.")
+    allowed_transitions: list[EngagementStatus] = Field(
+        description="The states `POST /transitions` can move it to now, for this caller's "
+        "role (team membership is checked on the move)."
+    )
     accessibility_adjustments: list[str]
     outputs: str | None
     anonymous_attendee_count: int

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections import Counter
-from statistics import median
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,15 +12,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.auth import Principal
 from shared.changes import emit_event, set_action
 from shared.db import utcnow
+from shared.pagination import Page, Pagination
 from shared.patch import apply_changes, merge_patch_changes
 from shared.problems import FieldError
-from shared.project_access import ProjectsLookup
+from shared.project_access import PROJECT_WORK
+from shared.staff_names import without_staff_names
+from shared.transitions import allowed_from, check_transition
+from stakeholders_service.clients.projects import ProjectQuestions, require_new_project_write
 from stakeholders_service.engagements import repository
 from stakeholders_service.engagements.errors import (
     ClosureRequiresResponse,
     DuplicateParticipation,
     EngagementNotCompleted,
-    IllegalEngagementTransition,
     IllegalFeedbackTransition,
     PlanTargetRequired,
     UnknownStakeholder,
@@ -36,20 +39,33 @@ from stakeholders_service.engagements.models import (
 )
 from stakeholders_service.engagements.schemas import (
     CountBy,
-    EngagementComplete,
     EngagementCreate,
     EngagementPatch,
+    EngagementRead,
     EngagementSummary,
+    EngagementTransition,
     FeedbackCreate,
     FeedbackPatch,
+    FeedbackRead,
     ParticipationCreate,
+    ParticipationRead,
     PlanItemCreate,
+    PlanItemRead,
 )
 from stakeholders_service.stakeholders import repository as stakeholders
 from stakeholders_service.stakeholders.models import StakeholderStatus
 from stakeholders_service.suppression import suppressed_count
-from stakeholders_service.upstream import require_new_project_write
 from stakeholders_service.vocabulary import Iap2Level
+
+# The facilitator's name is personal data for a reporter (`shared.staff_names`).
+STAFF_NAMES = ("facilitator",)
+
+# S8: an engagement is planned, then held (completed) or called off (cancelled); both final.
+ENGAGEMENT_EDGES: dict[EngagementStatus, tuple[EngagementStatus, ...]] = {
+    EngagementStatus.planned: (EngagementStatus.completed, EngagementStatus.cancelled),
+    EngagementStatus.completed: (),
+    EngagementStatus.cancelled: (),
+}
 
 # S9: where a feedback item may go next.
 _FEEDBACK_NEXT: dict[FeedbackStatus, frozenset[FeedbackStatus]] = {
@@ -73,16 +89,16 @@ async def require_active_stakeholder(
 
 
 async def create_engagement(
-    session: AsyncSession, *, data: EngagementCreate, actor: Principal, lookup: ProjectsLookup
+    session: AsyncSession, *, data: EngagementCreate, actor: Principal, lookup: ProjectQuestions
 ) -> Engagement:
     """For each of its projects, the caller must be on the team (admin and governance: any)."""
     await require_new_project_write(actor, lookup, data.project_ids, pointer="/project_ids")
+    project_ids = list(dict.fromkeys(data.project_ids))
     engagement = Engagement(
         created_by=actor.subject,
-        **{**data.model_dump(), "project_ids": [str(p) for p in dict.fromkeys(data.project_ids)]},
+        **{**data.model_dump(), "project_ids": [str(p) for p in project_ids]},
     )
-    session.add(engagement)
-    await session.flush()
+    await repository.add_engagement(session, engagement, project_ids)
     return engagement
 
 
@@ -99,43 +115,82 @@ async def update_engagement(
     return engagement
 
 
-async def complete_engagement(
-    session: AsyncSession, engagement: Engagement, *, data: EngagementComplete
-) -> Engagement:
-    _leave_planned(engagement, EngagementStatus.completed)
-    engagement.anonymous_attendee_count = data.anonymous_attendee_count
-    if data.outputs is not None:
-        engagement.outputs = data.outputs
-    await session.flush()
-    await emit_event(
-        session,
-        type_="engagement.completed",
-        entity_type="engagement",
-        entity_id=engagement.id,
-        data={
-            "engagement_id": engagement.id,
-            "project_ids": engagement.project_ids,
-            "iap2_level": engagement.iap2_level,
-            "type": engagement.type,
-            "held_at": engagement.held_at,
-        },
+def allowed_transitions(engagement: Engagement, principal: Principal) -> list[EngagementStatus]:
+    """The machine's moves from here, for a caller whose role writes to projects at all (team
+    membership is checked on the move itself, not on every read: that is a projects call)."""
+    if not PROJECT_WORK.writes_anywhere(principal) and not principal.has_any(*PROJECT_WORK.on_team):
+        return []
+    return allowed_from(ENGAGEMENT_EDGES, engagement.status)
+
+
+def read(engagement: Engagement, principal: Principal) -> EngagementRead:
+    """The read model, with the staff names rule applied for `principal`."""
+    model = EngagementRead.model_validate(
+        {
+            **{name: getattr(engagement, name) for name in _ENGAGEMENT_COLUMNS},
+            "allowed_transitions": allowed_transitions(engagement, principal),
+        }
     )
-    return engagement
+    return without_staff_names(principal, model, STAFF_NAMES)
 
 
-async def cancel_engagement(session: AsyncSession, engagement: Engagement) -> Engagement:
-    _leave_planned(engagement, EngagementStatus.cancelled)
+_ENGAGEMENT_COLUMNS = tuple(
+    name for name in EngagementRead.model_fields if name != "allowed_transitions"
+)
+
+
+async def list_engagements(
+    session: AsyncSession,
+    pagination: Pagination,
+    principal: Principal,
+    *,
+    status: EngagementStatus | None,
+    type_: EngagementType | None,
+    iap2_level: Iap2Level | None,
+    held_from: dt.datetime | None,
+    held_to: dt.datetime | None,
+) -> Page[EngagementRead]:
+    statement = repository.list_statement(
+        status=status, type_=type_, iap2_level=iap2_level, held_from=held_from, held_to=held_to
+    )
+    rows = await pagination.rows(
+        session, statement, id_column=Engagement.id, updated_column=Engagement.updated_at
+    )
+    return Page[EngagementRead](
+        items=[read(engagement, principal) for engagement in rows.items],
+        next_cursor=rows.next_cursor,
+    )
+
+
+async def transition_engagement(
+    session: AsyncSession, engagement: Engagement, *, data: EngagementTransition
+) -> Engagement:
+    """`planned → completed | cancelled` (both final). Completing records the anonymous
+    attendee count and outputs and emits `engagement.completed`."""
+    check_transition(ENGAGEMENT_EDGES, engagement.status, data.to)
+    engagement.status = data.to
+    engagement.status_reason = data.reason
+    set_action(engagement, data.to.value)
+    if data.to is EngagementStatus.completed:
+        engagement.anonymous_attendee_count = data.anonymous_attendee_count or 0
+        if data.outputs is not None:
+            engagement.outputs = data.outputs
     await session.flush()
-    return engagement
-
-
-def _leave_planned(engagement: Engagement, target: EngagementStatus) -> None:
-    if engagement.status is not EngagementStatus.planned:
-        raise IllegalEngagementTransition(
-            f"The engagement is {engagement.status.value}; it cannot become {target.value}."
+    if data.to is EngagementStatus.completed:
+        await emit_event(
+            session,
+            type_="engagement.completed",
+            entity_type="engagement",
+            entity_id=engagement.id,
+            data={
+                "engagement_id": engagement.id,
+                "project_ids": engagement.project_ids,
+                "iap2_level": engagement.iap2_level,
+                "type": engagement.type,
+                "held_at": engagement.held_at,
+            },
         )
-    engagement.status = target
-    set_action(engagement, target.value)
+    return engagement
 
 
 def require_completed(engagement: Engagement) -> None:
@@ -209,8 +264,48 @@ async def update_feedback(
     return item
 
 
+async def list_participants(
+    session: AsyncSession, pagination: Pagination, engagement: Engagement
+) -> Page[ParticipationRead]:
+    rows = await pagination.rows(
+        session,
+        repository.participations_statement(engagement.id),
+        id_column=Participation.id,
+        updated_column=Participation.updated_at,
+    )
+    return rows.as_page(ParticipationRead)
+
+
+async def list_feedback(
+    session: AsyncSession,
+    pagination: Pagination,
+    engagement: Engagement,
+    *,
+    status: FeedbackStatus | None,
+) -> Page[FeedbackRead]:
+    rows = await pagination.rows(
+        session,
+        repository.feedback_statement(engagement.id, status),
+        id_column=FeedbackItem.id,
+        updated_column=FeedbackItem.updated_at,
+    )
+    return rows.as_page(FeedbackRead)
+
+
+async def list_plan_items(
+    session: AsyncSession, pagination: Pagination, *, project_id: uuid.UUID | None
+) -> Page[PlanItemRead]:
+    rows = await pagination.rows(
+        session,
+        repository.plan_statement(project_id),
+        id_column=EngagementPlanItem.id,
+        updated_column=EngagementPlanItem.updated_at,
+    )
+    return rows.as_page(PlanItemRead)
+
+
 async def create_plan_item(
-    session: AsyncSession, *, data: PlanItemCreate, actor: Principal, lookup: ProjectsLookup
+    session: AsyncSession, *, data: PlanItemCreate, actor: Principal, lookup: ProjectQuestions
 ) -> EngagementPlanItem:
     await require_new_project_write(actor, lookup, [data.project_id])
     if (data.stakeholder_id is None) == (data.segment is None):
@@ -227,33 +322,34 @@ async def create_plan_item(
 
 
 async def summary(session: AsyncSession, *, project_id: uuid.UUID | None) -> EngagementSummary:
-    engagements = [
-        e
-        for e in await repository.engagements_of_project(session, project_id)
-        if e.status is not EngagementStatus.cancelled
-    ]
-    ids = [e.id for e in engagements]
-    levels = Counter(e.iap2_level for e in engagements)
-    types = Counter(e.type for e in engagements)
-    months = Counter(e.held_at.strftime("%Y-%m") for e in engagements)
-    attended = sum(p.attended for p in await repository.participations_of(session, ids))
-    feedback = await repository.feedback_of(session, ids)
-    closed = [f for f in feedback if f.status is FeedbackStatus.closed]
-    response_days = [
-        (f.responded_at - f.created_at).total_seconds() / 86400
-        for f in feedback
-        if f.responded_at is not None
-    ]
+    """Every figure is counted in the database (`repository`); only the handful of grouped
+    rows and the one or two median responses come back."""
+    levels: Counter[Iap2Level] = Counter()
+    types: Counter[EngagementType] = Counter()
+    months: Counter[str] = Counter()
+    anonymous = 0
+    for level, type_, month, count, attendees in await repository.engagement_counts(
+        session, project_id
+    ):
+        levels[level] += count
+        types[type_] += count
+        months[month] += count
+        anonymous += int(attendees)
+    attended = await repository.attended_participants(session, project_id)
+    items, closed, responded = await repository.feedback_counts(session, project_id)
+    middle = await repository.median_response_times(session, project_id, responded)
+    days = [(responded_at - created).total_seconds() / 86400 for created, responded_at in middle]
     return EngagementSummary(
         project_id=project_id,
-        engagements=len(engagements),
+        engagements=sum(levels.values()),
         by_iap2_level=[CountBy(value=level.value, count=levels[level]) for level in Iap2Level],
         by_type=[CountBy(value=t.value, count=types[t]) for t in EngagementType if types[t]],
         by_month=[CountBy(value=m, count=months[m]) for m in sorted(months)],
         attended_participants=suppressed_count(attended),
-        anonymous_attendees=suppressed_count(sum(e.anonymous_attendee_count for e in engagements)),
-        feedback_items=len(feedback),
-        feedback_closed=len(closed),
-        feedback_closure_rate=round(len(closed) / len(feedback), 3) if feedback else None,
-        median_days_to_response=round(median(response_days), 1) if response_days else None,
+        anonymous_attendees=suppressed_count(anonymous),
+        feedback_items=items,
+        feedback_closed=closed,
+        feedback_closure_rate=round(closed / items, 3) if items else None,
+        # The median of an even count is the mean of the middle two, as `statistics.median`.
+        median_days_to_response=round(sum(days) / len(days), 1) if days else None,
     )
