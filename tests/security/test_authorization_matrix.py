@@ -34,7 +34,7 @@ import projects_service.main
 import stakeholders_service.main
 from assessment_service.settings import Settings as AssessmentSettings
 from projects_service.settings import Settings as ProjectsSettings
-from shared.testing import TokenFactory, api_client, service_app
+from shared.testing import TokenFactory, api_client, project_body, service_app
 from stakeholders_service.equality.models import EqualityResponse
 from stakeholders_service.settings import Settings as StakeholdersSettings
 from stakeholders_service.stakeholders.models import ContactDetails, Stakeholder
@@ -263,12 +263,7 @@ async def _ok(api: httpx.AsyncClient, method: str, url: str, body: Any = None) -
 
 async def _build_projects(world: World, gov: httpx.AsyncClient) -> None:
     ids = world.ids
-    project = {
-        "title": "Virtual ward for frailty",
-        "pillar": "project_innovation",
-        "innovation_type": "service_or_pathway_redesign",
-        "lead_partner": "joint",
-    }
+    project = project_body()
     ids["project_id"] = (await _ok(gov, "POST", "/v1/projects", project))["id"]
     ids["other_project_id"] = (await _ok(gov, "POST", "/v1/projects", project))["id"]
     p = f"/v1/projects/{ids['project_id']}"
@@ -476,12 +471,7 @@ world_tokens = TokenFactory()
 
 # Bodies where the schema alone does not give a valid one; `{name}` is a fixture id.
 BODIES: dict[tuple[str, str], Any] = {
-    ("POST", "/v1/projects"): {
-        "title": "Falls sensors",
-        "pillar": "project_innovation",
-        "innovation_type": "medical_device",
-        "lead_partner": "joint",
-    },
+    ("POST", "/v1/projects"): project_body(title="Falls sensors", innovation_type="medical_device"),
     ("POST", f"{P}/benefits"): {
         "title": "Bed days saved",
         "kind": "bed_days",
