@@ -4,7 +4,8 @@ GIN indexes), both created by the owning service's migrations.
 
 A term is matched literally: `%` and `_` are characters, not wildcards. A term shorter than
 three characters has no trigram to look up, so it is matched by a scan (`ILIKE`), which gives
-the same rows.
+the same rows (on SQLite, whose `lower()` knows only ASCII, the index also folds other
+letters' case: `é` finds `É`).
 
 The SQLite index is an FTS5 table `search_<table>` whose rowid is the `doc` of a key table
 `search_<table>_key (doc INTEGER PRIMARY KEY, id UNIQUE)`, both kept by triggers on the table:
@@ -21,7 +22,10 @@ from dataclasses import dataclass
 from string import Template
 from typing import Any
 
-from sqlalchemy import ColumnElement, column, literal_column, or_, select, table
+from sqlalchemy import Boolean, ColumnElement, column, literal_column, or_, select, table
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.visitors import InternalTraversal
 
 MIN_INDEXED = 3  # the trigram tokenizer's token length
 PREFIX = "search_"
@@ -56,22 +60,52 @@ class TextSearch:
     def key_table(self) -> str:
         return f"{PREFIX}{self.table}_key"
 
-    def matches(self, term: str, *, dialect: str) -> ColumnElement[bool]:
-        """Rows whose searched columns contain `term`, ignoring case."""
-        if dialect == "sqlite" and len(term) >= MIN_INDEXED:
-            fts = table(self.fts_table, column("rowid"))
-            key = table(self.key_table, column("doc"), column("id"))
-            hits = select(fts.c.rowid).where(
-                literal_column(self.fts_table).op("MATCH")(fts_phrase(term))
-            )
-            ids = select(key.c.id).where(key.c.doc.in_(hits))
-            found: ColumnElement[bool] = self.id_column.in_(ids)
-            return found
+    def matches(self, term: str) -> ColumnElement[bool]:
+        """Rows whose searched columns contain `term`, ignoring case, on any database: the
+        clause compiles to the FTS5 lookup on SQLite and to `ILIKE`s (which the trigram indexes
+        serve) elsewhere, so callers need not know the dialect."""
         pattern = escape_like(term)
-        # PostgreSQL: `column ILIKE pattern`, which the trigram indexes serve; SQLite below
-        # three characters: `lower(column) LIKE lower(pattern)`, a scan.
-        escape = "\\" if dialect == "sqlite" else None
-        return or_(*(column_.ilike(pattern, escape=escape) for column_ in self.columns))
+        # `ESCAPE '\\'`: SQLite has no default LIKE escape; PostgreSQL's is the same backslash.
+        scan = or_(*(column_.ilike(pattern, escape="\\") for column_ in self.columns))
+        if len(term) < MIN_INDEXED:
+            return scan
+        fts = table(self.fts_table, column("rowid"))
+        key = table(self.key_table, column("doc"), column("id"))
+        hits = select(fts.c.rowid).where(
+            literal_column(self.fts_table).op("MATCH")(fts_phrase(term))
+        )
+        lookup = self.id_column.in_(select(key.c.id).where(key.c.doc.in_(hits)))
+        return _ByDialect(sqlite=lookup, other=scan)
+
+
+class _ByDialect(ColumnElement[bool]):
+    """A condition written two ways: `sqlite` compiled on SQLite, `other` elsewhere. Both are
+    part of the cache key, so a cached statement gets each execution's own search term."""
+
+    inherit_cache = True
+    type = Boolean()
+    _traverse_internals = [
+        ("sqlite", InternalTraversal.dp_clauseelement),
+        ("other", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, *, sqlite: ColumnElement[bool], other: ColumnElement[bool]) -> None:
+        self.sqlite = sqlite
+        self.other = other
+
+    @property
+    def _from_objects(self) -> list[Any]:
+        return list(self.other._from_objects)
+
+
+@compiles(_ByDialect)
+def _compile_other(element: _ByDialect, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.other, **kw)
+
+
+@compiles(_ByDialect, "sqlite")
+def _compile_sqlite(element: _ByDialect, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.sqlite, **kw)
 
 
 # -- DDL, for the migrations ---------------------------------------------------------------------

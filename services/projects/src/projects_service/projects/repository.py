@@ -62,7 +62,7 @@ def list_statement(
     if tag is not None:
         statement = statement.where(json_array_contains(Project.tags, tag, dialect=dialect))
     if q:
-        statement = statement.where(SEARCH.matches(q, dialect=dialect))
+        statement = statement.where(SEARCH.matches(q))
     return statement
 
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.search import TextSearch
 from stakeholders_service.organisations.models import Organisation, OrganisationType
+
+# `?q=`: name and ODS code, on the text index the migrations keep (shared.search).
+SEARCH = TextSearch("organisation", Organisation.id, (Organisation.name, Organisation.ods_code))
 
 
 async def get(session: AsyncSession, organisation_id: uuid.UUID) -> Organisation | None:
@@ -47,8 +51,5 @@ def list_statement(
     if ods_code is not None:
         statement = statement.where(Organisation.ods_code == ods_code.upper())
     if q:
-        pattern = f"%{q.lower()}%"
-        statement = statement.where(
-            or_(Organisation.name.ilike(pattern), Organisation.ods_code.ilike(pattern))
-        )
+        statement = statement.where(SEARCH.matches(q))
     return statement

@@ -10,6 +10,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from shared.search import TextSearch
 from stakeholders_service.stakeholders.models import (
     ContactDetails,
     ProjectLink,
@@ -19,6 +20,9 @@ from stakeholders_service.stakeholders.models import (
     StakeholderKind,
     StakeholderStatus,
 )
+
+# A name search (`?q=`) on the text index the migrations keep (shared.search).
+SEARCH = TextSearch("stakeholder", Stakeholder.id, (Stakeholder.display_name,))
 
 
 async def get(session: AsyncSession, stakeholder_id: uuid.UUID) -> Stakeholder | None:
@@ -65,7 +69,7 @@ def list_statement(
             )
         )
     if name_like:
-        statement = statement.where(Stakeholder.display_name.ilike(f"%{name_like.lower()}%"))
+        statement = statement.where(SEARCH.matches(name_like))
         if name_within is not None:
             statement = statement.where(Stakeholder.id.in_(set(name_within)))
     return statement
