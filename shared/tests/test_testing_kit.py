@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 import uuid
 from collections.abc import Mapping
+from pathlib import Path
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import String
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.db import utcnow
+from shared.db import IdMixin, TimestampMixin, create_engine, new_metadata, utcnow
 from shared.http import ServiceClient, UpstreamUnavailable
 from shared.testing import (
     Call,
@@ -243,3 +248,30 @@ class TestManualClock:
         stakeholders = FakeStakeholders()
         stakeholder_id = stakeholders.add_stakeholder()
         assert stakeholders.stakeholders[stakeholder_id]["created_at"] == "2026-05-01T10:00:00Z"
+
+
+class _Base(DeclarativeBase):
+    metadata = new_metadata()
+
+
+class _Note(IdMixin, TimestampMixin, _Base):
+    __tablename__ = "note"
+    text: Mapped[str] = mapped_column(String(20))
+
+
+async def test_rows_are_stamped_by_the_clock(clock: ManualClock) -> None:
+    """The ORM's timestamp defaults read the installed clock: no sleep between two writes."""
+    with tempfile.TemporaryDirectory() as directory:
+        engine = create_engine(f"sqlite+aiosqlite:///{Path(directory) / 'clock.db'}")
+        async with engine.begin() as connection:
+            await connection.run_sync(_Base.metadata.create_all)
+        sessions = async_sessionmaker(engine, expire_on_commit=False)
+        async with sessions() as session, session.begin():
+            first = _Note(text="first")
+            session.add(first)
+        clock.advance(minutes=1)
+        async with sessions() as session, session.begin():
+            second = _Note(text="second")
+            session.add(second)
+        await engine.dispose()
+    assert second.created_at - first.created_at >= dt.timedelta(minutes=1)
