@@ -25,6 +25,7 @@ from shared.testing import (
     FakeStakeholders,
     ManualClock,
     OpenApiContract,
+    SwitchableApp,
     api_client,
 )
 from shared.testing.clock import installed
@@ -167,6 +168,23 @@ class TestSwitchesAndCounts:
         projects.publish("project.created", {})
         projects.reset()
         assert not projects.records and not projects.events and projects.reachable
+
+    async def test_a_real_app_behind_the_switch(self) -> None:
+        app = FastAPI()
+
+        @app.get("/v1/ping")
+        async def ping() -> dict[str, bool]:
+            return {"ok": True}
+
+        transport = SwitchableApp()
+        api = ServiceClient("other", "http://other", transport=transport)
+        with pytest.raises(UpstreamUnavailable):
+            await api.get("/v1/ping")  # no app yet
+        transport.app = app
+        assert (await api.fetch_json("/v1/ping")) == {"ok": True}
+        transport.reachable = False
+        with pytest.raises(UpstreamUnavailable):
+            await api.get("/v1/ping")
 
 
 class TestWhatTheFakesKnow:

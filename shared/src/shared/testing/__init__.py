@@ -2,11 +2,12 @@
 assertion, a clock tests move by hand, canonical request bodies and one fake per upstream
 service, checked against that service's committed OpenAPI snapshot."""
 
+from shared.problems import PROBLEM_CONTENT_TYPE
 from shared.testing.bodies import member_body, project_body
 from shared.testing.clock import ManualClock
 from shared.testing.contract import ContractViolation, OpenApiContract
-from shared.testing.fakes import Call, FakeService
-from shared.testing.problems import PROBLEM_CONTENT_TYPE, assert_problem
+from shared.testing.fakes import Call, FakeService, SwitchableApp
+from shared.testing.problems import assert_problem
 from shared.testing.support import (
     TEST_AUDIENCE,
     TEST_ISSUER,
@@ -35,6 +36,7 @@ __all__ = [
     "FakeStakeholders",
     "ManualClock",
     "OpenApiContract",
+    "SwitchableApp",
     "TokenFactory",
     "api_client",
     "assert_problem",

@@ -7,8 +7,9 @@ A service under test is given one per upstream (`create_app(transports={"project
   (path, method, status, media type, body) it does not publish, raises `ContractViolation` and
   is kept in `violations`, which `verify()` (run after every test by the suites' conftests)
   turns into a failure even when the code under test swallowed the error into a 500 or 502;
-- `reachable = False` refuses connections (the service is down), `failing = 500` answers every
-  request with that status as a problem; `calls` records every request that reached it;
+- `reachable = False` refuses connections (the service is down; `SwitchableApp` is the same
+  switch in front of a real app), `failing = 500` answers every request with that status as a
+  problem; `calls` records every request that reached it;
 - every fake publishes a change feed (`GET /v1/events`) filled with `publish(...)`.
 
 Subclasses register a handler per published operation with `route(...)`; a handler returns
@@ -70,6 +71,20 @@ def problem(status: int, slug: str | None = None, detail: str | None = None) -> 
 def timestamp() -> str:
     """Now (the test clock when one is installed), as the services write instants."""
     return utcnow().isoformat().replace("+00:00", "Z")
+
+
+class SwitchableApp(httpx.AsyncBaseTransport):
+    """A real in-process app (set now or later) behind the switch the fakes have: for the
+    cross-service suites, where one service calls another's real app over ASGI."""
+
+    def __init__(self, app: Any = None) -> None:
+        self.app = app
+        self.reachable = True
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if not self.reachable or self.app is None:
+            raise httpx.ConnectError("connection refused", request=request)
+        return await httpx.ASGITransport(app=self.app).handle_async_request(request)
 
 
 class FakeService(httpx.AsyncBaseTransport):
