@@ -71,8 +71,8 @@ class Builder:
         draft = await self.draft_map(project_id, **kwargs)
         return await self.ok(
             "POST",
-            f"/v1/projects/{project_id}/outcome-maps/{draft['id']}/agree",
-            {"agreed_in": "Workshop 3 March"},
+            f"/v1/projects/{project_id}/outcome-maps/{draft['id']}/transitions",
+            {"to": "agreed", "agreed_in": "Workshop 3 March"},
             200,
         )
 
@@ -88,7 +88,8 @@ class Builder:
                 f"{base}/partners/{draft['partners'][0]['id']}/strategies",
                 {"target": target, "type": type_, "description": f"{target} {type_} support"},
             )
-        return await self.ok("POST", f"{base}/agree", {"agreed_in": "Workshop"}, 200)
+        agree = {"to": "agreed", "agreed_in": "Workshop"}
+        return await self.ok("POST", f"{base}/transitions", agree, 200)
 
     async def _entry(self, journal: str, project_id: str, body: Json, submit: bool) -> Json:
         """A journal entry, submitted (`POST /{id}/transitions {"to": "submitted"}`) unless

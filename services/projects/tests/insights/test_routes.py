@@ -102,7 +102,10 @@ class TestAttainment:
         await asyncio.sleep(0.01)
         between = dt.datetime.now(dt.UTC).isoformat()
         draft = (await client.post(f"/v1/projects/{project['id']}/outcome-maps", json={})).json()
-        await client.post(f"/v1/projects/{project['id']}/outcome-maps/{draft['id']}/agree", json={})
+        await client.post(
+            f"/v1/projects/{project['id']}/outcome-maps/{draft['id']}/transitions",
+            json={"to": "agreed"},
+        )
         url = f"/v1/projects/{project['id']}/attainment"
         assert (await client.get(url)).json()["map_version"] == 2
         assert (await client.get(url, params={"as_of": between})).json()["outcome_map_id"] == first[
@@ -124,7 +127,7 @@ class TestStrategyCoverage:
             f"{base}/partners/{first['id']}/strategies",
             json={"target": "environment", "type": "supportive", "description": "Peer network"},
         )
-        await client.post(f"{base}/agree", json={})
+        await client.post(f"{base}/transitions", json={"to": "agreed"})
         today = dt.date.today()
         await build.journal(
             project["id"],
@@ -157,13 +160,13 @@ class TestPracticeProfile:
             f"{base}/{draft['id']}/practices/seeking_feedback_from_key_informants",
             json={"in_use": True},
         )
-        await client.post(f"{base}/{draft['id']}/agree", json={})
+        await client.post(f"{base}/{draft['id']}/transitions", json={"to": "agreed"})
         clone = (await client.post(base, json={})).json()
         await client.patch(
             f"{base}/{clone['id']}/practices/engaging_in_organisational_reflection",
             json={"in_use": True},
         )
-        await client.post(f"{base}/{clone['id']}/agree", json={})
+        await client.post(f"{base}/{clone['id']}/transitions", json={"to": "agreed"})
         body = (await client.get(f"/v1/projects/{project['id']}/practice-profile")).json()
         assert [(v["map_version"], v["in_use"]) for v in body["versions"]] == [(1, 1), (2, 2)]
         assert len(body["versions"][0]["practices"]) == 8
@@ -241,14 +244,25 @@ class TestKeyPeople:
         assert body["active_members"] == 2 and body["concentrated_people"] == ["ann"]
         assert body["lead_is_sponsor_is_evaluator"] is True
         portfolio = (await client.get("/v1/projects/key-people", params={"threshold": 0.5})).json()
-        people = {p["subject"]: p for p in portfolio["people"]}
-        assert portfolio["projects_with_a_lead"] == 2
-        assert sorted(people) == ["ann", "bob"]
-        assert (
-            len(people["ann"]["led"]) == 2
-            and people["ann"]["share_of_leads"] == 1.0
-            and people["ann"]["flagged"]
+        people = {p["subject"]: p for p in portfolio["items"]}
+        assert portfolio["projects_with_a_lead"] == 2 and portfolio["next_cursor"] is None
+        assert list(people) == ["ann", "bob"]
+        assert people["ann"] == {
+            "subject": "ann",
+            "project_count": 2,
+            "led_count": 2,
+            "sponsored_count": 1,
+            "evaluated_count": 1,
+            "share_of_leads": 1.0,
+            "flagged": True,
+        }
+        assert (people["bob"]["project_count"], people["bob"]["flagged"]) == (1, False)
+        first = await client.get("/v1/projects/key-people", params={"limit": 1})
+        assert [p["subject"] for p in first.json()["items"]] == ["ann"]
+        second = await client.get(
+            "/v1/projects/key-people", params={"limit": 1, "cursor": first.json()["next_cursor"]}
         )
-        assert people["ann"]["sponsored"] == [project["id"]] and people["ann"]["evaluated"] == [
-            project["id"]
-        ]
+        assert [p["subject"] for p in second.json()["items"]] == ["bob"]
+        assert second.json()["next_cursor"] is None
+        only = await client.get("/v1/projects/key-people", params={"subject": "bob"})
+        assert [p["subject"] for p in only.json()["items"]] == ["bob"]

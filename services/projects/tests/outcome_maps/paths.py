@@ -1,6 +1,9 @@
-"""The outcome-map paths the tests of this folder address."""
+"""The outcome-map paths the tests of this folder address, and the body that agrees a draft."""
 
 from __future__ import annotations
+
+# `POST {map}/transitions` with this agrees a draft (the convention of issue #10 item 7).
+AGREE = {"to": "agreed"}
 
 
 def url(project_id: str, map_id: str, rest: str = "") -> str:

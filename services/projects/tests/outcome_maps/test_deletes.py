@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 
-from services.projects.tests.outcome_maps.paths import url
+from services.projects.tests.outcome_maps.paths import AGREE, url
 from shared.testing import assert_problem
 
 
@@ -52,7 +52,7 @@ class TestDraftOnlyDeletes:
             "outcome-map-element-not-found",
         )
         # The map still agrees with the partner left.
-        agreed = await client.post(url(project["id"], draft["id"], "/agree"), json={})
+        agreed = await client.post(url(project["id"], draft["id"], "/transitions"), json=AGREE)
         assert agreed.status_code == 200, agreed.text
         assert_problem(
             await client.delete(url(project["id"], draft["id"], f"/partners/{kept['id']}")),
@@ -86,7 +86,7 @@ class TestDraftOnlyDeletes:
             assert deleted.status_code == 204, deleted.text
             left = (await client.get(url(project["id"], draft["id"], f"/{plan}"))).json()["items"]
             assert [i["id"] for i in left] == [items[plan][1]]
-        await client.post(url(project["id"], draft["id"], "/agree"), json={})
+        await client.post(url(project["id"], draft["id"], "/transitions"), json=AGREE)
         for plan, (_, second) in items.items():
             assert_problem(
                 await client.delete(url(project["id"], draft["id"], f"/{plan}/{second}")),

@@ -7,7 +7,7 @@ import uuid
 import httpx
 from fastapi import FastAPI
 
-from services.projects.tests.outcome_maps.paths import url
+from services.projects.tests.outcome_maps.paths import AGREE, url
 
 
 class TestRevisionPrompts:
@@ -40,7 +40,7 @@ class TestRevisionPrompts:
         ).json()["items"]
         assert [(p["adaptation_id"], p["status"]) for p in prompts] == [(adaptation, "open")]
         draft = (await client.post(f"/v1/projects/{project['id']}/outcome-maps", json={})).json()
-        await client.post(url(project["id"], draft["id"], "/agree"), json={})
+        await client.post(url(project["id"], draft["id"], "/transitions"), json=AGREE)
         prompts = (await client.get(f"/v1/projects/{project['id']}/outcome-map-prompts")).json()[
             "items"
         ]

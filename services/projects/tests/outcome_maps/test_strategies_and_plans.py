@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from services.projects.tests.outcome_maps.paths import url
+from services.projects.tests.outcome_maps.paths import AGREE, url
 from shared.testing import assert_problem
 
 
@@ -105,7 +105,7 @@ class TestPracticesAndPlans:
                 "cost_gbp": 4000,
             },
         )
-        await client.post(url(project["id"], draft["id"], "/agree"), json={})
+        await client.post(url(project["id"], draft["id"], "/transitions"), json=AGREE)
         clone = (await client.post(f"/v1/projects/{project['id']}/outcome-maps", json={})).json()
         items = (await client.get(url(project["id"], clone["id"], "/monitoring-plan"))).json()[
             "items"

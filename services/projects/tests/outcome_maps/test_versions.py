@@ -1,10 +1,11 @@
-"""Outcome maps: versions (draft, agreed, superseded), agreement and reads."""
+"""Outcome maps: versions (draft, agreed, superseded), agreement by `POST {map}/transitions`,
+`allowed_transitions` for the caller, and reads."""
 
 from __future__ import annotations
 
 import httpx
 
-from services.projects.tests.outcome_maps.paths import url
+from services.projects.tests.outcome_maps.paths import AGREE, url
 from shared.testing import api_client, assert_problem
 
 
@@ -55,12 +56,24 @@ class TestAgreeOutcomeMap:
         ]
         assert all(m["cloned_from_id"] for p in draft["partners"] for m in p["markers"])
         assert response.headers["location"].endswith(draft["id"])
+        assert (agreed["allowed_transitions"], draft["allowed_transitions"]) == ([], ["agreed"])
         second = await client.post(
-            url(project["id"], draft["id"], "/agree"), json={"agreed_in": "Board"}
+            url(project["id"], draft["id"], "/transitions"),
+            json={"to": "agreed", "agreed_in": "Board", "reason": "Board approved"},
         )
-        assert second.json()["status"] == "agreed"
+        assert second.status_code == 200, second.text
+        body = second.json()
+        assert (body["status"], body["agreed_in"], body["allowed_transitions"]) == (
+            "agreed",
+            "Board",
+            [],
+        )
+        assert second.headers["etag"] == f'"v{body["version"]}"'
+        read = await client.get(url(project["id"], draft["id"]))
+        assert read.json() == body and read.headers["etag"] == second.headers["etag"]
         old = (await client.get(url(project["id"], agreed["id"]))).json()
         assert old["status"] == "superseded" and old["superseded_at"]
+        assert old["allowed_transitions"] == []
         async with api_client(app, token=tokens("service")) as svc:
             events = (await svc.get("/v1/events?type=outcome_map.agreed")).json()["items"]
         assert [e["data"]["map_version"] for e in events] == [1, 2]
@@ -75,7 +88,7 @@ class TestAgreeOutcomeMap:
         ).json()
         await client.post(url(project["id"], draft["id"], "/partners"), json={"name": "GPs"})
         body = assert_problem(
-            await client.post(url(project["id"], draft["id"], "/agree"), json={}),
+            await client.post(url(project["id"], draft["id"], "/transitions"), json=AGREE),
             422,
             "outcome-map-incomplete",
         )
@@ -96,11 +109,110 @@ class TestAgreeOutcomeMap:
             json={"level": "love_to_see", "text": "x"},
         )
         assert_problem(response, 409, "outcome-map-read-only")
-        assert_problem(
-            await client.post(url(project["id"], agreed["id"], "/agree"), json={}),
-            409,
-            "outcome-map-read-only",
+
+
+class TestMapTransitions:
+    async def test_moves_with_no_edge_are_409_illegal_transition(
+        self, client: httpx.AsyncClient, build
+    ) -> None:
+        project = await build.project()
+        agreed = await build.agreed_map(project["id"])
+        moves = url(project["id"], agreed["id"], "/transitions")
+        for to in ("agreed", "draft"):
+            body = assert_problem(
+                await client.post(moves, json={"to": to}), 409, "illegal-transition"
+            )
+            assert "allowed from here: none" in body["detail"]
+        body = assert_problem(
+            await client.post(moves, json={"to": "superseded"}), 409, "illegal-transition"
         )
+        assert "superseded when the next version is agreed" in body["detail"]
+        draft = await build.draft_map(project["id"])
+        body = assert_problem(
+            await client.post(
+                url(project["id"], draft["id"], "/transitions"), json={"to": "draft"}
+            ),
+            409,
+            "illegal-transition",
+        )
+        assert "allowed from here: `agreed`" in body["detail"]
+
+    async def test_a_bad_body_or_a_stale_etag_is_refused(
+        self, client: httpx.AsyncClient, build
+    ) -> None:
+        project = await build.project()
+        draft = await build.draft_map(project["id"])
+        moves = url(project["id"], draft["id"], "/transitions")
+        for body, pointer in (
+            ({"to": "approved"}, "/to"),
+            ({}, "/to"),
+            ({"to": "agreed", "reason": " "}, "/reason"),
+            ({"to": "agreed", "action": "agree"}, "/action"),
+        ):
+            problem = assert_problem(await client.post(moves, json=body), 422)
+            assert pointer in {e["pointer"] for e in problem["errors"]}, problem
+        assert_problem(
+            await client.post(moves, json=AGREE, headers={"If-Match": '"v999"'}),
+            412,
+            "precondition-failed",
+        )
+        current = (await client.get(url(project["id"], draft["id"]))).headers["etag"]
+        moved = await client.post(moves, json=AGREE, headers={"If-Match": current})
+        assert moved.status_code == 200 and moved.json()["status"] == "agreed"
+
+    async def test_a_reason_is_kept_in_the_audit_trail(
+        self, client: httpx.AsyncClient, build
+    ) -> None:
+        project = await build.project()
+        draft = await build.draft_map(project["id"])
+        await client.post(
+            url(project["id"], draft["id"], "/transitions"),
+            json={"to": "agreed", "reason": "Signed off at the workshop."},
+        )
+        audit = await client.get(f"/v1/audit?entity_type=outcome_map&entity_id={draft['id']}")
+        moves = [row["changes"] for row in audit.json()["items"] if row["action"] == "agreed"]
+        assert moves == [
+            {
+                "status": {"before": "draft", "after": "agreed"},
+                "reason": "Signed off at the workshop.",
+            }
+        ]
+
+    async def test_allowed_transitions_are_for_the_caller(
+        self, client: httpx.AsyncClient, build, app, tokens
+    ) -> None:
+        project = await build.project()
+        draft = await build.draft_map(project["id"])
+        maps = f"/v1/projects/{project['id']}/outcome-maps"
+        listed = (await client.get(maps)).json()["items"]
+        assert [item["allowed_transitions"] for item in listed] == [["agreed"]]
+        async with api_client(app, token=tokens("viewer", sub="vic")) as vic:
+            read = (await vic.get(url(project["id"], draft["id"]))).json()
+            assert read["allowed_transitions"] == []
+            assert {
+                tuple(m["allowed_transitions"]) for p in read["partners"] for m in p["markers"]
+            } == {()}
+            listed = (await vic.get(maps)).json()["items"]
+            assert [item["allowed_transitions"] for item in listed] == [[]]
+        # A contributor is offered the move; asking without team membership is still a 403.
+        async with api_client(app, token=tokens("contributor", sub="dan")) as dan:
+            read = (await dan.get(url(project["id"], draft["id"]))).json()
+            assert read["allowed_transitions"] == ["agreed"]
+            assert_problem(
+                await dan.post(url(project["id"], draft["id"], "/transitions"), json=AGREE),
+                403,
+                "not-a-project-team-member",
+            )
+        archived = await client.post(f"/v1/projects/{project['id']}/archive")
+        assert archived.status_code == 200, archived.text
+        read = (await client.get(url(project["id"], draft["id"]))).json()
+        assert read["allowed_transitions"] == []
+        assert [m["allowed_transitions"] for p in read["partners"] for m in p["markers"]] == [[]]
+
+    async def test_the_verb_is_gone(self, client: httpx.AsyncClient, build) -> None:
+        project = await build.project()
+        draft = await build.draft_map(project["id"])
+        assert_problem(await client.post(url(project["id"], draft["id"], "/agree"), json={}), 404)
 
 
 class TestReadAccess:

@@ -28,6 +28,7 @@ from projects_service.projects.dependencies import ProjectDep
 from projects_service.projects.errors import ProjectArchived, ProjectNotFound
 from projects_service.team.errors import NotATeamMember
 from shared.db import SessionDep
+from shared.transitions import IllegalTransition
 
 # Every sub-resource router is mounted under the project; these are its paths below that.
 MAPS = "/outcome-maps"
@@ -40,6 +41,16 @@ WRITE_PROBLEMS = (
     NotATeamMember,
     ProjectArchived,
     OutcomeMapReadOnly,
+)
+
+# The problems every `POST .../transitions` may answer (a map's own moves are not edits, so
+# not `outcome-map-read-only`: a move with no edge is `illegal-transition`).
+TRANSITION_PROBLEMS = (
+    ProjectNotFound,
+    OutcomeMapNotFound,
+    NotATeamMember,
+    ProjectArchived,
+    IllegalTransition,
 )
 
 

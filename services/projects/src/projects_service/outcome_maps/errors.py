@@ -51,3 +51,8 @@ class UnknownStakeholder(InvalidInput):
 class InvalidMonitoringPriority(InvalidInput):
     slug = "invalid-monitoring-priority"
     title = "The monitoring priority does not name an element of this outcome map"
+
+
+class UnknownRevisedMarker(InvalidInput):
+    slug = "unknown-revised-marker"
+    title = "`revises_id` does not name a progress marker of this boundary partner in this version"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import uuid
+from collections.abc import Mapping
 from enum import StrEnum
 
 from sqlalchemy import (
@@ -39,6 +40,15 @@ class MapStatus(StrEnum):
     superseded = "superseded"
 
 
+# The moves a caller asks for (`POST .../outcome-maps/{map_id}/transitions`). `superseded` is
+# never asked for: the agreed version becomes superseded when the next version is agreed.
+MAP_TRANSITIONS: Mapping[MapStatus, tuple[MapStatus, ...]] = {
+    MapStatus.draft: (MapStatus.agreed,),
+    MapStatus.agreed: (),
+    MapStatus.superseded: (),
+}
+
+
 class MarkerLevel(StrEnum):
     """Ordered: depth of change, not time."""
 
@@ -51,6 +61,15 @@ class MarkerState(StrEnum):
     active = "active"
     revised = "revised"
     retired = "retired"
+
+
+# The moves a caller asks for (`POST .../markers/{marker_id}/transitions`). `revised` is never
+# asked for: a marker becomes revised when its successor is created (`revises_id`).
+MARKER_TRANSITIONS: Mapping[MarkerState, tuple[MarkerState, ...]] = {
+    MarkerState.active: (MarkerState.retired,),
+    MarkerState.revised: (),
+    MarkerState.retired: (),
+}
 
 
 class RevisionRationale(StrEnum):

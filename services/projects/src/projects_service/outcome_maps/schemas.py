@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import uuid
-from typing import Annotated
+from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, computed_field
 
 from projects_service.outcome_maps.models import (
     Frequency,
@@ -23,6 +23,7 @@ from projects_service.outcome_maps.models import (
     StrategyType,
 )
 from projects_service.types import JsonDecimal, LongText, ShortText
+from shared.transitions import TransitionRequest
 from shared.types import Bool, Date, InputModel, Int32, NotBlank, NumberOnly, omittable
 
 Name = Annotated[
@@ -44,8 +45,13 @@ class OutcomeMapPatch(InputModel):
     mission: LongText = omittable()
 
 
-class AgreeCreate(InputModel):
-    agreed_in: Note = Field("", description="Where it was agreed, e.g. the workshop and its date.")
+class OutcomeMapTransition(TransitionRequest[MapStatus]):
+    """Move a map version: `agreed` (from draft, when complete) is the one move asked for; the
+    version it replaces becomes `superseded`."""
+
+    agreed_in: Note = Field(
+        "", description="To `agreed`: where it was agreed, e.g. the workshop and its date."
+    )
 
 
 class BoundaryPartnerCreate(InputModel):
@@ -71,8 +77,21 @@ class BoundaryPartnerPatch(InputModel):
 class MarkerCreate(InputModel):
     level: MarkerLevel
     text: MarkerText
-    position: Int32 = Field(0, ge=0)
-    weight: Int32 = Field(1, ge=1, le=10)
+    position: Int32 = Field(0, ge=0, description="A revision keeps its predecessor's if omitted.")
+    weight: Int32 = Field(
+        1, ge=1, le=10, description="A revision keeps its predecessor's if omitted."
+    )
+    revises_id: uuid.UUID | None = Field(
+        None,
+        description="A revision: the active marker of this partner the new one replaces (it "
+        "becomes `revised`, never deleted, and `progress_marker.revised` is published).",
+    )
+    rationale_category: RevisionRationale | None = Field(
+        None, description="With `revises_id`: why it changes (required after agreement)."
+    )
+    rationale_note: Note = Field(
+        "", description="With `revises_id`: the rationale in words (required after agreement)."
+    )
 
 
 class MarkerPatch(InputModel):
@@ -82,16 +101,16 @@ class MarkerPatch(InputModel):
     weight: Int32 = omittable(ge=1, le=10)
 
 
-class MarkerRevise(InputModel):
-    text: MarkerText
-    level: MarkerLevel | None = None
-    rationale_category: RevisionRationale | None = None
-    rationale_note: Note = ""
+class MarkerTransition(TransitionRequest[MarkerState]):
+    """Move a marker: `retired` (from active, in a draft) is the one move asked for; a marker
+    becomes `revised` when its successor is created."""
 
-
-class MarkerRetire(InputModel):
-    rationale_category: RevisionRationale | None = None
-    rationale_note: Note = ""
+    rationale_category: RevisionRationale | None = Field(
+        None, description="To `retired`: why (required for a marker that was agreed)."
+    )
+    rationale_note: Note = Field(
+        "", description="To `retired`: the rationale in words (required for an agreed marker)."
+    )
 
 
 class StrategyCreate(InputModel):
@@ -175,6 +194,12 @@ class _Read(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
+_MOVES_BY_CALLER = (
+    "; none for a reader or on an archived project (a contributor's moves also need active team "
+    "membership)."
+)
+
+
 class MarkerRead(_Read):
     id: uuid.UUID
     boundary_partner_id: uuid.UUID
@@ -191,6 +216,23 @@ class MarkerRead(_Read):
     rationale_category: RevisionRationale | None
     rationale_note: str
     version: int
+
+    # Not a column: the moves open to whoever asks, set by `for_caller` before the marker is
+    # answered (a marker answered without it is a bug, and fails loudly).
+    _allowed: list[MarkerState] | None = PrivateAttr(None)
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="The states this caller may move the marker to now with "
+        "`POST .../markers/{marker_id}/transitions`: none outside a draft" + _MOVES_BY_CALLER
+    )
+    @property
+    def allowed_transitions(self) -> list[MarkerState]:
+        assert self._allowed is not None, "answer markers through for_caller()"
+        return self._allowed
+
+    def for_caller(self, allowed: list[MarkerState]) -> Self:
+        self._allowed = allowed
+        return self
 
 
 class StrategyRead(_Read):
@@ -250,6 +292,23 @@ class OutcomeMapRead(_Read):
     created_at: dt.datetime
     updated_at: dt.datetime
     version: int = Field(description="The ETag counter (changes with any element of this version).")
+
+    # Not a column: the moves open to whoever asks, set by `for_caller` (as on markers).
+    _allowed: list[MapStatus] | None = PrivateAttr(None)
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="The states this caller may move the version to now with "
+        "`POST .../outcome-maps/{map_id}/transitions`: `agreed` from a draft (one not complete "
+        "yet answers 422 naming what is missing)" + _MOVES_BY_CALLER
+    )
+    @property
+    def allowed_transitions(self) -> list[MapStatus]:
+        assert self._allowed is not None, "answer maps through for_caller()"
+        return self._allowed
+
+    def for_caller(self, allowed: list[MapStatus]) -> Self:
+        self._allowed = allowed
+        return self
 
 
 class OutcomeMapDetail(OutcomeMapRead):

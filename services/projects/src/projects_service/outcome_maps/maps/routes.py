@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from projects_service.outcome_maps.dependencies import (
     MAP,
     MAPS,
+    TRANSITION_PROBLEMS,
     WRITE_PROBLEMS,
     OutcomeMapDep,
     map_url,
@@ -21,11 +22,11 @@ from projects_service.outcome_maps.errors import (
 from projects_service.outcome_maps.maps import service
 from projects_service.outcome_maps.models import MapStatus, OutcomeMap
 from projects_service.outcome_maps.schemas import (
-    AgreeCreate,
     OutcomeMapCreate,
     OutcomeMapDetail,
     OutcomeMapPatch,
     OutcomeMapRead,
+    OutcomeMapTransition,
 )
 from projects_service.projects.dependencies import ProjectDep
 from projects_service.projects.errors import ProjectNotFound
@@ -65,32 +66,33 @@ async def create_outcome_map(
     or the next version cloned from the agreed one. One draft at a time."""
     outcome_map = await service.create_map(session, project, data=data, actor=actor.subject)
     mark_created(response, map_url(outcome_map), outcome_map.version)
-    return await service.detail(session, outcome_map)
+    return await service.detail(session, outcome_map, project, actor)
 
 
 @router.get(MAPS, responses=problem_responses(ProjectNotFound))
 async def list_outcome_maps(
     project: ProjectDep,
     session: SessionDep,
-    _: PrincipalDep,
+    principal: PrincipalDep,
     pagination: MapPagination,
     status_filter: Annotated[MapStatus | None, Query(alias="status")] = None,
 ) -> Page[OutcomeMapRead]:
     """The project's outcome-map versions (`?status=agreed` for the current one)."""
-    return await service.list_maps(session, project, pagination, status=status_filter)
+    return await service.list_maps(session, project, pagination, principal, status=status_filter)
 
 
 @router.get(MAP, responses=problem_responses(ProjectNotFound, OutcomeMapNotFound, 304))
 async def get_outcome_map(
+    project: ProjectDep,
     outcome_map: OutcomeMapDep,
     session: SessionDep,
-    _: PrincipalDep,
+    principal: PrincipalDep,
     request: Request,
     response: Response,
 ) -> OutcomeMapDetail:
     """One version with its partners (challenge, markers, strategies) and practices."""
     conditional_get(request, response, outcome_map.version)
-    return await service.detail(session, outcome_map)
+    return await service.detail(session, outcome_map, project, principal)
 
 
 @router.patch(
@@ -104,6 +106,7 @@ async def get_outcome_map(
     },
 )
 async def update_outcome_map(
+    project: ProjectDep,
     outcome_map: OutcomeMapDep,
     patch: OutcomeMapPatch,
     session: SessionDep,
@@ -122,25 +125,30 @@ async def update_outcome_map(
         mark_created(response, map_url(edited), edited.version)
     else:
         mark_version(response, edited.version)
-    return await service.detail(session, edited)
+    return await service.detail(session, edited, project, actor)
 
 
 @router.post(
-    f"{MAP}/agree",
-    responses=problem_responses(*WRITE_PROBLEMS, OutcomeMapIncomplete, PreconditionFailed),
+    f"{MAP}/transitions",
+    responses=problem_responses(*TRANSITION_PROBLEMS, OutcomeMapIncomplete, PreconditionFailed),
 )
-async def agree_outcome_map(
+async def transition_outcome_map(
+    project: ProjectDep,
     outcome_map: OutcomeMapDep,
-    data: AgreeCreate,
+    move: OutcomeMapTransition,
     session: SessionDep,
     actor: ProjectWriterDep,
     request: Request,
     response: Response,
 ) -> OutcomeMapDetail:
-    """Agree a draft: it becomes the one agreed version (the previous one is superseded), open
-    revision prompts are addressed, and `outcome_map.agreed` is published. Needs a vision, a
-    mission, and for each partner an outcome challenge and at least one active marker."""
+    """Move the version to the state named in `to` (see its `allowed_transitions`). `agreed`,
+    from a draft: it becomes the one agreed version (the previous one becomes `superseded`),
+    open revision prompts are addressed, and `outcome_map.agreed` is published; it needs a
+    vision, a mission, and for each partner an outcome challenge and at least one active marker
+    (422 `outcome-map-incomplete` with pointers otherwise). Any other move is a 409
+    `illegal-transition`. A `reason` is kept in the audit trail. Answers the version as it now
+    is."""
     check_if_match(request, outcome_map.version)
-    agreed = await service.agree_map(session, outcome_map, data=data, actor=actor.subject)
-    mark_version(response, agreed.version)
-    return await service.detail(session, agreed)
+    moved = await service.transition_map(session, outcome_map, move=move, actor=actor.subject)
+    mark_version(response, moved.version)
+    return await service.detail(session, moved, project, actor)

@@ -1,6 +1,6 @@
 """Outcome-map versions: one draft at a time, read-only agreed versions, the next draft cloned
-from the agreed one, agreement (completeness, supersession, revision prompts addressed).
-Functions flush, never commit."""
+from the agreed one, agreement by transition (completeness, supersession, revision prompts
+addressed). Functions flush, never commit."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from projects_service.outcome_maps import repository
+from projects_service.outcome_maps import lifecycle, repository
 from projects_service.outcome_maps.drafts import ensure_draft
 from projects_service.outcome_maps.errors import DraftAlreadyExists, OutcomeMapIncomplete
 from projects_service.outcome_maps.models import (
+    MAP_TRANSITIONS,
     BoundaryPartner,
     EvaluationPlanItem,
     MapStatus,
@@ -26,13 +27,14 @@ from projects_service.outcome_maps.models import (
     Strategy,
 )
 from projects_service.outcome_maps.schemas import (
-    AgreeCreate,
     OutcomeMapCreate,
     OutcomeMapDetail,
     OutcomeMapPatch,
     OutcomeMapRead,
+    OutcomeMapTransition,
 )
 from projects_service.projects.models import Project
+from shared.auth import Principal
 from shared.changes import emit_event
 from shared.db import new_id, utcnow
 from shared.pagination import Page, Pagination
@@ -51,10 +53,17 @@ def warnings_for(outcome_map: OutcomeMap) -> list[str]:
     return []
 
 
-async def detail(session: AsyncSession, outcome_map: OutcomeMap) -> OutcomeMapDetail:
-    """The version with its partners (markers, strategies) and practices, and advice."""
+async def detail(
+    session: AsyncSession, outcome_map: OutcomeMap, project: Project, principal: Principal
+) -> OutcomeMapDetail:
+    """The version with its partners (markers, strategies) and practices, and advice, as
+    `principal` reads it (the map's and each marker's `allowed_transitions` depend on who asks)."""
     loaded = await repository.get_detail(session, outcome_map.id)
     body = OutcomeMapDetail.model_validate(loaded)
+    body.for_caller(lifecycle.map_moves(loaded, project, principal))
+    for partner_body, partner in zip(body.partners, loaded.partners, strict=True):
+        for marker_body, marker in zip(partner_body.markers, partner.markers, strict=True):
+            marker_body.for_caller(lifecycle.marker_moves(marker, loaded, project, principal))
     body.warnings = warnings_for(loaded)
     return body
 
@@ -63,6 +72,7 @@ async def list_maps(
     session: AsyncSession,
     project: Project,
     pagination: Pagination,
+    principal: Principal,
     *,
     status: MapStatus | None,
 ) -> Page[OutcomeMapRead]:
@@ -72,7 +82,15 @@ async def list_maps(
         id_column=OutcomeMap.id,
         updated_column=OutcomeMap.updated_at,
     )
-    return rows.as_page(OutcomeMapRead)
+    return Page[OutcomeMapRead](
+        items=[
+            OutcomeMapRead.model_validate(item).for_caller(
+                lifecycle.map_moves(item, project, principal)
+            )
+            for item in rows.items
+        ],
+        next_cursor=rows.next_cursor,
+    )
 
 
 async def create_map(
@@ -239,10 +257,31 @@ async def update_map(
     return outcome_map, created
 
 
-async def agree_map(
-    session: AsyncSession, outcome_map: OutcomeMap, *, data: AgreeCreate, actor: str
+async def transition_map(
+    session: AsyncSession, outcome_map: OutcomeMap, *, move: OutcomeMapTransition, actor: str
 ) -> OutcomeMap:
-    ensure_draft(outcome_map)
+    """draft → agreed (the one move asked for); anything else is `illegal-transition`. A
+    reason given is kept in the audit trail."""
+    before = outcome_map.status
+    lifecycle.check_move(MAP_TRANSITIONS, before, move.to)
+    outcome_map = await _agree(session, outcome_map, agreed_in=move.agreed_in, actor=actor)
+    await lifecycle.audit_reason(
+        session,
+        entity_type=OutcomeMap.__tablename__,
+        entity_id=outcome_map.id,
+        field="status",
+        before=before,
+        after=move.to,
+        reason=move.reason,
+    )
+    return outcome_map
+
+
+async def _agree(
+    session: AsyncSession, outcome_map: OutcomeMap, *, agreed_in: str, actor: str
+) -> OutcomeMap:
+    """The draft becomes the one agreed version (the previous one superseded) when complete;
+    open revision prompts are addressed; publishes `outcome_map.agreed`."""
     loaded = await repository.get_detail(session, outcome_map.id)
     problems = _completeness(loaded)
     if problems:
@@ -257,7 +296,7 @@ async def agree_map(
     outcome_map.status = MapStatus.agreed
     outcome_map.agreed_at = now
     outcome_map.agreed_by = actor
-    outcome_map.agreed_in = data.agreed_in
+    outcome_map.agreed_in = agreed_in
     addressed = []
     for prompt in await repository.open_prompts(session, outcome_map.project_id):
         prompt.status = PromptStatus.addressed
@@ -275,7 +314,7 @@ async def agree_map(
             "map_version": outcome_map.map_version,
             "supersedes_id": previous.id if previous else None,
             "agreed_at": now,
-            "agreed_in": data.agreed_in,
+            "agreed_in": agreed_in,
             "addressed_adaptation_ids": addressed,
         },
     )
