@@ -1,6 +1,6 @@
 """The journals' own fixtures: `journal` (each of the three collections in turn, for what their
-shared lifecycle must do alike) and `entries` (a draft of any journal; a transition asked for
-and its answer checked)."""
+shared lifecycle must do alike) and `entries` (a new entry of any journal; a transition asked
+for and its answer checked)."""
 
 from __future__ import annotations
 
@@ -16,35 +16,36 @@ JOURNALS = ("outcome-journal", "strategy-journal", "performance-journal")
 
 
 class Entries:
-    def __init__(self, client: httpx.AsyncClient, build: Any) -> None:
+    def __init__(self, client: httpx.AsyncClient) -> None:
         self.client = client
-        self.build = build
 
-    async def draft(
+    async def create(
         self,
         journal: str,
         agreed: Json,
         start: str = "2026-01-01",
         end: str = "2026-03-31",
+        *,
+        status: int = 201,
+        slug: str | None = None,
         **extra: Any,
     ) -> Json:
-        """A draft of any of the three journals on an agreed map (about its first partner, for
-        the outcome journal)."""
-        project_id = agreed["project_id"]
-        entry: Json
-        if journal == "outcome-journal":
-            partner = agreed["partners"][0]
-            entry = await self.build.journal(
-                project_id, partner, start, end, {}, submit=False, **extra
-            )
-        elif journal == "strategy-journal":
-            entry = await self.build.strategy_journal(
-                project_id, agreed, start, end, submit=False, **extra
-            )
-        else:
-            entry = await self.build.performance_journal(
-                project_id, agreed, start, end, submit=False, **extra
-            )
+        """A new entry of any of the three journals on an agreed map (about its first partner,
+        for the outcome journal): the draft (201), or the problem when `status` says it is
+        refused."""
+        anchor = (
+            {"boundary_partner_id": agreed["partners"][0]["id"]}
+            if journal == "outcome-journal"
+            else {"outcome_map_id": agreed["id"]}
+        )
+        response = await self.client.post(
+            f"/v1/projects/{agreed['project_id']}/{journal}",
+            json={**anchor, "period_start": start, "period_end": end, **extra},
+        )
+        if status != 201:
+            return assert_problem(response, status, slug)
+        assert response.status_code == 201, response.text
+        entry: Json = response.json()
         return entry
 
     async def move(
@@ -77,5 +78,5 @@ def journal(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def entries(client: httpx.AsyncClient, build: Any) -> Entries:
-    return Entries(client, build)
+def entries(client: httpx.AsyncClient) -> Entries:
+    return Entries(client)

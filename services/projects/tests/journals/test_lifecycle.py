@@ -23,7 +23,7 @@ class TestTransitions:
     async def test_draft_submitted_reviewed_and_nothing_after(
         self, client: httpx.AsyncClient, build, entries, journal: str
     ) -> None:
-        draft = await entries.draft(journal, await agreed_map(build))
+        draft = await entries.create(journal, await agreed_map(build))
         assert (draft["status"], draft["allowed_transitions"]) == ("draft", ["submitted"])
         for wrong in ("reviewed", "amended", "draft"):
             body = await entries.move(journal, draft, wrong, status=409, slug=ILLEGAL)
@@ -50,7 +50,7 @@ class TestTransitions:
     async def test_the_verbs_are_gone(
         self, client: httpx.AsyncClient, build, entries, journal: str
     ) -> None:
-        draft = await entries.draft(journal, await agreed_map(build))
+        draft = await entries.create(journal, await agreed_map(build))
         url = f"/v1/projects/{draft['project_id']}/{journal}/{draft['id']}"
         for verb in ("submit", "review"):
             assert_problem(await client.post(f"{url}/{verb}"), 404)
@@ -58,7 +58,7 @@ class TestTransitions:
     async def test_a_bad_body_is_422(
         self, client: httpx.AsyncClient, build, entries, journal: str
     ) -> None:
-        draft = await entries.draft(journal, await agreed_map(build))
+        draft = await entries.create(journal, await agreed_map(build))
         url = f"/v1/projects/{draft['project_id']}/{journal}/{draft['id']}/transitions"
         for body, pointer in (
             ({"to": "published"}, "/to"),
@@ -71,7 +71,7 @@ class TestTransitions:
         assert (await client.get(url.removesuffix("/transitions"))).json()["status"] == "draft"
 
     async def test_if_match_is_checked(self, build, entries, journal: str) -> None:
-        draft = await entries.draft(journal, await agreed_map(build))
+        draft = await entries.create(journal, await agreed_map(build))
         stale = {"If-Match": f'"v{draft["version"] - 1}"'}
         await entries.move(
             journal, draft, "submitted", status=412, slug="precondition-failed", headers=stale
@@ -83,7 +83,7 @@ class TestTransitions:
     async def test_a_reason_is_kept_in_the_audit_trail(
         self, client: httpx.AsyncClient, build, entries, journal: str
     ) -> None:
-        draft = await entries.draft(journal, await agreed_map(build))
+        draft = await entries.create(journal, await agreed_map(build))
         submitted = await entries.move(journal, draft, "submitted")
         await entries.move(journal, submitted, "reviewed", reason="Read at the March board.")
         table = journal.replace("-", "_") + "_entry"
@@ -103,7 +103,7 @@ class TestTransitions:
     async def test_only_the_team_moves_an_entry(
         self, app: FastAPI, build, entries, journal: str, tokens: TokenFactory
     ) -> None:
-        draft = await entries.draft(journal, await agreed_map(build))
+        draft = await entries.create(journal, await agreed_map(build))
         url = f"/v1/projects/{draft['project_id']}/{journal}/{draft['id']}/transitions"
         async with api_client(app, token=tokens("contributor", sub="dan")) as dan:
             response = await dan.post(url, json={"to": "submitted"})
@@ -120,7 +120,7 @@ class TestTransitions:
     async def test_a_reader_or_an_archived_project_is_offered_no_move(
         self, app: FastAPI, client: httpx.AsyncClient, build, entries, journal: str, tokens
     ) -> None:
-        draft = await entries.draft(journal, await agreed_map(build))
+        draft = await entries.create(journal, await agreed_map(build))
         url = f"/v1/projects/{draft['project_id']}/{journal}"
         async with api_client(app, token=tokens("viewer", sub="vic")) as vic:
             assert (await vic.get(f"{url}/{draft['id']}")).json()["allowed_transitions"] == []
@@ -140,34 +140,60 @@ class TestTransitions:
     ) -> None:
         agreed = await agreed_map(build)
         other = "strategy-journal" if journal == "outcome-journal" else "outcome-journal"
-        stranger = await entries.draft(other, agreed)
+        stranger = await entries.create(other, agreed)
         await entries.move(
             journal, stranger, "submitted", status=404, slug="journal-entry-not-found"
         )
-        draft = await entries.draft(journal, agreed)
+        draft = await entries.create(journal, agreed)
         elsewhere = {**draft, "project_id": (await build.project(title="ED streaming"))["id"]}
         await entries.move(
             journal, elsewhere, "submitted", status=404, slug="journal-entry-not-found"
         )
 
 
-class TestAmendments:
-    async def test_submitting_a_correction_amends_the_original_once(
+class TestPeriods:
+    async def test_live_entries_do_not_overlap(
         self, client: httpx.AsyncClient, build, entries, journal: str
     ) -> None:
         agreed = await agreed_map(build)
-        original = await entries.move(journal, await entries.draft(journal, agreed), "submitted")
+        await entries.move(journal, await entries.create(journal, agreed), "submitted")
+        body = await entries.create(
+            journal,
+            agreed,
+            "2026-03-31",
+            "2026-06-30",
+            status=422,
+            slug="overlapping-journal-period",
+        )
+        assert body["errors"][0]["pointer"] == "/period_start"
+        adjacent = await entries.create(journal, agreed, "2026-04-01", "2026-06-30")
+        # A draft holds its period too, and moving it onto another entry is refused.
+        url = f"/v1/projects/{agreed['project_id']}/{journal}/{adjacent['id']}"
+        moved = await client.patch(url, json={"period_start": "2026-02-01"})
+        assert_problem(moved, 422, "overlapping-journal-period")
+        reversed_period = await client.patch(url, json={"period_end": "2026-03-01"})
+        problem = assert_problem(reversed_period, 422)
+        assert problem["errors"][0]["pointer"] == "/period_end"
+
+
+class TestAmendments:
+    async def test_a_correction_amends_the_original_once(
+        self, client: httpx.AsyncClient, build, entries, journal: str
+    ) -> None:
+        agreed = await agreed_map(build)
+        original = await entries.move(journal, await entries.create(journal, agreed), "submitted")
         url = f"/v1/projects/{agreed['project_id']}/{journal}"
         assert_problem(
             await client.patch(f"{url}/{original['id']}", json={"lessons": "x"}),
             409,
             "journal-entry-read-only",
         )
-        # Two corrections of one entry, for different months of its quarter.
-        first = await entries.draft(
+        original = await entries.move(journal, original, "reviewed")
+        # Two corrections of one reviewed entry, for different months of its quarter.
+        first = await entries.create(
             journal, agreed, "2026-01-01", "2026-01-31", amends_id=original["id"]
         )
-        second = await entries.draft(
+        second = await entries.create(
             journal, agreed, "2026-02-01", "2026-02-28", amends_id=original["id"]
         )
         moved = await entries.move(journal, first, "submitted")
@@ -179,3 +205,32 @@ class TestAmendments:
             journal, second, "submitted", status=409, slug="journal-entry-not-amendable"
         )
         assert (await client.get(f"{url}/{second['id']}")).json()["status"] == "draft"
+        # Neither an amended entry nor a draft is corrected by a new entry.
+        for target in (amended, second):
+            await entries.create(
+                journal,
+                agreed,
+                "2026-03-01",
+                "2026-03-31",
+                amends_id=target["id"],
+                status=409,
+                slug="journal-entry-not-amendable",
+            )
+        listed = (await client.get(f"{url}?status=submitted")).json()["items"]
+        assert [item["id"] for item in listed] == [first["id"]]
+
+    async def test_an_entry_of_another_journal_is_not_corrected(
+        self, build, entries, journal: str
+    ) -> None:
+        agreed = await agreed_map(build)
+        other = "strategy-journal" if journal == "outcome-journal" else "outcome-journal"
+        stranger = await entries.move(other, await entries.create(other, agreed), "submitted")
+        await entries.create(
+            journal,
+            agreed,
+            "2026-04-01",
+            "2026-04-30",
+            amends_id=stranger["id"],
+            status=409,
+            slug="journal-entry-not-amendable",
+        )

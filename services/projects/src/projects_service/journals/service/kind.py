@@ -72,12 +72,17 @@ async def agreed_map_of(session: AsyncSession, project: Project, map_id: uuid.UU
             f"No outcome map {map_id} on {project.reference}.",
             errors=body_error("/outcome_map_id", "Unknown outcome map."),
         )
+    ensure_agreed(outcome_map, "/outcome_map_id", "A draft map.")
+    return outcome_map
+
+
+def ensure_agreed(outcome_map: OutcomeMap, pointer: str, detail: str) -> None:
+    """Entries are recorded against an agreed (or superseded) version, never a draft."""
     if outcome_map.status is MapStatus.draft:
         raise JournalNeedsAgreedMap(
             "Agree the outcome map before journalling against it.",
-            errors=body_error("/outcome_map_id", "A draft map."),
+            errors=body_error(pointer, detail),
         )
-    return outcome_map
 
 
 def plain_evidence(sources: list[dict[str, Any]] | None) -> list[dict[str, Any]]:

@@ -10,15 +10,16 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from projects_service.journals import repository
-from projects_service.journals.errors import (
-    JournalNeedsAgreedMap,
-    RatingMarkerNotInPartner,
-    UnknownBoundaryPartner,
-)
+from projects_service.journals.errors import RatingMarkerNotInPartner, UnknownBoundaryPartner
 from projects_service.journals.models import MarkerRating, OutcomeJournalEntry
 from projects_service.journals.schemas.outcome import MarkerRatingInput, OutcomeJournalEntryCreate
-from projects_service.journals.service.kind import Journal, body_error, plain_evidence
-from projects_service.outcome_maps.models import MapStatus, MarkerState
+from projects_service.journals.service.kind import (
+    Journal,
+    body_error,
+    ensure_agreed,
+    plain_evidence,
+)
+from projects_service.outcome_maps.models import MarkerState
 from projects_service.projects.models import Project
 from shared.problems import FieldError
 
@@ -52,11 +53,7 @@ class OutcomeJournal(Journal[OutcomeJournalEntry, OutcomeJournalEntryCreate]):
                 f"No boundary partner {partner_id} on {project.reference}.",
                 errors=body_error("/boundary_partner_id", "Unknown partner."),
             )
-        if outcome_map.status is MapStatus.draft:
-            raise JournalNeedsAgreedMap(
-                "Agree the outcome map before journalling against it.",
-                errors=body_error("/boundary_partner_id", "Partner of a draft map."),
-            )
+        ensure_agreed(outcome_map, "/boundary_partner_id", "Partner of a draft map.")
         return {
             "outcome_map_id": outcome_map.id,
             "boundary_partner_id": partner.id,
