@@ -1,9 +1,14 @@
-"""Pure mapping rules, table-driven (DOMAIN.md reference facts 1, 7 and 8)."""
+"""Pure mapping rules, table-driven (DOMAIN.md reference facts 1, 7 and 8), and their SQL."""
 
 from __future__ import annotations
 
-import pytest
+import itertools
 
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import literal, null, select
+
+from stakeholders_service.mapping.repository import gap_sql, quadrant_sql, salience_sql
 from stakeholders_service.mapping.rules import (
     MendelowQuadrant as Q,
     SalienceClass as S,
@@ -111,3 +116,39 @@ class TestIap2:
     def test_below_target(self, current: L, target: L, below: bool, gap: int) -> None:
         assert current.below(target) is below
         assert engagement_gap(current, target) == gap
+
+
+class TestTheSqlOfTheRules:
+    """The map is computed in SQL (`mapping/repository.py`) by CASE expressions built from these
+    rules: for every input they answer what the rules answer, on the test database's backend."""
+
+    async def test_every_input(self, app: FastAPI) -> None:
+        ratings = range(1, 6)
+        cases = [
+            (power, interest, legitimacy, urgency, threshold)
+            for power, interest, threshold in itertools.product(ratings, repeat=3)
+            for legitimacy, urgency in itertools.product((True, False), repeat=2)
+        ]
+        async with app.state.database.read_sessionmaker() as session:
+            for power, interest, legitimacy, urgency, threshold in cases:
+                p, i, t = literal(power), literal(interest), literal(threshold)
+                row = (
+                    await session.execute(
+                        select(
+                            quadrant_sql(p, i, t),
+                            salience_sql(p, literal(legitimacy), literal(urgency), t),
+                        )
+                    )
+                ).one()
+                assert tuple(row) == (
+                    mendelow_quadrant(power=power, interest=interest, threshold=threshold).value,
+                    salience_class(
+                        power=power, legitimacy=legitimacy, urgency=urgency, threshold=threshold
+                    ).value,
+                ), (power, interest, legitimacy, urgency, threshold)
+            assert await session.scalar(select(quadrant_sql(null(), null(), literal(3)))) is None
+            for current, target in itertools.product(L, repeat=2):
+                gap = await session.scalar(
+                    select(gap_sql(literal(current.value), literal(target.value)))
+                )
+                assert gap == engagement_gap(current, target), (current, target)

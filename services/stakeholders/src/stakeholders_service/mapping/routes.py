@@ -10,25 +10,26 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from shared.auth import Principal, PrincipalDep, Role, require_roles
 from shared.db import SessionDep, utcnow
-from shared.etag import etag_for
-from shared.http import UpstreamUnavailable
+from shared.etag import mark_created
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import problem_responses
 from shared.project_access import NotATeamMember
-from shared.types import UtcDateTime
-from stakeholders_service.mapping import repository, service
+from shared.types import QueryBool, UtcDateTime
+from stakeholders_service.clients.projects import ProjectsDep, UnknownProject, UpstreamUnavailable
+from stakeholders_service.mapping import service
 from stakeholders_service.mapping.errors import AssessedInFuture
 from stakeholders_service.mapping.models import StakeholderAssessment
+from stakeholders_service.mapping.rules import MendelowQuadrant
 from stakeholders_service.mapping.schemas import (
     AssessmentCreate,
     AssessmentRead,
+    MapEntry,
     StakeholderMap,
     Trends,
 )
 from stakeholders_service.settings import SettingsDep
-from stakeholders_service.stakeholders.dependencies import ProjectsDep, StakeholderDep
+from stakeholders_service.stakeholders.dependencies import StakeholderDep
 from stakeholders_service.stakeholders.errors import StakeholderErased, StakeholderNotFound
-from stakeholders_service.upstream import UnknownProject
 
 router = APIRouter(prefix="/v1/stakeholders", tags=["stakeholder mapping"])
 
@@ -48,19 +49,56 @@ AssessmentPagination = Annotated[
 ]
 
 
+AsOf = Annotated[UtcDateTime | None, Query(description="Defaults to now.")]
+MapPagination = Annotated[Pagination, Depends(pagination_dependency(incremental=False))]
+
+
 @router.get("/map", responses=problem_responses())
 async def get_stakeholder_map(
     session: SessionDep,
     _: PrincipalDep,
     settings: SettingsDep,
     project_id: uuid.UUID,
-    as_of: Annotated[UtcDateTime | None, Query(description="Defaults to now.")] = None,
+    as_of: AsOf = None,
 ) -> StakeholderMap:
     """Mendelow quadrants, salience distribution, stance mix, quadrant movement since each
-    stakeholder's previous snapshot and the engagement gap, as of a date (ids, no names)."""
+    stakeholder's previous snapshot and the engagement gap, as of a date: counts only, every
+    list bounded (at most 12 items). The stakeholders are paged at `/stakeholders/map/entries`."""
     when = _aware(as_of) or utcnow()
     return await service.stakeholder_map(
         session, project_id=project_id, as_of=when, threshold=settings.mendelow_threshold
+    )
+
+
+@router.get("/map/entries", responses=problem_responses())
+async def list_stakeholder_map_entries(
+    session: SessionDep,
+    _: PrincipalDep,
+    settings: SettingsDep,
+    pagination: MapPagination,
+    project_id: uuid.UUID,
+    as_of: AsOf = None,
+    quadrant: MendelowQuadrant | None = None,
+    moved: Annotated[
+        QueryBool | None, Query(description="Only those whose quadrant changed (or not).")
+    ] = None,
+    below_target: Annotated[
+        QueryBool | None, Query(description="Only those below their target IAP2 level (or not).")
+    ] = None,
+) -> Page[MapEntry]:
+    """The map's stakeholders (ids and categories, never names), in stakeholder id order: each
+    one's latest snapshot at `as_of`, its quadrant, salience class and gap, and the quadrant
+    of the snapshot before."""
+    when = _aware(as_of) or utcnow()
+    return await service.map_entries(
+        session,
+        pagination,
+        project_id=project_id,
+        as_of=when,
+        threshold=settings.mendelow_threshold,
+        quadrant=quadrant,
+        moved=moved,
+        below_target=below_target,
     )
 
 
@@ -108,10 +146,11 @@ async def create_assessment(
     assessment = await service.create_assessment(
         session, stakeholder=stakeholder, data=data, actor=actor, lookup=client
     )
-    response.headers["Location"] = (
-        f"{router.prefix}/{stakeholder.id}/assessments?project_id={assessment.project_id}"
+    mark_created(
+        response,
+        f"{router.prefix}/{stakeholder.id}/assessments?project_id={assessment.project_id}",
+        assessment.version,
     )
-    response.headers["ETag"] = etag_for(assessment.version)
     return service.read(assessment, threshold=settings.mendelow_threshold)
 
 
@@ -124,15 +163,12 @@ async def list_assessments(
     pagination: AssessmentPagination,
     project_id: uuid.UUID | None = None,
 ) -> Page[AssessmentRead]:
-    rows = await pagination.rows(
+    return await service.list_assessments(
         session,
-        repository.list_statement(stakeholder_id=stakeholder.id, project_id=project_id),
-        id_column=StakeholderAssessment.id,
-        updated_column=StakeholderAssessment.updated_at,
-    )
-    return Page[AssessmentRead](
-        items=[service.read(a, threshold=settings.mendelow_threshold) for a in rows.items],
-        next_cursor=rows.next_cursor,
+        pagination,
+        stakeholder=stakeholder,
+        project_id=project_id,
+        threshold=settings.mendelow_threshold,
     )
 
 

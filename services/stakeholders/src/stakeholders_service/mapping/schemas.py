@@ -58,6 +58,8 @@ class AssessmentRead(BaseModel):
 
 
 class MapEntry(BaseModel):
+    """One stakeholder on the map: their latest snapshot at the date, and how it moved."""
+
     stakeholder_id: uuid.UUID
     category: StakeholderCategory
     assessment_id: uuid.UUID
@@ -71,12 +73,16 @@ class MapEntry(BaseModel):
     stance: Stance
     current_level: Iap2Level
     target_level: Iap2Level
+    engagement_gap: int = Field(description="IAP2 levels below target (0: at or above).")
+    previous_quadrant: MendelowQuadrant | None = Field(
+        description="The quadrant of the snapshot before (null: this is the first)."
+    )
+    previous_assessed_at: dt.datetime | None
 
 
-class QuadrantGroup(BaseModel):
+class QuadrantCount(BaseModel):
     quadrant: MendelowQuadrant
     count: int
-    stakeholder_ids: list[uuid.UUID]
 
 
 class ClassCount(BaseModel):
@@ -84,38 +90,46 @@ class ClassCount(BaseModel):
     count: int
 
 
-class Movement(BaseModel):
-    stakeholder_id: uuid.UUID
+class MovementCount(BaseModel):
     from_quadrant: MendelowQuadrant
     to_quadrant: MendelowQuadrant
-    previous_assessed_at: dt.datetime
-    assessed_at: dt.datetime
+    count: int
 
 
-class GapEntry(BaseModel):
-    stakeholder_id: uuid.UUID
-    current_level: Iap2Level
-    target_level: Iap2Level
-    gap: int
+class GapCount(BaseModel):
+    gap: int = Field(ge=1, le=4, description="IAP2 levels below target.")
+    count: int
 
 
 class StakeholderMap(BaseModel):
-    """A project's map as of a date, from each stakeholder's latest snapshot at that date.
-    Per-stakeholder rows carry ids and categories only, never names."""
+    """A project's map as of a date, from each stakeholder's latest snapshot at that date, as
+    counts: every list here is bounded (see `maxItems`) whatever the number of stakeholders.
+    The stakeholders themselves (ids and categories, never names) are paged at
+    `GET /stakeholders/map/entries`, with the same `project_id` and `as_of` and filters for a
+    quadrant, the movers and those below target."""
 
     project_id: uuid.UUID
     as_of: dt.datetime
     threshold: int
     stakeholders_assessed: int
-    entries: list[MapEntry]
-    quadrants: list[QuadrantGroup]
-    salience: list[ClassCount] = Field(description="All eight classes, zeros included.")
-    stance_mix: list[ClassCount]
-    movements: list[Movement] = Field(
-        description="Quadrant changes between each stakeholder's previous and latest snapshot."
+    quadrants: list[QuadrantCount] = Field(
+        max_length=4, description="All four quadrants, zeros included."
+    )
+    salience: list[ClassCount] = Field(
+        max_length=8, description="All eight classes, zeros included."
+    )
+    stance_mix: list[ClassCount] = Field(max_length=5, description="All five stances.")
+    movements: list[MovementCount] = Field(
+        max_length=12,
+        description="Stakeholders whose quadrant changed between their previous and latest "
+        "snapshot, per change (only changes that happened; `?moved=true` on the entries).",
     )
     unchanged: int = Field(description="Stakeholders whose quadrant did not change.")
-    engagement_gap: list[GapEntry] = Field(description="Current IAP2 level below target.")
+    engagement_gap: list[GapCount] = Field(
+        max_length=4,
+        description="Stakeholders whose current IAP2 level is below target, per gap of 1-4 "
+        "levels (zeros included; `?below_target=true` on the entries).",
+    )
 
 
 class TrendPoint(BaseModel):

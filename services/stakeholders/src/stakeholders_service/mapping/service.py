@@ -5,15 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import Counter
-from itertools import groupby
-from statistics import fmean
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Principal
 from shared.db import utcnow
+from shared.pagination import Page, Pagination
 from shared.problems import FieldError
-from shared.project_access import ProjectsLookup
+from stakeholders_service.clients.projects import ProjectQuestions, require_new_project_write
 from stakeholders_service.mapping import repository
 from stakeholders_service.mapping.errors import AssessedInFuture
 from stakeholders_service.mapping.models import StakeholderAssessment, Stance
@@ -28,17 +27,16 @@ from stakeholders_service.mapping.schemas import (
     AssessmentCreate,
     AssessmentRead,
     ClassCount,
-    GapEntry,
+    GapCount,
     MapEntry,
-    Movement,
-    QuadrantGroup,
+    MovementCount,
+    QuadrantCount,
     StakeholderMap,
     TrendPoint,
     Trends,
 )
 from stakeholders_service.stakeholders.models import Stakeholder
 from stakeholders_service.stakeholders.service import ensure_not_erased
-from stakeholders_service.upstream import require_new_project_write
 
 # Clock skew allowance between a client's "now" and ours.
 _FUTURE_LEEWAY = dt.timedelta(minutes=5)
@@ -50,7 +48,7 @@ async def create_assessment(
     stakeholder: Stakeholder,
     data: AssessmentCreate,
     actor: Principal,
-    lookup: ProjectsLookup,
+    lookup: ProjectQuestions,
 ) -> StakeholderAssessment:
     """Only for a project whose team the caller is on (admin and governance: any)."""
     await require_new_project_write(actor, lookup, [data.project_id])
@@ -72,6 +70,25 @@ async def create_assessment(
     session.add(assessment)
     await session.flush()
     return assessment
+
+
+async def list_assessments(
+    session: AsyncSession,
+    pagination: Pagination,
+    *,
+    stakeholder: Stakeholder,
+    project_id: uuid.UUID | None,
+    threshold: int,
+) -> Page[AssessmentRead]:
+    rows = await pagination.rows(
+        session,
+        repository.list_statement(stakeholder_id=stakeholder.id, project_id=project_id),
+        id_column=StakeholderAssessment.id,
+        updated_column=StakeholderAssessment.updated_at,
+    )
+    return Page[AssessmentRead](
+        items=[read(a, threshold=threshold) for a in rows.items], next_cursor=rows.next_cursor
+    )
 
 
 def read(assessment: StakeholderAssessment, *, threshold: int) -> AssessmentRead:
@@ -106,78 +123,71 @@ def _salience(a: StakeholderAssessment, threshold: int) -> SalienceClass:
 async def stakeholder_map(
     session: AsyncSession, *, project_id: uuid.UUID, as_of: dt.datetime, threshold: int
 ) -> StakeholderMap:
-    rows = await repository.snapshots_until(session, project_id=project_id, as_of=as_of)
-    entries: list[MapEntry] = []
-    movements: list[Movement] = []
-    unchanged = 0
-    for _, group in groupby(rows, key=lambda row: row[0].stakeholder_id):
-        history = list(group)
-        latest, category = history[0]
-        quadrant = _quadrant(latest, threshold)
-        entries.append(
-            MapEntry(
-                stakeholder_id=latest.stakeholder_id,
-                category=category,
-                assessment_id=latest.id,
-                assessed_at=latest.assessed_at,
-                power=latest.power,
-                interest=latest.interest,
-                legitimacy=latest.legitimacy,
-                urgency=latest.urgency,
-                mendelow_quadrant=quadrant,
-                salience_class=_salience(latest, threshold),
-                stance=latest.stance,
-                current_level=latest.current_level,
-                target_level=latest.target_level,
-            )
-        )
-        if len(history) > 1:
-            previous = history[1][0]
-            before = _quadrant(previous, threshold)
-            if before is quadrant:
-                unchanged += 1
-            else:
-                movements.append(
-                    Movement(
-                        stakeholder_id=latest.stakeholder_id,
-                        from_quadrant=before,
-                        to_quadrant=quadrant,
-                        previous_assessed_at=previous.assessed_at,
-                        assessed_at=latest.assessed_at,
-                    )
-                )
-    salience = Counter(entry.salience_class for entry in entries)
-    stances = Counter(entry.stance for entry in entries)
+    """Counted by the database (`repository.map_counts`): a few dozen grouped rows come back,
+    however many stakeholders the project has."""
+    quadrants: Counter[str] = Counter()
+    salience: Counter[str] = Counter()
+    stances: Counter[str] = Counter()
+    moves: Counter[tuple[str, str]] = Counter()
+    gaps: Counter[int] = Counter()
+    assessed = unchanged = 0
+    for quadrant, salience_value, stance, previous, gap, count in await repository.map_counts(
+        session, project_id=project_id, as_of=as_of, threshold=threshold
+    ):
+        assessed += count
+        quadrants[quadrant] += count
+        salience[salience_value] += count
+        stances[str(stance)] += count
+        gaps[int(gap)] += count
+        if previous is None:
+            continue
+        if previous == quadrant:
+            unchanged += count
+        else:
+            moves[(previous, quadrant)] += count
     return StakeholderMap(
         project_id=project_id,
         as_of=as_of,
         threshold=threshold,
-        stakeholders_assessed=len(entries),
-        entries=entries,
-        quadrants=[
-            QuadrantGroup(
-                quadrant=quadrant,
-                count=len(
-                    ids := [e.stakeholder_id for e in entries if e.mendelow_quadrant is quadrant]
-                ),
-                stakeholder_ids=ids,
+        stakeholders_assessed=assessed,
+        quadrants=[QuadrantCount(quadrant=q, count=quadrants[q.value]) for q in MendelowQuadrant],
+        salience=[ClassCount(value=c.value, count=salience[c.value]) for c in SalienceClass],
+        stance_mix=[ClassCount(value=s.value, count=stances[s.value]) for s in Stance],
+        movements=[
+            MovementCount(
+                from_quadrant=MendelowQuadrant(a), to_quadrant=MendelowQuadrant(b), count=n
             )
-            for quadrant in MendelowQuadrant
+            for (a, b), n in sorted(moves.items())
         ],
-        salience=[ClassCount(value=c.value, count=salience[c]) for c in SalienceClass],
-        stance_mix=[ClassCount(value=s.value, count=stances[s]) for s in Stance],
-        movements=movements,
         unchanged=unchanged,
-        engagement_gap=[
-            GapEntry(
-                stakeholder_id=e.stakeholder_id,
-                current_level=e.current_level,
-                target_level=e.target_level,
-                gap=engagement_gap(e.current_level, e.target_level),
-            )
-            for e in entries
-            if e.current_level.below(e.target_level)
-        ],
+        engagement_gap=[GapCount(gap=gap, count=gaps[gap]) for gap in range(1, 5)],
+    )
+
+
+async def map_entries(
+    session: AsyncSession,
+    pagination: Pagination,
+    *,
+    project_id: uuid.UUID,
+    as_of: dt.datetime,
+    threshold: int,
+    quadrant: MendelowQuadrant | None,
+    moved: bool | None,
+    below_target: bool | None,
+) -> Page[MapEntry]:
+    """The stakeholders on the map, one page at a time, in stakeholder id order."""
+    statement, stakeholder_id = repository.entries_statement(
+        project_id=project_id,
+        as_of=as_of,
+        threshold=threshold,
+        quadrant=quadrant,
+        moved=moved,
+        below_target=below_target,
+    )
+    rows = await pagination.rows(session, statement, id_column=stakeholder_id, scalars=False)
+    return Page[MapEntry](
+        items=[MapEntry.model_validate(row._mapping) for row in rows.items],
+        next_cursor=rows.next_cursor,
     )
 
 
@@ -190,18 +200,17 @@ async def trends(
     until: dt.datetime | None,
 ) -> Trends:
     """Mean relationship quality and trust per month: relational legitimacy made visible."""
-    rows = await repository.for_trends(
+    rows = await repository.monthly_trend(
         session, project_id=project_id, stakeholder_id=stakeholder_id, since=since, until=until
     )
-    points = []
-    for month, group in groupby(rows, key=lambda a: a.assessed_at.strftime("%Y-%m")):
-        items = list(group)
-        points.append(
-            TrendPoint(
-                month=month,
-                assessments=len(items),
-                mean_relationship_quality=round(fmean(a.relationship_quality for a in items), 2),
-                mean_trust=round(fmean(a.trust for a in items), 2),
-            )
+    points = [
+        TrendPoint(
+            month=month,
+            assessments=count,
+            # Sums of integers over a count: the mean `statistics.fmean` would give.
+            mean_relationship_quality=round(int(quality) / count, 2),
+            mean_trust=round(int(trust) / count, 2),
         )
+        for month, count, quality, trust in rows
+    ]
     return Trends(project_id=project_id, stakeholder_id=stakeholder_id, points=points)
