@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import Select, and_, case, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -31,7 +31,13 @@ from projects_service.outcome_maps.models import (
 )
 from projects_service.outcome_maps.repository import map_agreed_at
 from projects_service.projects.models import Project, ProjectStatus
-from projects_service.team.models import TeamMembership, TeamRole
+from projects_service.team.models import (
+    EVALUATOR_ROLES,
+    LEAD_ROLES,
+    SPONSOR_ROLES,
+    TeamMembership,
+    TeamRole,
+)
 from projects_service.team.repository import active_on
 
 LIVE = (JournalStatus.submitted, JournalStatus.reviewed, JournalStatus.amended)
@@ -239,20 +245,33 @@ async def active_roles(session: AsyncSession, project_id: uuid.UUID, day: dt.dat
     return (await session.execute(statement)).all()
 
 
-async def portfolio_roles(
-    session: AsyncSession, day: dt.date, subject: str | None
-) -> Sequence[Any]:
-    """Active memberships on active projects: (subject, role, project_id)."""
+def portfolio_load_statement(day: dt.date, subject: str | None) -> Select[Any]:
+    """Per person (`subject`, ascending): how many active projects they are active on, and how
+    many of those they lead, sponsor and evaluate, counted by the database. Paged by subject
+    (`subject_column`), so a page reads its people's memberships only."""
+
+    def projects_where(roles: frozenset[TeamRole]) -> Any:
+        in_role = TeamMembership.role.in_(sorted(roles))
+        return func.count(func.distinct(case((in_role, TeamMembership.project_id))))
+
     statement = (
-        select(TeamMembership.subject, TeamMembership.role, TeamMembership.project_id)
+        select(
+            TeamMembership.subject,
+            func.count(func.distinct(TeamMembership.project_id)).label("project_count"),
+            projects_where(LEAD_ROLES).label("led_count"),
+            projects_where(SPONSOR_ROLES).label("sponsored_count"),
+            projects_where(EVALUATOR_ROLES).label("evaluated_count"),
+        )
         .join(Project, Project.id == TeamMembership.project_id)
         .where(Project.status == ProjectStatus.active, active_on(day))
-        .distinct()
-        .order_by(TeamMembership.subject)
+        .group_by(TeamMembership.subject)
     )
     if subject is not None:
         statement = statement.where(TeamMembership.subject == subject)
-    return (await session.execute(statement)).all()
+    return statement
+
+
+subject_column = TeamMembership.subject
 
 
 async def projects_with_a_lead(session: AsyncSession, day: dt.date) -> int:
@@ -261,7 +280,7 @@ async def projects_with_a_lead(session: AsyncSession, day: dt.date) -> int:
         .join(Project, Project.id == TeamMembership.project_id)
         .where(
             Project.status == ProjectStatus.active,
-            TeamMembership.role == TeamRole.project_lead,
+            TeamMembership.role.in_(sorted(LEAD_ROLES)),
             active_on(day),
         )
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from projects_service.insights import service
 from projects_service.insights.schemas import (
@@ -20,6 +20,7 @@ from projects_service.projects.errors import ProjectNotFound
 from projects_service.sql import today
 from shared.auth import PrincipalDep
 from shared.db import SessionDep, utcnow
+from shared.pagination import Pagination, pagination_dependency
 from shared.problems import problem_responses
 from shared.types import Date, UtcDateTime
 
@@ -30,6 +31,10 @@ AsOf = Annotated[
     UtcDateTime | None,
     Query(description="Rebuild the read as it stood at this instant (default now)."),
 ]
+
+
+# People are paged by subject; memberships have no single change time to sync by.
+PeoplePagination = Annotated[Pagination, Depends(pagination_dependency(incremental=False))]
 
 
 def _as_of(value: dt.datetime | None) -> dt.datetime:
@@ -93,7 +98,8 @@ async def get_project_key_people(
         Date | None, Query(description="Memberships active on this day (default today).")
     ] = None,
 ) -> ProjectKeyPeople:
-    """Distinct active members, their roles, and whether key roles rest on one person."""
+    """Distinct active members of this project's team, their roles, and whether key roles rest
+    on one person (one team: every member is listed)."""
     return await service.project_key_people(session, project.id, on=on or today())
 
 
@@ -101,13 +107,15 @@ async def get_project_key_people(
 async def get_portfolio_key_people(
     session: SessionDep,
     _: PrincipalDep,
+    pagination: PeoplePagination,
     subject: Annotated[str | None, Query(max_length=200)] = None,
     on: Date | None = None,
     threshold: Annotated[
         float, Query(ge=0, le=1, description="Flag people leading more than this share.")
     ] = 0.25,
 ) -> PortfolioKeyPeople:
-    """For each person: active projects, and those they lead, sponsor and evaluate."""
+    """For each person, a page at a time (by subject; `limit` 1-200, default 50): how many
+    active projects they are on, and how many of those they lead, sponsor and evaluate."""
     return await service.portfolio_key_people(
-        session, on=on or today(), subject=subject, threshold=threshold
+        session, pagination, on=on or today(), subject=subject, threshold=threshold
     )

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from projects_service.journals.models import Rating
 from projects_service.outcome_maps.models import MarkerLevel, Practice
 from projects_service.team.models import TeamRole
+from shared.pagination import Page
 
 
 class RatingCounts(BaseModel):
@@ -151,17 +152,22 @@ class ProjectKeyPeople(BaseModel):
 
 
 class PersonLoad(BaseModel):
+    """One person's load across the portfolio (active memberships on active projects)."""
+
     subject: str
-    projects: list[uuid.UUID]
-    led: list[uuid.UUID]
-    sponsored: list[uuid.UUID]
-    evaluated: list[uuid.UUID]
+    project_count: int = Field(description="Active projects they are an active member of.")
+    led_count: int = Field(description="Of those, projects they lead.")
+    sponsored_count: int = Field(description="Of those, projects they sponsor.")
+    evaluated_count: int = Field(description="Of those, projects they evaluate.")
     share_of_leads: float | None = Field(description="Projects led / active projects with a lead.")
     flagged: bool = Field(description="share_of_leads above the threshold.")
 
 
-class PortfolioKeyPeople(BaseModel):
+class PortfolioKeyPeople(Page[PersonLoad]):
+    """Key-person risk across the portfolio: a page of people (`items`, by subject; `?limit=`
+    at most 200, `?cursor=` for the next), each with counts, not lists of projects (a person's
+    projects are on each project's `/key-people` and team). The totals are the portfolio's."""
+
     on: dt.date
     projects_with_a_lead: int
     threshold: float
-    people: list[PersonLoad]

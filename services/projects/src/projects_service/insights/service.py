@@ -31,6 +31,7 @@ from projects_service.insights.schemas import (
 from projects_service.journals.models import Rating
 from projects_service.outcome_maps.models import MarkerLevel, Practice
 from projects_service.team.models import EVALUATOR_ROLES, LEAD_ROLES, SPONSOR_ROLES, TeamRole
+from shared.pagination import Pagination
 
 LEVEL_WEIGHT = {
     MarkerLevel.expect_to_see: 1,
@@ -295,33 +296,39 @@ async def project_key_people(
 
 
 async def portfolio_key_people(
-    session: AsyncSession, *, on: dt.date, subject: str | None, threshold: float
+    session: AsyncSession,
+    pagination: Pagination,
+    *,
+    on: dt.date,
+    subject: str | None,
+    threshold: float,
 ) -> PortfolioKeyPeople:
+    """One page of people, their loads counted by the database (`repository`)."""
     with_lead = await repository.projects_with_a_lead(session, on)
-    loads: dict[str, dict[str, set[uuid.UUID]]] = defaultdict(lambda: defaultdict(set))
-    for person, role, project_id in await repository.portfolio_roles(session, on, subject):
-        load = loads[person]
-        load["projects"].add(project_id)
-        if role in LEAD_ROLES:
-            load["led"].add(project_id)
-        if role in SPONSOR_ROLES:
-            load["sponsored"].add(project_id)
-        if role in EVALUATOR_ROLES:
-            load["evaluated"].add(project_id)
+    rows = await pagination.rows(
+        session,
+        repository.portfolio_load_statement(on, subject),
+        id_column=repository.subject_column,
+        scalars=False,
+    )
     people = []
-    for person, load in sorted(loads.items()):
-        share = _share(len(load["led"]), with_lead)
+    for person, projects, led, sponsored, evaluated in rows.items:
+        share = _share(int(led), with_lead)
         people.append(
             PersonLoad(
                 subject=person,
-                projects=sorted(load["projects"]),
-                led=sorted(load["led"]),
-                sponsored=sorted(load["sponsored"]),
-                evaluated=sorted(load["evaluated"]),
+                project_count=projects,
+                led_count=led,
+                sponsored_count=sponsored,
+                evaluated_count=evaluated,
                 share_of_leads=share,
                 flagged=share is not None and share > threshold,
             )
         )
     return PortfolioKeyPeople(
-        on=on, projects_with_a_lead=with_lead, threshold=threshold, people=people
+        on=on,
+        projects_with_a_lead=with_lead,
+        threshold=threshold,
+        items=people,
+        next_cursor=rows.next_cursor,
     )
