@@ -153,6 +153,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
         info={PLATFORM_INFO_KEY: spec.platform},
         pool_size=settings.database_pool_size,
         busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+        inline_budget_ms=settings.sqlite_inline_budget_ms,
     )
     clients = make_clients(
         settings, service=spec.name, names=spec.upstreams, transports=spec.transports

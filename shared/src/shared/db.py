@@ -32,7 +32,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from shared.etag import PreconditionFailed
-from shared.sqlite_inline import inline_creator
+from shared.sqlite_inline import DEFAULT_BUDGET_SECONDS, inline_creator
 
 NAMING_CONVENTION: dict[str, str] = {
     "ix": "ix_%(column_0_label)s",
@@ -175,10 +175,15 @@ SQLITE_BEGIN_OPTION = "sqlite_begin"
 
 
 def create_read_engine(
-    url: str, *, pool_size: int = 5, busy_timeout_ms: int = 5000
+    url: str,
+    *,
+    pool_size: int = 5,
+    busy_timeout_ms: int = 5000,
+    inline_budget_ms: float = DEFAULT_BUDGET_SECONDS * 1000,
 ) -> AsyncEngine | None:
     """A separate engine for read-only sessions where that is faster: SQLite files are read on
-    the event loop thread (see `shared.sqlite_inline`). None means "read with the main engine"."""
+    the event loop thread while a statement takes under `inline_budget_ms`, and on a worker
+    thread past it (see `shared.sqlite_inline`). None means "read with the main engine"."""
     parsed = make_url(url)
     if (
         parsed.get_backend_name() != "sqlite"
@@ -190,14 +195,17 @@ def create_read_engine(
     # queueing for a connection (measured: queueing cost 0.5 ms per request at 32 in flight).
     engine = create_async_engine(
         url,
-        async_creator=inline_creator(parsed.database),
+        async_creator=inline_creator(
+            parsed.database, budget=inline_budget_ms / 1000, busy_timeout_ms=busy_timeout_ms
+        ),
         pool_size=max(pool_size, 16),
         max_overflow=max(pool_size, 16),
         # The session already ended the (read-only) transaction; a second ROLLBACK on return
         # to the pool would only cost time.
         pool_reset_on_return=None,
     )
-    _install_sqlite_pragmas(engine.sync_engine, busy_timeout_ms=busy_timeout_ms)
+    # Busy timeout 0: an inline read never waits for a lock; the thread it moves to does.
+    _install_sqlite_pragmas(engine.sync_engine, busy_timeout_ms=0)
     return engine
 
 
@@ -221,10 +229,21 @@ class Database:
 
     @classmethod
     def connect(
-        cls, url: str, *, info: dict[str, Any], pool_size: int = 5, busy_timeout_ms: int = 5000
+        cls,
+        url: str,
+        *,
+        info: dict[str, Any],
+        pool_size: int = 5,
+        busy_timeout_ms: int = 5000,
+        inline_budget_ms: float = DEFAULT_BUDGET_SECONDS * 1000,
     ) -> Database:
         engine = create_engine(url, pool_size=pool_size, busy_timeout_ms=busy_timeout_ms)
-        read_engine = create_read_engine(url, pool_size=pool_size, busy_timeout_ms=busy_timeout_ms)
+        read_engine = create_read_engine(
+            url,
+            pool_size=pool_size,
+            busy_timeout_ms=busy_timeout_ms,
+            inline_budget_ms=inline_budget_ms,
+        )
         return cls.for_engine(engine, info=info, read_engine=read_engine)
 
     @classmethod

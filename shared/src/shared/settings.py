@@ -59,6 +59,9 @@ class ServiceSettings(BaseProcessSettings):
     database_url: str = "sqlite+aiosqlite:///./var/service.db"
     database_pool_size: int = 5
     sqlite_busy_timeout_ms: int = 5000
+    # A read statement runs on the event loop for at most this long, then on a worker thread
+    # (shared.sqlite_inline): point reads stay inline, a heavy aggregate stalls nobody.
+    sqlite_inline_budget_ms: float = 2.0
 
     # Change-feed consumers (a service that reacts to another's events).
     consumer_enabled: bool = True
