@@ -232,9 +232,9 @@ class TestVerifiedTokenCache:
         with pytest.raises(Unauthorized, match="expired"):
             await authenticator.verify(token)
 
-    async def test_the_cache_is_bounded(self) -> None:
+    async def test_the_cache_is_bounded(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(Authenticator, "VERIFIED_MAX", 3)  # the cache is sized at creation
         authenticator = Authenticator(BaseProcessSettings())
-        authenticator.VERIFIED_MAX = 3
         for i in range(5):
             await authenticator.verify(dev_token(sub=f"user-{i}"))
         assert len(authenticator._verified) == 3

@@ -1,9 +1,9 @@
 """Bearer JWT verification, the `Principal` and role guards.
 
 Every service verifies tokens itself (never trusting the gateway): signature against the OIDC
-issuer's JWKS (fetched asynchronously and cached) or, in development, the shared HS256 key;
-`iss`, `aud`, `exp` and `nbf` are checked; `alg: none` and algorithms outside the configured list
-are refused before any key is used.
+issuer's JWKS (PyJWT's `PyJWKClient`, fetched off the event loop and cached) or, in development,
+the shared HS256 key; `iss`, `aud`, `exp` and `nbf` are checked; `alg: none` and algorithms
+outside the configured list are refused before any key is used.
 
 Roles come from the configured claim (`roles_claim`): a list of strings or one space-separated
 string. Unknown roles beside a known one are ignored (identity providers add their own, e.g.
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -24,6 +23,7 @@ from typing import Annotated, Any
 
 import httpx
 import jwt
+from cachetools import TLRUCache
 from fastapi import Depends, Request
 
 from shared.context import actor_var
@@ -66,45 +66,88 @@ class Principal:
         return Role.admin in self.roles
 
 
+class _IssuerClient(jwt.PyJWKClient):
+    """PyJWT's JWKS client (key-set cache with a lifespan, signing-key selection by `kid`, one
+    forced refresh per cooldown for an unknown `kid`), fetching through httpx: one HTTP stack
+    with our timeouts, no redirects followed, and a transport tests can substitute."""
+
+    transport: httpx.BaseTransport | None = None
+
+    def fetch_data(self) -> Any:
+        try:
+            with httpx.Client(timeout=self.timeout, transport=self.transport) as client:
+                response = client.get(self.uri, headers=self.headers)
+                response.raise_for_status()
+            keyset = self._as_jwk_set_payload(response.json())
+            if self.jwk_set_cache is not None:
+                self.jwk_set_cache.put(keyset)  # parses it: no usable key is an error here
+        except (httpx.HTTPError, ValueError, jwt.PyJWKClientError, jwt.PyJWKSetError) as exc:
+            raise jwt.PyJWKClientConnectionError(f"The JWKS could not be fetched: {exc}") from exc
+        self._last_successful_fetch = time.monotonic()
+        return keyset
+
+
 class JWKSCache:
-    """The issuer's signing keys, fetched with httpx and kept for `ttl` seconds; an unknown `kid`
-    triggers at most one early refresh per `min_refresh` seconds (key rotation)."""
+    """The issuer's signing keys: `jwt.PyJWKClient` (kept for `ttl` seconds; an unknown `kid`
+    refreshes at most once per `min_refresh` seconds, for key rotation), wrapped for asyncio.
+    A key the cached set holds is found on the loop; anything that may fetch runs on a worker
+    thread (PyJWKClient is synchronous), one at a time. If the issuer cannot be reached, the
+    last keys fetched keep being served."""
 
     def __init__(self, url: str, *, ttl: float, min_refresh: float = 30.0) -> None:
         self.url = url
-        self.ttl = ttl
-        self.min_refresh = min_refresh
-        self._keys: dict[str, jwt.PyJWK] = {}
-        self._fetched_at = 0.0
+        self._client = _IssuerClient(url, lifespan=ttl, cooldown_duration=min_refresh, timeout=5.0)
+        self._last_good: jwt.PyJWKSet | None = None
         self._lock = asyncio.Lock()
-        self.transport: httpx.AsyncBaseTransport | None = None  # tests substitute the issuer
+
+    @property
+    def transport(self) -> httpx.BaseTransport | None:
+        return self._client.transport
+
+    @transport.setter
+    def transport(self, value: httpx.BaseTransport | None) -> None:  # tests substitute the issuer
+        self._client.transport = value
+
+    @staticmethod
+    def _match(keyset: jwt.PyJWKSet | None, kid: str | None) -> jwt.PyJWK | None:
+        if keyset is None:
+            return None
+        if kid is None:  # an issuer with one key may leave `kid` out
+            return keyset.keys[0] if len(keyset.keys) == 1 else None
+        for key in keyset.keys:
+            if key.key_id == kid and key.public_key_use in ("sig", None):
+                return key
+        return None
 
     async def key_for(self, kid: str | None) -> jwt.PyJWK:
-        now = time.monotonic()
-        stale = now - self._fetched_at > self.ttl
-        unknown = kid not in self._keys and now - self._fetched_at > self.min_refresh
-        if stale or unknown:
+        cache = self._client.jwk_set_cache
+        key = self._match(cache.get() if cache is not None else None, kid)
+        if key is None:
             async with self._lock:  # one fetch for a burst of requests
-                if time.monotonic() - self._fetched_at > self.min_refresh or not self._keys:
-                    await self._refresh()
-        if kid is None and len(self._keys) == 1:
-            return next(iter(self._keys.values()))
-        if kid is None or kid not in self._keys:
+                key = await asyncio.to_thread(self._fetch, kid)
+        if key is None:
             raise Unauthorized("The token's signing key is unknown.")
-        return self._keys[kid]
+        return key
 
-    async def _refresh(self) -> None:
+    def _fetch(self, kid: str | None) -> jwt.PyJWK | None:
+        """On a worker thread: the key, fetching the set if it expired or lacks `kid` (once
+        per cooldown)."""
+        client = self._client
         try:
-            async with httpx.AsyncClient(timeout=5.0, transport=self.transport) as client:
-                response = await client.get(self.url)
-                response.raise_for_status()
-            keyset = jwt.PyJWKSet.from_dict(response.json())
-        except (httpx.HTTPError, jwt.PyJWKSetError, ValueError) as exc:
-            if not self._keys:
+            key = (
+                self._match(client.get_jwk_set(), None)
+                if kid is None
+                else client.get_signing_key(kid)
+            )
+        except jwt.PyJWKClientConnectionError as exc:
+            if self._last_good is None:
                 raise Unauthorized("The identity provider's keys could not be fetched.") from exc
-            return  # keep serving the cached keys
-        self._keys = {key.key_id or "": key for key in keyset.keys}
-        self._fetched_at = time.monotonic()
+            return self._match(self._last_good, kid)  # keep serving the keys we had
+        except jwt.PyJWKClientError:
+            return None  # no such key in a fresh set
+        if client.jwk_set_cache is not None:
+            self._last_good = client.jwk_set_cache.get() or self._last_good
+        return key
 
 
 def _claim_at(claims: dict[str, Any], path: str) -> Any:
@@ -139,9 +182,11 @@ def roles_from_claims(claims: dict[str, Any], path: str) -> tuple[frozenset[str]
 class Authenticator:
     """Verifies a bearer token into a `Principal`.
 
-    A verified token is remembered (bounded LRU, at most `VERIFIED_TTL` seconds and never past
-    its own `exp`): a client sends the same token on every request, and checking its signature
-    again each time was a sixth of a simple GET's cost. Expiry is still checked on every hit."""
+    A verified token is remembered (cachetools' time-aware LRU: at most `VERIFIED_MAX` tokens,
+    each for at most `VERIFIED_TTL` seconds and never past its own `exp`): a client sends the
+    same token on every request, and checking its signature again each time was a sixth of a
+    simple GET's cost. Expiry is still checked on every hit (the cache's clock is the wall
+    clock `exp` is written in)."""
 
     VERIFIED_TTL = 300.0
     VERIFIED_MAX = 4096
@@ -154,22 +199,22 @@ class Authenticator:
             else None
         )
         self.algorithms = list(settings.jwt_algorithms) if self._jwks else ["HS256"]
-        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+        leeway = settings.jwt_leeway_seconds
+
+        def valid_until(_token: str, principal: Principal, now: float) -> float:
+            return min(float(principal.claims["exp"]) + leeway, now + self.VERIFIED_TTL)
+
+        self._verified: TLRUCache[str, Principal] = TLRUCache(
+            maxsize=self.VERIFIED_MAX, ttu=valid_until, timer=time.time
+        )
 
     async def verify(self, token: str) -> Principal:
-        now = time.time()
-        cached = self._verified.get(token)
-        if cached is not None:
-            principal, valid_until = cached
-            if now < valid_until:
-                self._verified.move_to_end(token)
-                return principal
-            del self._verified[token]
+        try:
+            return self._verified[token]
+        except KeyError:
+            pass
         principal = await self._verify_signature_and_claims(token)
-        expires = float(principal.claims["exp"]) + self.settings.jwt_leeway_seconds
-        self._verified[token] = (principal, min(expires, now + self.VERIFIED_TTL))
-        if len(self._verified) > self.VERIFIED_MAX:
-            self._verified.popitem(last=False)
+        self._verified[token] = principal
         return principal
 
     async def _verify_signature_and_claims(self, token: str) -> Principal:
