@@ -202,7 +202,9 @@ def _agreed_map(demo: Demo, base: str) -> Json:
     ):
         demo.request("PATCH", f"/{map_path}/practices/{practice}", json={"in_use": True})
     agreed_map = _post(
-        demo, f"{map_path}/agree", {"agreed_in": "Intentional design workshop, 28 January 2026"}
+        demo,
+        f"{map_path}/transitions",
+        {"to": "agreed", "agreed_in": "Intentional design workshop, 28 January 2026"},
     )
     demo.ids[f"{AREA}:map"] = agreed_map["id"]
     return agreed_map

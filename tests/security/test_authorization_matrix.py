@@ -115,13 +115,12 @@ WRITES: dict[str, dict[tuple[str, str], Rule]] = {
         },
         ("POST", f"{P}/outcome-maps"): Rule.PROJECT,
         ("PATCH", M): Rule.PROJECT,
-        ("POST", f"{M}/agree"): Rule.PROJECT,
+        ("POST", f"{M}/transitions"): Rule.PROJECT,
         ("POST", f"{M}/evaluation-plan"): Rule.PROJECT,
         ("DELETE", f"{M}/evaluation-plan/{{item_id}}"): Rule.PROJECT,
         ("PATCH", f"{M}/evaluation-plan/{{item_id}}"): Rule.PROJECT,
         ("PATCH", f"{M}/markers/{{marker_id}}"): Rule.PROJECT,
-        ("POST", f"{M}/markers/{{marker_id}}/retire"): Rule.PROJECT,
-        ("POST", f"{M}/markers/{{marker_id}}/revise"): Rule.PROJECT,
+        ("POST", f"{M}/markers/{{marker_id}}/transitions"): Rule.PROJECT,
         ("POST", f"{M}/monitoring-plan"): Rule.PROJECT,
         ("DELETE", f"{M}/monitoring-plan/{{item_id}}"): Rule.PROJECT,
         ("PATCH", f"{M}/monitoring-plan/{{item_id}}"): Rule.PROJECT,
@@ -337,7 +336,7 @@ async def _build_projects(world: World, gov: httpx.AsyncClient) -> None:
             _fill(BODIES[("POST", f"{M}/monitoring-plan")], ids),
         )
     )["id"]
-    await _ok(gov, "POST", f"{m}/agree", {"agreed_in": "Workshop"})
+    await _ok(gov, "POST", f"{m}/transitions", {"to": "agreed", "agreed_in": "Workshop"})
     for journal in ("outcome-journal", "strategy-journal", "performance-journal"):
         body = _fill(BODIES[("POST", f"{P}/{journal}")], ids)
         ids[f"{journal}_entry_id"] = (await _ok(gov, "POST", f"{p}/{journal}", body))["id"]

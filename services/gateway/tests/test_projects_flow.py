@@ -80,7 +80,8 @@ async def test_register_agree_journal_and_read_attainment(
         f"{maps}/partners/{partner['id']}/markers",
         {"level": "expect_to_see", "text": "Uses the referral card"},
     )
-    agreed = await ok(gateway, gov, "POST", f"{maps}/agree", {"agreed_in": "Workshop"})
+    agree = {"to": "agreed", "agreed_in": "Workshop"}
+    agreed = await ok(gateway, gov, "POST", f"{maps}/transitions", agree)
     assert agreed["status"] == "agreed"
     entry = await ok(
         gateway,
