@@ -16,6 +16,7 @@ from stakeholders_service.db import Base, platform
 from stakeholders_service.engagements.models import (
     Engagement,
     EngagementMode,
+    EngagementProject,
     EngagementStatus,
     EngagementType,
     Participation,
@@ -85,6 +86,7 @@ class _Writer:
                 "contact_details",
                 "project_link",
                 "engagement",
+                "engagement_project",
                 "participation",
                 "stakeholder_assessment",
             )
@@ -243,6 +245,7 @@ class _Writer:
             ),
             "purpose": "Hear what matters to the people the change affects.",
             "held_at": held,
+            "held_month": held.astimezone(dt.UTC).strftime("%Y-%m"),
             "mode": rng.choice(list(EngagementMode)),
             "facilitator": facilitator,
             "status": EngagementStatus.planned,
@@ -270,6 +273,10 @@ class _Writer:
             if not cancelled:
                 self.participation(project, row, done)
         self.tables["engagement"].append(row)
+        # `project_ids` one row per project, as the service writes it (not audited).
+        self.tables["engagement_project"].append(
+            {"engagement_id": row["id"], "project_id": project.id}
+        )
 
     def participation(
         self, project: ProjectPlan, engagement: dict[str, Any], at: dt.datetime
@@ -366,11 +373,14 @@ def write(world: World, target: Target) -> int:
         "contact_details": ContactDetails,
         "project_link": ProjectLink,
         "engagement": Engagement,
+        "engagement_project": EngagementProject,
         "participation": Participation,
         "stakeholder_assessment": StakeholderAssessment,
     }
     for name, model in tables.items():
-        rows = sorted(writer.tables[name], key=lambda row: row["created_at"])
+        rows = writer.tables[name]
+        if name != "engagement_project":  # index rows have no time of their own
+            rows = sorted(rows, key=lambda row: row["created_at"])
         insert_rows(target, table_of(model), rows)
     writer.log.sort()
     insert_rows(target, platform.audit, writer.log.audit_rows())
