@@ -335,8 +335,12 @@ def _load_workshop(writer: Demo, project_id: str, ids: dict[str, str]) -> None:
             writer,
             writer.request(
                 "POST",
-                f"/engagements/{eid}/complete",
-                json={"anonymous_attendee_count": 9, "outputs": "Evening huddle prototype."},
+                f"/engagements/{eid}/transitions",
+                json={
+                    "to": "completed",
+                    "anonymous_attendee_count": 9,
+                    "outputs": "Evening huddle prototype.",
+                },
             ),
             "completing the workshop",
         )

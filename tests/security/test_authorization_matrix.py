@@ -200,8 +200,7 @@ WRITES: dict[str, dict[tuple[str, str], Rule]] = {
         ("POST", EN): Rule.PROJECT,
         ("POST", f"{EN}/plans"): Rule.PROJECT,
         ("PATCH", f"{EN}/{{engagement_id}}"): Rule.PROJECT,
-        ("POST", f"{EN}/{{engagement_id}}/cancel"): Rule.PROJECT,
-        ("POST", f"{EN}/{{engagement_id}}/complete"): Rule.PROJECT,
+        ("POST", f"{EN}/{{engagement_id}}/transitions"): Rule.PROJECT,
         ("POST", f"{EN}/{{engagement_id}}/equality-responses"): Rule.PROJECT,
         ("POST", f"{EN}/{{engagement_id}}/feedback"): Rule.PROJECT,
         ("PATCH", f"{EN}/{{engagement_id}}/feedback/{{feedback_id}}"): Rule.PROJECT,
@@ -454,7 +453,7 @@ async def _build_stakeholders(world: World, gov: httpx.AsyncClient) -> None:
     engagement = _fill(BODIES[("POST", EN)], ids) | {"facilitator": STAFF_NAMES[1]}
     ids["engagement_id"] = (await _ok(gov, "POST", EN, engagement))["id"]
     en = f"{EN}/{ids['engagement_id']}"
-    await _ok(gov, "POST", f"{en}/complete", {"anonymous_attendee_count": 3})
+    await _ok(gov, "POST", f"{en}/transitions", {"to": "completed", "anonymous_attendee_count": 3})
     await _ok(gov, "POST", f"{en}/participants", {"stakeholder_id": ids["stakeholder_id"]})
     ids["feedback_id"] = (
         await _ok(
