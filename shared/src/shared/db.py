@@ -21,6 +21,7 @@ from fastapi import Depends, Request
 from sqlalchemy import JSON, DateTime, Dialect, Enum, MetaData, Uuid, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -214,7 +215,37 @@ def create_engine(url: str, *, pool_size: int = 5, busy_timeout_ms: int = 5000) 
         engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
         _install_sqlite_pragmas(engine.sync_engine, busy_timeout_ms=busy_timeout_ms)
         return engine
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # No pre-ping: it was a round trip before every checkout (issue #16 item 8). A connection
+    # the server dropped fails its first statement instead; SQLAlchemy then invalidates it and
+    # every pooled connection older than the failure, a read retries once (`ReadSession`), and
+    # anything else answers 503 with Retry-After (`shared.problems.is_connection_lost`).
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
+
+
+class ReadSession(Session):
+    """The session of a read-only request. On PostgreSQL it runs in autocommit (no BEGIN, no
+    ROLLBACK: one round trip per statement; READ COMMITTED gave each statement its own snapshot
+    anyway), so a statement that fails because its pooled connection was dropped (a database
+    restart) has done nothing and is run once more, on a fresh connection."""
+
+    def _once_more_if_dropped(self, run: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        try:
+            return run(*args, **kwargs)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            self.rollback()  # forget the dead connection; the next statement checks out anew
+            return run(*args, **kwargs)
+
+    # The three public ways in (`get` and relationship loads go through `execute`).
+    def execute(self, *args: Any, **kwargs: Any) -> Any:
+        return self._once_more_if_dropped(super().execute, *args, **kwargs)
+
+    def scalar(self, *args: Any, **kwargs: Any) -> Any:
+        return self._once_more_if_dropped(super().scalar, *args, **kwargs)
+
+    def scalars(self, *args: Any, **kwargs: Any) -> Any:
+        return self._once_more_if_dropped(super().scalars, *args, **kwargs)
 
 
 @dataclass
@@ -251,11 +282,18 @@ class Database:
         cls, engine: AsyncEngine, *, info: dict[str, Any], read_engine: AsyncEngine | None = None
     ) -> Database:
         reader = (read_engine or engine).execution_options(**{SQLITE_BEGIN_OPTION: "DEFERRED"})
+        if engine.dialect.name == "postgresql":
+            # Client-side only: psycopg sends no BEGIN, and the pool's reset-on-return
+            # ROLLBACK finds no transaction and sends nothing either.
+            reader = reader.execution_options(isolation_level="AUTOCOMMIT")
         return cls(
             engine=engine,
             sessionmaker=async_sessionmaker(engine, expire_on_commit=False, info=info),
             read_sessionmaker=async_sessionmaker(
-                reader, expire_on_commit=False, info={**info, READ_ONLY_KEY: True}
+                reader,
+                expire_on_commit=False,
+                info={**info, READ_ONLY_KEY: True},
+                sync_session_class=ReadSession,
             ),
             read_engine=read_engine,
         )
