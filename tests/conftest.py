@@ -1,8 +1,11 @@
-"""Cross-service fixtures: each service in-process on its own freshly migrated database."""
+"""Cross-service fixtures: each service in-process on its own freshly migrated database
+(`projects_app`, `assessment_app`, `stakeholders_app`, and `all_apps` by name)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from types import ModuleType
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -16,37 +19,23 @@ from shared.testing import service_app
 from stakeholders_service.settings import Settings as StakeholdersSettings
 
 
-@pytest.fixture(scope="session")
-async def projects_app() -> AsyncIterator[FastAPI]:
-    async with service_app(
-        service="projects",
-        alembic_ini=projects_service.main.ALEMBIC_INI,
-        create_app=projects_service.main.create_app,
-        settings_factory=ProjectsSettings,
-    ) as app:
-        yield app
+def _service_app(service: str, main: ModuleType, settings: type[Any]) -> Any:
+    @pytest.fixture(scope="session", name=f"{service}_app")
+    async def fixture() -> AsyncIterator[FastAPI]:
+        async with service_app(
+            service=service,
+            alembic_ini=main.ALEMBIC_INI,
+            create_app=main.create_app,
+            settings_factory=settings,
+        ) as app:
+            yield app
+
+    return fixture
 
 
-@pytest.fixture(scope="session")
-async def assessment_app() -> AsyncIterator[FastAPI]:
-    async with service_app(
-        service="assessment",
-        alembic_ini=assessment_service.main.ALEMBIC_INI,
-        create_app=assessment_service.main.create_app,
-        settings_factory=AssessmentSettings,
-    ) as app:
-        yield app
-
-
-@pytest.fixture(scope="session")
-async def stakeholders_app() -> AsyncIterator[FastAPI]:
-    async with service_app(
-        service="stakeholders",
-        alembic_ini=stakeholders_service.main.ALEMBIC_INI,
-        create_app=stakeholders_service.main.create_app,
-        settings_factory=StakeholdersSettings,
-    ) as app:
-        yield app
+projects_app = _service_app("projects", projects_service.main, ProjectsSettings)
+assessment_app = _service_app("assessment", assessment_service.main, AssessmentSettings)
+stakeholders_app = _service_app("stakeholders", stakeholders_service.main, StakeholdersSettings)
 
 
 @pytest.fixture(scope="session")

@@ -8,9 +8,6 @@ Fixtures: `app`, `client` (governance, `gov-1`), `projects`.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Iterator
-
 import pytest
 
 from assessment_service.db import Base
@@ -25,19 +22,10 @@ app, clean_database, client = service_fixtures(
     service="assessment",
     alembic_ini=ALEMBIC_INI,
     metadata=Base.metadata,
-    create_app=functools.partial(create_app, transports={"projects": PROJECTS}),
+    create_app=create_app,
     settings_factory=Settings,
+    upstreams={"projects": PROJECTS},
 )
-
-
-@pytest.fixture(autouse=True)
-def checked_projects() -> Iterator[None]:
-    """Every test starts with an empty fake and fails if it stepped outside its contract."""
-    yield
-    try:
-        PROJECTS.verify()
-    finally:
-        PROJECTS.reset()
 
 
 @pytest.fixture

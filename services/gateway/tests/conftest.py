@@ -266,7 +266,34 @@ def _chunk(index: int, size: int) -> bytes:
     return hashlib.sha256(str(index).encode()).digest() * (size // 32)
 
 
-class BrokenUpstream:
+class RawUpstream:
+    """A bare TCP server on an ephemeral 127.0.0.1 port; subclasses say what `handle` does with
+    each connection. Connections still open are closed when it stops."""
+
+    def __init__(self) -> None:
+        self.writers: list[asyncio.StreamWriter] = []
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        raise NotImplementedError
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.writers.append(writer)
+        await self.handle(reader, writer)
+
+    @contextlib.asynccontextmanager
+    async def serving(self) -> AsyncIterator[str]:
+        server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.close()
+            for writer in self.writers:
+                writer.close()
+            await server.wait_closed()
+
+
+class BrokenUpstream(RawUpstream):
     """Answers with something that is not a whole HTTP response, chosen by the request path."""
 
     ANSWERS = {
@@ -289,40 +316,14 @@ class BrokenUpstream:
             await writer.drain()
         writer.close()
 
-    @contextlib.asynccontextmanager
-    async def serving(self) -> AsyncIterator[str]:
-        server = await asyncio.start_server(self.handle, "127.0.0.1", 0)
-        port = server.sockets[0].getsockname()[1]
-        try:
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            server.close()
-            await server.wait_closed()
 
-
-class HungUpstream:
+class HungUpstream(RawUpstream):
     """Accepts connections, reads, never answers (a deadlocked or stopped service)."""
 
-    def __init__(self) -> None:
-        self.writers: list[asyncio.StreamWriter] = []
-
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.writers.append(writer)
         with contextlib.suppress(Exception):
             while await reader.read(65_536):
                 pass
-
-    @contextlib.asynccontextmanager
-    async def serving(self) -> AsyncIterator[str]:
-        server = await asyncio.start_server(self.handle, "127.0.0.1", 0)
-        port = server.sockets[0].getsockname()[1]
-        try:
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            server.close()
-            for writer in self.writers:
-                writer.close()
-            await server.wait_closed()
 
 
 # --- fixtures ------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ Fixtures: `app`, `client` (governance, `gov-1`), `build` (`builders.Builder`), `
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -45,23 +45,10 @@ app, clean_database, client = service_fixtures(
     service="projects",
     alembic_ini=ALEMBIC_INI,
     metadata=Base.metadata,
-    create_app=functools.partial(
-        create_app, transports={"assessment": ASSESSMENT, "stakeholders": STAKEHOLDERS}
-    ),
+    create_app=create_app,
     settings_factory=Settings,
+    upstreams={"assessment": ASSESSMENT, "stakeholders": STAKEHOLDERS},
 )
-
-
-@pytest.fixture(autouse=True)
-def checked_fakes() -> Iterator[None]:
-    """Every test starts with empty fakes and fails if one stepped outside its contract."""
-    yield
-    try:
-        ASSESSMENT.verify()
-        STAKEHOLDERS.verify()
-    finally:
-        ASSESSMENT.reset()
-        STAKEHOLDERS.reset()
 
 
 @pytest.fixture

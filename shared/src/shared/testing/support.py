@@ -8,10 +8,11 @@ files in a temporary directory.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from shared.auth import issue_token
 from shared.db import Database
 from shared.migrations import upgrade
 from shared.settings import DEV_AUDIENCE, DEV_ISSUER, DEV_JWT_KEY
+from shared.testing.fakes import FakeService
 
 TEST_KEY = DEV_JWT_KEY
 TEST_ISSUER = DEV_ISSUER
@@ -189,22 +191,27 @@ def service_fixtures(
     metadata: MetaData,
     create_app: Callable[..., FastAPI],
     settings_factory: Callable[..., Any],
+    upstreams: Mapping[str, httpx.AsyncBaseTransport] | None = None,
 ) -> tuple[Any, Any, Any]:
     """The standard fixtures of a service's suite, for its conftest:
 
-        app, clean_database, client = service_fixtures(...)
+        app, clean_database, client = service_fixtures(..., upstreams={"projects": PROJECTS})
 
-    `app` (session): the service bound to a database migrated with the real migrations.
-    `clean_database` (autouse): empties it after each test. `client`: an in-process client
-    holding a `governance` token for subject `gov-1`.
+    `app` (session): the service bound to a database migrated with the real migrations, its
+    `upstreams` (the kit's fakes, `shared.testing.upstreams`) as the transports of its clients.
+    `clean_database` (autouse): after each test, fails it if a fake saw a contract violation,
+    empties the fakes and the database. `client`: an in-process client holding a `governance`
+    token for subject `gov-1`.
     """
+    transports = dict(upstreams or {})
+    factory = functools.partial(create_app, transports=transports) if transports else create_app
 
     @pytest.fixture(scope="session")
     async def app() -> AsyncIterator[FastAPI]:
         async with service_app(
             service=service,
             alembic_ini=alembic_ini,
-            create_app=create_app,
+            create_app=factory,
             settings_factory=settings_factory,
         ) as application:
             yield application
@@ -212,7 +219,15 @@ def service_fixtures(
     @pytest.fixture(autouse=True)
     async def clean_database(app: FastAPI) -> AsyncIterator[None]:
         yield
-        await reset_database(app.state.database, metadata)
+        try:
+            for fake in transports.values():
+                if isinstance(fake, FakeService):
+                    fake.verify()
+        finally:
+            for fake in transports.values():
+                if isinstance(fake, FakeService):
+                    fake.reset()
+            await reset_database(app.state.database, metadata)
 
     @pytest.fixture
     async def client(app: FastAPI, tokens: TokenFactory) -> AsyncIterator[httpx.AsyncClient]:
