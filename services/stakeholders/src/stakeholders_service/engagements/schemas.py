@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from shared.transitions import TransitionRequest
-from shared.types import Bool, InputModel, Int32, NotBlank, UtcDateTime, omittable
+from shared.types import Bool, ColumnRange, InputModel, Int32, NotBlank, UtcDateTime, omittable
 from stakeholders_service.engagements.models import (
     EngagementMode,
     EngagementStatus,
@@ -60,8 +60,8 @@ class EngagementTransition(TransitionRequest[EngagementStatus]):
     """`planned → completed` (the engagement was held) or `planned → cancelled`; both final.
     Completing may record the anonymous attendee count and the outputs."""
 
-    anonymous_attendee_count: Int32 | None = Field(
-        None, ge=0, le=100000, description="Only when completing (default 0)."
+    anonymous_attendee_count: Annotated[Int32, ColumnRange(0, 100000)] | None = Field(
+        None, description="Only when completing (default 0)."
     )
     outputs: str | None = Field(None, max_length=10000, description="Only when completing.")
 
