@@ -4,7 +4,7 @@ against that service's OpenAPI snapshot after every test: `assessment` (`FakeAss
 decision feed) and `stakeholders` (`FakeStakeholders`: stakeholders by id, and their feed).
 
 Fixtures: `app`, `client` (governance, `gov-1`), `build` (`builders.Builder`), `assessment`,
-`stakeholders`, `count_sql`, and `expect_problem` (= `shared.testing.assert_problem`).
+`stakeholders` and `count_sql`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Any
 
 import httpx
 import pytest
@@ -22,12 +21,12 @@ from projects_service.db import Base
 from projects_service.main import ALEMBIC_INI, create_app
 from projects_service.settings import Settings
 from services.projects.tests.builders import Builder, counting_statements
-from shared.testing import FakeAssessment, FakeStakeholders, assert_problem, service_fixtures
+from shared.testing import FakeAssessment, FakeStakeholders, service_fixtures
 
 
 class Stakeholders(FakeStakeholders):
     """`status_override` is the old name of `failing` (still used by
-    outcome_maps/test_routes.py; remove once it says `failing`)."""
+    outcome_maps/test_partners.py; remove once it says `failing`)."""
 
     @property
     def status_override(self) -> int | None:
@@ -69,9 +68,3 @@ def build(client: httpx.AsyncClient) -> Builder:
 @pytest.fixture
 def count_sql(app: FastAPI) -> Callable[[], AbstractContextManager[Callable[[], int]]]:
     return functools.partial(counting_statements, app)
-
-
-@pytest.fixture
-def expect_problem() -> Callable[..., dict[str, Any]]:
-    """Old name: test modules import `shared.testing.assert_problem` instead."""
-    return assert_problem

@@ -85,7 +85,3 @@ class ProjectsFake(FakeProjects):
         if len(parts) == 4 and parts[3] == "team":
             return [f"team:{parts[2]}"]
         return [str(call)]
-
-
-# The old name, still in the type hints of some test modules.
-ProjectsStub = ProjectsFake
