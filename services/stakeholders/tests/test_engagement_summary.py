@@ -197,6 +197,32 @@ class TestSummaryInSql:
         assert whole["attended_participants"] and whole["median_days_to_response"]
         assert [m["value"] for m in whole["by_month"]][:2] == ["2025-11", "2025-12"]
 
+    async def test_the_month_follows_held_at(
+        self, client: httpx.AsyncClient, projects: ProjectsFake
+    ) -> None:
+        """`held_month` is kept with `held_at` (UTC), on create and on PATCH."""
+        project_id = projects.add_project()
+        body = {
+            "project_ids": [str(project_id)],
+            "title": "Evening drop-in",
+            "type": "public_event",
+            "iap2_level": "inform",
+            "held_at": "2026-03-31T23:30:00-02:00",  # 1 April in UTC
+            "mode": "in_person",
+        }
+        created = await client.post("/v1/engagements", json=body)
+        assert created.status_code == 201, created.text
+        url = "/v1/engagements/summary"
+        params = {"project_id": str(project_id)}
+        months = (await client.get(url, params=params)).json()["by_month"]
+        assert months == [{"value": "2026-04", "count": 1}]
+        moved = await client.patch(
+            f"/v1/engagements/{created.json()['id']}", json={"held_at": "2026-05-02T10:00:00Z"}
+        )
+        assert moved.status_code == 200, moved.text
+        months = (await client.get(url, params=params)).json()["by_month"]
+        assert months == [{"value": "2026-05", "count": 1}]
+
     async def test_more_engagements_than_a_statement_can_bind(
         self, client: httpx.AsyncClient, app: FastAPI
     ) -> None:
