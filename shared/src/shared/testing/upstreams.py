@@ -11,12 +11,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from shared.db import utcnow
 from shared.testing.bodies import project_body
 from shared.testing.contract import ContractViolation
 from shared.testing.fakes import Answer, Call, FakeService, problem, timestamp
@@ -129,7 +129,7 @@ class FakeProjects(FakeService):
             "affiliation": "trust",
             "role": "member",
             "fte": None,
-            "start_date": dt.date.today().isoformat(),
+            "start_date": utcnow().date().isoformat(),
             "end_date": None,
             "created_at": created,
             "updated_at": created,
