@@ -4,7 +4,7 @@ as ratios measured in one run (issue #16 items 5 and 6):
 - every documented `?sort=` (both directions) of every root list against its default order;
 - page 1000 against page 1, in the default order and each sort, on lists of 10,000 rows or more
   (at `limit = rows // 1000`, at most 50, so page 1000 exists);
-- `?q=` with many hits, few and none, against the list's default page.
+- `?q=` with many hits, few, none, and a long phrase, against the list's default page.
 
 A page is the statement the service runs for it without filters: `select(<table>)` narrowed by
 `shared.pagination` (keyset condition, order, `limit + 1`) and `shared.search`, executed through
@@ -168,16 +168,20 @@ async def _deep_cursor(
 
 
 async def _terms(sessions: async_sessionmaker[AsyncSession], search: TextSearch) -> dict[str, str]:
-    """A common word (many hits), one row's whole value (few hits) and a term found nowhere."""
+    """From 500 rows of the first searched column: its most common word (many hits), its
+    rarest (few), a term found nowhere, and one row's whole value (a long phrase: the most
+    trigrams to look up)."""
     first = search.columns[0]
     async with sessions() as session:
-        sample = list(await session.scalars(select(first).limit(500)))
-        rare = sample[len(sample) // 2] if sample else NO_HITS
-    words = Counter(
-        word.lower() for value in sample if value for word in re.findall(r"[A-Za-z]{6,}", value)
-    )
-    common = words.most_common(1)[0][0] if words else NO_HITS
-    return {"many hits": common, "few hits": str(rare), "no hits": NO_HITS}
+        sample = [v for v in await session.scalars(select(first).limit(500)) if v]
+    words = Counter(word.lower() for value in sample for word in re.findall(r"[A-Za-z]{6,}", value))
+    ranked = [word for word, _ in words.most_common()]
+    return {
+        "many hits": ranked[0] if ranked else NO_HITS,
+        "few hits": ranked[-1] if ranked else NO_HITS,
+        "no hits": NO_HITS,
+        "long phrase": max(sample, key=len) if sample else NO_HITS,
+    }
 
 
 async def scenarios(
@@ -281,7 +285,13 @@ async def _run_once(
 
 
 async def measure_backend(
-    urls: dict[str, str], *, rounds: int, runs: int, migrate: bool, say: Callable[[str], None]
+    urls: dict[str, str],
+    *,
+    rounds: int,
+    runs: int,
+    migrate: bool,
+    only: str | None,
+    say: Callable[[str], None],
 ) -> list[Measured]:
     measured: dict[str, Measured] = {}
     databases: dict[str, Database] = {}
@@ -292,8 +302,12 @@ async def measure_backend(
                 await asyncio.to_thread(upgrade, _alembic_ini(service), url)
             databases[service] = Database.connect(url, info={})
             sessions = databases[service].read_sessionmaker
-            for scenario in await scenarios(service, sessions, root_lists(_routers(service))):
-                measured[scenario.key] = Measured(scenario)
+            built = await scenarios(service, sessions, root_lists(_routers(service)))
+            kept = [item for item in built if only is None or only in item.key]
+            needed = {item.key for item in kept} | {item.baseline for item in kept}
+            for scenario in built:
+                if scenario.key in needed:
+                    measured[scenario.key] = Measured(scenario)
         say(f"{len(measured)} scenarios, {rounds} rounds of {runs} runs")
         for round_ in range(rounds):
             for item in measured.values():
@@ -358,6 +372,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--runs", type=int, default=20, help="executions per scenario and round")
     parser.add_argument("--no-migrate", action="store_true", help="do not upgrade to head first")
+    parser.add_argument("--only", help="only scenarios whose key contains this (and baselines)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     runs: list[tuple[str, dict[str, str]]] = []
@@ -374,7 +389,12 @@ def main(argv: list[str] | None = None) -> int:
         say(f"== {name}")
         results = asyncio.run(
             measure_backend(
-                urls, rounds=args.rounds, runs=args.runs, migrate=not args.no_migrate, say=say
+                urls,
+                rounds=args.rounds,
+                runs=args.runs,
+                migrate=not args.no_migrate,
+                only=args.only,
+                say=say,
             )
         )
         by_key = {item.scenario.key: item for item in results}

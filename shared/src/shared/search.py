@@ -11,8 +11,8 @@ The SQLite index is an FTS5 table `search_<table>` whose rowid is the `doc` of a
 `search_<table>_key (doc INTEGER PRIMARY KEY, id UNIQUE)`, both kept by triggers on the table:
 the searched tables have UUID keys, and an implicit SQLite rowid is not stable (VACUUM may
 renumber it), so the FTS rows cannot point at the table's own rowid. PostgreSQL has one
-`ix_search_<table>_<column>` trigram index per column. `migrations.py` leaves these names out
-of alembic's model comparison: no model declares them.
+trigram index `ix_search_<table>` on the columns joined into one text (`TextSearch.document`).
+`migrations.py` leaves these names out of alembic's model comparison: no model declares them.
 """
 
 from __future__ import annotations
@@ -22,13 +22,14 @@ from dataclasses import dataclass
 from string import Template
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, column, literal_column, or_, select, table
+from sqlalchemy import Boolean, ColumnElement, column, func, literal_column, or_, select, table
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.visitors import InternalTraversal
 
 MIN_INDEXED = 3  # the trigram tokenizer's token length
 PREFIX = "search_"
+SEPARATOR = "\x1f"  # between columns in the PostgreSQL document; chr(31)
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 
 
@@ -60,14 +61,24 @@ class TextSearch:
     def key_table(self) -> str:
         return f"{PREFIX}{self.table}_key"
 
+    def document(self) -> ColumnElement[str]:
+        """The searched columns as one text, as PostgreSQL's trigram index holds it: NULL as
+        empty, columns joined by U+001F, which no term matches across (a term holding it is
+        matched column by column)."""
+        parts = [func.coalesce(column_, literal_column("''")) for column_ in self.columns]
+        joined: ColumnElement[Any] = parts[0]
+        for part in parts[1:]:
+            joined = joined.op("||")(literal_column("chr(31)")).op("||")(part)
+        return joined
+
     def matches(self, term: str) -> ColumnElement[bool]:
         """Rows whose searched columns contain `term`, ignoring case, on any database: the
-        clause compiles to the FTS5 lookup on SQLite and to `ILIKE`s (which the trigram indexes
-        serve) elsewhere, so callers need not know the dialect."""
+        clause compiles to the FTS5 lookup on SQLite and to an `ILIKE` on the document (which
+        the trigram index serves) elsewhere, so callers need not know the dialect."""
         pattern = escape_like(term)
         # `ESCAPE '\\'`: SQLite has no default LIKE escape; PostgreSQL's is the same backslash.
         scan = or_(*(column_.ilike(pattern, escape="\\") for column_ in self.columns))
-        if len(term) < MIN_INDEXED:
+        if len(term) < MIN_INDEXED or SEPARATOR in term:
             return scan
         fts = table(self.fts_table, column("rowid"))
         key = table(self.key_table, column("doc"), column("id"))
@@ -75,7 +86,8 @@ class TextSearch:
             literal_column(self.fts_table).op("MATCH")(fts_phrase(term))
         )
         lookup = self.id_column.in_(select(key.c.id).where(key.c.doc.in_(hits)))
-        return _ByDialect(sqlite=lookup, other=scan)
+        indexed = self.document().ilike(pattern, escape="\\")
+        return _ByDialect(sqlite=lookup, other=indexed)
 
 
 class _ByDialect(ColumnElement[bool]):
@@ -84,6 +96,8 @@ class _ByDialect(ColumnElement[bool]):
 
     inherit_cache = True
     type = Boolean()
+    # A condition as it stands: without this SQLite would get `(...) = 1`, which no index serves.
+    _is_implicitly_boolean = True
     _traverse_internals = [
         ("sqlite", InternalTraversal.dp_clauseelement),
         ("other", InternalTraversal.dp_clauseelement),
@@ -177,23 +191,27 @@ def drop_sqlite_search(table_name: str) -> list[str]:
     return _render(_SQLITE_DROP, _names(table_name, ()))
 
 
+def _postgresql_document(columns: tuple[str, ...]) -> str:
+    """`TextSearch.document()` as index DDL: the same expression, or the index serves nothing."""
+    return " || chr(31) || ".join(f"coalesce({name}, '')" for name in columns)
+
+
 def create_postgresql_search(table_name: str, columns: tuple[str, ...]) -> list[str]:
-    """A pg_trgm GIN index per column (pg_trgm is a trusted extension: the database owner may
-    create it). The extension is left in place on downgrade: other objects may use it."""
+    """One pg_trgm GIN index on the columns joined (pg_trgm is a trusted extension: the
+    database owner may create it; it is left in place on downgrade, other objects may use it).
+    One index rather than one per column: a single index scan and one recheck per row, and a
+    long term's many trigrams cost once, so the planner does not prefer a table scan."""
     _names(table_name, columns)
     return [
         "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-        *(
-            f"CREATE INDEX ix_{PREFIX}{table_name}_{name} ON {table_name} "
-            f"USING gin ({name} gin_trgm_ops)"
-            for name in columns
-        ),
+        f"CREATE INDEX ix_{PREFIX}{table_name} ON {table_name} "
+        f"USING gin (({_postgresql_document(columns)}) gin_trgm_ops)",
     ]
 
 
 def drop_postgresql_search(table_name: str, columns: tuple[str, ...]) -> list[str]:
     _names(table_name, columns)
-    return [f"DROP INDEX IF EXISTS ix_{PREFIX}{table_name}_{name}" for name in columns]
+    return [f"DROP INDEX IF EXISTS ix_{PREFIX}{table_name}"]
 
 
 def create_search(dialect: str, table_name: str, columns: tuple[str, ...]) -> list[str]:
