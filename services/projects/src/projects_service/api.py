@@ -1,6 +1,7 @@
 """Every router of this service, in one list for the app factory. Routes with fixed names
 under the collection (`/v1/projects/key-people`, ...) come before `/v1/projects/{project_id}`."""
 
+from projects_service.aggregates.routes import router as aggregates_router
 from projects_service.benefits.routes import (
     portfolio_router as benefits_portfolio_router,
     router as benefits_router,
@@ -19,6 +20,7 @@ from projects_service.projects.routes import router as projects_router
 from projects_service.team.routes import router as team_router
 
 routers = [
+    aggregates_router,
     milestone_catalogue_router,
     benefits_portfolio_router,
     insights_portfolio_router,

@@ -1,0 +1,27 @@
+"""Aggregates: the problems their query parameters can raise (422, with the pointer)."""
+
+from __future__ import annotations
+
+from shared.problems import FieldError, InvalidInput
+
+
+class AsOfInFuture(InvalidInput):
+    slug = "as-of-in-future"
+    title = "as_of is in the future"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "A report can only be rebuilt as it stood at a past instant.",
+            errors=[FieldError(pointer="/as_of", location="query", detail="In the future.")],
+        )
+
+
+class InvalidPeriod(InvalidInput):
+    slug = "invalid-period"
+    title = "The period starts after it ends"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "`from` must be at or before `to`.",
+            errors=[FieldError(pointer="/from", location="query", detail="After `to`.")],
+        )
