@@ -7,7 +7,7 @@ import uuid
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Date, ForeignKey, String, Text, Uuid
+from sqlalchemy import Date, ForeignKey, Index, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from assessment_service.db import Base
@@ -42,6 +42,8 @@ class Decision(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):
     supersedes this one (only `status` and `superseded_by_id` ever change)."""
 
     __tablename__ = "decision"
+    # A meeting's decisions: `GET /v1/decisions?forum=&meeting_date=`.
+    __table_args__ = (Index("ix_decision_forum_meeting_date", "forum", "meeting_date", "id"),)
 
     assessment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("assessment.id"), index=True)
     project_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
@@ -53,6 +55,9 @@ class Decision(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):
     overridden: Mapped[bool] = mapped_column(default=False)
     rationale: Mapped[str] = mapped_column(Text, default="")
     forum: Mapped[str] = mapped_column(String(200))
+    # The meeting's date (the board pack asks for a forum's meeting); the day it was recorded
+    # unless given. Null only for rows older than the column, which the migration backfilled.
+    meeting_date: Mapped[dt.date | None] = mapped_column(Date)
     minutes_ref: Mapped[str | None] = mapped_column(String(200))
     dissent: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument, default=list)
     review_by: Mapped[dt.date | None] = mapped_column(Date)

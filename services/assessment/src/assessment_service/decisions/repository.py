@@ -36,6 +36,8 @@ def list_statement(
     outcome: Outcome | None,
     status: DecisionStatus | None,
     overridden: bool | None,
+    forum: str | None = None,
+    meeting_date: dt.date | None = None,
 ) -> Select[Decision]:
     statement = select(Decision)
     filters: dict[str, Any] = {
@@ -45,6 +47,8 @@ def list_statement(
         "outcome": outcome,
         "status": status,
         "overridden": overridden,
+        "forum": forum,
+        "meeting_date": meeting_date,
     }
     for name, value in filters.items():
         if value is not None:

@@ -117,7 +117,14 @@ async def list_decisions(
     outcome: Outcome | None = None,
     status_: Annotated[DecisionStatus | None, Query(alias="status")] = None,
     overridden: QueryBool | None = None,
+    forum: Annotated[
+        str | None, Query(max_length=200, description="Decided in this forum (exact).")
+    ] = None,
+    meeting_date: Annotated[
+        Date | None, Query(description="At the forum's meeting on this date.")
+    ] = None,
 ) -> Page[DecisionSummary]:
+    """Decisions; `?forum=&meeting_date=` gives one meeting's decisions (the board pack)."""
     return await service.list_decisions(
         session,
         pagination,
@@ -127,6 +134,8 @@ async def list_decisions(
         outcome=outcome,
         status=status_,
         overridden=overridden,
+        forum=forum,
+        meeting_date=meeting_date,
     )
 
 

@@ -41,6 +41,9 @@ class DecisionCreate(Model):
     outcome: Outcome
     rationale: str = Field("", max_length=8000, description="Required when overriding.")
     forum: Short = Field(description="Where it was decided, e.g. `Innovation Board`.")
+    meeting_date: Date | None = Field(
+        None, description="The date of the forum's meeting; default the day it is recorded (UTC)."
+    )
     minutes_ref: str | None = Field(None, max_length=200)
     conditions: list[ConditionCreate] = Field(default_factory=list, max_length=30)
     dissent: list[Dissent] = Field(default_factory=list, max_length=30)
@@ -87,6 +90,7 @@ class DecisionRead(BaseModel):
     overridden: bool = Field(description="The outcome differs from the computed recommendation.")
     rationale: str
     forum: str
+    meeting_date: dt.date | None
     minutes_ref: str | None
     dissent: list[Dissent]
     review_by: dt.date | None
@@ -112,6 +116,7 @@ class DecisionSummary(BaseModel):
     computed_recommendation: Outcome
     overridden: bool
     forum: str
+    meeting_date: dt.date | None
     decided_by: str
     decided_at: dt.datetime
     status: DecisionStatus

@@ -90,6 +90,8 @@ async def list_decisions(
     outcome: Outcome | None,
     status: DecisionStatus | None,
     overridden: bool | None,
+    forum: str | None = None,
+    meeting_date: dt.date | None = None,
 ) -> Page[DecisionSummary]:
     statement = repository.list_statement(
         project_id=project_id,
@@ -98,6 +100,8 @@ async def list_decisions(
         outcome=outcome,
         status=status,
         overridden=overridden,
+        forum=forum,
+        meeting_date=meeting_date,
     )
     rows = await pagination.rows(
         session, statement, id_column=Decision.id, updated_column=Decision.updated_at
@@ -217,6 +221,7 @@ async def record_decision(
         overridden=overridden,
         rationale=data.rationale,
         forum=data.forum,
+        meeting_date=data.meeting_date or now.date(),
         minutes_ref=data.minutes_ref,
         dissent=[d.model_dump() for d in data.dissent],
         review_by=data.review_by,

@@ -1,0 +1,1 @@
+"""Aggregate reads for the reporting service (issue #11): governance figures and evidence."""
