@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from typing import Any
 
 import httpx
 
-from shared.testing import assert_problem
+from shared.testing import ManualClock, assert_problem
 
 
 async def read_all(api: httpx.AsyncClient, url: str, **params: Any) -> list[dict[str, Any]]:
@@ -82,12 +81,11 @@ class TestGetEvaluationTimeline:
         assert [i["id"] for i in window] == [trail[k]["id"] for k in ("f1", "e2", "s1")]
 
     async def test_as_of_leaves_out_what_was_recorded_later(
-        self, evaluator: httpx.AsyncClient, de: Any
+        self, evaluator: httpx.AsyncClient, de: Any, clock: ManualClock
     ) -> None:
         trail = await mixed_trail(de)
-        await asyncio.sleep(0.01)
-        as_of = dt.datetime.now(dt.UTC)
-        await asyncio.sleep(0.01)
+        as_of = clock.advance()
+        clock.advance()
         late = await de.entry("2026-03-01T08:00:00", summary="Backdated note from February")
         url = f"/v1/evaluation/evaluations/{de.id}/timeline"
         now_items = await read_all(evaluator, url)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 
 import httpx
+
+from shared.testing import ManualClock
 
 
 class TestAttainment:
@@ -57,7 +58,7 @@ class TestAttainment:
         assert partner_read["depth_index"] == round((1 + 2 / 3 + 2) / 7, 4)
 
     async def test_as_of_reproduces_an_earlier_attainment(
-        self, client: httpx.AsyncClient, build
+        self, client: httpx.AsyncClient, build, clock: ManualClock
     ) -> None:
         project = await build.project()
         agreed = await build.agreed_map(project["id"])
@@ -69,7 +70,7 @@ class TestAttainment:
         url = f"/v1/projects/{project['id']}/attainment"
         earlier = (await client.get(url)).json()
         stamp = first["submitted_at"]
-        await asyncio.sleep(0.01)
+        clock.advance()
         # Later: a new period rated high, and an amendment of the first entry.
         await build.journal(project["id"], partner, "2026-04-01", "2026-06-30", {marker: "high"})
         await build.journal(
@@ -95,12 +96,12 @@ class TestAttainment:
         assert body["outcome_map_id"] is None and body["partners"] == []
 
     async def test_as_of_uses_the_version_agreed_then(
-        self, client: httpx.AsyncClient, build
+        self, client: httpx.AsyncClient, build, clock: ManualClock
     ) -> None:
         project = await build.project()
         first = await build.agreed_map(project["id"])
-        await asyncio.sleep(0.01)
-        between = dt.datetime.now(dt.UTC).isoformat()
+        between = clock.advance().isoformat()
+        clock.advance()
         draft = (await client.post(f"/v1/projects/{project['id']}/outcome-maps", json={})).json()
         await client.post(
             f"/v1/projects/{project['id']}/outcome-maps/{draft['id']}/transitions",
@@ -172,7 +173,7 @@ class TestPracticeProfile:
         assert len(body["versions"][0]["practices"]) == 8
 
     async def test_performance_ratings_per_period_and_as_of(
-        self, client: httpx.AsyncClient, build
+        self, client: httpx.AsyncClient, build, clock: ManualClock
     ) -> None:
         project = await build.project()
         agreed = await build.agreed_map(project["id"])
@@ -185,7 +186,7 @@ class TestPracticeProfile:
         )
         url = f"/v1/projects/{project['id']}/practice-profile"
         earlier = (await client.get(url)).json()
-        await asyncio.sleep(0.01)
+        clock.advance()
         await build.performance_journal(
             project["id"], agreed, "2026-04-01", "2026-06-30", {reflection: "medium"}
         )
