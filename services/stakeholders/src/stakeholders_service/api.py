@@ -4,6 +4,7 @@ Order matters: routes with fixed segments under `/v1/stakeholders` (`/map`, `/tr
 `/data-subject-requests`, `/retention-runs`) come before `/v1/stakeholders/{stakeholder_id}`.
 """
 
+from stakeholders_service.aggregates.routes import router as aggregates_router
 from stakeholders_service.engagements.routes import router as engagements_router
 from stakeholders_service.involvement.routes import router as involvement_router
 from stakeholders_service.mapping.routes import router as mapping_router
@@ -18,4 +19,5 @@ routers = [
     stakeholders_router,
     engagements_router,
     involvement_router,
+    aggregates_router,
 ]

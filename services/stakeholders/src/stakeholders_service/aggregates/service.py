@@ -1,0 +1,234 @@
+"""Aggregates: the rules (the period, who sees what) and the portfolio engagement aggregate.
+
+Governance, admin and the service identity get every figure; everyone else admitted (reporter,
+viewer, and a team member for their project's picture) gets the suppressed view: no subject,
+counts of people below 5 null and listed in `suppressed`, with secondary suppression
+(`suppression.suppress`) wherever a total minus the shown counts would reveal a hidden one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.auth import Principal, Role
+from shared.db import utcnow
+from shared.problems import FieldError, Forbidden
+from shared.project_access import NotATeamMember, ProjectTeams
+from stakeholders_service.aggregates import definitions, repository
+from stakeholders_service.aggregates.errors import AsOfInFuture, InvalidPeriod
+from stakeholders_service.aggregates.repository import Scope
+from stakeholders_service.aggregates.schemas import (
+    DEFAULT_OWNER_FLAG_SHARE,
+    Coverage,
+    EngagementAggregate,
+    EngagementQuery,
+    Inclusivity,
+    LevelCounts,
+    OwnerRow,
+    Ownership,
+    Period,
+    ProjectCoverage,
+)
+from stakeholders_service.suppression import THRESHOLD, suppress
+from stakeholders_service.vocabulary import Iap2Level
+
+# The portfolio readers (admin besides); a team member reads their own project's picture.
+READERS = (Role.governance, Role.reporter, Role.viewer, Role.service)
+
+# Clock skew allowance between the caller's "now" and ours (the reporting service sends its own).
+AS_OF_LEEWAY = dt.timedelta(seconds=60)
+
+
+def full_view(principal: Principal) -> bool:
+    """Who sees subjects and small counts of people."""
+    return principal.is_admin or principal.has_any(Role.governance, Role.service)
+
+
+def resolve_as_of(as_of: dt.datetime | None) -> dt.datetime:
+    """`as_of`, defaulting to now; 422 `as-of-in-future` past now (and the leeway)."""
+    now = utcnow()
+    if as_of is None:
+        return now
+    if as_of > now + AS_OF_LEEWAY:
+        raise AsOfInFuture(
+            "The figures can be taken at now or earlier.",
+            errors=[FieldError(pointer="/as_of", location="body", detail="In the future.")],
+        )
+    return as_of
+
+
+def period_end(
+    as_of: dt.datetime, start: dt.datetime | None, to: dt.datetime | None
+) -> dt.datetime:
+    """The period's end (never after `as_of`); 422 `invalid-period` when it starts after it."""
+    if start is not None and to is not None and start > to:
+        raise InvalidPeriod(
+            "`from` is after `to`.",
+            errors=[FieldError(pointer="/from", location="body", detail="After `to`.")],
+        )
+    end = as_of if to is None else min(to, as_of)
+    if start is not None and start > end:
+        raise InvalidPeriod(
+            "The period starts after `as_of`.",
+            errors=[FieldError(pointer="/from", location="body", detail="After `as_of`.")],
+        )
+    return end
+
+
+def level_counts(counts: dict[Iap2Level, int]) -> LevelCounts:
+    return LevelCounts(**{level.value: counts.get(level, 0) for level in Iap2Level})
+
+
+def share(part: int, whole: int | None) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+async def engagement_aggregate(
+    session: AsyncSession, *, query: EngagementQuery, principal: Principal
+) -> EngagementAggregate:
+    """Coverage, relationship ownership and inclusivity over a set of projects."""
+    as_of = resolve_as_of(query.as_of)
+    end = period_end(as_of, query.period_from, query.period_to)
+    ids = None if query.project_ids is None else set(query.project_ids)
+    scope = Scope(
+        as_of=as_of,
+        start=query.period_from,
+        end=end,
+        project_ids=ids,
+        dialect=repository.dialect_of(session),
+    )
+    requested = None if ids is None else len(ids)
+    suppressed: list[str] = []
+    coverage = await _coverage(session, scope, requested)
+    full = full_view(principal)
+    if query.owner_flag_share is not None and not full:
+        # Moving the flag over a hidden share would find it out, one request at a time.
+        raise Forbidden("Setting `owner_flag_share` needs the governance or admin role.")
+    flag_share = query.owner_flag_share
+    ownership = await _ownership(
+        session,
+        scope,
+        flag_share=DEFAULT_OWNER_FLAG_SHARE if flag_share is None else flag_share,
+        full=full,
+        suppressed=suppressed,
+    )
+    involved = await repository.projects_with_public_involvement(session, scope)
+    return EngagementAggregate(
+        as_of=as_of,
+        period=Period(period_from=query.period_from, period_to=end),
+        coverage=coverage,
+        ownership=ownership,
+        inclusivity=Inclusivity(
+            projects_requested=requested,
+            projects_with_public_involvement=involved,
+            share=share(involved, requested),
+        ),
+        suppressed=suppressed,
+        definitions=definitions.ENGAGEMENT,
+    )
+
+
+async def _coverage(session: AsyncSession, scope: Scope, requested: int | None) -> Coverage:
+    per_project: dict[uuid.UUID, dict[Iap2Level, int]] = defaultdict(dict)
+    for project_id, level, count in await repository.coverage_rows(session, scope):
+        per_project[project_id][level] = int(count)
+    totals = {level: int(n) for level, n in await repository.engagements_by_level(session, scope)}
+    return Coverage(
+        projects_requested=requested,
+        projects_with_engagement=len(per_project),
+        share=share(len(per_project), requested),
+        engagements=sum(totals.values()),
+        by_iap2_level=level_counts(totals),
+        projects=[
+            ProjectCoverage(
+                project_id=project_id,
+                engagements=sum(levels.values()),
+                by_iap2_level=level_counts(levels),
+                highest_level=max(levels, key=lambda level: level.rank),
+            )
+            for project_id, levels in sorted(per_project.items())
+        ],
+    )
+
+
+async def _ownership(
+    session: AsyncSession,
+    scope: Scope,
+    *,
+    flag_share: float,
+    full: bool,
+    suppressed: list[str],
+) -> Ownership:
+    relationships, shared = await repository.relationship_totals(session, scope)
+    rows = sorted(
+        (
+            (str(owner), int(owned), int(sole))
+            for owner, owned, sole in await repository.owner_rows(session, scope)
+        ),
+        key=lambda row: (-row[2], -row[1], row[0]),
+    )
+    flags = [relationships > 0 and sole / relationships > flag_share for _, _, sole in rows]
+    if full:
+        return Ownership(
+            flag_share=flag_share,
+            relationships=relationships,
+            shared_relationships=shared,
+            flagged=sum(flags),
+            people=[
+                OwnerRow(
+                    subject=owner,
+                    owned=owned,
+                    sole_owned=sole,
+                    share=share(sole, relationships),
+                    flagged=flag,
+                )
+                for (owner, owned, sole), flag in zip(rows, flags, strict=True)
+            ],
+        )
+    # The sole-owned counts and the shared ones partition the relationships: suppress them as
+    # one distribution, so no hidden count follows from the total.
+    cells = {str(index): sole for index, (_, _, sole) in enumerate(rows)} | {"shared": shared}
+    distribution = suppress("sole_owned", cells)
+    hidden = {cell.value for cell in distribution.cells if cell.suppressed}
+    people = []
+    for index, ((_, owned, sole), flag) in enumerate(zip(rows, flags, strict=True)):
+        hide = str(index) in hidden
+        if hide:
+            suppressed.append(f"/ownership/people/{index}/sole_owned")
+        if owned < THRESHOLD:
+            suppressed.append(f"/ownership/people/{index}/owned")
+        people.append(
+            OwnerRow(
+                subject=None,
+                owned=owned if owned >= THRESHOLD else None,
+                sole_owned=None if hide else sole,
+                share=None if hide else share(sole, relationships),
+                flagged=flag,
+            )
+        )
+    if "shared" in hidden:
+        suppressed.append("/ownership/shared_relationships")
+    if distribution.total is None:
+        suppressed.append("/ownership/relationships")
+    return Ownership(
+        flag_share=flag_share,
+        relationships=distribution.total,
+        shared_relationships=None if "shared" in hidden else shared,
+        flagged=sum(flags),
+        people=people,
+    )
+
+
+async def require_project_reader(
+    principal: Principal, teams: ProjectTeams, project_id: uuid.UUID
+) -> None:
+    """A portfolio reader reads any project; a contributor or evaluator only one whose team
+    they are active on today (403 `not-a-project-team-member`; one projects call)."""
+    if principal.is_admin or principal.has_any(*READERS):
+        return
+    if project_id not in await teams.active_projects(principal.subject, [project_id]):
+        raise NotATeamMember("Only the project's team and the portfolio readers may read this.")
