@@ -7,6 +7,7 @@ from collections import Counter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Principal
+from shared.suppression import suppress, suppressed_count
 from stakeholders_service.aggregates import definitions, project_repository
 from stakeholders_service.aggregates.project_repository import ProjectScope
 from stakeholders_service.aggregates.repository import dialect_of
@@ -41,7 +42,6 @@ from stakeholders_service.involvement.models import (
     UkStandard,
 )
 from stakeholders_service.mapping.rules import MendelowQuadrant, SalienceClass
-from stakeholders_service.suppression import suppress, suppressed_count
 from stakeholders_service.vocabulary import Iap2Level
 
 

@@ -11,11 +11,11 @@ import uuid
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.suppression import Distribution
 from shared.types import Float, InputModel, UtcDateTime
 from stakeholders_service.engagements.models import EngagementType
 from stakeholders_service.involvement.models import StandardLevel, UkStandard
 from stakeholders_service.mapping.rules import MendelowQuadrant, SalienceClass
-from stakeholders_service.suppression import Distribution
 from stakeholders_service.vocabulary import Iap2Level
 
 MAX_PROJECT_IDS = 50_000

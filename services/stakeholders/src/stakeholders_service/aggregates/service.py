@@ -18,6 +18,7 @@ from shared.auth import Principal, Role
 from shared.db import utcnow
 from shared.problems import FieldError, Forbidden
 from shared.project_access import NotATeamMember, ProjectTeams
+from shared.suppression import THRESHOLD, suppress
 from stakeholders_service.aggregates import definitions, repository
 from stakeholders_service.aggregates.errors import AsOfInFuture, InvalidPeriod
 from stakeholders_service.aggregates.repository import Scope
@@ -33,7 +34,6 @@ from stakeholders_service.aggregates.schemas import (
     Period,
     ProjectCoverage,
 )
-from stakeholders_service.suppression import THRESHOLD, suppress
 from stakeholders_service.vocabulary import Iap2Level
 
 # The portfolio readers (admin besides); a team member reads their own project's picture.
