@@ -12,32 +12,14 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from projects_service.projects.models import Project
-from shared.testing import TokenFactory, api_client, assert_problem
-
-
-def new_project(**overrides: object) -> dict[str, object]:
-    return {
-        "title": "Virtual ward for frailty",
-        "summary": "Hospital-at-home for frail older people after ED attendance.",
-        "pillar": "project_innovation",
-        "innovation_type": "service_or_pathway_redesign",
-        "lead_partner": "joint",
-        "directorate": "medicine",
-        **overrides,
-    }
-
-
-async def create(client: httpx.AsyncClient, **overrides: object) -> dict[str, object]:
-    response = await client.post("/v1/projects", json=new_project(**overrides))
-    assert response.status_code == 201, response.text
-    return response.json()  # type: ignore[no-any-return]
+from shared.testing import TokenFactory, api_client, assert_problem, project_body
 
 
 class TestCreateProject:
     async def test_creates_with_generated_reference_location_and_etag(
         self, client: httpx.AsyncClient
     ) -> None:
-        response = await client.post("/v1/projects", json=new_project())
+        response = await client.post("/v1/projects", json=project_body())
         assert response.status_code == 201
         body = response.json()
         assert body["reference"].startswith("CMDI-") and body["reference"].endswith("-001")
@@ -48,14 +30,14 @@ class TestCreateProject:
         assert uuid.UUID(body["id"]).version == 7
         assert body["created_at"].endswith("Z")
 
-    async def test_references_are_sequential(self, client: httpx.AsyncClient) -> None:
-        first, second = await create(client), await create(client, title="ED streaming")
+    async def test_references_are_sequential(self, build, client: httpx.AsyncClient) -> None:
+        first, second = await build.project(), await build.project(title="ED streaming")
         assert int(str(second["reference"])[-3:]) == int(str(first["reference"])[-3:]) + 1
 
     async def test_invalid_enum_is_a_422_with_pointer_and_no_echo(
         self, client: httpx.AsyncClient
     ) -> None:
-        response = await client.post("/v1/projects", json=new_project(pillar="secret-value-xyz"))
+        response = await client.post("/v1/projects", json=project_body(pillar="secret-value-xyz"))
         problem = assert_problem(response, 422, "validation-error")
         assert problem["errors"][0]["pointer"] == "/pillar"
         assert problem["errors"][0]["location"] == "body"
@@ -63,7 +45,7 @@ class TestCreateProject:
         assert "secret-value-xyz" not in response.text
 
     async def test_unknown_field_is_refused(self, client: httpx.AsyncClient) -> None:
-        response = await client.post("/v1/projects", json=new_project(stage="pilot"))
+        response = await client.post("/v1/projects", json=project_body(stage="pilot"))
         assert assert_problem(response, 422)["errors"][0]["pointer"] == "/stage"
 
     @pytest.mark.parametrize(
@@ -106,12 +88,12 @@ class TestCreateProject:
         assert await count_projects(app) == 0
 
     async def test_oversized_body_is_a_413(self, client: httpx.AsyncClient) -> None:
-        response = await client.post("/v1/projects", json=new_project(summary="x" * 1_100_000))
+        response = await client.post("/v1/projects", json=project_body(summary="x" * 1_100_000))
         assert_problem(response, 413)
 
     async def test_viewer_cannot_create(self, app: FastAPI, tokens: TokenFactory) -> None:
         async with api_client(app, token=tokens("viewer")) as viewer:
-            response = await viewer.post("/v1/projects", json=new_project())
+            response = await viewer.post("/v1/projects", json=project_body())
         assert_problem(response, 403, "forbidden")
         assert await count_projects(app) == 0
 
@@ -156,8 +138,8 @@ class TestAuthentication:
 
 
 class TestReadProject:
-    async def test_get_and_conditional_get(self, client: httpx.AsyncClient) -> None:
-        project = await create(client)
+    async def test_get_and_conditional_get(self, build, client: httpx.AsyncClient) -> None:
+        project = await build.project()
         response = await client.get(f"/v1/projects/{project['id']}")
         assert response.status_code == 200
         etag = response.headers["etag"]
@@ -227,9 +209,11 @@ class TestListProjects:
             assert response.status_code == 422
             assert response.json()["errors"][0]["pointer"] == "/limit"
 
-    async def test_bad_cursor_and_cursor_from_another_sort(self, client: httpx.AsyncClient) -> None:
+    async def test_bad_cursor_and_cursor_from_another_sort(
+        self, build, client: httpx.AsyncClient
+    ) -> None:
         for _ in range(3):
-            await create(client)
+            await build.project()
         garbage = await client.get("/v1/projects?cursor=%%%")
         assert garbage.status_code == 422
         first = (await client.get("/v1/projects?limit=1&sort=title")).json()
@@ -242,9 +226,9 @@ class TestListProjects:
         response = await client.get("/v1/projects?sort=budget")
         assert response.status_code == 422
 
-    async def test_filters_search_and_updated_since(self, client: httpx.AsyncClient) -> None:
-        await create(client, title="Pharmacy robotics", is_digital=True, directorate="pharmacy")
-        await create(client, title="Nurse-led clinic")
+    async def test_filters_search_and_updated_since(self, build, client: httpx.AsyncClient) -> None:
+        await build.project(title="Pharmacy robotics", is_digital=True, directorate="pharmacy")
+        await build.project(title="Nurse-led clinic")
         digital = (await client.get("/v1/projects?is_digital=true")).json()["items"]
         assert [p["title"] for p in digital] == ["Pharmacy robotics"]
         found = (await client.get("/v1/projects?q=NURSE")).json()["items"]
@@ -261,8 +245,8 @@ class TestListProjects:
 
 
 class TestUpdateProject:
-    async def test_merge_patch_changes_and_clears(self, client: httpx.AsyncClient) -> None:
-        project = await create(client)
+    async def test_merge_patch_changes_and_clears(self, build, client: httpx.AsyncClient) -> None:
+        project = await build.project()
         response = await client.patch(
             f"/v1/projects/{project['id']}",
             content=b'{"summary": "Revised", "directorate": null}',
@@ -274,16 +258,16 @@ class TestUpdateProject:
         assert response.json()["title"] == project["title"]
         assert response.headers["etag"] == '"v2"'
 
-    async def test_required_field_cannot_be_cleared(self, client: httpx.AsyncClient) -> None:
-        project = await create(client)
+    async def test_required_field_cannot_be_cleared(self, build, client: httpx.AsyncClient) -> None:
+        project = await build.project()
         response = await client.patch(f"/v1/projects/{project['id']}", json={"title": None})
         assert response.status_code == 422
         assert response.json()["errors"][0]["pointer"] == "/title"
 
     async def test_stale_if_match_is_412_and_changes_nothing(
-        self, client: httpx.AsyncClient
+        self, build, client: httpx.AsyncClient
     ) -> None:
-        project = await create(client)
+        project = await build.project()
         url = f"/v1/projects/{project['id']}"
         assert (
             await client.patch(url, json={"summary": "one"}, headers={"If-Match": '"v1"'})
@@ -292,15 +276,17 @@ class TestUpdateProject:
         assert_problem(stale, 412, "precondition-failed")
         assert (await client.get(url)).json()["summary"] == "one"
 
-    async def test_dates_must_be_in_order_after_merge(self, client: httpx.AsyncClient) -> None:
-        project = await create(client, start_date="2026-04-01")
+    async def test_dates_must_be_in_order_after_merge(
+        self, build, client: httpx.AsyncClient
+    ) -> None:
+        project = await build.project(start_date="2026-04-01")
         response = await client.patch(
             f"/v1/projects/{project['id']}", json={"planned_end_date": "2026-01-01"}
         )
         assert response.status_code == 422
 
-    async def test_archive_then_edit_is_409(self, client: httpx.AsyncClient) -> None:
-        project = await create(client)
+    async def test_archive_then_edit_is_409(self, build, client: httpx.AsyncClient) -> None:
+        project = await build.project()
         archived = await client.post(f"/v1/projects/{project['id']}/archive")
         assert archived.status_code == 200 and archived.json()["status"] == "archived"
         response = await client.patch(f"/v1/projects/{project['id']}", json={"summary": "late"})
@@ -312,8 +298,8 @@ class TestIdempotency:
         self, client: httpx.AsyncClient, app: FastAPI
     ) -> None:
         headers = {"Idempotency-Key": "create-virtual-ward"}
-        first = await client.post("/v1/projects", json=new_project(), headers=headers)
-        second = await client.post("/v1/projects", json=new_project(), headers=headers)
+        first = await client.post("/v1/projects", json=project_body(), headers=headers)
+        second = await client.post("/v1/projects", json=project_body(), headers=headers)
         assert first.status_code == second.status_code == 201
         assert first.json() == second.json()
         assert second.headers["idempotent-replayed"] == "true"
@@ -324,9 +310,9 @@ class TestIdempotency:
         self, client: httpx.AsyncClient, app: FastAPI
     ) -> None:
         headers = {"Idempotency-Key": "k-1"}
-        await client.post("/v1/projects", json=new_project(), headers=headers)
+        await client.post("/v1/projects", json=project_body(), headers=headers)
         response = await client.post(
-            "/v1/projects", json=new_project(title="Other"), headers=headers
+            "/v1/projects", json=project_body(title="Other"), headers=headers
         )
         assert_problem(response, 422, "idempotency-key-reused")
         assert await count_projects(app) == 1
@@ -338,9 +324,9 @@ class TestIdempotency:
             api_client(app, token=tokens("governance", sub="b")) as b,
         ):
             assert (
-                await a.post("/v1/projects", json=new_project(), headers=headers)
+                await a.post("/v1/projects", json=project_body(), headers=headers)
             ).status_code == 201
-            second = await b.post("/v1/projects", json=new_project(), headers=headers)
+            second = await b.post("/v1/projects", json=project_body(), headers=headers)
             assert second.status_code == 201 and "idempotent-replayed" not in second.headers
         assert await count_projects(app) == 2
 
@@ -349,7 +335,7 @@ class TestIdempotency:
     ) -> None:
         headers = {"Idempotency-Key": "concurrent"}
         responses = await asyncio.gather(
-            *(client.post("/v1/projects", json=new_project(), headers=headers) for _ in range(4))
+            *(client.post("/v1/projects", json=project_body(), headers=headers) for _ in range(4))
         )
         statuses = sorted(r.status_code for r in responses)
         assert statuses.count(201) >= 1
@@ -360,7 +346,7 @@ class TestIdempotency:
         self, client: httpx.AsyncClient, app: FastAPI
     ) -> None:
         headers = {"Idempotency-Key": "bad"}
-        body = new_project(pillar="nope")
+        body = project_body(pillar="nope")
         assert (await client.post("/v1/projects", json=body, headers=headers)).status_code == 422
         replay = await client.post("/v1/projects", json=body, headers=headers)
         assert replay.status_code == 422 and replay.headers["idempotent-replayed"] == "true"
@@ -368,9 +354,9 @@ class TestIdempotency:
 
 class TestAuditAndEvents:
     async def test_each_write_is_audited_with_before_and_after(
-        self, client: httpx.AsyncClient, app: FastAPI, tokens: TokenFactory
+        self, build, client: httpx.AsyncClient, app: FastAPI, tokens: TokenFactory
     ) -> None:
-        project = await create(client)
+        project = await build.project()
         await client.patch(
             f"/v1/projects/{project['id']}",
             json={"summary": "v2"},
@@ -391,9 +377,9 @@ class TestAuditAndEvents:
             assert (await viewer.get("/v1/audit")).status_code == 403
 
     async def test_change_feed_records_each_write_in_order(
-        self, client: httpx.AsyncClient, app: FastAPI, tokens: TokenFactory
+        self, build, client: httpx.AsyncClient, app: FastAPI, tokens: TokenFactory
     ) -> None:
-        project = await create(client)
+        project = await build.project()
         await client.patch(f"/v1/projects/{project['id']}", json={"title": "Renamed"})
         async with api_client(app, token=tokens("service", sub="service:test")) as service:
             feed = (await service.get("/v1/events?limit=1")).json()
@@ -407,9 +393,9 @@ class TestAuditAndEvents:
         assert rest["has_more"] is False
 
     async def test_a_rejected_write_records_nothing(
-        self, client: httpx.AsyncClient, tokens: TokenFactory, app: FastAPI
+        self, build, client: httpx.AsyncClient, tokens: TokenFactory, app: FastAPI
     ) -> None:
-        project = await create(client)
+        project = await build.project()
         await client.patch(
             f"/v1/projects/{project['id']}", json={"summary": "x"}, headers={"If-Match": '"v9"'}
         )

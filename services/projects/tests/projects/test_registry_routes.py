@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 
-from shared.testing import TokenFactory, api_client, assert_problem
+from shared.testing import TokenFactory, api_client, assert_problem, member_body, project_body
 
 
 class TestCreateProject:
@@ -34,13 +34,7 @@ class TestCreateProject:
     async def test_unknown_core20plus5_tag_is_a_422(self, client: httpx.AsyncClient, build) -> None:
         response = await client.post(
             "/v1/projects",
-            json={
-                "title": "x",
-                "pillar": "project_innovation",
-                "innovation_type": "other",
-                "lead_partner": "trust",
-                "core20plus5_tags": ["asthma"],
-            },
+            json=project_body(core20plus5_tags=["asthma"]),
         )
         body = assert_problem(response, 422, "validation-error")
         assert body["errors"][0]["pointer"] == "/core20plus5_tags/0"
@@ -48,13 +42,7 @@ class TestCreateProject:
     async def test_negative_budget_is_a_422(self, client: httpx.AsyncClient) -> None:
         response = await client.post(
             "/v1/projects",
-            json={
-                "title": "x",
-                "pillar": "project_innovation",
-                "innovation_type": "other",
-                "lead_partner": "trust",
-                "budget_gbp": -1,
-            },
+            json=project_body(budget_gbp=-1),
         )
         assert (
             assert_problem(response, 422, "validation-error")["errors"][0]["pointer"]
@@ -67,12 +55,7 @@ class TestCreateProject:
         async with api_client(app, token=tokens("contributor", sub="alice")) as alice:
             created = await alice.post(
                 "/v1/projects",
-                json={
-                    "title": "Digital wound care",
-                    "pillar": "project_innovation",
-                    "innovation_type": "digital_technology",
-                    "lead_partner": "trust",
-                },
+                json=project_body(title="Digital wound care"),
             )
             assert created.status_code == 201
             team = (
@@ -148,12 +131,7 @@ class TestArchiveProject:
         await client.post(f"/v1/projects/{project['id']}/archive")
         response = await client.post(
             f"/v1/projects/{project['id']}/team",
-            json={
-                "subject": "bob",
-                "display_name": "Bob",
-                "affiliation": "trust",
-                "role": "member",
-            },
+            json=member_body("bob"),
         )
         assert_problem(response, 409, "project-archived")
         assert (await client.get(f"/v1/projects/{project['id']}")).json()["status"] == "archived"
