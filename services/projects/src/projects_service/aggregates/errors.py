@@ -20,8 +20,8 @@ class InvalidPeriod(InvalidInput):
     slug = "invalid-period"
     title = "The period starts after it ends"
 
-    def __init__(self) -> None:
+    def __init__(self, detail: str = "`from` must be at or before `to`.") -> None:
         super().__init__(
-            "`from` must be at or before `to`.",
+            detail,
             errors=[FieldError(pointer="/from", location="query", detail="After `to`.")],
         )

@@ -153,9 +153,10 @@ class PortfolioAggregate(BaseModel):
 class LevelPeriod(BaseModel):
     period_start: dt.date
     period_end: dt.date
-    rated: int = Field(description="Markers of this level rated in the period.")
+    markers: int = Field(description="Active markers of this level in the version rated against.")
+    rated: int = Field(description="Markers of this level rated in the period's entry.")
     attained: int = Field(description="Of those, rated medium or high.")
-    attainment_share: float | None
+    attainment_share: float | None = Field(description="attained / markers; null without markers.")
 
 
 class PartnerLevelSeries(BaseModel):
