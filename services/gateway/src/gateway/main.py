@@ -21,7 +21,7 @@ from starlette.middleware.cors import CORSMiddleware
 from gateway.events import events_router
 from gateway.openapi import OpenAPIAggregator
 from gateway.proxy import Proxy, ProxyMiddleware, Upstreams
-from gateway.routes_table import SERVICES
+from gateway.routes_table import SERVICES, UPSTREAMS
 from gateway.settings import Settings, get_settings
 from shared.app import add_outer_middleware, create_process_app, make_clients
 from shared.health import ReadinessCheck
@@ -84,8 +84,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         raise RuntimeError(f"gateway needs service_urls for {', '.join(missing)}")
 
     # Typed internal calls (readiness, OpenAPI). They are best-effort aggregates answered at
-    # once, so one attempt each: a probe or a browser retries on its own schedule.
-    clients = make_clients(settings, service="gateway", names=SERVICES)
+    # once, so one attempt each: a probe or a browser retries on its own schedule. The
+    # reporting service is optional (routes_table.UPSTREAMS): included when it has a URL.
+    names = [name for name in UPSTREAMS if name in settings.service_urls]
+    clients = make_clients(settings, service="gateway", names=names)
     for client in clients.values():
         client.attempts = 1
     upstreams = Upstreams(settings)

@@ -19,7 +19,7 @@ from typing import Any
 
 import structlog
 
-from gateway.routes_table import API_PREFIX, SERVICES, collection_of, owner_of
+from gateway.routes_table import API_PREFIX, UPSTREAMS, collection_of, owner_of
 from shared.http import ServiceClient
 from shared.openapi import document_problems
 from shared.problems import PROBLEM_CONTENT_TYPE, ProblemError
@@ -168,7 +168,11 @@ def merge_documents(
             f" Incomplete: {', '.join(unavailable)} did not answer; their paths are missing."
         )
     info: dict[str, Any] = {"title": title, "version": version, "description": description}
-    info["x-services"] = {name: ("missing" if name in unavailable else "ok") for name in SERVICES}
+    info["x-services"] = {
+        name: ("missing" if name in unavailable else "ok")
+        for name in UPSTREAMS
+        if name in documents or name in unavailable
+    }
     if unavailable:
         info["x-unavailable-services"] = list(unavailable)
     if conflicts:
@@ -226,7 +230,7 @@ class OpenAPIAggregator:
     async def document(self) -> Document:
         async with self._lock:  # one refresh at a time; waiters then reuse its result
             if self._cached is None or time.monotonic() >= self._expires:
-                names = [name for name in SERVICES if name in self.clients]
+                names = [name for name in UPSTREAMS if name in self.clients]
                 fetched = await asyncio.gather(*(self._fetch(name) for name in names))
                 documents = {
                     name: doc for name, doc in zip(names, fetched, strict=True) if doc is not None

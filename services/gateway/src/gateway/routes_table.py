@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from typing import Final
 
+# The services that own data, each with its change feed (merged at `/api/v1/events`).
 SERVICES: Final = ("projects", "assessment", "stakeholders")
+# Every process the gateway may route to: the services, and the reporting service (which owns
+# no data and has no feed). The reporting service is optional: routed, checked for readiness and
+# merged into the OpenAPI document when `service_urls` names it (the default does).
+UPSTREAMS: Final = (*SERVICES, "reporting")
 
 ROUTES: Final[dict[str, str]] = {
     "projects": "projects",
@@ -20,12 +25,13 @@ ROUTES: Final[dict[str, str]] = {
     "organisations": "stakeholders",
     "engagements": "stakeholders",
     "involvement": "stakeholders",
+    "reports": "reporting",
 }
 
 # Served by the gateway itself (composites that fan out to the services); listed here so nobody
 # routes them to a service, and so each service's own platform routes (`/v1/events`,
 # `/v1/audit`) never leak into the public API. Those not built yet answer 404.
-GATEWAY_COLLECTIONS: Final = frozenset({"reports", "exports", "webhooks", "events"})
+GATEWAY_COLLECTIONS: Final = frozenset({"exports", "webhooks", "events"})
 GATEWAY_BUILT: Final = frozenset({"events"})
 
 API_PREFIX: Final = "/api"

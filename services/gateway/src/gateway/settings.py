@@ -16,6 +16,7 @@ def _default_service_urls() -> dict[str, str]:
         "projects": "http://127.0.0.1:8001",
         "assessment": "http://127.0.0.1:8002",
         "stakeholders": "http://127.0.0.1:8003",
+        "reporting": "http://127.0.0.1:8004",
     }
 
 
