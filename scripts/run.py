@@ -1,4 +1,6 @@
-"""`make run`: migrate each service's database, start the services and the gateway, stop on Ctrl-C.
+"""`make run`: migrate each service's database (and seed the shipped defaults: the active "CMDI
+IIAF" and "NASSS complexity" templates, see `scripts.migrate`), start the services and the
+gateway, stop on Ctrl-C.
 
 Every process is `python -m uvicorn <factory> --factory --host 127.0.0.1 --port <port>
 --no-access-log` (see `scripts.processes.Stack`, which the e2e tests use too). The command waits
@@ -34,10 +36,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import FrameType
 
-from scripts.migrate import database_url
+from scripts.migrate import database_url, prepare
 from scripts.processes import ALL_PROCESSES, HOST, Stack, StackError, port_in_use
 from scripts.services import GATEWAY, ROOT, SERVICES
-from shared.migrations import upgrade
 
 _echo_lock = threading.Lock()
 
@@ -82,7 +83,8 @@ def migrate(database_urls: Mapping[str, str]) -> None:
     for service in SERVICES:
         print(f"Migrating {service.name} to head...", file=sys.stderr)
         try:
-            upgrade(service.alembic_ini, database_urls[service.name])
+            for line in prepare(service, database_urls[service.name]):
+                print(f"  {line}", file=sys.stderr)
         except Exception as exc:
             raise ConfigurationError(
                 f"migrating {service.name} failed ({type(exc).__name__}: {exc}); "

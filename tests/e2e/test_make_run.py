@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from scripts.processes import ALL_PROCESSES, allocate_ports, port_in_use
+from shared.testing import TokenFactory
 
 pytestmark = pytest.mark.e2e
 
@@ -119,7 +120,7 @@ async def make_run(run_environment: dict[str, str]) -> AsyncIterator[RunProcess]
 
 
 async def test_make_run_serves_the_api_and_stops_everything_on_ctrl_c(
-    make_run: RunProcess, run_environment: dict[str, str]
+    make_run: RunProcess, run_environment: dict[str, str], tokens: TokenFactory
 ) -> None:
     gateway = f"http://127.0.0.1:{run_environment['GATEWAY_PORT']}"
     banner = "".join(make_run.stdout)
@@ -131,6 +132,15 @@ async def test_make_run_serves_the_api_and_stops_everything_on_ctrl_c(
     async with httpx.AsyncClient(base_url=gateway, timeout=5.0, trust_env=False) as client:
         assert (await client.get("/readyz")).status_code == 200
         assert (await client.get("/api/v1/projects")).status_code == 401  # routed, no token
+        # The shipped default templates are active on a fresh platform (seeded after migrating).
+        active = await client.get(
+            "/api/v1/frameworks",
+            params={"status": "active"},
+            headers={"Authorization": f"Bearer {tokens('viewer')}"},
+        )
+        assert active.status_code == 200, active.text
+        names = {(f["name"], f["semver"]) for f in active.json()["items"]}
+        assert names == {("CMDI IIAF", "1.0.0"), ("NASSS complexity", "1.0.0")}
 
     # SIGINT is Ctrl-C (the terminal sends it to make and to us; the children have their own
     # session). SIGTERM takes the same path: scripts.run turns it into KeyboardInterrupt.

@@ -1,5 +1,7 @@
 """Load the shipped templates (CMDI IIAF, NASSS complexity) and activate them:
-`python -m assessment_service.seed_templates` (uses ASSESSMENT_DATABASE_URL, migrated).
+`python -m assessment_service.seed_templates` (uses ASSESSMENT_DATABASE_URL, migrated). The
+migration step every start runs (`scripts.migrate`: `make run`, `make migrate`, the deployment
+unit) calls `seed_url` after migrating, so a fresh platform has them active.
 
 Idempotent: a name and version that exists already is left as it is, so a template that
 governance staff have since retired or superseded is never resurrected.
@@ -45,14 +47,18 @@ async def seed(database: Database) -> list[str]:
     return report
 
 
-async def main() -> int:
-    settings = get_settings()
-    database = Database.connect(settings.database_url, info={PLATFORM_INFO_KEY: platform})
+async def seed_url(database_url: str) -> list[str]:
+    """`seed` on the (migrated) database at `database_url`, connected for this call only."""
+    database = Database.connect(database_url, info={PLATFORM_INFO_KEY: platform})
     try:
-        for line in await seed(database):
-            print(line)  # noqa: T201 - a command's report
+        return await seed(database)
     finally:
         await database.dispose()
+
+
+async def main() -> int:
+    for line in await seed_url(get_settings().database_url):
+        print(line)  # noqa: T201 - a command's report
     return 0
 
 
