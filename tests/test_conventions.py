@@ -136,12 +136,9 @@ SERVICE_PACKAGES = {
     "gateway": "gateway",
 }
 # Suites that run another service's real app beside their own, each with why. These belong in
-# tests/ (the cross-service suite, with its `projects_app`, `assessment_app` and
-# `stakeholders_app` fixtures) or on a fake; the list may only shrink.
+# tests/cross_service (the services wired to the root conftest's `projects_app`) or on a fake;
+# the list may only shrink.
 CROSS_SERVICE_TESTS = {
-    "services/assessment/tests/evaluation/test_with_projects_service.py": "the real projects app",
-    "services/assessment/tests/governance/conftest.py": "decisions move the real project stage",
-    "services/stakeholders/tests/test_with_projects.py": "the real projects app and its consumer",
     # The gateway has no domain of its own: its suite routes to the three real services.
     "services/gateway/tests/conftest.py": "the gateway in front of the real services",
 }

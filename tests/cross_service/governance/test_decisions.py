@@ -11,7 +11,7 @@ import pytest
 
 from shared.testing import TokenFactory, api_client, assert_problem
 
-from .conftest import Flow, Linked
+from .flow import Flow, Linked
 from .test_assessments import events
 
 
@@ -258,7 +258,7 @@ class TestStageChangesInProjects:
     ) -> None:
         scored = await flow.scored()
         await decide(flow, scored["id"], outcome="proceed", conditions=[], rationale="Clear need.")
-        applied = await linked.projects.state.consumers["assessment"].step()
+        applied = await linked.projects_consumer.step()
         assert applied == 1
         async with api_client(linked.projects, token=tokens("viewer")) as client:
             project = (await client.get(f"/v1/projects/{scored['project_id']}")).json()

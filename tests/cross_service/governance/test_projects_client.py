@@ -15,9 +15,9 @@ import pytest
 from assessment_service.clients.projects import ProjectsClient, ProjectSnapshot
 from shared.context import authorization_var
 from shared.http import BadGateway, ServiceClient, UpstreamUnavailable
-from shared.testing import TokenFactory, api_client
+from shared.testing import TokenFactory, api_client, member_body
 
-from .conftest import Flow, Linked
+from .flow import Flow, Linked
 
 
 @pytest.fixture
@@ -38,15 +38,10 @@ def _client(linked: Linked) -> ProjectsClient:
 
 
 async def _add_member(flow: Flow, project_id: str, subject: str, **dates: str) -> None:
-    body = {
-        "subject": subject,
-        "display_name": subject.title(),
-        "affiliation": "trust",
-        "role": "member",
-        **dates,
-    }
     async with api_client(flow.linked.projects, token=flow.tokens("governance")) as client:
-        response = await client.post(f"/v1/projects/{project_id}/team", json=body)
+        response = await client.post(
+            f"/v1/projects/{project_id}/team", json=member_body(subject, **dates)
+        )
         assert response.status_code == 201, response.text
 
 

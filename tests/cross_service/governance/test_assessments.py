@@ -10,7 +10,7 @@ import pytest
 
 from shared.testing import TokenFactory, api_client, assert_problem
 
-from .conftest import Flow, Linked
+from .flow import Flow, Linked
 
 
 async def events(linked: Linked, tokens: TokenFactory, type_: str) -> list[dict[str, Any]]:
@@ -55,7 +55,7 @@ class TestCreateAssessment:
     async def test_projects_service_unreachable_is_a_503(self, flow: Flow, linked: Linked) -> None:
         template_id = await flow.template()
         project_id = await flow.project()
-        linked.to_projects.down = True
+        linked.to_projects.reachable = False
         response = await flow.create(project_id=project_id, template_id=template_id)
         assert_problem(response, 503, "upstream-unavailable")
         assert "retry-after" in response.headers

@@ -1,11 +1,10 @@
-"""Against the real projects service, in-process: project checks, the team rule, and the
-`stakeholder.erased` event reaching a change-feed consumer in another service's database."""
+"""The stakeholders service against the real projects service, in-process: project checks, the
+team rule, the caller's token, and the `stakeholder.erased` event reaching a change-feed
+consumer in another service's database."""
 
 from __future__ import annotations
 
-import functools
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -13,55 +12,13 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-import projects_service.main
-from projects_service.settings import Settings as ProjectsSettings
 from services.stakeholders.tests.builders import NAME, create_stakeholder, link
 from shared.changes import record_audit
 from shared.consumer import ChangeFeedConsumer, ConsumerSpec, Event
 from shared.http import ServiceClient
-from shared.testing import TokenFactory, api_client, assert_problem, service_app
-from stakeholders_service.main import ALEMBIC_INI, create_app
-from stakeholders_service.settings import Settings
+from shared.testing import TokenFactory, api_client, assert_problem, member_body, project_body
 
-
-@pytest.fixture(scope="module")
-async def projects_app() -> AsyncIterator[FastAPI]:
-    async with service_app(
-        service="projects",
-        alembic_ini=projects_service.main.ALEMBIC_INI,
-        create_app=projects_service.main.create_app,
-        settings_factory=ProjectsSettings,
-    ) as application:
-        yield application
-
-
-class Recording(httpx.AsyncBaseTransport):
-    """The real projects app over ASGI, remembering the `Authorization` of each request."""
-
-    def __init__(self, app: FastAPI) -> None:
-        self.inner = httpx.ASGITransport(app=app)
-        self.authorizations: list[str | None] = []
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.authorizations.append(request.headers.get("authorization"))
-        return await self.inner.handle_async_request(request)
-
-
-@pytest.fixture(scope="module")
-def to_projects(projects_app: FastAPI) -> Recording:
-    return Recording(projects_app)
-
-
-@pytest.fixture(scope="module")
-async def wired(to_projects: Recording) -> AsyncIterator[FastAPI]:
-    """This service with its `projects` upstream pointing at the real projects app."""
-    async with service_app(
-        service="stakeholders",
-        alembic_ini=ALEMBIC_INI,
-        create_app=functools.partial(create_app, transports={"projects": to_projects}),
-        settings_factory=functools.partial(Settings, retention_enabled=False),
-    ) as application:
-        yield application
+from .conftest import ToProjects
 
 
 async def real_project(
@@ -71,27 +28,14 @@ async def real_project(
     dates: dict[str, str] | None = None,
 ) -> str:
     async with api_client(projects_app, token=tokens("governance", sub="gov-1")) as api:
-        response = await api.post(
-            "/v1/projects",
-            json={
-                "title": f"Falls sensors {uuid.uuid4().hex[:6]}",
-                "pillar": "project_innovation",
-                "innovation_type": "medical_device",
-                "lead_partner": "joint",
-            },
-        )
+        title = f"Falls sensors {uuid.uuid4().hex[:6]}"
+        response = await api.post("/v1/projects", json=project_body(title=title))
         assert response.status_code == 201, response.text
         project_id = str(response.json()["id"])
         for subject in team:
             member = await api.post(
                 f"/v1/projects/{project_id}/team",
-                json={
-                    "subject": subject,
-                    "display_name": "Tom Teague (fictional)",
-                    "affiliation": "trust",
-                    "role": "member",
-                    **(dates or {}),
-                },
+                json=member_body(subject, display_name="Tom Teague (fictional)", **(dates or {})),
             )
             assert member.status_code == 201, member.text
     return project_id
@@ -99,10 +43,10 @@ async def real_project(
 
 class TestAgainstTheProjectsService:
     async def test_links_are_checked_and_the_team_sees_personal_data(
-        self, wired: FastAPI, projects_app: FastAPI, tokens: TokenFactory
+        self, stakeholders_on_projects: FastAPI, projects_app: FastAPI, tokens: TokenFactory
     ) -> None:
         project_id = await real_project(projects_app, tokens, "tom-team")
-        async with api_client(wired, token=tokens("admin", sub="ada")) as admin:
+        async with api_client(stakeholders_on_projects, token=tokens("admin", sub="ada")) as admin:
             stakeholder = await create_stakeholder(admin)
             missing = await admin.post(
                 f"/v1/stakeholders/{stakeholder['id']}/links",
@@ -114,24 +58,32 @@ class TestAgainstTheProjectsService:
             )
             assert_problem(missing, 422, "unknown-project")
             await link(admin, stakeholder["id"], uuid.UUID(project_id))
-        async with api_client(wired, token=tokens("contributor", sub="tom-team")) as member:
+        async with api_client(
+            stakeholders_on_projects, token=tokens("contributor", sub="tom-team")
+        ) as member:
             seen = (await member.get(f"/v1/stakeholders/{stakeholder['id']}")).json()
-        async with api_client(wired, token=tokens("contributor", sub="carl")) as stranger:
+        async with api_client(
+            stakeholders_on_projects, token=tokens("contributor", sub="carl")
+        ) as stranger:
             hidden = (await stranger.get(f"/v1/stakeholders/{stakeholder['id']}")).json()
         assert seen["view"] == "personal" and seen["display_name"] == NAME
         assert hidden["view"] == "restricted" and "display_name" not in hidden
 
     async def test_the_callers_token_is_forwarded(
-        self, wired: FastAPI, projects_app: FastAPI, tokens: TokenFactory, to_projects: Recording
+        self,
+        stakeholders_on_projects: FastAPI,
+        projects_app: FastAPI,
+        tokens: TokenFactory,
+        to_projects: ToProjects,
     ) -> None:
         """A call made on behalf of a request carries the caller's token, not the service's."""
         project_id = await real_project(projects_app, tokens, "tom-team")
-        async with api_client(wired, token=tokens("admin", sub="ada")) as admin:
+        async with api_client(stakeholders_on_projects, token=tokens("admin", sub="ada")) as admin:
             stakeholder = await create_stakeholder(admin)
             await link(admin, stakeholder["id"], uuid.UUID(project_id))
         token = tokens("contributor", sub="tom-team")
         to_projects.authorizations.clear()
-        async with api_client(wired, token=token) as member:
+        async with api_client(stakeholders_on_projects, token=token) as member:
             seen = await member.get(f"/v1/stakeholders/{stakeholder['id']}")
         assert seen.json()["view"] == "personal"
         assert to_projects.authorizations == [f"Bearer {token}"]
@@ -145,13 +97,19 @@ class TestAgainstTheProjectsService:
         ids=["ended", "not-started"],
     )
     async def test_an_inactive_membership_grants_nothing(
-        self, wired: FastAPI, projects_app: FastAPI, tokens: TokenFactory, dates: dict[str, str]
+        self,
+        stakeholders_on_projects: FastAPI,
+        projects_app: FastAPI,
+        tokens: TokenFactory,
+        dates: dict[str, str],
     ) -> None:
         project_id = await real_project(projects_app, tokens, "ivy-inactive", dates=dates)
-        async with api_client(wired, token=tokens("admin", sub="ada")) as admin:
+        async with api_client(stakeholders_on_projects, token=tokens("admin", sub="ada")) as admin:
             stakeholder = await create_stakeholder(admin)
             await link(admin, stakeholder["id"], uuid.UUID(project_id))
-        async with api_client(wired, token=tokens("contributor", sub="ivy-inactive")) as ivy:
+        async with api_client(
+            stakeholders_on_projects, token=tokens("contributor", sub="ivy-inactive")
+        ) as ivy:
             seen = (await ivy.get(f"/v1/stakeholders/{stakeholder['id']}")).json()
             listed = (await ivy.get("/v1/stakeholders")).json()["items"]
             write = await ivy.patch(
@@ -173,7 +131,7 @@ class TestAgainstTheProjectsService:
         assert_problem(new_link, 403, "not-a-project-team-member")
 
     async def test_erasure_event_reaches_a_consumer(
-        self, wired: FastAPI, projects_app: FastAPI, tokens: TokenFactory
+        self, stakeholders_on_projects: FastAPI, projects_app: FastAPI, tokens: TokenFactory
     ) -> None:
         received: list[dict[str, Any]] = []
 
@@ -194,11 +152,11 @@ class TestAgainstTheProjectsService:
                 "stakeholders",
                 "http://stakeholders",
                 token_provider=lambda: tokens("service", sub="service:projects"),
-                transport=httpx.ASGITransport(app=wired),
+                transport=httpx.ASGITransport(app=stakeholders_on_projects),
             ),
             database=projects_app.state.database,
         )
-        async with api_client(wired, token=tokens("admin", sub="ada")) as admin:
+        async with api_client(stakeholders_on_projects, token=tokens("admin", sub="ada")) as admin:
             stakeholder = await create_stakeholder(admin)
             erased = (await admin.post(f"/v1/stakeholders/{stakeholder['id']}/erasure")).json()
         assert await consumer.step() == 1

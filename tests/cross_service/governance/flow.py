@@ -1,28 +1,21 @@
-"""Assessments and decisions against the real projects service: both apps in-process, each on
-its own database migrated with the real migrations, calling each other over ASGI transports
-(the assessment service checks projects over REST; the projects service reads the assessment
-change feed). `Flow` holds the steps most tests share."""
+"""Assessments and decisions against the real projects service: the assessment service with the
+real projects app as its upstream (`tests/cross_service/conftest.py`), both on databases migrated
+with the real migrations; the projects service reads the assessment change feed through its own
+consumer. `Flow` holds the steps most tests share, as the people who take them."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import pytest
 from fastapi import FastAPI
 from sqlalchemy import update
 
-import projects_service.main
-from assessment_service.db import Base as AssessmentBase
-from assessment_service.main import ALEMBIC_INI, create_app
-from assessment_service.settings import Settings
-from projects_service.db import Base as ProjectsBase
 from projects_service.projects.models import Project
-from projects_service.settings import Settings as ProjectsSettings
-from shared.testing import TokenFactory, api_client, reset_database, test_database
+from shared.consumer import ChangeFeedConsumer
+from shared.testing import SwitchableApp, TokenFactory, api_client, project_body
 
 SCALES_TEMPLATE: dict[str, Any] = {
     "format": "cmdi-framework-template/1",
@@ -83,60 +76,12 @@ SCALES_TEMPLATE: dict[str, Any] = {
 }
 
 
-class Switchable(httpx.AsyncBaseTransport):
-    """An ASGI transport to an app set later, which can also play an unreachable service."""
-
-    def __init__(self) -> None:
-        self.app: FastAPI | None = None
-        self.down = False
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if self.down or self.app is None:
-            raise httpx.ConnectError("connection refused", request=request)
-        return await httpx.ASGITransport(app=self.app).handle_async_request(request)
-
-
 @dataclass
 class Linked:
     assessment: FastAPI
     projects: FastAPI
-    to_projects: Switchable
-
-
-@pytest.fixture(scope="session")
-async def linked() -> AsyncIterator[Linked]:
-    async with (
-        test_database("assessment_gov", ALEMBIC_INI) as assessment_url,
-        test_database("projects_gov", projects_service.main.ALEMBIC_INI) as projects_url,
-    ):
-        to_projects = Switchable()
-        assessment = create_app(
-            Settings(database_url=assessment_url, log_json=False, log_level="WARNING"),
-            transports={"projects": to_projects},
-        )
-        projects = projects_service.main.create_app(
-            ProjectsSettings(database_url=projects_url, log_json=False, log_level="WARNING"),
-            transports={"assessment": httpx.ASGITransport(app=assessment)},
-        )
-        to_projects.app = projects
-        try:
-            yield Linked(assessment, projects, to_projects)
-        finally:
-            await assessment.state.database.dispose()
-            await projects.state.database.dispose()
-
-
-@pytest.fixture(autouse=True)
-def clean_database() -> None:
-    """Overrides the service-wide clean-up: these tests never touch the shared `app`."""
-
-
-@pytest.fixture(autouse=True)
-async def _clean_linked(linked: Linked) -> AsyncIterator[None]:
-    yield
-    linked.to_projects.down = False
-    await reset_database(linked.assessment.state.database, AssessmentBase.metadata)
-    await reset_database(linked.projects.state.database, ProjectsBase.metadata)
+    to_projects: SwitchableApp
+    projects_consumer: ChangeFeedConsumer
 
 
 class Flow:
@@ -155,16 +100,7 @@ class Flow:
 
     async def project(self, *, stage: str = "idea", is_digital: bool = False) -> str:
         async with api_client(self.linked.projects, token=self.tokens("governance")) as client:
-            response = await client.post(
-                "/v1/projects",
-                json={
-                    "title": "Virtual ward",
-                    "pillar": "project_innovation",
-                    "innovation_type": "service_or_pathway_redesign",
-                    "lead_partner": "trust",
-                    "is_digital": is_digital,
-                },
-            )
+            response = await client.post("/v1/projects", json=project_body(is_digital=is_digital))
             assert response.status_code == 201, response.text
             project_id = str(response.json()["id"])
         if stage != "idea":  # earlier gates are not under test here: put the project there
@@ -260,8 +196,3 @@ class Flow:
         response = await self.move(assessment["id"], "scored")
         assert response.status_code == 200, response.text
         return response.json()  # type: ignore[no-any-return]
-
-
-@pytest.fixture
-def flow(linked: Linked, tokens: TokenFactory) -> Flow:
-    return Flow(linked, tokens)

@@ -3,7 +3,7 @@ criterion code or panel subject, however long, is named as "this code" / "this s
 
 from __future__ import annotations
 
-from .conftest import Flow
+from .flow import Flow
 
 LONG = "z" * 3000
 

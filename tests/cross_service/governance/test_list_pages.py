@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from .conftest import Flow
+from .flow import Flow
 
 
 async def walk(client: httpx.AsyncClient, url: str) -> list[dict[str, Any]]:
