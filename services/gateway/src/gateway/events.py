@@ -15,16 +15,22 @@ import binascii
 import datetime as dt
 import heapq
 import json
+import math
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+import pydantic_core
+from cachetools import LRUCache
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from gateway.proxy import TRANSPORT_ERRORS, Upstreams, problem_for
 from gateway.routes_table import SERVICES
+from shared.context import current_request_id, traceparent_var
 from shared.feeds import MAX_POSITION, EventRead
-from shared.http import BadGateway, ServiceClient
+from shared.http import BadGateway
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from shared.problems import FieldError, Forbidden, InvalidInput, Unauthorized, problem_responses
 
@@ -93,8 +99,8 @@ class MergedFeed:
 
     def json_bytes(self) -> bytes:
         body = {"items": self.items, "next_cursor": self.next_cursor, "has_more": self.has_more}
-        # As FastAPI's JSONResponse encodes.
-        return json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+        # pydantic-core's encoder: compact UTF-8 like FastAPI's, a fifth of json.dumps' time.
+        return pydantic_core.to_json(body)
 
 
 def _instant(event: Mapping[str, Any]) -> dt.datetime:
@@ -107,13 +113,22 @@ def merge_pages(
     pages: Mapping[str, Mapping[str, Any]], positions: Mapping[str, int], limit: int
 ) -> MergedFeed:
     """Take up to `limit` events oldest first, each service's events staying in feed order.
-    Only `occurred_at`, `position` and the page fields are read."""
+    Only `occurred_at`, `position` and the page fields are read.
+
+    A service whose page is full (`has_more`) may hold older events than some already fetched
+    from the others just past its page, so nothing after its last fetched event is taken (the
+    horizon). With pages of `limit` events that changes nothing (that service alone fills the
+    page up to there); with smaller pages (`FetchSizes`) a page may end short, `has_more` set."""
     queues = {name: page["items"] for name, page in pages.items()}
     heap = [(_instant(q[0]), name, 0) for name, q in queues.items() if q]
     heapq.heapify(heap)
+    bounds = [_instant(queues[name][-1]) for name, page in pages.items() if page["has_more"]]
+    horizon = min(bounds) if bounds else None
     taken: list[dict[str, Any]] = []
     consumed = dict.fromkeys(queues, 0)
     while heap and len(taken) < limit:
+        if horizon is not None and heap[0][0] > horizon:
+            break
         _, name, index = heapq.heappop(heap)
         taken.append(queues[name][index])
         consumed[name] = index + 1
@@ -131,6 +146,50 @@ def merge_pages(
     return MergedFeed(items=taken, next_cursor=encode_cursor(next_positions), has_more=has_more)
 
 
+class FetchSizes:
+    """How many events to ask each service for. Asking every one for `limit` events made each
+    merged page read three pages to send one (the services' work was two thirds of the cost):
+    each service is asked for its recent share of merged pages (an average over the last few,
+    per `type` filter), with slack, so the horizon rarely cuts a page short. A first page, an
+    unknown filter, and any page that ended short ask for `limit` from everyone again."""
+
+    SLACK = 1.3
+    FLOOR = 10  # a quiet service still gets a real look
+    WEIGHT = 0.3  # of the latest page in the running share
+
+    def __init__(self, services: tuple[str, ...], *, filters: int = 128) -> None:
+        self.services = services
+        self._shares: LRUCache[tuple[str, ...], dict[str, float]] = LRUCache(maxsize=filters)
+
+    def sizes(self, types: list[str] | None, limit: int) -> dict[str, int]:
+        shares = self._shares.get(tuple(sorted(types or ())))
+        if shares is None:
+            return dict.fromkeys(self.services, limit)
+        return {
+            name: min(limit, max(self.FLOOR, math.ceil(limit * shares[name] * self.SLACK)))
+            for name in self.services
+        }
+
+    def learn(self, types: list[str] | None, merged: MergedFeed, limit: int) -> None:
+        key = tuple(sorted(types or ()))
+        if merged.has_more and len(merged.items) < limit:
+            self._shares.pop(key, None)  # cut short: ask everyone for a full page next time
+            return
+        if not merged.items:
+            return
+        counts = Counter(item["source"] for item in merged.items)
+        latest = {name: counts.get(name, 0) / len(merged.items) for name in self.services}
+        previous = self._shares.get(key)
+        self._shares[key] = (
+            latest
+            if previous is None
+            else {
+                name: (1 - self.WEIGHT) * previous[name] + self.WEIGHT * latest[name]
+                for name in self.services
+            }
+        )
+
+
 def merge(
     pages: Mapping[str, Mapping[str, Any]], positions: Mapping[str, int], limit: int
 ) -> PlatformFeed:
@@ -145,28 +204,54 @@ def merge(
 
 
 async def _page(
-    client: ServiceClient, *, authorization: str, after: int, limit: int, types: list[str] | None
+    upstreams: Upstreams,
+    service: str,
+    *,
+    authorization: str,
+    after: int,
+    limit: int,
+    types: list[str] | None,
 ) -> dict[str, Any]:
-    params: dict[str, Any] = {"after": str(after), "limit": limit}
-    if types:
-        params["type"] = types
-    # Always the caller's own token: the client would otherwise fall back to the gateway's
-    # service identity, and the feed would be readable without credentials.
-    response = await client.get(
-        "/v1/events", params=params, headers={"Authorization": authorization}
-    )
-    if response.status_code in (401, 403):
+    """One service's page, fetched with the proxy's aiohttp session for that service (its
+    pages are 100-250 kB: httpx's pure-Python HTTP parsing was a third of the merge's cost)."""
+    params = [("after", str(after)), ("limit", str(limit)), *(("type", t) for t in types or ())]
+    # Always the caller's own token: the feed must never be read with the gateway's identity.
+    headers = {"Authorization": authorization, "Accept": "application/json"}
+    if request_id := current_request_id():
+        headers["X-Request-ID"] = request_id
+    if traceparent := traceparent_var.get():
+        headers["traceparent"] = traceparent
+    try:
+        async with upstreams.session(service).get(
+            f"{upstreams.base_urls[service]}/v1/events", params=params, headers=headers
+        ) as response:
+            status, body = response.status, await response.read()
+    except TRANSPORT_ERRORS as exc:
+        raise problem_for(exc, service) from exc
+    if status in (401, 403):
         # Every service checks the token the same way: pass its verdict on.
-        detail = str(response.json().get("detail") or "")
-        raise Unauthorized(detail) if response.status_code == 401 else Forbidden(detail)
-    if response.status_code != 200:
-        raise BadGateway(f"The {client.name} service's feed answered {response.status_code}.")
-    page: dict[str, Any] = response.json()
+        detail = _detail(body)
+        raise Unauthorized(detail) if status == 401 else Forbidden(detail)
+    if status != 200:
+        raise BadGateway(f"The {service} service's feed answered {status}.")
+    try:
+        page: dict[str, Any] = pydantic_core.from_json(body)
+    except ValueError as exc:
+        raise BadGateway(f"The {service} service's feed answered with an unreadable body.") from exc
     return page
+
+
+def _detail(body: bytes) -> str:
+    try:
+        problem = json.loads(body)
+    except ValueError:
+        return ""
+    return str(problem.get("detail") or "") if isinstance(problem, dict) else ""
 
 
 def events_router() -> APIRouter:
     router = APIRouter(prefix="/api/v1", tags=["events"])
+    fetch_sizes = FetchSizes(SERVICES)
 
     @router.get(
         "/events",
@@ -188,21 +273,24 @@ def events_router() -> APIRouter:
         if not authorization:
             raise Unauthorized("Send `Authorization: Bearer <token>`.")
         positions = decode_cursor(after)
-        clients: Mapping[str, ServiceClient] = request.app.state.clients
+        upstreams: Upstreams = request.app.state.upstreams
         names = list(SERVICES)
+        sizes = fetch_sizes.sizes(type, limit)
         results = await asyncio.gather(
             *(
                 _page(
-                    clients[name],
+                    upstreams,
+                    name,
                     authorization=authorization,
                     after=positions[name],
-                    limit=limit,
+                    limit=sizes[name],
                     types=type,
                 )
                 for name in names
             )
         )
         merged = merge_pages(dict(zip(names, results, strict=True)), positions, limit)
+        fetch_sizes.learn(type, merged, limit)
         # Sent as it is: `response_model` documents it, and FastAPI validates no Response.
         return Response(merged.json_bytes(), media_type="application/json")
 

@@ -112,7 +112,7 @@ def _has_body(raw: list[tuple[bytes, bytes]]) -> bool:
     return False
 
 
-def _problem_for(exc: BaseException, service: str, method: str = "GET") -> ProblemError:
+def problem_for(exc: BaseException, service: str, method: str = "GET") -> ProblemError:
     # Order matters: a connect timeout is also a ServerTimeoutError and a TimeoutError.
     if isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError):
         return UpstreamUnavailable(f"The {service} service could not be reached.")
@@ -128,7 +128,7 @@ def _problem_for(exc: BaseException, service: str, method: str = "GET") -> Probl
     return BadGateway(f"The {service} service's answer was broken off or malformed.")
 
 
-_TRANSPORT_ERRORS = (aiohttp.ClientError, TimeoutError)
+TRANSPORT_ERRORS = (aiohttp.ClientError, TimeoutError)
 # aiohttp retries these methods itself when a reused connection turns out to be closed.
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -216,7 +216,7 @@ class Proxy:
                     await _whole_body(receive) if retry_safe else _request_body(receive, body_state)
                 )
             except aiohttp.ClientPayloadError as exc:  # the caller went away mid-body
-                raise _problem_for(exc, service, method) from exc
+                raise problem_for(exc, service, method) from exc
         if not isinstance(body, AsyncIterator):
             body_state.done = True
         headers = upstream_request_headers(
@@ -246,10 +246,10 @@ class Proxy:
                     or method in _SAFE_METHODS
                     or isinstance(exc, aiohttp.ClientConnectorError)
                 ):
-                    raise _problem_for(exc, service, method) from exc
+                    raise problem_for(exc, service, method) from exc
                 logger.info("proxy_retry", service=service, error=type(exc).__name__)
-            except _TRANSPORT_ERRORS as exc:
-                raise _problem_for(exc, service, method) from exc
+            except TRANSPORT_ERRORS as exc:
+                raise problem_for(exc, service, method) from exc
 
         try:
             status = response.status
@@ -264,8 +264,8 @@ class Proxy:
             ):
                 try:
                     content = await response.read()
-                except _TRANSPORT_ERRORS as exc:
-                    raise _problem_for(exc, service, method) from exc
+                except TRANSPORT_ERRORS as exc:
+                    raise problem_for(exc, service, method) from exc
                 await send(
                     {"type": "http.response.start", "status": status, "headers": response_headers}
                 )
@@ -308,7 +308,7 @@ class Proxy:
             task.uncancel()
             response.close()
             logger.info("proxy_caller_gone", service=service)
-        except _TRANSPORT_ERRORS as exc:
+        except TRANSPORT_ERRORS as exc:
             # Headers are out: no problem body can follow. Returning without finishing makes the
             # server close the connection, so the caller sees the truncation.
             response.close()
