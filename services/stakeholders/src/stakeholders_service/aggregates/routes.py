@@ -10,7 +10,7 @@ from fastapi import APIRouter
 
 from shared.problems import Forbidden, problem_responses
 from shared.project_access import NotATeamMember
-from stakeholders_service.aggregates import project_service, service
+from stakeholders_service.aggregates import service
 from stakeholders_service.aggregates.dependencies import ProjectReader, Reader, ReadSessionDep
 from stakeholders_service.aggregates.errors import AsOfInFuture, InvalidPeriod
 from stakeholders_service.aggregates.schemas import (
@@ -58,6 +58,6 @@ async def project_engagement(
     evaluator reads only a project whose team they are on; a project this service has no
     record of answers zeros (its existence is the projects service's to tell)."""
     await service.require_project_reader(principal, projects, query.project_id)
-    return await project_service.project_engagement(
+    return await service.project_engagement(
         session, query=query, principal=principal, threshold=settings.mendelow_threshold
     )

@@ -4,7 +4,7 @@ Every figure is grouped by the database; what comes back is a row per (project, 
 per relationship owner, or one count. A set of projects is bound as ONE parameter
 (`shared.id_sets.in_id_set`), never an id per parameter. `as_of` is honoured by leaving out
 every row recorded after it (`created_at`) and by taking each stakeholder's latest snapshot at
-it; the project-at-a-date queries are in `project_repository.py`.
+it; the project-at-a-date queries are in `project.py`.
 """
 
 from __future__ import annotations
@@ -64,10 +64,6 @@ class Scope:
         if self.project_ids is None:
             return true()
         return in_id_set(column, self.project_ids, dialect=self.dialect, name=name)
-
-
-def dialect_of(session: AsyncSession) -> str:
-    return session.get_bind().dialect.name
 
 
 def engagement_conditions(scope: Scope) -> list[ColumnElement[bool]]:

@@ -8,9 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Principal
 from shared.suppression import suppress, suppressed_count
-from stakeholders_service.aggregates import definitions, project_repository
-from stakeholders_service.aggregates.project_repository import ProjectScope
-from stakeholders_service.aggregates.repository import dialect_of
+from stakeholders_service.aggregates import definitions
+from stakeholders_service.aggregates.repository import dialect_of, project as repository
+from stakeholders_service.aggregates.repository.project import ProjectScope
 from stakeholders_service.aggregates.schemas import (
     Engagements,
     Feedback,
@@ -27,7 +27,7 @@ from stakeholders_service.aggregates.schemas import (
     Standards,
     TypeCount,
 )
-from stakeholders_service.aggregates.service import (
+from stakeholders_service.aggregates.service.common import (
     full_view,
     level_counts,
     period_end,
@@ -84,7 +84,7 @@ async def _stakeholders(
     current: Counter[Iap2Level] = Counter()
     target: Counter[Iap2Level] = Counter()
     gaps: Counter[int] = Counter()
-    for quadrant, salience_class, now, aim, gap, count in await project_repository.map_counts(
+    for quadrant, salience_class, now, aim, gap, count in await repository.map_counts(
         session, scope, threshold
     ):
         quadrants[quadrant] += count
@@ -122,7 +122,7 @@ async def _engagements(
     levels: Counter[Iap2Level] = Counter()
     types: Counter[EngagementType] = Counter()
     completed = anonymous = 0
-    for level, type_, status, count, attendees in await project_repository.engagement_counts(
+    for level, type_, status, count, attendees in await repository.engagement_counts(
         session, scope
     ):
         levels[Iap2Level(level)] += count
@@ -130,7 +130,7 @@ async def _engagements(
         if status == EngagementStatus.completed:
             completed += count
         anonymous += int(attendees)
-    attended = await project_repository.attended_people(session, scope)
+    attended = await repository.attended_people(session, scope)
     return Engagements(
         total=sum(levels.values()),
         completed=completed,
@@ -146,8 +146,8 @@ async def _engagements(
 
 
 async def _feedback(session: AsyncSession, scope: ProjectScope) -> Feedback:
-    items, responded, closed = await project_repository.feedback_counts(session, scope)
-    middle = await project_repository.middle_responses(session, scope, responded)
+    items, responded, closed = await repository.feedback_counts(session, scope)
+    middle = await repository.middle_responses(session, scope, responded)
     days = [(answered - raised).total_seconds() / 86400 for raised, answered in middle]
     return Feedback(
         items=items,
@@ -162,11 +162,9 @@ async def _feedback(session: AsyncSession, scope: ProjectScope) -> Feedback:
 async def _involvement(
     session: AsyncSession, scope: ProjectScope, *, full: bool, suppressed: list[str]
 ) -> Involvement:
-    contributors = await project_repository.contributors(session, scope)
-    roles = {
-        str(role): int(n) for role, n in await project_repository.people_by_role(session, scope)
-    }
-    stages = {str(s): int(n) for s, n in await project_repository.people_by_stage(session, scope)}
+    contributors = await repository.contributors(session, scope)
+    roles = {str(role): int(n) for role, n in await repository.people_by_role(session, scope)}
+    stages = {str(s): int(n) for s, n in await repository.people_by_stage(session, scope)}
     # The full view hides nothing: a threshold of 0 shows every cell.
     threshold = 0 if full else 5
     by_role = suppress(
@@ -193,7 +191,7 @@ async def _involvement(
 
 
 async def _standards(session: AsyncSession, scope: ProjectScope) -> Standards:
-    latest = await project_repository.latest_standards(session, scope)
+    latest = await repository.latest_standards(session, scope)
     levels = {r["standard"]: r["level"] for r in latest.ratings} if latest else {}
     return Standards(
         period=latest.period if latest else None,
