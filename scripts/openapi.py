@@ -23,12 +23,14 @@ def app_factories() -> dict[str, Callable[[], FastAPI]]:
     import assessment_service.main
     import gateway.main
     import projects_service.main
+    import reporting_service.main
     import stakeholders_service.main
 
     return {
         "projects": projects_service.main.create_app,
         "assessment": assessment_service.main.create_app,
         "stakeholders": stakeholders_service.main.create_app,
+        "reporting": reporting_service.main.create_app,
         "gateway": gateway.main.create_app,
     }
 

@@ -8,9 +8,10 @@ A `Stack` runs each service (and the gateway) as its own uvicorn subprocess on 1
         stack.wait_ready(timeout=30)
         ...
 
-Each process gets the inherited environment, plus `<PREFIX>DATABASE_URL` (services) and
-`<PREFIX>SERVICE_URLS__<NAME>` for every service, so services find each other and the gateway
-finds them on whatever ports were chosen; `env` (given to the `Stack`) is applied last and wins.
+Each process gets the inherited environment, plus `<PREFIX>DATABASE_URL` (services with a
+database) and `<PREFIX>SERVICE_URLS__<NAME>` for every other process but the gateway (the
+services and the reporting service), so they find each other and the gateway finds them on
+whatever ports were chosen; `env` (given to the `Stack`) is applied last and wins.
 
 Children run in their own session (process group): Ctrl-C in a terminal reaches only the parent,
 which then stops them in an orderly way (SIGTERM, then SIGKILL after a timeout). Their combined
@@ -37,10 +38,10 @@ from types import TracebackType
 
 import httpx
 
-from scripts.services import GATEWAY, ROOT, SERVICES, Service
+from scripts.services import GATEWAY, REPORTING, ROOT, SERVICES, Service
 
 HOST = "127.0.0.1"
-ALL_PROCESSES: tuple[Service, ...] = (*SERVICES, GATEWAY)
+ALL_PROCESSES: tuple[Service, ...] = (*SERVICES, REPORTING, GATEWAY)
 TAIL_LINES = 200
 
 Echo = Callable[[str, str], None]
@@ -247,7 +248,7 @@ class Stack:
         if service.has_database:
             env[f"{prefix}DATABASE_URL"] = self.database_urls[service.name]
         for other in self.services:
-            if other.has_database and other.name != service.name:
+            if other.name not in (GATEWAY.name, service.name):
                 env[f"{prefix}SERVICE_URLS__{other.name.upper()}"] = self.url(other.name)
         env.update(self.extra_env)
         return env

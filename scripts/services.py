@@ -27,9 +27,12 @@ class Service:
         return f"sqlite+aiosqlite:///{ROOT / 'var' / f'{self.name}.db'}"
 
 
+# The services that own data: each has a database, migrations and a change feed.
 SERVICES = [
     Service("projects", 8001, "projects_service.main:create_app"),
     Service("assessment", 8002, "assessment_service.main:create_app"),
     Service("stakeholders", 8003, "stakeholders_service.main:create_app"),
 ]
+# Reports composed from the services' APIs: no database of its own.
+REPORTING = Service("reporting", 8004, "reporting_service.main:create_app", has_database=False)
 GATEWAY = Service("gateway", 8000, "gateway.main:create_app", has_database=False)

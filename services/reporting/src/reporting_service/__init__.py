@@ -1,0 +1,1 @@
+"""The reporting service: reports composed from the other services' APIs (issue #11)."""

@@ -1,0 +1,1 @@
+"""Report 4: one project's dossier, its whole story (issue #11)."""

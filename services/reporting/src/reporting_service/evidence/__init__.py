@@ -1,0 +1,1 @@
+"""Report 2: the decision evidence pack (issue #11)."""

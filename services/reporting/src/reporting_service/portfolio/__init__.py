@@ -1,0 +1,1 @@
+"""Report 1: the portfolio at a glance (issue #11)."""
