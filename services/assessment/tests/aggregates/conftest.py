@@ -202,13 +202,20 @@ class Build:
             },
         )
         if active:
-            await self.call(
-                "POST",
-                f"/v1/evaluation/evaluations/{made['id']}/transitions",
-                who=("eve", "evaluator"),
-                json={"to": "active"},
-            )
+            await self.move_evaluation(str(made["id"]), "active")
         return str(made["id"])
+
+    async def move_evaluation(
+        self, evaluation_id: str, to: str, when: dt.datetime | None = None
+    ) -> None:
+        if when is not None:
+            self.now(when - dt.timedelta(seconds=1))
+        await self.call(
+            "POST",
+            f"/v1/evaluation/evaluations/{evaluation_id}/transitions",
+            who=("eve", "evaluator"),
+            json={"to": to},
+        )
 
     async def record(self, evaluation_id: str, kind: str, body: dict[str, Any]) -> dict[str, Any]:
         made: dict[str, Any] = await self.call(

@@ -7,8 +7,8 @@ The portfolio (2026; every decision's recommendation is `proceed`):
 - P2: g0 `proceed_with_conditions` on 20 Jan (override) with conditions C1 due 15 Feb (met on
   1 Mar), C2 due 30 Apr, C3 due 1 Apr; corrected on 5 May by `adapt` (override, supersedes).
 - P3: g0 `pause` on 5 Feb (override).
-- P4: no decision; an active evaluation from 1 Jan with a pivot decided 15 Mar (recorded
-  16 Mar), implemented 20 Mar.
+- P4: no decision; an evaluation active since 20 Dec 2025 with a pivot decided 15 Mar
+  (recorded 16 Mar), implemented 20 Mar.
 - P5: g0 `proceed` on 10 Apr; a planned evaluation (never started).
 """
 
@@ -162,14 +162,14 @@ class TestFigures:
         assert result["override_rate"] is None
         assert result["evaluations"] == {"active": 0, "pivots": 0, "pivots_implemented": 0}
 
-    async def test_the_planned_evaluation_and_the_period_bounds(
+    async def test_the_period_bounds(
         self, client: httpx.AsyncClient, built: dict[str, Any]
     ) -> None:
-        # A period ending before P4's evaluation started counts no active evaluation.
+        # A period ending when P4's evaluation was made active counts none (`to` is exclusive).
         result = await figures(
             client,
             as_of="2026-04-15T00:00:00Z",
-            **{"from": "2025-11-01T00:00:00Z", "to": "2026-01-01T00:00:00Z"},
+            **{"from": "2025-11-01T00:00:00Z", "to": "2025-12-20T10:00:00Z"},
         )
         assert result["evaluations"]["active"] == 0
         # `to` is exclusive: a period ending at D1's instant leaves it out.
@@ -185,6 +185,34 @@ class TestFigures:
             **{"from": "2026-01-10T10:00:00Z", "to": "2026-01-10T10:00:01Z"},
         )
         assert result["decisions_in_period"] == 1
+
+
+async def test_active_evaluations_from_their_status_history(
+    build: Build, client: httpx.AsyncClient
+) -> None:
+    """E1 active 15 Jan - 10 Mar, E2 never started, E3 active from 1 May."""
+    build.now(at("2026-01-01T10:00"))
+    e1 = await build.evaluation(build.project(), start="2026-01-01", active=False)
+    await build.evaluation(build.project(), start="2026-01-01", active=False)
+    e3 = await build.evaluation(build.project(), start="2026-01-01", active=False)
+    await build.move_evaluation(e1, "active", at("2026-01-15T10:00"))
+    await build.move_evaluation(e1, "concluded", at("2026-03-10T10:00"))
+    await build.move_evaluation(e3, "active", at("2026-05-01T10:00"))
+    build.now(at("2026-06-01T00:00"))
+
+    async def active(as_of: str, start: str, end: str) -> int:
+        result = await figures(client, as_of=as_of, **{"from": start, "to": end})
+        count: int = result["evaluations"]["active"]
+        return count
+
+    assert await active("2026-04-15T00:00:00Z", "2026-02-01T00:00:00Z", "2026-04-01T00:00:00Z") == 1
+    # Concluded before the period began.
+    assert await active("2026-04-15T00:00:00Z", "2026-03-15T00:00:00Z", "2026-04-01T00:00:00Z") == 0
+    # ... but not yet concluded as of 1 March.
+    assert await active("2026-03-01T00:00:00Z", "2026-03-15T00:00:00Z", "2026-04-01T00:00:00Z") == 1
+    # Not yet active as of 10 January.
+    assert await active("2026-01-10T00:00:00Z", "2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z") == 0
+    assert await active("2026-06-01T00:00:00Z", "2026-01-01T00:00:00Z", "2026-06-01T00:00:00Z") == 2
 
 
 class TestProjectSet:
@@ -243,6 +271,8 @@ async def test_a_later_change_leaves_an_earlier_as_of_alone(
     evaluation = await build.evaluation(p6, start="2026-01-01")
     await build.pivot(evaluation, at("2026-02-01T10:00"))
     await build.decision_at(p6, "stop", at("2026-05-08T10:00"))
+    late = await build.evaluation(build.project(), start="2026-01-01", active=False)
+    await build.move_evaluation(late, "active", at("2026-05-09T10:00"))
     build.now(at("2026-06-01T00:00"))
     after = await figures(client, **body)
     assert after == before

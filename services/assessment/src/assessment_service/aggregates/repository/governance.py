@@ -3,7 +3,9 @@ evaluation records as they stood at `as_of`; the project set is bound as one par
 
 "As of" comes from the history the tables keep: a decision exists from its `decided_at`, is
 superseded once a correction is decided (the successor's `decided_at`), a condition is open until
-its `closed_at`, an adaptation is implemented from its `implemented_at`.
+its `closed_at`, an adaptation is implemented from its `implemented_at`, and an evaluation is
+active from its move to `active` to its move to `concluded` (the audit entries of its
+transitions: the table keeps only the current status).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select, true
+from sqlalchemy import ColumnElement, String, and_, case, cast, exists, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -22,9 +24,14 @@ from assessment_service.evaluation.models import (
     AdaptationDecision,
     AdaptationKind,
     DevelopmentalEvaluation,
-    EvaluationStatus,
 )
 from shared.id_sets import in_id_set
+from shared.platform import platform_of
+
+# The audit trail names an evaluation by its table; each transition is an entry whose action is
+# the state reached (`active`, `concluded`).
+EVALUATION_ENTITY = DevelopmentalEvaluation.__tablename__
+UUID_GROUPS = ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))
 
 
 def _in_projects(
@@ -111,6 +118,33 @@ def _open_conditions(
     ]
 
 
+def _uuid_text(session: AsyncSession, column: Any) -> ColumnElement[str]:
+    """`column` as the audit trail writes an id (`str(uuid)`): PostgreSQL's uuid text is that
+    already; SQLite stores 32 hex digits, hyphenated here 8-4-4-4-12."""
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(column, String)
+    parts = [func.substr(column, start, length) for start, length in UUID_GROUPS]
+    text: ColumnElement[str] = parts[0]
+    for part in parts[1:]:
+        text = text + "-" + part
+    return text
+
+
+def _moved(
+    session: AsyncSession, action: str, *, before: dt.datetime, as_of: dt.datetime
+) -> ColumnElement[bool]:
+    """The evaluation was moved by `action` (its transition's audit entry) before `before`,
+    and by `as_of`."""
+    audit = platform_of(session).audit
+    return exists().where(
+        audit.c.entity_type == EVALUATION_ENTITY,
+        audit.c.entity_id == _uuid_text(session, DevelopmentalEvaluation.id),
+        audit.c.action == action,
+        audit.c.occurred_at < before,
+        audit.c.occurred_at <= as_of,
+    )
+
+
 async def evaluation_counts(
     session: AsyncSession,
     *,
@@ -122,10 +156,6 @@ async def evaluation_counts(
     """One row: open and past-due conditions as of `as_of`; evaluations active in the period,
     pivots decided in it and those of them implemented by `as_of`."""
     today = as_of.date()
-    # The period's last day an evaluation could have been active on, by then.
-    last_day = (
-        min(period_to, as_of + dt.timedelta(microseconds=1)) - dt.timedelta(microseconds=1)
-    ).date()
     open_conditions = _open_conditions(session, as_of, project_ids)
     conditions = (
         select(
@@ -143,13 +173,10 @@ async def evaluation_counts(
         .select_from(DevelopmentalEvaluation)
         .where(
             DevelopmentalEvaluation.created_at <= as_of,
-            DevelopmentalEvaluation.status != EvaluationStatus.planned,
-            DevelopmentalEvaluation.start_date.is_not(None),
-            DevelopmentalEvaluation.start_date <= last_day,
-            or_(
-                DevelopmentalEvaluation.end_date.is_(None),
-                DevelopmentalEvaluation.end_date >= period_from.date(),
-            ),
+            # Active: moved to `active` by the period's end, not concluded before its start
+            # (the status history is the audit trail of its transitions, as of `as_of`).
+            _moved(session, "active", before=period_to, as_of=as_of),
+            ~_moved(session, "concluded", before=period_from, as_of=as_of),
             _in_projects(session, DevelopmentalEvaluation.project_id, project_ids, "active_ids"),
         )
         .scalar_subquery()

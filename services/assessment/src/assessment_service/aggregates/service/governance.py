@@ -34,10 +34,9 @@ DEFINITIONS: dict[str, str] = {
     "waived or breached by as_of.",
     "conditions.past_due": "Of the open conditions, those whose due date is before as_of's UTC "
     "date.",
-    "evaluations.active": "Developmental evaluations recorded by as_of whose start date is on or "
-    "before the period's last day and whose end date (if any) is on or after its first day; "
-    "evaluations still planned are not counted (the status is today's: its changes are not "
-    "kept as history).",
+    "evaluations.active": "Developmental evaluations moved to active before the period's end "
+    "(and by as_of) and not concluded before its start (by as_of), from the audit entries of "
+    "their transitions.",
     "evaluations.pivots": "Adaptation decisions of kind pivot decided in [from, to) and recorded "
     "by as_of.",
     "evaluations.pivots_implemented": "Of those pivots, the ones implemented at or before as_of.",
