@@ -144,8 +144,7 @@ class TestSwitchesAndCounts:
         with pytest.raises(UpstreamUnavailable):
             await client_for(projects).fetch_json(f"/v1/projects/{uuid.uuid4()}")
         assert len(projects.calls) == 3  # the client's retries, each refused
-        projects.down = False
-        assert projects.reachable
+        projects.reachable = True
         projects.calls.clear()
         missing = uuid.uuid4()
         await client_for(projects).fetch_json(f"/v1/projects/{missing}", params={"_": "1"})

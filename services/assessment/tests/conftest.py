@@ -1,7 +1,7 @@
 """The assessment suite: the service on a database migrated with the real migrations
 (`shared.testing.service_fixtures`), the projects service played by the kit's `FakeProjects`
-(`builders.ProjectsFake`, checked against the projects OpenAPI snapshot after every test), which
-each test fills in with `projects.add_project(*active_members)`.
+(checked against the projects OpenAPI snapshot after every test), which each test fills in
+with `projects.add_project(*active_members)`.
 
 Fixtures: `app`, `client` (governance, `gov-1`), `projects`.
 """
@@ -13,10 +13,9 @@ import pytest
 from assessment_service.db import Base
 from assessment_service.main import ALEMBIC_INI, create_app
 from assessment_service.settings import Settings
-from services.assessment.tests.builders import ProjectsFake
-from shared.testing import service_fixtures
+from shared.testing import FakeProjects, service_fixtures
 
-PROJECTS = ProjectsFake()
+PROJECTS = FakeProjects()
 
 app, clean_database, client = service_fixtures(
     service="assessment",
@@ -29,5 +28,5 @@ app, clean_database, client = service_fixtures(
 
 
 @pytest.fixture
-def projects() -> ProjectsFake:
+def projects() -> FakeProjects:
     return PROJECTS

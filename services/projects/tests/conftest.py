@@ -23,22 +23,8 @@ from projects_service.settings import Settings
 from services.projects.tests.builders import Builder, counting_statements
 from shared.testing import FakeAssessment, FakeStakeholders, service_fixtures
 
-
-class Stakeholders(FakeStakeholders):
-    """`status_override` is the old name of `failing` (still used by
-    outcome_maps/test_partners.py; remove once it says `failing`)."""
-
-    @property
-    def status_override(self) -> int | None:
-        return self.failing
-
-    @status_override.setter
-    def status_override(self, status: int | None) -> None:
-        self.failing = status
-
-
 ASSESSMENT = FakeAssessment()
-STAKEHOLDERS = Stakeholders()
+STAKEHOLDERS = FakeStakeholders()
 
 app, clean_database, client = service_fixtures(
     service="projects",
@@ -56,7 +42,7 @@ def assessment() -> FakeAssessment:
 
 
 @pytest.fixture
-def stakeholders() -> Stakeholders:
+def stakeholders() -> FakeStakeholders:
     return STAKEHOLDERS
 
 

@@ -1,6 +1,6 @@
 """The stakeholders suite: the real app on a migrated database, with the projects service played
-by the kit's `FakeProjects` (`builders.ProjectsFake`), checked against the projects OpenAPI
-snapshot after every test: which projects exist, and on which of their teams a subject is active
+by the kit's `FakeProjects`, checked against the projects OpenAPI snapshot after every test:
+which projects exist, and on which of their teams a subject is active
 (`GET /v1/projects?id=...&team_member=`), as each test sets them up with `projects.add_project`.
 
 Fixtures: `app`, `client` (governance, `gov-1`), `admin`, `as_role`, `projects`.
@@ -15,13 +15,12 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from services.stakeholders.tests.builders import ProjectsFake
-from shared.testing import TokenFactory, api_client, service_fixtures
+from shared.testing import FakeProjects, TokenFactory, api_client, service_fixtures
 from stakeholders_service.db import Base
 from stakeholders_service.main import ALEMBIC_INI, create_app
 from stakeholders_service.settings import Settings
 
-PROJECTS = ProjectsFake()
+PROJECTS = FakeProjects()
 
 app, clean_database, client = service_fixtures(
     service="stakeholders",
@@ -34,7 +33,7 @@ app, clean_database, client = service_fixtures(
 
 
 @pytest.fixture
-def projects() -> ProjectsFake:
+def projects() -> FakeProjects:
     return PROJECTS
 
 

@@ -21,9 +21,9 @@ from fastapi import FastAPI
 from sqlalchemy import event, func, insert, literal, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from services.stakeholders.tests.builders import ProjectsFake, create_stakeholder
+from services.stakeholders.tests.builders import create_stakeholder
 from shared.migrations import upgrade
-from shared.testing import empty_database
+from shared.testing import FakeProjects, empty_database
 from stakeholders_service.engagements.models import (
     Engagement,
     EngagementMode,
@@ -179,7 +179,7 @@ def parameters_bound(app: FastAPI) -> Iterator[list[int]]:
 
 class TestSummaryInSql:
     async def test_the_same_answers_as_the_old_summary(
-        self, client: httpx.AsyncClient, app: FastAPI, projects: ProjectsFake
+        self, client: httpx.AsyncClient, app: FastAPI, projects: FakeProjects
     ) -> None:
         people = [uuid.UUID((await create_stakeholder(client))["id"]) for _ in range(7)]
         project_ids = [uuid.uuid4() for _ in range(3)]
@@ -198,7 +198,7 @@ class TestSummaryInSql:
         assert [m["value"] for m in whole["by_month"]][:2] == ["2025-11", "2025-12"]
 
     async def test_the_month_follows_held_at(
-        self, client: httpx.AsyncClient, projects: ProjectsFake
+        self, client: httpx.AsyncClient, projects: FakeProjects
     ) -> None:
         """`held_month` is kept with `held_at` (UTC), on create and on PATCH."""
         project_id = projects.add_project()

@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from services.stakeholders.tests.builders import ProjectsFake, consent, create_stakeholder
-from shared.testing import TokenFactory, api_client, assert_problem
+from services.stakeholders.tests.builders import consent, create_stakeholder
+from shared.testing import FakeProjects, TokenFactory, api_client, assert_problem
 
 
 async def create_engagement(
@@ -42,7 +42,7 @@ async def completed(api: httpx.AsyncClient, project_id: uuid.UUID, **overrides: 
 
 class TestEngagements:
     async def test_create_complete_and_transitions(
-        self, client: httpx.AsyncClient, projects: ProjectsFake, app: FastAPI, tokens: TokenFactory
+        self, client: httpx.AsyncClient, projects: FakeProjects, app: FastAPI, tokens: TokenFactory
     ) -> None:
         engagement = await create_engagement(client, projects.add_project())
         assert engagement["status"] == "planned"
@@ -78,7 +78,7 @@ class TestEngagements:
         assert (await client.post(f"{url}/complete", json={})).status_code == 404  # no verbs
 
     async def test_cancel_with_a_reason_and_no_completion_fields(
-        self, client: httpx.AsyncClient, projects: ProjectsFake, as_role: Any
+        self, client: httpx.AsyncClient, projects: FakeProjects, as_role: Any
     ) -> None:
         engagement = await create_engagement(client, projects.add_project())
         url = f"/v1/engagements/{engagement['id']}"
@@ -101,7 +101,7 @@ class TestEngagements:
         assert [e["id"] for e in listed["items"]] == [engagement["id"]]
 
     async def test_unknown_project_points_at_the_list_item(
-        self, client: httpx.AsyncClient, projects: ProjectsFake
+        self, client: httpx.AsyncClient, projects: FakeProjects
     ) -> None:
         known = projects.add_project()
         response = await client.post(
@@ -119,7 +119,7 @@ class TestEngagements:
         assert body["errors"][0]["pointer"] == "/project_ids/1"
 
     async def test_participation_once_per_stakeholder(
-        self, client: httpx.AsyncClient, projects: ProjectsFake
+        self, client: httpx.AsyncClient, projects: FakeProjects
     ) -> None:
         engagement = await completed(client, projects.add_project())
         stakeholder = await create_stakeholder(client)
@@ -135,7 +135,7 @@ class TestEngagements:
 
 class TestFeedback:
     async def test_closure_requires_a_response(
-        self, client: httpx.AsyncClient, projects: ProjectsFake
+        self, client: httpx.AsyncClient, projects: FakeProjects
     ) -> None:
         engagement = await completed(client, projects.add_project())
         created = await client.post(
@@ -164,7 +164,7 @@ class TestFeedback:
         )
 
     async def test_summary_closure_rate_and_levels(
-        self, client: httpx.AsyncClient, projects: ProjectsFake
+        self, client: httpx.AsyncClient, projects: FakeProjects
     ) -> None:
         project_id = projects.add_project()
         engagement = await completed(client, project_id)
@@ -198,7 +198,7 @@ class TestFeedback:
 
 class TestPlans:
     async def test_stakeholder_or_segment(
-        self, client: httpx.AsyncClient, projects: ProjectsFake
+        self, client: httpx.AsyncClient, projects: FakeProjects
     ) -> None:
         project_id = projects.add_project()
         body = {
@@ -222,7 +222,7 @@ ANSWERS = {"age_band": "45_54", "sex": "female", "ethnic_category": "N", "imd_qu
 
 class TestEquality:
     async def test_anonymous_by_default_and_never_read_back(
-        self, client: httpx.AsyncClient, projects: ProjectsFake
+        self, client: httpx.AsyncClient, projects: FakeProjects
     ) -> None:
         engagement = await completed(client, projects.add_project())
         response = await client.post(
@@ -233,7 +233,7 @@ class TestEquality:
         assert "ethnic_category" not in response.json()
 
     async def test_postcode_is_refused(
-        self, client: httpx.AsyncClient, projects: ProjectsFake
+        self, client: httpx.AsyncClient, projects: FakeProjects
     ) -> None:
         engagement = await completed(client, projects.add_project())
         response = await client.post(
@@ -245,7 +245,7 @@ class TestEquality:
         assert "L7 8XP" not in response.text
 
     async def test_linking_needs_consent_and_withdrawal_stops_processing(
-        self, client: httpx.AsyncClient, projects: ProjectsFake
+        self, client: httpx.AsyncClient, projects: FakeProjects
     ) -> None:
         project_id = projects.add_project()
         engagement = await completed(client, project_id)
@@ -275,7 +275,7 @@ class TestEquality:
         assert after.json()["responses"] == 5
 
     async def test_report_suppresses_small_cells_and_the_subtraction_case(
-        self, client: httpx.AsyncClient, projects: ProjectsFake, as_role: Any
+        self, client: httpx.AsyncClient, projects: FakeProjects, as_role: Any
     ) -> None:
         project_id = projects.add_project()
         engagement = await completed(client, project_id)
@@ -306,7 +306,7 @@ class TestEquality:
 
 class TestInvolvement:
     async def test_roles_summary_standards_and_gripp2(
-        self, client: httpx.AsyncClient, projects: ProjectsFake
+        self, client: httpx.AsyncClient, projects: FakeProjects
     ) -> None:
         project_id = projects.add_project()
         for i in range(6):

@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from services.stakeholders.tests.builders import ProjectsFake, create_stakeholder
-from shared.testing import assert_problem
+from services.stakeholders.tests.builders import create_stakeholder
+from shared.testing import FakeProjects, assert_problem
 from stakeholders_service.mapping.models import StakeholderAssessment, Stance
 from stakeholders_service.mapping.rules import (
     MendelowQuadrant,
@@ -50,7 +50,7 @@ async def assess(api: httpx.AsyncClient, stakeholder_id: str, body: dict[str, An
 
 class TestCreateAssessment:
     async def test_computes_quadrant_salience_and_gap(
-        self, client: httpx.AsyncClient, projects: ProjectsFake
+        self, client: httpx.AsyncClient, projects: FakeProjects
     ) -> None:
         stakeholder = await create_stakeholder(client)
         project_id = projects.add_project()
@@ -62,7 +62,7 @@ class TestCreateAssessment:
         assert body["assessed_by"] == "gov-1"
 
     async def test_snapshots_are_never_overwritten(
-        self, client: httpx.AsyncClient, projects: ProjectsFake
+        self, client: httpx.AsyncClient, projects: FakeProjects
     ) -> None:
         stakeholder = await create_stakeholder(client)
         project_id = projects.add_project()
@@ -83,7 +83,7 @@ class TestCreateAssessment:
         assert listed[0] == first
 
     async def test_future_date_is_422(
-        self, client: httpx.AsyncClient, projects: ProjectsFake
+        self, client: httpx.AsyncClient, projects: FakeProjects
     ) -> None:
         stakeholder = await create_stakeholder(client)
         response = await client.post(
@@ -94,7 +94,7 @@ class TestCreateAssessment:
         assert body["errors"][0]["pointer"] == "/assessed_at"
 
     async def test_ratings_outside_1_to_5_are_422(
-        self, client: httpx.AsyncClient, projects: ProjectsFake
+        self, client: httpx.AsyncClient, projects: FakeProjects
     ) -> None:
         stakeholder = await create_stakeholder(client)
         response = await client.post(
@@ -104,7 +104,7 @@ class TestCreateAssessment:
         assert assert_problem(response, 422, "validation-error")["errors"][0]["pointer"] == "/power"
 
     async def test_unknown_project_is_422(
-        self, client: httpx.AsyncClient, projects: ProjectsFake
+        self, client: httpx.AsyncClient, projects: FakeProjects
     ) -> None:
         stakeholder = await create_stakeholder(client)
         response = await client.post(
@@ -125,7 +125,7 @@ class TestCreateAssessment:
 
 class TestStakeholderMap:
     async def test_as_of_movement_gap_salience_and_stance(
-        self, client: httpx.AsyncClient, projects: ProjectsFake, as_role: Any
+        self, client: httpx.AsyncClient, projects: FakeProjects, as_role: Any
     ) -> None:
         project_id = projects.add_project()
         mover = await create_stakeholder(client)
@@ -233,7 +233,7 @@ class TestStakeholderMap:
         ]
 
     async def test_empty_before_any_snapshot(
-        self, client: httpx.AsyncClient, projects: ProjectsFake
+        self, client: httpx.AsyncClient, projects: FakeProjects
     ) -> None:
         project_id = projects.add_project()
         stakeholder = await create_stakeholder(client)
@@ -248,7 +248,7 @@ class TestStakeholderMap:
 
 
 class TestTrends:
-    async def test_monthly_means(self, client: httpx.AsyncClient, projects: ProjectsFake) -> None:
+    async def test_monthly_means(self, client: httpx.AsyncClient, projects: FakeProjects) -> None:
         project_id = projects.add_project()
         a = await create_stakeholder(client)
         b = await create_stakeholder(client)
@@ -332,7 +332,7 @@ def old_map(snapshots: list[StakeholderAssessment], as_of: dt.datetime, threshol
 
 class TestMapInSql:
     async def test_the_same_map_as_the_old_one(
-        self, client: httpx.AsyncClient, app: FastAPI, projects: ProjectsFake
+        self, client: httpx.AsyncClient, app: FastAPI, projects: FakeProjects
     ) -> None:
         """Random snapshots of 23 stakeholders (ties on the date included), paged 7 at a time."""
         rng = random.Random(4)

@@ -15,12 +15,11 @@ from services.stakeholders.tests.builders import (
     EMAIL,
     NAME,
     PHONE,
-    ProjectsFake,
     consent,
     create_stakeholder,
     link,
 )
-from shared.testing import TokenFactory, api_client, assert_problem
+from shared.testing import FakeProjects, TokenFactory, api_client, assert_problem
 from stakeholders_service.db import Base
 from stakeholders_service.privacy.service import add_months
 from stakeholders_service.stakeholders.models import Stakeholder
@@ -287,7 +286,7 @@ class TestDataSubjectRequests:
 
 class TestExport:
     async def test_complete_json_of_what_is_held(
-        self, admin: httpx.AsyncClient, projects: ProjectsFake
+        self, admin: httpx.AsyncClient, projects: FakeProjects
     ) -> None:
         stakeholder = await create_stakeholder(admin, external_ref="DIR-0042")
         project_id = projects.add_project()
@@ -361,7 +360,7 @@ class TestErasure:
         admin: httpx.AsyncClient,
         app: FastAPI,
         tokens: TokenFactory,
-        projects: ProjectsFake,
+        projects: FakeProjects,
     ) -> None:
         # Created with an Idempotency-Key, so the stored replay echoes the person too.
         created = await admin.post(

@@ -13,13 +13,12 @@ from services.stakeholders.tests.builders import (
     EMAIL,
     NAME,
     PHONE,
-    ProjectsFake,
     consent,
     create_stakeholder,
     link,
     new_stakeholder,
 )
-from shared.testing import TokenFactory, api_client, assert_problem
+from shared.testing import FakeProjects, TokenFactory, api_client, assert_problem
 
 PERSONAL_KEYS = {
     "display_name",
@@ -52,7 +51,7 @@ def assert_restricted(body: dict[str, Any]) -> None:
 
 class TestCreateStakeholder:
     async def test_creates_with_location_etag_and_restricted_answer_for_unlinked_creator(
-        self, client: httpx.AsyncClient, projects: ProjectsFake
+        self, client: httpx.AsyncClient, projects: FakeProjects
     ) -> None:
         response = await client.post("/v1/stakeholders", json=new_stakeholder())
         assert response.status_code == 201
@@ -64,7 +63,7 @@ class TestCreateStakeholder:
         assert body["status"] == "active"
 
     async def test_admin_gets_personal_view_without_contact_until_consent(
-        self, admin: httpx.AsyncClient, projects: ProjectsFake
+        self, admin: httpx.AsyncClient, projects: FakeProjects
     ) -> None:
         body = await create_stakeholder(admin)
         assert body["view"] == "personal"
@@ -116,7 +115,7 @@ class TestRoleRules:
         self,
         admin: httpx.AsyncClient,
         as_role: Any,
-        projects: ProjectsFake,
+        projects: FakeProjects,
         roles: tuple[str, ...],
         sub: str,
         personal: bool,
@@ -141,7 +140,7 @@ class TestRoleRules:
             assert_restricted(body)
 
     async def test_team_checks_are_one_call_per_request_not_per_stakeholder_or_project(
-        self, admin: httpx.AsyncClient, as_role: Any, projects: ProjectsFake
+        self, admin: httpx.AsyncClient, as_role: Any, projects: FakeProjects
     ) -> None:
         project_ids = sorted([projects.add_project("tom-team"), projects.add_project("tom-team")])
         for index in range(4):
@@ -151,10 +150,13 @@ class TestRoleRules:
         async with as_role("contributor", sub="tom-team") as api:
             items = (await api.get("/v1/stakeholders")).json()["items"]
         assert [item["view"] for item in items] == ["personal"] * 4
-        assert projects.calls == [f"projects:tom-team:{project_ids[0]},{project_ids[1]}"]
+        assert [
+            (call.path, call.param("team_member"), sorted(call.params("id")))
+            for call in projects.calls
+        ] == [("/v1/projects", "tom-team", sorted(str(p) for p in project_ids))]
 
     async def test_team_check_needs_the_projects_service(
-        self, admin: httpx.AsyncClient, as_role: Any, projects: ProjectsFake
+        self, admin: httpx.AsyncClient, as_role: Any, projects: FakeProjects
     ) -> None:
         stakeholder = await create_stakeholder(admin)
         await link(admin, stakeholder["id"], projects.add_project("tom-team"))
@@ -188,7 +190,7 @@ class TestGetStakeholder:
 
 
 class TestListStakeholders:
-    async def test_filters(self, admin: httpx.AsyncClient, projects: ProjectsFake) -> None:
+    async def test_filters(self, admin: httpx.AsyncClient, projects: FakeProjects) -> None:
         project_id = projects.add_project()
         patient = await create_stakeholder(admin)
         await create_stakeholder(admin, category="academic", display_name="Dr Ione Brackwater")
@@ -201,7 +203,7 @@ class TestListStakeholders:
         assert future.json()["items"] == []
 
     async def test_name_search_is_limited_to_what_the_caller_may_see(
-        self, admin: httpx.AsyncClient, as_role: Any, projects: ProjectsFake
+        self, admin: httpx.AsyncClient, as_role: Any, projects: FakeProjects
     ) -> None:
         mine = await create_stakeholder(admin)
         await create_stakeholder(admin, display_name="Zephyrine Other")
@@ -293,7 +295,7 @@ class TestContact:
         assert_problem(write, 403, "personal-data-not-allowed")
 
     async def test_owner_replaces_contact_details(
-        self, admin: httpx.AsyncClient, as_role: Any, projects: ProjectsFake
+        self, admin: httpx.AsyncClient, as_role: Any, projects: FakeProjects
     ) -> None:
         stakeholder = await create_stakeholder(admin, contact=None)
         await link(admin, stakeholder["id"], projects.add_project(), owner="olive-owner")
@@ -314,7 +316,7 @@ class TestContact:
 
 class TestLinks:
     async def test_link_checks_the_project(
-        self, client: httpx.AsyncClient, projects: ProjectsFake
+        self, client: httpx.AsyncClient, projects: FakeProjects
     ) -> None:
         stakeholder = await create_stakeholder(client)
         response = await client.post(
@@ -331,7 +333,7 @@ class TestLinks:
         ]
 
     async def test_projects_unreachable_is_503(
-        self, client: httpx.AsyncClient, projects: ProjectsFake
+        self, client: httpx.AsyncClient, projects: FakeProjects
     ) -> None:
         stakeholder = await create_stakeholder(client)
         project_id = projects.add_project()
@@ -348,7 +350,7 @@ class TestLinks:
         assert response.headers["retry-after"] == "5"
 
     async def test_duplicate_is_409_then_patch_and_delete(
-        self, client: httpx.AsyncClient, projects: ProjectsFake
+        self, client: httpx.AsyncClient, projects: FakeProjects
     ) -> None:
         stakeholder = await create_stakeholder(client)
         # Owners are named from the project's team (only an admin may name anyone).

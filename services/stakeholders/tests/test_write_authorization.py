@@ -14,15 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from services.stakeholders.tests.builders import (
-    EMAIL,
-    NAME,
-    ProjectsFake,
-    consent,
-    create_stakeholder,
-    link,
-)
-from shared.testing import assert_problem
+from services.stakeholders.tests.builders import EMAIL, NAME, consent, create_stakeholder, link
+from shared.testing import FakeProjects, assert_problem
 
 NOT_ON_TEAM = "not-a-project-team-member"
 STANDARDS = (
@@ -101,7 +94,7 @@ async def created(api: httpx.AsyncClient, url: str, body: dict[str, Any]) -> dic
 
 
 @pytest.fixture(params=["on no team", "on another team"])
-async def world(request: Any, admin: httpx.AsyncClient, projects: ProjectsFake) -> World:
+async def world(request: Any, admin: httpx.AsyncClient, projects: FakeProjects) -> World:
     victim = projects.add_project("tom-team")
     own = projects.add_project("mallory" if request.param == "on another team" else "sam")
     stakeholder = await create_stakeholder(admin)
@@ -280,7 +273,7 @@ class TestAContributorOffTheTeam:
 
 class TestTheTeam:
     async def test_a_team_member_writes_to_her_own_project(
-        self, as_role: Any, projects: ProjectsFake
+        self, as_role: Any, projects: FakeProjects
     ) -> None:
         own = projects.add_project("mallory")
         async with as_role("contributor", sub="mallory") as mallory:
@@ -311,7 +304,7 @@ class TestTheTeam:
         assert (await client.patch(url, json={"category": "carer"})).status_code == 200
 
     async def test_a_team_member_of_the_project_writes_to_its_stakeholders(
-        self, admin: httpx.AsyncClient, as_role: Any, projects: ProjectsFake
+        self, admin: httpx.AsyncClient, as_role: Any, projects: FakeProjects
     ) -> None:
         project = projects.add_project("tom-team")
         person = await create_stakeholder(admin)
@@ -329,7 +322,7 @@ class TestRelationshipOwner:
         admin: httpx.AsyncClient,
         client: httpx.AsyncClient,
         as_role: Any,
-        projects: ProjectsFake,
+        projects: FakeProjects,
     ) -> None:
         project = projects.add_project("tom-team")
         person = await create_stakeholder(admin)
@@ -358,7 +351,7 @@ class TestRelationshipOwner:
         admin: httpx.AsyncClient,
         client: httpx.AsyncClient,
         as_role: Any,
-        projects: ProjectsFake,
+        projects: FakeProjects,
     ) -> None:
         project = projects.add_project("tom-team")
         by_admin, by_governance = await create_stakeholder(admin), await create_stakeholder(admin)
@@ -384,7 +377,7 @@ class TestRelationshipOwner:
 
 class TestOneCall:
     async def test_a_contributors_link_asks_the_projects_service_once(
-        self, as_role: Any, projects: ProjectsFake
+        self, as_role: Any, projects: FakeProjects
     ) -> None:
         """Her team for the project and for the person's projects, in one question; her being
         the owner needs no other."""

@@ -36,15 +36,15 @@ class TestBoundaryPartners:
     ) -> None:
         project = await build.project()
         draft = await build.draft_map(project["id"], partners=0)
-        stakeholders.down = True
+        stakeholders.reachable = False
         response = await client.post(
             url(project["id"], draft["id"], "/partners"),
             json={"name": "GPs", "stakeholder_refs": [str(uuid.uuid4())]},
         )
         assert_problem(response, 503, "upstream-unavailable")
         assert response.headers["retry-after"] == "5"
-        stakeholders.down = False
-        stakeholders.status_override = 500
+        stakeholders.reachable = True
+        stakeholders.failing = 500
         response = await client.post(
             url(project["id"], draft["id"], "/partners"),
             json={"name": "GPs", "stakeholder_refs": [str(uuid.uuid4())]},

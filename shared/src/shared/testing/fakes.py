@@ -19,7 +19,7 @@ Subclasses register a handler per published operation with `route(...)`; a handl
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from urllib.parse import parse_qs
@@ -95,7 +95,7 @@ class FakeService(httpx.AsyncBaseTransport):
     def __init__(self) -> None:
         self.contract = OpenApiContract.of(self.service)
         self._handlers: dict[tuple[str, str], Handler] = {}
-        self.calls: list[Any] = []
+        self.calls: list[Call] = []
         self.violations: list[str] = []
         self.events: list[dict[str, Any]] = []
         self.reachable = True
@@ -103,14 +103,6 @@ class FakeService(httpx.AsyncBaseTransport):
         self.route("GET", "/v1/events", self._events)
 
     # --- switches ---------------------------------------------------------------------------
-
-    @property
-    def down(self) -> bool:
-        return not self.reachable
-
-    @down.setter
-    def down(self, value: bool) -> None:
-        self.reachable = not value
 
     def reset(self) -> None:
         """Forget everything a test set up (violations are kept until `verify()`)."""
@@ -136,14 +128,10 @@ class FakeService(httpx.AsyncBaseTransport):
             raise ContractViolation(f"{self.service} publishes {template} as {operation.template}")
         self._handlers[(operation.method, operation.template)] = handler
 
-    def entries(self, call: Call) -> Iterable[Any]:
-        """What `calls` records for a request (a suite may keep its own format)."""
-        return [call]
-
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         query = parse_qs(request.url.query.decode(), keep_blank_values=True)
         call = Call(request.method, request.url.path, query)
-        self.calls.extend(self.entries(call))
+        self.calls.append(call)
         if not self.reachable:
             raise httpx.ConnectError(f"{self.service} is unreachable", request=request)
         try:
