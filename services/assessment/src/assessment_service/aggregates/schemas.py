@@ -67,19 +67,19 @@ class OutcomeCount(BaseModel):
     projects: int
 
 
-class GateOverrides(BaseModel):
+class GateOverrideFigures(BaseModel):
     gate: Gate
     decisions: int
     against_recommendation: int
     override_rate: float | None = Field(description="against / decisions; null with none.")
 
 
-class Conditions(BaseModel):
+class ConditionFigures(BaseModel):
     open: int
     past_due: int
 
 
-class Evaluations(BaseModel):
+class EvaluationFigures(BaseModel):
     active: int
     pivots: int
     pivots_implemented: int
@@ -97,6 +97,6 @@ class GovernanceAggregate(Aggregate):
     decisions_in_period: int
     against_recommendation: int
     override_rate: float | None
-    by_gate: list[GateOverrides] = Field(description="Every gate, in order.")
-    conditions: Conditions
-    evaluations: Evaluations
+    by_gate: list[GateOverrideFigures] = Field(description="Every gate, in order.")
+    conditions: ConditionFigures
+    evaluations: EvaluationFigures

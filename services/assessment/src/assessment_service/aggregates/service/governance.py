@@ -9,9 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from assessment_service.aggregates.repository import governance as repository
 from assessment_service.aggregates.schemas import (
     AggregateQuery,
-    Conditions,
-    Evaluations,
-    GateOverrides,
+    ConditionFigures,
+    EvaluationFigures,
+    GateOverrideFigures,
     GovernanceAggregate,
     OutcomeCount,
 )
@@ -82,7 +82,7 @@ async def governance(session: AsyncSession, query: AggregateQuery) -> Governance
         against_recommendation=against,
         override_rate=_rate(against, decisions),
         by_gate=[
-            GateOverrides(
+            GateOverrideFigures(
                 gate=gate,
                 decisions=gates.get(gate, (0, 0))[0],
                 against_recommendation=gates.get(gate, (0, 0))[1],
@@ -90,8 +90,8 @@ async def governance(session: AsyncSession, query: AggregateQuery) -> Governance
             )
             for gate in Gate
         ],
-        conditions=Conditions(open=counts.open, past_due=int(counts.past_due)),
-        evaluations=Evaluations(
+        conditions=ConditionFigures(open=counts.open, past_due=int(counts.past_due)),
+        evaluations=EvaluationFigures(
             active=counts.active, pivots=counts.pivots, pivots_implemented=int(counts.implemented)
         ),
     )
