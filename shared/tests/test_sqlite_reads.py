@@ -104,6 +104,33 @@ async def test_a_heavy_read_runs_on_a_worker_thread_and_the_loop_keeps_serving(
     assert HEAVY.format(n=2_000_000) in sqlite_inline._heavy
 
 
+async def test_a_read_that_only_waits_moves_to_the_thread_but_is_not_marked_heavy(
+    database: Database,
+) -> None:
+    """The clock bounds a statement that waits (a cold disk; here a sleeping function), but
+    only CPU use marks a statement heavy: a point read the machine preempted stays inline."""
+    assert database.read_engine is not None
+
+    def nap() -> int:
+        time.sleep(0.005)
+        return 1
+
+    @event.listens_for(database.read_engine.sync_engine, "connect")
+    def sleeper(dbapi_connection: Any, _: Any) -> None:
+        dbapi_connection.create_function("nap", 0, nap)
+
+    await database.read_engine.dispose()  # new connections get the function
+    waiting = (
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000) "
+        "SELECT thread_id(), sum(CASE WHEN x % 50 = 0 THEN nap() ELSE 0 END) FROM c"
+    )
+    async with database.read_sessionmaker() as session:
+        thread, naps = (await session.execute(text(waiting))).one()
+    assert naps == 40
+    assert thread != threading.get_ident()  # 200 ms asleep: past 10 budgets
+    assert waiting not in sqlite_inline._heavy
+
+
 async def test_the_rerun_on_the_thread_reads_the_same_snapshot(database: Database) -> None:
     async with database.read_sessionmaker() as session:
         before = await session.scalar(text("SELECT count(*) FROM item"))  # the snapshot starts

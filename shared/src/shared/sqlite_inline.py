@@ -8,16 +8,17 @@ pool's reset), about 1.4 ms, while the SQL itself takes microseconds.
 Why not always: a statement run inline holds the loop for as long as it runs. One heavy read (an
 aggregate over every row) stalled every other request of the service for its whole duration
 (issue #16 item 2: a GET went from 0.9 ms to 291 ms while `key-people` ran). So every inline
-statement gets a budget (`budget`, 2 ms by default): SQLite's progress handler checks the clock
-every `PROGRESS_STEPS` virtual-machine steps and interrupts the statement once the budget is
-spent. An interrupted read is run again, from the start and in the same read transaction (same
-WAL snapshot: interrupting a SELECT does not end the transaction), on a worker thread, where
-sqlite3 releases the GIL while SQLite works; the loop serves other requests meanwhile. Its SQL
-text is remembered for a while (`HEAVY_TTL`), so the next run of the same statement goes to the
-thread at once instead of spending the budget again. Inline connections never wait for a lock
-either: their busy timeout is 0, and a read that finds the database locked (SQLITE_BUSY, rare in
-WAL mode) is run on the thread with the configured busy timeout. Writes stay on aiosqlite: a
-writer may wait up to the busy timeout for another writer, which may need the loop to finish.
+statement gets a budget (`budget`, 2 ms of CPU by default; ten times that on the clock): SQLite's
+progress handler checks every `PROGRESS_STEPS` virtual-machine steps and interrupts the statement
+once the budget is spent. An interrupted read is run again, from the start and in the same
+read transaction (same WAL snapshot: interrupting a SELECT does not end the transaction), on a
+worker thread, where sqlite3 releases the GIL while SQLite works; the loop serves other requests
+meanwhile. A statement that used up its CPU budget is remembered for a while (`HEAVY_TTL`), so
+its next run goes to the thread at once instead of spending the budget again. Inline
+connections never wait for a lock either: their busy timeout is 0, and a read that finds the
+database locked (SQLITE_BUSY, rare in WAL mode) is run on the thread with the configured busy
+timeout. Writes stay on aiosqlite: a writer may wait up to the busy timeout for another writer,
+which may need the loop to finish.
 
 This module mimics the small part of aiosqlite's interface that SQLAlchemy's aiosqlite dialect
 uses (`cursor()`, awaitable `execute`/`fetch*`/`commit`/`rollback`/`close`, `stop()`, and the
@@ -45,6 +46,9 @@ PROGRESS_STEPS = 1000
 DEFAULT_BUDGET_SECONDS = 0.002
 # How long a statement that ran over its budget goes straight to the thread.
 HEAVY_TTL = 60.0
+# A statement is also stopped once the clock says this many budgets have passed (it is waiting
+# for the disk, or the process is starved of CPU), but only CPU use marks it as heavy.
+WALL_FACTOR = 10
 
 # Statements (SQL text, as SQLAlchemy's statement cache renders them) seen to exceed the budget.
 _heavy: TTLCache[str, bool] = TTLCache(maxsize=512, ttl=HEAVY_TTL)
@@ -170,37 +174,47 @@ class InlineConnection:
         self._tx = _InlineQueue()
         self.budget = budget
         self.busy_timeout_ms = busy_timeout_ms
-        self._deadline: float | None = None
-        self._stopped_by_budget = False
+        self._cpu_deadline: float | None = None
+        self._wall_deadline = 0.0
+        self._stopped: str | None = None  # why the progress handler stopped the statement
         connection.set_progress_handler(self._progress, PROGRESS_STEPS)
 
     def _progress(self) -> int:
-        deadline = self._deadline
-        if deadline is not None and time.perf_counter() > deadline:
-            self._stopped_by_budget = True
-            return 1  # SQLite stops the statement: "interrupted"
-        return 0
+        # CPU time, not the clock: a point read the machine merely preempted (other processes
+        # on the same cores) is not heavy. The wall clock still bounds a statement waiting on
+        # the disk, at WALL_FACTOR times the budget.
+        deadline = self._cpu_deadline
+        if deadline is None:
+            return 0
+        if time.thread_time() > deadline:
+            self._stopped = "cpu"
+        elif time.perf_counter() > self._wall_deadline:
+            self._stopped = "wall"
+        else:
+            return 0
+        return 1  # SQLite stops the statement: "interrupted"
 
     async def run(self, sql: str, work: Callable[..., None], *args: Any) -> None:
         """`work(*args)` inline within the budget, else (or if `sql` is known to be heavy) on a
         worker thread."""
         if sql not in _heavy:
             in_transaction = self._conn.in_transaction
-            self._deadline = time.perf_counter() + self.budget
+            self._cpu_deadline = time.thread_time() + self.budget
+            self._wall_deadline = time.perf_counter() + self.budget * WALL_FACTOR
             try:
                 work(*args)
                 return
             except sqlite3.OperationalError as exc:
-                over_budget = self._stopped_by_budget and _interrupted(exc)
+                stopped = self._stopped if _interrupted(exc) else None
                 # Run it again only where that changes nothing: the same read transaction
                 # (an interrupted SELECT keeps it) or none.
-                if not (over_budget or _locked(exc)) or in_transaction != self._conn.in_transaction:
+                if not (stopped or _locked(exc)) or in_transaction != self._conn.in_transaction:
                     raise
-                if over_budget:
+                if stopped == "cpu":
                     _heavy[sql] = True
             finally:
-                self._deadline = None
-                self._stopped_by_budget = False
+                self._cpu_deadline = None
+                self._stopped = None
         await self._off_loop(work, *args)
 
     def _unbounded(self, work: Callable[..., None], *args: Any) -> None:
