@@ -81,14 +81,15 @@ class Build:
         assert response.status_code in (200, 201), response.text
         return response.json()
 
-    async def template(self) -> str:
-        if self.template_id is None:
-            made = await self.call("POST", "/v1/frameworks/import", json=TEMPLATE)
-            await self.call(
-                "POST", f"/v1/frameworks/{made['id']}/transitions", json={"to": "active"}
-            )
+    async def template(self, document: dict[str, Any] | None = None) -> str:
+        """The test template's id (imported once), or a new one made from `document`."""
+        if document is None and self.template_id is not None:
+            return self.template_id
+        made = await self.call("POST", "/v1/frameworks/import", json=document or TEMPLATE)
+        await self.call("POST", f"/v1/frameworks/{made['id']}/transitions", json={"to": "active"})
+        if document is None:
             self.template_id = str(made["id"])
-        return self.template_id
+        return str(made["id"])
 
     def project(self, stage: str = "idea") -> str:
         return str(self.projects.add_project(stage=stage))
@@ -99,6 +100,7 @@ class Build:
         *,
         gate: str = "g0_triage",
         ratings: dict[str, dict[str, Any]] | None = None,
+        template_id: str | None = None,
     ) -> dict[str, Any]:
         """An assessment of the project at `gate`, taken to `scored` (medians as consensus)."""
         ratings = ratings or AGREED
@@ -109,7 +111,7 @@ class Build:
             json={
                 "project_id": project_id,
                 "gate": gate,
-                "template_id": await self.template(),
+                "template_id": template_id or await self.template(),
                 "assessors": sorted(ratings),
                 "panel_chair": "gov-1",
             },

@@ -22,7 +22,7 @@ import pytest
 
 from shared.testing import assert_problem
 
-from .conftest import Build, at, iso
+from .conftest import TEMPLATE, Build, at, iso
 
 RATINGS = {
     "alice": {"ordinal": 4, "likert": 5},
@@ -227,6 +227,54 @@ class TestThePack:
         assert evaluation["from"] is None
         assert [i["id"] for i in evaluation["items"]] == [built["ids"]["l0"]]
         assert evaluation["theory_of_change"] is None
+
+    async def test_failed_gates(self, build: Build, client: httpx.AsyncClient) -> None:
+        gated = {
+            **TEMPLATE,
+            "name": "Gated",
+            "domains": [
+                {
+                    **TEMPLATE["domains"][0],
+                    "criteria": [
+                        *TEMPLATE["domains"][0]["criteria"],
+                        {
+                            "code": "safety",
+                            "question": "?",
+                            "scale": "pass_fail",
+                            "weight": 0,
+                            "is_gate": True,
+                            "gate_rule": "must_equal:pass",
+                        },
+                    ],
+                }
+            ],
+        }
+        build.now(at("2026-02-01T09:00"))
+        template_id = await build.template(gated)
+        ratings = {
+            "alice": {"ordinal": 4, "likert": 5, "safety": "fail"},
+            "bob": {"ordinal": 3, "likert": 5, "safety": "fail"},
+        }
+        assessment = await build.scored(build.project(), ratings=ratings, template_id=template_id)
+        decision = await build.decide(assessment, "adapt", at("2026-02-01T10:00"))
+        build.now(at("2026-03-01T00:00"))
+        result = (await pack(client, decision["id"]))["assessment"]
+        assert result["template"] == {
+            "id": template_id,
+            "name": "Gated",
+            "version": "1.2.0",
+            "status_when_scored": "active",
+        }
+        assert result["failed_gates"] == [
+            {"criterion": "safety", "reason": "fail does not satisfy must_equal:pass"}
+        ]
+        assert result["recommendation"] == "adapt"
+        safety = next(c for c in result["criteria"] if c["code"] == "safety")
+        assert (safety["is_gate"], safety["gate_passed"], safety["consensus"]) == (
+            True,
+            False,
+            "fail",
+        )
 
     async def test_no_evaluation(self, build: Build, client: httpx.AsyncClient) -> None:
         project = build.project()
