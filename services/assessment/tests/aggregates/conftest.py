@@ -15,8 +15,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from services.assessment.tests.builders import ProjectsFake
-from shared.testing import ManualClock, TokenFactory, api_client
+from shared.testing import FakeProjects, ManualClock, TokenFactory, api_client
 
 TEMPLATE: dict[str, Any] = {
     "format": "cmdi-framework-template/1",
@@ -57,7 +56,7 @@ def iso(instant: dt.datetime) -> str:
 
 class Build:
     def __init__(
-        self, app: FastAPI, tokens: TokenFactory, projects: ProjectsFake, clock: ManualClock
+        self, app: FastAPI, tokens: TokenFactory, projects: FakeProjects, clock: ManualClock
     ) -> None:
         self.app = app
         self.tokens = tokens
@@ -252,7 +251,7 @@ class Build:
 
 
 @pytest.fixture
-def build(app: FastAPI, tokens: TokenFactory, projects: ProjectsFake, clock: ManualClock) -> Build:
+def build(app: FastAPI, tokens: TokenFactory, projects: FakeProjects, clock: ManualClock) -> Build:
     return Build(app, tokens, projects, clock)
 
 
