@@ -5,49 +5,19 @@ connection closed under it) when a retry cannot act twice: safe methods and Idem
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import socket
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
-import uvicorn
 from fastapi import APIRouter, FastAPI
 
 from gateway.main import create_app as gateway_app
 from gateway.settings import Settings as GatewaySettings
 from shared.app import add_outer_middleware, create_process_app
 from shared.settings import BaseProcessSettings
-from shared.testing import TokenFactory
+from shared.testing import RawUpstream, TokenFactory, serving
 
 TEST_SECONDS = 20.0
-
-
-class InLoopServer(uvicorn.Server):
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:  # pytest keeps its signal handlers
-        yield
-
-
-@contextlib.asynccontextmanager
-async def serving(app: Any) -> AsyncIterator[int]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port: int = sock.getsockname()[1]
-    # Errors logged as a service logs them (uvicorn's own "Exception in ASGI application").
-    config = uvicorn.Config(app, log_config=None, log_level="error", access_log=False, ws="none")
-    server = InLoopServer(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        assert not task.done(), "the server stopped during startup"
-        await asyncio.sleep(0.01)
-    try:
-        yield port
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 5)
-        sock.close()
 
 
 def failing_app() -> FastAPI:
@@ -85,8 +55,9 @@ async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, 
 
 
 async def test_a_500_keeps_the_connection_open_for_the_next_request() -> None:
-    async with asyncio.timeout(TEST_SECONDS), serving(failing_app()) as port:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    # Errors logged as a service logs them (uvicorn's own "Exception in ASGI application").
+    async with asyncio.timeout(TEST_SECONDS), serving(failing_app(), log_level="error") as url:
+        reader, writer = await asyncio.open_connection("127.0.0.1", httpx.URL(url).port)
         try:
             boom = b"POST /v1/boom HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n"
             assert await _exchange(reader, writer, boom) == 500
@@ -99,12 +70,13 @@ async def test_a_500_keeps_the_connection_open_for_the_next_request() -> None:
             writer.close()
 
 
-class ClosingUpstream:
+class ClosingUpstream(RawUpstream):
     """Answers the first request on each connection, then closes the connection when the next
     request arrives on it without reading it: what a service does to a keep-alive connection
     it is closing just as the gateway reuses it. Counts the requests it processed."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.processed: list[str] = []
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -142,19 +114,16 @@ async def test_the_gateway_retries_a_request_the_service_never_received(
     tokens: TokenFactory,
 ) -> None:
     upstream = ClosingUpstream()
-    async with asyncio.timeout(TEST_SECONDS):
-        server = await asyncio.start_server(upstream.handle, "127.0.0.1", 0)
-        port = server.sockets[0].getsockname()[1]
-        url = f"http://127.0.0.1:{port}"
+    async with asyncio.timeout(TEST_SECONDS), upstream.serving() as url:
         settings = GatewaySettings(
             service_urls={"projects": url, "assessment": url, "stakeholders": url},
             log_json=False,
             log_level="CRITICAL",
         )
         async with (
-            serving(gateway_app(settings)) as gateway_port,
+            serving(gateway_app(settings)) as gateway_url,
             httpx.AsyncClient(
-                base_url=f"http://127.0.0.1:{gateway_port}",
+                base_url=gateway_url,
                 headers=tokens.headers("governance"),
                 trust_env=False,
             ) as client,
@@ -167,7 +136,5 @@ async def test_the_gateway_retries_a_request_the_service_never_received(
                     "/api/v1/projects", json={"title": key}, headers={"Idempotency-Key": key}
                 )
                 results.append(created.status_code)
-        server.close()
-        await server.wait_closed()
     assert results == [201, 201, 201]
     assert upstream.processed.count("POST /v1/projects") == 3

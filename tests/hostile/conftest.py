@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
 import assessment_service.main
@@ -27,7 +25,7 @@ from gateway.main import create_app as gateway_app
 from gateway.settings import Settings as GatewaySettings
 from projects_service.settings import Settings as ProjectsSettings
 from scripts.schemathesis_gate import ids_by_parameter
-from shared.testing import TokenFactory, api_client, test_database
+from shared.testing import TokenFactory, api_client, bound_socket, serving, test_database, url_of
 from stakeholders_service.settings import Settings as StakeholdersSettings
 
 SERVER_START_SECONDS = 10.0
@@ -39,46 +37,6 @@ FACTORIES: dict[str, tuple[Any, Any]] = {
 }
 
 
-class InLoopServer(uvicorn.Server):
-    """uvicorn in the current loop; pytest keeps its signal handlers."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
-def bound_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    return sock
-
-
-@contextlib.asynccontextmanager
-async def serving(app: Any, sock: socket.socket) -> AsyncIterator[None]:
-    # No lifespan: no change-feed consumers (nothing here waits for one); databases and clients
-    # are closed by the fixture.
-    config = uvicorn.Config(
-        app, lifespan="off", log_config=None, log_level="warning", access_log=False, ws="none"
-    )
-    server = InLoopServer(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    async with asyncio.timeout(SERVER_START_SECONDS):
-        while not server.started:
-            if task.done():
-                task.result()
-                raise RuntimeError("server stopped during startup")
-            await asyncio.sleep(0.01)
-    try:
-        yield
-    finally:
-        server.should_exit = True
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(5):
-                await task
-        sock.close()
-
-
 @dataclass
 class Platform:
     apps: dict[str, FastAPI]
@@ -87,21 +45,19 @@ class Platform:
     ids: dict[str, str]  # path parameter name -> a record of the demo dataset
 
 
-def _url(sock: socket.socket) -> str:
-    return f"http://127.0.0.1:{sock.getsockname()[1]}"
-
-
 def _seed(gateway_url: str) -> dict[str, str]:
     from scripts import demo
 
-    loaded = demo.run(gateway_url)
+    # The core steps: the portfolio's gate histories need the change-feed consumers, which
+    # these in-loop servers do not run (no lifespan).
+    loaded = demo.run(gateway_url, demo.CORE_STEPS)
     return {name: values[0] for name, values in ids_by_parameter(loaded.ids).items()}
 
 
 @pytest.fixture(scope="session")
 async def hostile_platform(tokens: TokenFactory) -> AsyncIterator[Platform]:
     sockets = {name: bound_socket() for name in (*FACTORIES, "gateway")}
-    urls = {name: _url(sock) for name, sock in sockets.items()}
+    urls = {name: url_of(sock) for name, sock in sockets.items()}
     token = tokens("admin", sub="hostile-admin")
     async with contextlib.AsyncExitStack() as stack:
         apps: dict[str, FastAPI] = {}
@@ -127,7 +83,16 @@ async def hostile_platform(tokens: TokenFactory) -> AsyncIterator[Platform]:
         )
         stack.push_async_callback(gateway.state.upstreams.aclose)
         for name, sock in sockets.items():
-            await stack.enter_async_context(serving(apps.get(name, gateway), sock))
+            # No lifespan: no change-feed consumers (nothing here waits for one); databases and
+            # clients are closed by the fixture.
+            await stack.enter_async_context(
+                serving(
+                    apps.get(name, gateway),
+                    sock,
+                    lifespan="off",
+                    start_seconds=SERVER_START_SECONDS,
+                )
+            )
         async with asyncio.timeout(SEED_SECONDS):
             ids = await asyncio.to_thread(_seed, urls["gateway"])
         clients = {name: api_client(app, token=token) for name, app in apps.items()}

@@ -1,6 +1,6 @@
 """Gateway tests run over real sockets: the three services (real apps, migrated databases), a
 header-echoing upstream, a hung upstream and a dead port, all served by uvicorn inside the test
-event loop on ephemeral 127.0.0.1 ports, with gateways pointed at them.
+event loop on ephemeral 127.0.0.1 ports (`shared.testing.servers`), with gateways pointed at them.
 
 Every test is bounded: each runs under `asyncio.timeout(TEST_SECONDS)`, and each HTTP client
 has its own short timeout.
@@ -14,20 +14,18 @@ import functools
 import hashlib
 import inspect
 import json
-import socket
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from starlette.types import Receive, Scope, Send
 
 from gateway.main import create_app as gateway_app
 from gateway.settings import Settings as GatewaySettings
-from shared.testing import test_database
+from shared.testing import RawUpstream, bound_socket, dead_url, serving, test_database, url_of
 
 TEST_SECONDS = 40.0  # generous: CI machines are shared; a hang still ends
 HERE = Path(__file__).resolve().parent
@@ -50,66 +48,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             return run
 
         item.obj = bounded(function)  # type: ignore[attr-defined]
-
-
-# --- servers in the test loop -------------------------------------------------------------
-
-
-def bound_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    return sock
-
-
-def url_of(sock: socket.socket) -> str:
-    return f"http://127.0.0.1:{sock.getsockname()[1]}"
-
-
-def dead_url() -> str:
-    """A port nothing listens on (bound, then closed)."""
-    sock = bound_socket()
-    url = url_of(sock)
-    sock.close()
-    return url
-
-
-class InLoopServer(uvicorn.Server):
-    """uvicorn in the current loop; pytest keeps its signal handlers."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
-@contextlib.asynccontextmanager
-async def serving(app: Any, sock: socket.socket) -> AsyncIterator[str]:
-    config = uvicorn.Config(
-        app,
-        lifespan="on",
-        log_config=None,
-        log_level="warning",
-        access_log=False,
-        ws="none",
-        proxy_headers=False,  # the test client is on 127.0.0.1, which uvicorn trusts by default
-        timeout_graceful_shutdown=1,
-    )
-    server = InLoopServer(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    async with asyncio.timeout(10):
-        while not server.started:
-            if task.done():
-                task.result()  # raises the startup error
-                raise RuntimeError("server stopped during startup")
-            await asyncio.sleep(0.01)
-    try:
-        yield url_of(sock)
-    finally:
-        server.should_exit = True
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(5):
-                await task
-        sock.close()
 
 
 # --- the upstreams -------------------------------------------------------------------------
@@ -264,33 +202,6 @@ class EchoUpstream:
 
 def _chunk(index: int, size: int) -> bytes:
     return hashlib.sha256(str(index).encode()).digest() * (size // 32)
-
-
-class RawUpstream:
-    """A bare TCP server on an ephemeral 127.0.0.1 port; subclasses say what `handle` does with
-    each connection. Connections still open are closed when it stops."""
-
-    def __init__(self) -> None:
-        self.writers: list[asyncio.StreamWriter] = []
-
-    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        raise NotImplementedError
-
-    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.writers.append(writer)
-        await self.handle(reader, writer)
-
-    @contextlib.asynccontextmanager
-    async def serving(self) -> AsyncIterator[str]:
-        server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
-        port = server.sockets[0].getsockname()[1]
-        try:
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            server.close()
-            for writer in self.writers:
-                writer.close()
-            await server.wait_closed()
 
 
 class BrokenUpstream(RawUpstream):
