@@ -1,6 +1,6 @@
 """The decision evidence pack: the evidence as it stood when the decision was recorded.
 
-Two rounds of upstream reads, seven calls, whatever the project's history:
+Two rounds of upstream reads, six calls, whatever the project's history:
 1. assessment `GET /v1/decisions/{id}`: which project, and when it was decided (404: no such
    decision, or none recorded by `as_of`);
 2. concurrently: assessment `GET /v1/aggregates/decisions/{id}/evidence` (the decision, the
