@@ -87,6 +87,8 @@ class FakeProjects(FakeService):
             "created_at": now,
             "updated_at": now,
             "version": 1,
+            # What the service's caller could move it to; the fake's callers never move stages.
+            "allowed_transitions": [],
             **fields,
         }
         self.teams[project_id] = set(members)
