@@ -1,11 +1,11 @@
 """`make run`: migrate each service's database (and seed the shipped defaults: the active "CMDI
-IIAF" and "NASSS complexity" templates, see `scripts.migrate`), start the services and the
-gateway, stop on Ctrl-C.
+IIAF" and "NASSS complexity" templates, see `scripts.migrate`), start the services, the
+reporting service (no database) and the gateway, stop on Ctrl-C.
 
 Every process is `python -m uvicorn <factory> --factory --host 127.0.0.1 --port <port>
 --no-access-log` (see `scripts.processes.Stack`, which the e2e tests use too). The command waits
 until each answers `/readyz`, prints the URLs, and keeps running until Ctrl-C or SIGTERM, which
-stop all four (SIGTERM, then SIGKILL after 10 s) and exit 0. A process that dies later is
+stop all five (SIGTERM, then SIGKILL after 10 s) and exit 0. A process that dies later is
 restarted on its own port with exponential backoff (0.5 s doubling to 30 s; a "!!!" line with its
 exit code and last output says so) while the others keep serving; if a process fails to start
 at all, the others are stopped and the exit status is 1. Logs of every process go to standard
@@ -15,14 +15,14 @@ Environment (all optional; the defaults are what docs/conventions.md promises):
 
     <PREFIX>DATABASE_URL      a service's database, e.g. PROJECTS_DATABASE_URL
                               (default: SQLite files var/projects.db, var/assessment.db, ...)
-    CMDI_RUN_PORT_OFFSET      added to every default port (8000-8003), e.g. 100 → 8100-8103
+    CMDI_RUN_PORT_OFFSET      added to every default port (8000-8004), e.g. 100 → 8100-8104
     <PREFIX>PORT              one process's port, e.g. GATEWAY_PORT=9000 (wins over the offset)
     CMDI_RUN_READY_TIMEOUT    seconds to wait for every `/readyz` (default 60)
 
-Prefixes: GATEWAY_, PROJECTS_, ASSESSMENT_, STAKEHOLDERS_. Each process also receives
-`<PREFIX>SERVICE_URLS__<SERVICE>` for every service (e.g. GATEWAY_SERVICE_URLS__PROJECTS), built
-from the ports above, so they find each other whatever the ports. Every other variable (log
-level, gateway timeouts, ...) passes through unchanged to the processes.
+Prefixes: GATEWAY_, PROJECTS_, ASSESSMENT_, STAKEHOLDERS_, REPORTING_. Each process also
+receives `<PREFIX>SERVICE_URLS__<NAME>` for every other process but the gateway (e.g.
+GATEWAY_SERVICE_URLS__REPORTING), built from the ports above, so they find each other whatever
+the ports. Every other variable (log level, gateway timeouts, ...) passes through unchanged.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from types import FrameType
 
 from scripts.migrate import database_url, prepare
 from scripts.processes import ALL_PROCESSES, HOST, Stack, StackError, port_in_use
-from scripts.services import GATEWAY, ROOT, SERVICES
+from scripts.services import GATEWAY, REPORTING, ROOT, SERVICES
 
 _echo_lock = threading.Lock()
 
@@ -107,7 +107,8 @@ def banner(stack: Stack) -> str:
         f"  API docs       {gateway}/api/docs",
     ]
     lines += [
-        f"  {s.name:<14} {stack.url(s.name)}/v1  (docs {stack.url(s.name)}/docs)" for s in SERVICES
+        f"  {s.name:<14} {stack.url(s.name)}/v1  (docs {stack.url(s.name)}/docs)"
+        for s in (*SERVICES, REPORTING)
     ]
     demo_env = "" if gateway == f"http://{HOST}:{GATEWAY.port}" else f"CMDI_GATEWAY_URL={gateway} "
     lines += [
