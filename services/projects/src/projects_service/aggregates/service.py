@@ -183,7 +183,13 @@ async def portfolio(
         benefits=benefits,
         monitoring=await _monitoring(session, at, chosen),
         key_person=await _key_person(
-            session, at, chosen, threshold=threshold, full=sees_people(principal), out=suppressed
+            session,
+            at,
+            chosen,
+            total=total,
+            threshold=threshold,
+            full=sees_people(principal),
+            out=suppressed,
         ),
         suppressed=suppressed,
         definitions=PORTFOLIO_DEFINITIONS,
@@ -247,6 +253,7 @@ async def _key_person(
     at: dt.datetime,
     chosen: SetFilters,
     *,
+    total: int,
     threshold: float,
     full: bool,
     out: list[str],
@@ -255,37 +262,45 @@ async def _key_person(
     a project's member count below 5 is null, and so is the number of people with a key role,
     with the per-person rows withheld too (their number would reveal it)."""
     buckets: dict[str, int] = {}
-    triples = with_lead = 0
-    for bucket, projects, triple, lead in await people.team_summary(session, at, chosen):
-        buckets[bucket] = int(projects)
-        triples += int(triple or 0)
-        with_lead += int(lead or 0)
-    at_risk = await people.projects_at_risk(session, at, chosen, limit=PROJECTS_LISTED + 1)
+    triples = with_lead = holders = 0
+    risks: list[tuple[uuid.UUID, int, bool]] = []
+    loads: list[tuple[str, int, int, int]] = []
+    for kind, key, a, b, c, d in await people.key_people(
+        session, at, chosen, projects_limit=PROJECTS_LISTED + 1, people_limit=PEOPLE_LISTED + 1
+    ):
+        if kind == "bucket":
+            buckets[key] = int(a)
+            triples += int(b or 0)
+            with_lead += int(c or 0)
+        elif kind == "risk":
+            risks.append((uuid.UUID(key), int(a), bool(b)))
+        else:
+            loads.append((key, int(a), int(b), int(c)))
+            holders = int(d)
+    buckets["0"] = total - sum(buckets.values())
+    risks.sort()
+    loads.sort(key=lambda row: (-row[1], -row[2], -row[3], row[0]))
     listed = []
-    for index, (project_id, members, triple) in enumerate(at_risk[:PROJECTS_LISTED]):
-        shown: int | None = int(members)
-        if not full and int(members) < SUPPRESS_BELOW:
+    for index, (project_id, members, triple) in enumerate(risks[:PROJECTS_LISTED]):
+        shown: int | None = members
+        if not full and members < SUPPRESS_BELOW:
             shown = None
             out.append(f"/key_person/projects/{index}/active_members")
         listed.append(
             ProjectKeyPerson(
-                project_id=project_id,
-                active_members=shown,
-                lead_is_sponsor_is_evaluator=bool(triple),
+                project_id=project_id, active_members=shown, lead_is_sponsor_is_evaluator=triple
             )
         )
-    loads = await people.person_loads(session, at, chosen, limit=PEOPLE_LISTED + 1)
-    holders = int(loads[0][4]) if loads else 0
     people_total: int | None = holders
     rows = []
-    for subject, led, sponsored, evaluated, _ in loads[:PEOPLE_LISTED]:
-        share = _share(int(led), with_lead)
+    for subject, led, sponsored, evaluated in loads[:PEOPLE_LISTED]:
+        share = _share(led, with_lead)
         rows.append(
             PersonLoad(
                 subject=subject if full else None,
-                projects_led=int(led),
-                projects_sponsored=int(sponsored),
-                projects_evaluated=int(evaluated),
+                projects_led=led,
+                projects_sponsored=sponsored,
+                projects_evaluated=evaluated,
                 share_of_leads=share,
                 flagged=share is not None and share > threshold,
             )
@@ -302,7 +317,7 @@ async def _key_person(
             CountItem(key=bucket, count=buckets.get(bucket, 0)) for bucket in people.BUCKETS
         ],
         projects=listed,
-        projects_truncated=len(at_risk) > PROJECTS_LISTED,
+        projects_truncated=len(risks) > PROJECTS_LISTED,
         people_total=people_total,
         people=rows,
         people_truncated=len(loads) > PEOPLE_LISTED,

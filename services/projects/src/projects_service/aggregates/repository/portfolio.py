@@ -19,24 +19,30 @@ from sqlalchemy import (
     func,
     literal,
     null,
-    or_,
     select,
     true,
-    type_coerce,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from projects_service.aggregates.repository.population import (
     SetFilters,
-    arrivals,
+    in_set,
+    initial_stage,
     population,
     stays,
 )
-from projects_service.projects.models import DecisionEffect, ReceivedDecision, Stage
+from projects_service.projects.models import (
+    Core20Plus5,
+    DecisionEffect,
+    Project,
+    ReceivedDecision,
+    Stage,
+    StageChange,
+)
 from projects_service.projects.stages import GATE_FROM, PROCEED
+from projects_service.sql import json_array_contains
 
 # Outcomes with which a gate lets a project on (G4 `scale`/`adopt`, G5 any of them).
 PROCEEDED = sorted(PROCEED | {"scale", "adopt"})
@@ -47,11 +53,27 @@ def _dialect(session: AsyncSession) -> str:
     return session.get_bind().dialect.name
 
 
-def _tags(column: Any, dialect: str) -> Any:
-    """The JSON array `column` as a table of its string elements (`value`)."""
+def _tag_counts(pop: Any, dialect: str) -> list[Any]:
+    """(core20plus5, tag, projects) rows. SQLite expands each project's JSON array with
+    `json_each`; PostgreSQL counts each known tag by JSONB containment instead, because its
+    planner guesses 100 elements per array, and that guess alone made the statement costly
+    enough for a JIT compilation longer than the query."""
     if dialect == "postgresql":
-        return func.jsonb_array_elements_text(type_coerce(column, JSONB)).table_valued("value")
-    return func.json_each(column).table_valued("value")
+        return [
+            select(literal("core20plus5"), literal(str(tag)), func.count())
+            .select_from(pop)
+            .where(json_array_contains(pop.c.tags, str(tag), dialect=dialect))
+            for tag in Core20Plus5
+        ]
+    tags = func.json_each(pop.c.tags).table_valued("value")
+    return [
+        select(
+            literal("core20plus5"), cast(tags.c.value, String), func.count(func.distinct(pop.c.id))
+        )
+        .select_from(pop)
+        .join(tags, true())
+        .group_by(tags.c.value)
+    ]
 
 
 async def categories(
@@ -64,18 +86,12 @@ async def categories(
     def by(name: str, column: Any) -> Any:
         return select(literal(name), cast(column, String), func.count()).group_by(column)
 
-    tags = _tags(pop.c.tags, _dialect(session))
     statement = union_all(
         by("stage", pop.c.stage),
         by("pillar", pop.c.pillar),
         by("directorate", pop.c.directorate),
         by("innovation_type", pop.c.innovation_type),
-        select(
-            literal("core20plus5"), cast(tags.c.value, String), func.count(func.distinct(pop.c.id))
-        )
-        .select_from(pop)
-        .join(tags, true())
-        .group_by(tags.c.value),
+        *_tag_counts(pop, _dialect(session)),
         select(
             literal("net_zero"),
             cast(null(), String),
@@ -97,6 +113,11 @@ def _in_window(column: Any, start: dt.datetime | None, end: dt.datetime) -> Any:
     return and_(column >= start, column <= end) if start is not None else column <= end
 
 
+# Where each gate decides, as one key per stage (G3 and G4 both decide in evaluation, G5 in
+# scaling or embedding), so the arrivals are counted with one GROUP BY.
+_GATE_KEY = {stage: "+".join(g for g in GATES if stage in GATE_FROM[g]) for stage in Stage}
+
+
 async def entered(
     session: AsyncSession,
     as_of: dt.datetime,
@@ -104,27 +125,30 @@ async def entered(
     end: dt.datetime,
     filters: SetFilters,
 ) -> dict[str, int]:
-    """Per gate: projects that arrived (created there, or moved there other than by resuming
-    from a pause) in a stage the gate decides on, within the period."""
-    pop = population(as_of, filters, with_stage=False).subquery("population")
-    came = arrivals(as_of)
-    columns = [
-        func.count(
-            func.distinct(case((came.c.stage.in_(sorted(GATE_FROM[gate])), came.c.project_id)))
-        ).label(gate)
-        for gate in GATES
-    ]
-    statement = (
-        select(*columns)
-        .select_from(came)
-        .join(pop, pop.c.id == came.c.project_id)
-        .where(
-            _in_window(came.c.at, start, end),
-            or_(came.c.from_stage.is_(None), came.c.from_stage != str(Stage.paused)),
-        )
+    """Per gate: projects that arrived in the period in a stage the gate decides on, by being
+    created there or by a stage change other than resuming from a pause."""
+    moved = select(StageChange.project_id, cast(StageChange.to_stage, String).label("stage")).where(
+        _in_window(StageChange.occurred_at, start, end),
+        StageChange.from_stage != Stage.paused,
+        *in_set(StageChange.project_id, as_of, filters),
     )
-    row = (await session.execute(statement)).one()
-    return {gate: int(row[index]) for index, gate in enumerate(GATES)}
+    created = select(Project.id, initial_stage()).where(
+        _in_window(Project.created_at, start, end), *in_set(Project.id, as_of, filters)
+    )
+    came = union_all(moved, created).subquery("arrivals")
+    # The simple CASE form reads `stage` once (a searched CASE would repeat its expression).
+    key = case(
+        {str(stage): gates for stage, gates in _GATE_KEY.items() if gates}, value=came.c.stage
+    ).label("gates")
+    statement = (
+        select(key, func.count(func.distinct(came.c.project_id)))
+        .where(key.is_not(None))
+        .group_by(key)
+    )
+    found = {gates: int(n) for gates, n in (await session.execute(statement)).all()}
+    return {
+        gate: sum(n for gates, n in found.items() if gate in gates.split("+")) for gate in GATES
+    }
 
 
 async def decided(
@@ -137,7 +161,6 @@ async def decided(
     """(gate, decided, proceeded, stopped) from the decisions received by `as_of` and decided
     in the period, leaving out those rejected (they did not fit the stage) and those corrected by
     a decision received by `as_of`; each project counted once per gate, by its latest outcome."""
-    pop = population(as_of, filters, with_stage=False).subquery("population")
     correction = aliased(ReceivedDecision)
     decided_at = func.coalesce(ReceivedDecision.decided_at, ReceivedDecision.received_at)
     effective = (
@@ -156,7 +179,6 @@ async def decided(
             )
             .label("rank"),
         )
-        .join(pop, pop.c.id == ReceivedDecision.project_id)
         .where(
             ReceivedDecision.effect != DecisionEffect.rejected,
             ReceivedDecision.received_at <= as_of,
@@ -166,6 +188,7 @@ async def decided(
                 correction.project_id == ReceivedDecision.project_id,
                 correction.received_at <= as_of,
             ),
+            *in_set(ReceivedDecision.project_id, as_of, filters),
         )
         .subquery("effective")
     )
@@ -181,12 +204,6 @@ async def decided(
     return (await session.execute(statement)).all()
 
 
-def _days(start: Any, end: Any, dialect: str) -> Any:
-    if dialect == "postgresql":
-        return func.extract("epoch", end - start) / 86400.0
-    return func.julianday(end) - func.julianday(start)
-
-
 def stage_durations(
     as_of: dt.datetime,
     start: dt.datetime | None,
@@ -194,17 +211,14 @@ def stage_durations(
     filters: SetFilters,
     dialect: str,
 ) -> Any:
-    """(stage, days) of every stay that ended within the period, as a subquery."""
-    pop = population(as_of, filters, with_stage=False).subquery("population")
-    history = stays(as_of)
+    """(stage, days) of every stay that ended within the period, as a CTE computed once
+    (MATERIALIZED: the ranking reads it twice and would otherwise recompute every row)."""
+    history = stays(as_of, filters, dialect)
     return (
-        select(
-            history.c.stage,
-            cast(_days(history.c.at, history.c.left_at, dialect), Float).label("days"),
-        )
-        .join(pop, pop.c.id == history.c.project_id)
-        .where(history.c.left_at.is_not(None), _in_window(history.c.left_at, start, end))
-        .subquery("durations")
+        select(history.c.stage, history.c.days)
+        .where(_in_window(history.c.ended, start, end))
+        .cte("durations")
+        .prefix_with("MATERIALIZED")
     )
 
 

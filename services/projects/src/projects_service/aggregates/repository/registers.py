@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import String, and_, case, cast, func, literal, null, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from projects_service.aggregates.repository.population import SetFilters, population
+from projects_service.aggregates.repository.population import SetFilters, in_set
 from projects_service.benefits.models import Benefit, BenefitStatus, BenefitValue
 from projects_service.journals.models import (
     JournalEntryMixin,
@@ -49,7 +49,6 @@ async def benefit_totals(
     """(kind, unit, value_type, total, benefits): each active benefit's latest figure of each
     type as known at `as_of` (dated on or before its day and recorded by then), summed by kind,
     unit and type; value_type null rows count the benefits with any figure."""
-    pop = population(as_of, filters, with_stage=False).subquery("population")
     ranked = (
         select(
             BenefitValue.benefit_id,
@@ -72,8 +71,11 @@ async def benefit_totals(
     latest = (
         select(Benefit.id, Benefit.kind, Benefit.unit, ranked.c.value_type, ranked.c.amount)
         .join(ranked, and_(ranked.c.benefit_id == Benefit.id, ranked.c.rank == 1))
-        .join(pop, pop.c.id == Benefit.project_id)
-        .where(Benefit.status == BenefitStatus.active, Benefit.created_at <= as_of)
+        .where(
+            Benefit.status == BenefitStatus.active,
+            Benefit.created_at <= as_of,
+            *in_set(Benefit.project_id, as_of, filters),
+        )
         .cte("latest")
     )
     statement = union_all(
@@ -120,7 +122,6 @@ async def monitoring(
     the scheduled items (not ad hoc, a journal tool) of each project's map agreed at `as_of`.
     An item is overdue when its journal's latest period ended (or, with none, the map was
     agreed) more than one interval of its frequency before `as_of`."""
-    pop = population(as_of, filters, with_stage=False).subquery("population")
     partner_ref = and_(
         MonitoringPlanItem.priority_kind == PriorityKind.boundary_partner,
         BoundaryPartner.outcome_map_id == MonitoringPlanItem.outcome_map_id,
@@ -162,9 +163,9 @@ async def monitoring(
             ).label("overdue"),
         )
         .join(OutcomeMap, OutcomeMap.id == MonitoringPlanItem.outcome_map_id)
-        .join(pop, pop.c.id == OutcomeMap.project_id)
         .outerjoin(BoundaryPartner, partner_ref)
         .where(
+            *in_set(OutcomeMap.project_id, as_of, filters),
             OutcomeMap.agreed_at.is_not(None),
             OutcomeMap.agreed_at <= as_of,
             or_(OutcomeMap.superseded_at.is_(None), OutcomeMap.superseded_at > as_of),
