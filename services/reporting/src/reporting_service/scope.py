@@ -56,10 +56,9 @@ class Scope(BaseModel):
     filters: Filters
     partial: bool = False
     generated_at: dt.datetime
-    # What the caller gave, for reports whose period defaults differ (an evidence pack's
-    # period ends at its decision).
+    # The `from` the caller gave, for a report whose period defaults differ (an evidence
+    # pack's period ends at its decision).
     requested_from: dt.datetime | None = None
-    requested_to: dt.datetime | None = None
 
 
 class MissingSection(BaseModel):
@@ -147,7 +146,6 @@ def report_scope(
         partial=partial,
         generated_at=now,
         requested_from=from_,
-        requested_to=to,
     )
 
 

@@ -171,7 +171,7 @@ class EvaluationPage(UpstreamModel):
     next_cursor: str | None = None
 
 
-class TimelineItem(UpstreamModel):
+class TimelineEntry(UpstreamModel):
     id: uuid.UUID
     kind: str
     occurred_at: dt.datetime
@@ -182,5 +182,5 @@ class TimelineItem(UpstreamModel):
 
 
 class TimelinePage(UpstreamModel):
-    items: list[TimelineItem]
+    items: list[TimelineEntry]
     next_cursor: str | None = None

@@ -27,8 +27,8 @@ from reporting_service.clients.projects_schemas import (
     BenefitPage,
     MembershipPage,
     PortfolioAggregate,
+    ProjectDocument,
     ProjectPage,
-    ProjectRead,
     ProjectRecord,
     StageChangePage,
 )
@@ -96,36 +96,42 @@ class ProjectsClient:
             f"/v1/projects/{project_id}/benefits", BenefitPage, params={"limit": PAGE}
         )
 
-    async def attainment_over_time(self, project_id: uuid.UUID, as_of: dt.datetime) -> ProjectRead:
+    async def attainment_over_time(
+        self, project_id: uuid.UUID, as_of: dt.datetime
+    ) -> ProjectDocument:
         """Attainment per boundary partner and marker level, journal period by period."""
         return await self.upstream.need(
             f"/v1/aggregates/projects/{project_id}/attainment",
-            ProjectRead,
+            ProjectDocument,
             params={"as_of": instant(as_of)},
         )
 
-    async def attainment(self, project_id: uuid.UUID, as_of: dt.datetime) -> ProjectRead:
+    async def attainment(self, project_id: uuid.UUID, as_of: dt.datetime) -> ProjectDocument:
         """Each marker's latest journal rating as of `as_of`."""
         return await self.upstream.need(
-            f"/v1/projects/{project_id}/attainment", ProjectRead, params={"as_of": instant(as_of)}
+            f"/v1/projects/{project_id}/attainment",
+            ProjectDocument,
+            params={"as_of": instant(as_of)},
         )
 
-    async def strategy_coverage(self, project_id: uuid.UUID, as_of: dt.datetime) -> ProjectRead:
+    async def strategy_coverage(self, project_id: uuid.UUID, as_of: dt.datetime) -> ProjectDocument:
         return await self.upstream.need(
             f"/v1/projects/{project_id}/strategy-coverage",
-            ProjectRead,
+            ProjectDocument,
             params={"as_of": instant(as_of)},
         )
 
-    async def practice_profile(self, project_id: uuid.UUID, as_of: dt.datetime) -> ProjectRead:
+    async def practice_profile(self, project_id: uuid.UUID, as_of: dt.datetime) -> ProjectDocument:
         return await self.upstream.need(
             f"/v1/projects/{project_id}/practice-profile",
-            ProjectRead,
+            ProjectDocument,
             params={"as_of": instant(as_of)},
         )
 
-    async def adoption_tracker(self, project_id: uuid.UUID) -> ProjectRead:
-        return await self.upstream.need(f"/v1/projects/{project_id}/adoption-tracker", ProjectRead)
+    async def adoption_tracker(self, project_id: uuid.UUID) -> ProjectDocument:
+        return await self.upstream.need(
+            f"/v1/projects/{project_id}/adoption-tracker", ProjectDocument
+        )
 
     async def summaries(self, project_ids: Sequence[uuid.UUID]) -> ProjectPage:
         """Reference, title and stage of up to 200 projects, in one call."""

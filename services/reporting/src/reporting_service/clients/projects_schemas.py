@@ -117,7 +117,7 @@ class PortfolioAggregate(UpstreamModel):
 
 
 class ProjectRecord(PassThrough):
-    """`GET /v1/projects/{id}` (ProjectRead)."""
+    """`GET /v1/projects/{id}` (ProjectDocument)."""
 
     id: uuid.UUID
     reference: str
@@ -183,6 +183,6 @@ class BenefitPage(UpstreamModel):
     next_cursor: str | None = None
 
 
-class ProjectRead(PassThrough):
+class ProjectDocument(PassThrough):
     """A per-project read a report repeats as the projects service gives it (attainment,
     strategy coverage, practice profile, adoption tracker)."""

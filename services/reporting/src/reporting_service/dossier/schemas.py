@@ -9,9 +9,9 @@ import uuid
 from pydantic import BaseModel, Field
 
 from reporting_service.access import View
-from reporting_service.clients.assessment_schemas import TimelineItem
+from reporting_service.clients.assessment_schemas import TimelineEntry
 from reporting_service.clients.base import CountItem
-from reporting_service.clients.projects_schemas import Benefit, ProjectRead, ProjectRecord
+from reporting_service.clients.projects_schemas import Benefit, ProjectDocument, ProjectRecord
 from reporting_service.clients.stakeholders_schemas import ProjectEngagement
 from reporting_service.scope import ReportEnvelope
 
@@ -76,7 +76,7 @@ class EvaluationTimeline(BaseModel):
     purpose: str
     start_date: dt.date | None
     end_date: dt.date | None
-    items: list[TimelineItem] = Field(
+    items: list[TimelineEntry] = Field(
         description="Learning-log entries, sessions, findings, "
         "adaptations and theory-of-change versions, oldest first."
     )
@@ -93,13 +93,13 @@ class Dossier(ReportEnvelope):
     )
     decisions: list[GateDecision] | None = Field(description="Every decision up to `as_of`.")
     assessments: list[AssessmentLine] | None
-    attainment: ProjectRead | None = Field(
+    attainment: ProjectDocument | None = Field(
         description="Attainment per boundary partner and marker level, period by period."
     )
-    strategy_coverage: ProjectRead | None
-    practice_profile: ProjectRead | None
+    strategy_coverage: ProjectDocument | None
+    practice_profile: ProjectDocument | None
     benefits: list[Benefit] | None = Field(description="The benefits register (as it is now).")
-    adoption_tracker: ProjectRead | None = Field(description="As it is now.")
+    adoption_tracker: ProjectDocument | None = Field(description="As it is now.")
     engagement: ProjectEngagement | None = Field(
         description="Engagement and involvement as of `as_of` over the period."
     )

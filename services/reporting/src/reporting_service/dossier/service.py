@@ -34,7 +34,7 @@ from reporting_service.clients.base import CountItem
 from reporting_service.clients.projects import ProjectsClient
 from reporting_service.clients.projects_schemas import (
     MembershipPage,
-    ProjectRead,
+    ProjectDocument,
     ProjectRecord,
     StageChangePage,
 )
@@ -161,7 +161,7 @@ async def dossier(
     )
 
 
-def _definitions(document: ProjectRead | None) -> dict[str, str] | None:
+def _definitions(document: ProjectDocument | None) -> dict[str, str] | None:
     found: Any = (document.model_extra or {}).get("definitions") if document else None
     return found if isinstance(found, dict) else None
 

@@ -14,7 +14,7 @@ from reporting_service.clients.assessment_schemas import (
     EvidenceDecision,
     EvidenceEvaluation,
 )
-from reporting_service.clients.projects_schemas import ProjectRead
+from reporting_service.clients.projects_schemas import ProjectDocument
 from reporting_service.clients.stakeholders_schemas import ProjectEngagement
 from reporting_service.scope import ReportEnvelope
 
@@ -64,7 +64,7 @@ class EvidencePack(ReportEnvelope):
         description="The project's stage changes up to the decision."
     )
     stage_history_truncated: bool = False
-    outcome_markers: ProjectRead | None = Field(
+    outcome_markers: ProjectDocument | None = Field(
         description="The outcome map's markers with their latest journal ratings as of the "
         "decision (the projects service's attainment read)."
     )

@@ -26,7 +26,7 @@ from reporting_service.clients.assessment_schemas import DecisionEvidence, Decis
 from reporting_service.clients.base import UpstreamFailure
 from reporting_service.clients.projects import ProjectsClient
 from reporting_service.clients.projects_schemas import (
-    ProjectRead,
+    ProjectDocument,
     ProjectRecord,
     StageChangePage,
 )
@@ -93,7 +93,7 @@ async def evidence_pack(
     evidence: DecisionEvidence | None = None
     project: ProjectRecord | None = None
     history: StageChangePage | None = None
-    markers: ProjectRead | None = None
+    markers: ProjectDocument | None = None
     engagement: ProjectEngagement | None = None
     period = scope.period
     if decision is not None:
