@@ -1,21 +1,21 @@
-"""The project write rule and the projects lookup behind it."""
+"""The project write rule: who writes where, and who is offered moves."""
 
 from __future__ import annotations
 
+import ast
 import uuid
 from collections.abc import Collection
+from pathlib import Path
 
-import httpx
 import pytest
 
+from shared import project_access
 from shared.auth import Principal, Role
-from shared.http import BadGateway, ServiceClient
 from shared.problems import Forbidden
 from shared.project_access import (
     EVALUATION_WORK,
     PROJECT_WORK,
     NotATeamMember,
-    ProjectsLookup,
     ProjectWriteRule,
 )
 
@@ -72,34 +72,25 @@ async def test_governance_is_not_an_evaluation_writer_by_the_rule() -> None:
         await EVALUATION_WORK.require(who("governance"), [P], Teams(tom={P}))
 
 
-def lookup_with(items: object, seen: list[httpx.Request]) -> ProjectsLookup:
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return httpx.Response(200, json={"items": items, "next_cursor": None})
-
-    client = ServiceClient(
-        "projects",
-        "http://projects",
-        transport=httpx.MockTransport(handler),
-        token_provider=lambda: "svc",
-    )
-    return ProjectsLookup(client)
+def test_moves_are_offered_by_role_never_on_an_archived_project() -> None:
+    for principal in (who("admin"), who("governance"), who("contributor"), who("evaluator")):
+        assert PROJECT_WORK.may_move(principal)
+        assert not PROJECT_WORK.may_move(principal, archived=True)
+    for role in ("viewer", "reporter", "service"):
+        assert not PROJECT_WORK.may_move(who(role))
+    assert EVALUATION_WORK.may_move(who("contributor"))
+    assert not EVALUATION_WORK.may_move(who("governance"))
 
 
-async def test_lookup_asks_once_as_the_service_and_trusts_only_what_was_asked() -> None:
-    seen: list[httpx.Request] = []
-    other = uuid.uuid4()
-    lookup = lookup_with([{"id": str(P)}, {"id": str(other)}], seen)
-    assert await lookup.active_projects("tom", [P, Q]) == {P}
-    (request,) = seen
-    assert request.headers["authorization"] == "Bearer svc"
-    assert request.url.params.get_list("id") == sorted([str(P), str(Q)])
-    assert request.url.params["team_member"] == "tom"
-    assert await lookup.active_projects("tom", []) == set() and len(seen) == 1
-
-
-async def test_lookup_refuses_an_unreadable_answer() -> None:
-    with pytest.raises(BadGateway):
-        await lookup_with("nope", []).existing([P])
-    with pytest.raises(BadGateway):
-        await lookup_with([{"name": "no id"}], []).existing([P])
+def test_the_rule_asks_no_service_itself() -> None:
+    """Teams are asked through the caller's typed projects client, never from here."""
+    tree = ast.parse(Path(project_access.__file__).read_text(encoding="utf-8"))
+    imported = {
+        node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
+    } | {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+    assert not {name for name in imported if name.split(".")[:2] == ["shared", "http"]}

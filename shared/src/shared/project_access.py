@@ -8,7 +8,13 @@ write. A write that touches several projects needs membership of each; one that 
 project is left to the roles that write anywhere.
 
 Whether someone is on a team is a `ProjectTeams` question: the projects service answers it from
-its own repository, the other services through `ProjectsLookup` (one call per question).
+its own repository, the other services with their typed projects client
+(`<service>/clients/projects.py`, one call per question, the caller's token). This module asks
+nobody itself.
+
+`may_move` is the same rule for what a read model offers (`allowed_transitions`): the caller's
+roles, without the team question (a read asks no other service); the move itself is checked
+with `require`.
 """
 
 from __future__ import annotations
@@ -16,16 +22,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from shared.auth import Principal, Role
-from shared.http import BadGateway, ServiceClient
 from shared.problems import Forbidden
 
 # Never a writer, whatever a service configures.
 NEVER_WRITE = frozenset({Role.viewer, Role.reporter, Role.service})
-# The projects service's list takes at most this many ids (its page limit) per call.
-MAX_IDS_PER_CALL = 200
 
 
 class NotATeamMember(Forbidden):
@@ -63,9 +66,18 @@ class ProjectWriteRule:
     def writes_anywhere(self, principal: Principal) -> bool:
         return principal.is_admin or principal.has_any(*self.anywhere)
 
+    def may_move(self, principal: Principal, *, archived: bool = False) -> bool:
+        """Whether a read model offers `principal` moves (`allowed_transitions`) on a record of
+        this kind: never on an archived project, else when the caller's roles write somewhere.
+        Team membership is left to the move itself (a team-only role off the team is offered
+        the moves and gets 403 asking), so a read asks no other service."""
+        if archived:
+            return False
+        return self.writes_anywhere(principal) or principal.has_any(*self.on_team)
+
     def require_role(self, principal: Principal) -> None:
         """403 for a caller whose roles allow no write of this kind at all."""
-        if not self.writes_anywhere(principal) and not principal.has_any(*self.on_team):
+        if not self.may_move(principal):
             names = ", ".join(sorted({Role.admin, *self.anywhere, *self.on_team}))
             raise Forbidden(f"Writing to {self.work} needs one of the roles: {names}.")
 
@@ -131,47 +143,3 @@ EVALUATION_WORK = ProjectWriteRule(
     anywhere=frozenset({Role.evaluator}),
     on_team=frozenset({Role.contributor}),
 )
-
-
-class ProjectsLookup:
-    """Reference and team questions asked of the projects service, as this service (the answer
-    must not depend on what the caller may read), each set of ids in one call:
-    `GET /v1/projects?id=...&team_member=<subject>`."""
-
-    def __init__(self, client: ServiceClient) -> None:
-        self.client = client
-
-    async def existing(self, project_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
-        """Those of `project_ids` the projects service holds."""
-        return await self._listed(project_ids, {})
-
-    async def active_projects(
-        self, subject: str, project_ids: Collection[uuid.UUID]
-    ) -> set[uuid.UUID]:
-        return await self._listed(project_ids, {"team_member": subject})
-
-    async def _listed(
-        self, project_ids: Collection[uuid.UUID], params: dict[str, Any]
-    ) -> set[uuid.UUID]:
-        wanted = sorted(set(project_ids))
-        found: set[uuid.UUID] = set()
-        for start in range(0, len(wanted), MAX_IDS_PER_CALL):
-            chunk = wanted[start : start + MAX_IDS_PER_CALL]
-            page = await self.client.fetch_json(
-                "/v1/projects",
-                params={**params, "id": [str(p) for p in chunk], "limit": MAX_IDS_PER_CALL},
-                as_service=True,
-            )
-            items = page.get("items") if isinstance(page, dict) else None
-            if not isinstance(items, list):
-                raise BadGateway(f"The {self.client.name} service's project list is unreadable.")
-            found |= {_project_id(item) for item in items}
-        # Only what was asked counts: an answer naming other projects grants nothing.
-        return found & set(wanted)
-
-
-def _project_id(item: object) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(item["id"]))  # type: ignore[index]
-    except (KeyError, TypeError, ValueError) as exc:
-        raise BadGateway("The projects service listed a project without a readable id.") from exc

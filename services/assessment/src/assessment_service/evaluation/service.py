@@ -77,7 +77,7 @@ async def writable(writer: Writer, evaluation: DevelopmentalEvaluation) -> None:
 def writes_evaluations(principal: Principal) -> bool:
     """Whether the caller's role writes evaluations at all (a contributor's team membership is
     checked on the write itself: asking the projects service on every read would cost a call)."""
-    return principal.is_admin or principal.has_any(*EVALUATION_WORK.roles)
+    return EVALUATION_WORK.may_move(principal)
 
 
 def moves(

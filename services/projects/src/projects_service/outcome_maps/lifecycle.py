@@ -38,11 +38,8 @@ S = TypeVar("S", bound=StrEnum)
 
 
 def _offered(project: Project, principal: Principal) -> bool:
-    """Whether `principal` is offered moves on this project's maps at all (membership aside: a
-    contributor off the team still gets 403 when asking, as for the project's own stages)."""
-    if project.status is ProjectStatus.archived:
-        return False
-    return PROJECT_WORK.writes_anywhere(principal) or principal.has_any(*PROJECT_WORK.on_team)
+    """Whether `principal` is offered moves on this project's maps at all (the platform rule)."""
+    return PROJECT_WORK.may_move(principal, archived=project.status is ProjectStatus.archived)
 
 
 def map_moves(outcome_map: OutcomeMap, project: Project, principal: Principal) -> list[MapStatus]:

@@ -63,9 +63,7 @@ def _governs(principal: Principal) -> bool:
 def allowed_transitions(project: Project, principal: Principal) -> list[Stage]:
     """The stages `principal` may move the project to now (membership aside: a contributor
     off the team still gets 403 when asking)."""
-    if project.status is ProjectStatus.archived:
-        return []
-    if not PROJECT_WORK.writes_anywhere(principal) and not principal.has_any(*PROJECT_WORK.on_team):
+    if not PROJECT_WORK.may_move(principal, archived=project.status is ProjectStatus.archived):
         return []
     return [
         stage

@@ -118,7 +118,7 @@ async def update_engagement(
 def allowed_transitions(engagement: Engagement, principal: Principal) -> list[EngagementStatus]:
     """The machine's moves from here, for a caller whose role writes to projects at all (team
     membership is checked on the move itself, not on every read: that is a projects call)."""
-    if not PROJECT_WORK.writes_anywhere(principal) and not principal.has_any(*PROJECT_WORK.on_team):
+    if not PROJECT_WORK.may_move(principal):
         return []
     return allowed_from(ENGAGEMENT_EDGES, engagement.status)
 

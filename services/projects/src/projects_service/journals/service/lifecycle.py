@@ -72,9 +72,7 @@ def allowed_transitions(
 ) -> list[JournalStatus]:
     """The states `principal` may move the entry to now (membership aside: a contributor off
     the team still gets 403 when asking)."""
-    if project.status is ProjectStatus.archived:
-        return []
-    if not PROJECT_WORK.writes_anywhere(principal) and not principal.has_any(*PROJECT_WORK.on_team):
+    if not PROJECT_WORK.may_move(principal, archived=project.status is ProjectStatus.archived):
         return []
     return list(JOURNAL_TRANSITIONS[entry.status])
 

@@ -51,7 +51,7 @@ def consent_read(
     moment = now or utcnow()
     # Roles decide what the caller is offered; the team rule is asked only on the move itself,
     # so reading a consent never costs a call to the projects service.
-    may_move = PROJECT_WORK.writes_anywhere(principal) or principal.has_any(*PROJECT_WORK.on_team)
+    may_move = PROJECT_WORK.may_move(principal)
     return ConsentRead.model_validate(
         {
             **snapshot_fields(consent),
