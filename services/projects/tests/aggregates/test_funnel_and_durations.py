@@ -89,6 +89,34 @@ class TestGateFunnel:
         assert funnel(body, "g1_scoping") == (3, 1, 0, 1, 0.0)
         assert funnel(body, "g2_pilot_approval") == (0, 0, 0, 0, None)
 
+    async def test_filtered_by_the_stage_at_as_of_and_by_pillar(
+        self,
+        client: httpx.AsyncClient,
+        build: Any,
+        app: FastAPI,
+        assessment: Any,
+        clock: ManualClock,
+    ) -> None:
+        p1, _, p3, _ = await four_decided_projects(build, app, assessment, clock)
+        stopped = await portfolio(client, stage="stopped")
+        assert stopped["project_ids"] == sorted([p1, p3])
+        # P1 proceeded at G0 and stopped at G1; P3's G0 proceed was corrected to stop.
+        assert funnel(stopped, "g0_triage") == (2, 2, 1, 1, 0.5)
+        assert funnel(stopped, "g1_scoping") == (2, 1, 0, 1, 0.0)
+        # Their idea stays: P1 and P3 one day each; their scoping stays one day each too.
+        stages = by_stage(stopped)
+        assert (stages["idea"]["stays"], stages["idea"]["median_days"]) == (2, 1.0)
+        assert (stages["scoping"]["stays"], stages["scoping"]["p90_days"]) == (2, 1.0)
+        clock.freeze(T0 + 3 * DAY)
+        other = await build.project(pillar="innovation_governance")
+        clock.freeze(T0 + 4 * DAY)
+        await decide(app, assessment, other["id"], "g0_triage", "proceed", decided_at=T0 + 4 * DAY)
+        governance = await portfolio(client, pillar="innovation_governance")
+        assert governance["project_ids"] == [other["id"]]
+        assert funnel(governance, "g0_triage") == (1, 1, 1, 0, 1.0)
+        assert funnel(governance, "g1_scoping") == (1, 0, 0, 0, None)
+        assert by_stage(governance)["idea"]["stays"] == 1
+
     async def test_as_of_before_the_correction(
         self,
         client: httpx.AsyncClient,

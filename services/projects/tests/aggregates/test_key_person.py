@@ -90,6 +90,21 @@ class TestKeyPerson:
         # Recorded at T0 they count at T0; ivan's ended on 1 March, so he is not among them.
         assert (await portfolio(client, as_of=T0))["key_person"]["people_total"] == 4
 
+    async def test_a_filtered_set(
+        self, client: httpx.AsyncClient, build: Any, clock: ManualClock
+    ) -> None:
+        await four_teams(build, clock)
+        other = (await build.project(directorate="surgery"))["id"]
+        await build.member(other, "alice", "project_lead")
+        key = (await portfolio(client, directorate="surgery"))["key_person"]
+        assert key["projects_with_a_lead"] == 1
+        assert key["projects"] == [
+            {"project_id": other, "active_members": 1, "lead_is_sponsor_is_evaluator": False}
+        ]
+        assert [(p["subject"], p["projects_led"], p["share_of_leads"]) for p in key["people"]] == [
+            ("alice", 1, 1.0)
+        ]
+
     async def test_the_threshold_is_a_setting(
         self, client: httpx.AsyncClient, app: FastAPI, build: Any, clock: ManualClock
     ) -> None:
