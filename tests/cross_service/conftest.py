@@ -7,7 +7,8 @@ test used is emptied after it."""
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from types import ModuleType
 from typing import Any
 
 import httpx
@@ -44,30 +45,29 @@ def to_projects(projects_app: FastAPI) -> ToProjects:
     return ToProjects(projects_app)
 
 
-@pytest.fixture(scope="session")
-async def assessment_on_projects(to_projects: ToProjects) -> AsyncIterator[FastAPI]:
-    """The assessment service, its projects upstream the real projects app."""
-    main = assessment_service.main
-    async with service_app(
-        service="assessment",
-        alembic_ini=main.ALEMBIC_INI,
-        create_app=functools.partial(main.create_app, transports={"projects": to_projects}),
-        settings_factory=AssessmentSettings,
-    ) as application:
-        yield application
+def _on_projects(service: str, main: ModuleType, settings: Callable[..., Any]) -> Any:
+    """A session fixture `<service>_on_projects`: that service, its projects upstream the real
+    projects app."""
+
+    @pytest.fixture(scope="session", name=f"{service}_on_projects")
+    async def fixture(to_projects: ToProjects) -> AsyncIterator[FastAPI]:
+        async with service_app(
+            service=service,
+            alembic_ini=main.ALEMBIC_INI,
+            create_app=functools.partial(main.create_app, transports={"projects": to_projects}),
+            settings_factory=settings,
+        ) as application:
+            yield application
+
+    return fixture
 
 
-@pytest.fixture(scope="session")
-async def stakeholders_on_projects(to_projects: ToProjects) -> AsyncIterator[FastAPI]:
-    """The stakeholders service, its projects upstream the real projects app."""
-    main = stakeholders_service.main
-    async with service_app(
-        service="stakeholders",
-        alembic_ini=main.ALEMBIC_INI,
-        create_app=functools.partial(main.create_app, transports={"projects": to_projects}),
-        settings_factory=functools.partial(StakeholdersSettings, retention_enabled=False),
-    ) as application:
-        yield application
+assessment_on_projects = _on_projects("assessment", assessment_service.main, AssessmentSettings)
+stakeholders_on_projects = _on_projects(
+    "stakeholders",
+    stakeholders_service.main,
+    functools.partial(StakeholdersSettings, retention_enabled=False),
+)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.stakeholders.tests.builders import NAME, create_stakeholder, link
+from services.stakeholders.tests.builders import NAME, create_stakeholder, link, link_body
 from shared.changes import record_audit
 from shared.consumer import ChangeFeedConsumer, ConsumerSpec, Event
 from shared.http import ServiceClient
@@ -50,11 +50,7 @@ class TestAgainstTheProjectsService:
             stakeholder = await create_stakeholder(admin)
             missing = await admin.post(
                 f"/v1/stakeholders/{stakeholder['id']}/links",
-                json={
-                    "project_id": str(uuid.uuid4()),
-                    "role_in_project": "beneficiary",
-                    "relationship_owner": "olive-owner",
-                },
+                json=link_body(uuid.uuid4()),
             )
             assert_problem(missing, 422, "unknown-project")
             await link(admin, stakeholder["id"], uuid.UUID(project_id))
@@ -117,11 +113,7 @@ class TestAgainstTheProjectsService:
             )
             new_link = await ivy.post(
                 f"/v1/stakeholders/{stakeholder['id']}/links",
-                json={
-                    "project_id": project_id,
-                    "role_in_project": "advisor",
-                    "relationship_owner": "ivy-inactive",
-                },
+                json=link_body(project_id, owner="ivy-inactive", role="advisor"),
             )
         assert seen["view"] == "restricted"
         assert [item["view"] for item in listed if item["id"] == stakeholder["id"]] == [

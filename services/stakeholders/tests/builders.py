@@ -36,6 +36,13 @@ async def create_stakeholder(api: httpx.AsyncClient, **overrides: Any) -> dict[s
     return dict(response.json())
 
 
+def link_body(
+    project_id: uuid.UUID | str, *, owner: str = "olive-owner", role: str = "beneficiary"
+) -> dict[str, Any]:
+    """`POST /v1/stakeholders/{id}/links`: the stakeholder's part in `project_id`."""
+    return {"project_id": str(project_id), "role_in_project": role, "relationship_owner": owner}
+
+
 async def link(
     api: httpx.AsyncClient,
     stakeholder_id: str,
@@ -46,7 +53,7 @@ async def link(
 ) -> dict[str, Any]:
     response = await api.post(
         f"/v1/stakeholders/{stakeholder_id}/links",
-        json={"project_id": str(project_id), "role_in_project": role, "relationship_owner": owner},
+        json=link_body(project_id, owner=owner, role=role),
     )
     assert response.status_code == 201, response.text
     return dict(response.json())

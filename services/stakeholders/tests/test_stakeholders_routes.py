@@ -16,6 +16,7 @@ from services.stakeholders.tests.builders import (
     consent,
     create_stakeholder,
     link,
+    link_body,
     new_stakeholder,
 )
 from shared.testing import FakeProjects, TokenFactory, api_client, assert_problem
@@ -321,11 +322,7 @@ class TestLinks:
         stakeholder = await create_stakeholder(client)
         response = await client.post(
             f"/v1/stakeholders/{stakeholder['id']}/links",
-            json={
-                "project_id": str(uuid.uuid4()),
-                "role_in_project": "sponsor",
-                "relationship_owner": "olive-owner",
-            },
+            json=link_body(uuid.uuid4(), role="sponsor"),
         )
         body = assert_problem(response, 422, "unknown-project")
         assert body["errors"] == [
@@ -340,11 +337,7 @@ class TestLinks:
         projects.reachable = False
         response = await client.post(
             f"/v1/stakeholders/{stakeholder['id']}/links",
-            json={
-                "project_id": str(project_id),
-                "role_in_project": "sponsor",
-                "relationship_owner": "olive-owner",
-            },
+            json=link_body(project_id, role="sponsor"),
         )
         assert_problem(response, 503, "upstream-unavailable")
         assert response.headers["retry-after"] == "5"
@@ -358,11 +351,7 @@ class TestLinks:
         created = await link(client, stakeholder["id"], project_id)
         again = await client.post(
             f"/v1/stakeholders/{stakeholder['id']}/links",
-            json={
-                "project_id": str(project_id),
-                "role_in_project": "beneficiary",
-                "relationship_owner": "someone-else",
-            },
+            json=link_body(project_id, owner="someone-else"),
         )
         assert_problem(again, 409, "duplicate-project-link")
         url = f"/v1/stakeholders/{stakeholder['id']}/links/{created['id']}"

@@ -14,7 +14,14 @@ from typing import Any
 import httpx
 import pytest
 
-from services.stakeholders.tests.builders import EMAIL, NAME, consent, create_stakeholder, link
+from services.stakeholders.tests.builders import (
+    EMAIL,
+    NAME,
+    consent,
+    create_stakeholder,
+    link,
+    link_body,
+)
 from shared.testing import FakeProjects, assert_problem
 
 NOT_ON_TEAM = "not-a-project-team-member"
@@ -141,11 +148,7 @@ class TestAContributorOffTheTeam:
         sid = world.stakeholder["id"]
         response = await mallory.post(
             f"/v1/stakeholders/{sid}/links",
-            json={
-                "project_id": str(world.victim_project),
-                "role_in_project": "sponsor",
-                "relationship_owner": "mallory",
-            },
+            json=link_body(world.victim_project, owner="mallory", role="sponsor"),
         )
         assert_problem(response, 403, NOT_ON_TEAM)
         assert await state(admin, world) == before
@@ -166,11 +169,7 @@ class TestAContributorOffTheTeam:
         sid = world.stakeholder["id"]
         response = await mallory.post(
             f"/v1/stakeholders/{sid}/links",
-            json={
-                "project_id": str(world.own_project),
-                "role_in_project": "sponsor",
-                "relationship_owner": "mallory",
-            },
+            json=link_body(world.own_project, owner="mallory", role="sponsor"),
         )
         assert_problem(response, 403, NOT_ON_TEAM)
         assert await state(admin, world) == before
