@@ -59,6 +59,38 @@ async def link(
     return dict(response.json())
 
 
+def engagement_body(*project_ids: uuid.UUID | str, **overrides: Any) -> dict[str, Any]:
+    """`POST /v1/engagements`: a co-design workshop with these projects."""
+    return {
+        "project_ids": [str(p) for p in project_ids],
+        "title": "Discharge lounge co-design workshop",
+        "type": "co_design_session",
+        "iap2_level": "collaborate",
+        "held_at": "2026-03-04T14:00:00Z",
+        "mode": "hybrid",
+        **overrides,
+    }
+
+
+def assessment_body(project_id: uuid.UUID | str, **overrides: Any) -> dict[str, Any]:
+    """`POST /v1/stakeholders/{id}/assessments`: a supporter with little power and much
+    interest, consulted today and to be involved."""
+    return {
+        "project_id": str(project_id),
+        "assessed_at": "2026-01-10T09:00:00Z",
+        "power": 2,
+        "interest": 4,
+        "legitimacy": True,
+        "urgency": False,
+        "stance": "supporter",
+        "relationship_quality": 3,
+        "trust": 3,
+        "current_level": "consult",
+        "target_level": "involve",
+        **overrides,
+    }
+
+
 async def consent(
     api: httpx.AsyncClient,
     stakeholder_id: str,

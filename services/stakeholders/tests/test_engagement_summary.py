@@ -21,7 +21,7 @@ from fastapi import FastAPI
 from sqlalchemy import event, func, insert, literal, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from services.stakeholders.tests.builders import create_stakeholder
+from services.stakeholders.tests.builders import create_stakeholder, engagement_body
 from shared.migrations import upgrade
 from shared.testing import FakeProjects, empty_database
 from stakeholders_service.engagements.models import (
@@ -202,14 +202,14 @@ class TestSummaryInSql:
     ) -> None:
         """`held_month` is kept with `held_at` (UTC), on create and on PATCH."""
         project_id = projects.add_project()
-        body = {
-            "project_ids": [str(project_id)],
-            "title": "Evening drop-in",
-            "type": "public_event",
-            "iap2_level": "inform",
-            "held_at": "2026-03-31T23:30:00-02:00",  # 1 April in UTC
-            "mode": "in_person",
-        }
+        body = engagement_body(
+            project_id,
+            title="Evening drop-in",
+            type="public_event",
+            iap2_level="inform",
+            held_at="2026-03-31T23:30:00-02:00",  # 1 April in UTC
+            mode="in_person",
+        )
         created = await client.post("/v1/engagements", json=body)
         assert created.status_code == 201, created.text
         url = "/v1/engagements/summary"

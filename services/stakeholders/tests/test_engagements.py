@@ -8,23 +8,15 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from services.stakeholders.tests.builders import consent, create_stakeholder
+from services.stakeholders.tests.builders import consent, create_stakeholder, engagement_body
 from shared.testing import FakeProjects, TokenFactory, api_client, assert_problem
 
 
 async def create_engagement(
     api: httpx.AsyncClient, project_id: uuid.UUID, **overrides: Any
 ) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "project_ids": [str(project_id)],
-        "title": "Discharge lounge co-design workshop",
-        "type": "co_design_session",
-        "iap2_level": "collaborate",
-        "held_at": "2026-03-04T14:00:00Z",
-        "mode": "hybrid",
-        "accessibility_adjustments": ["BSL interpreter", "Step-free venue"],
-        **overrides,
-    }
+    adjustments = {"accessibility_adjustments": ["BSL interpreter", "Step-free venue"]}
+    body = engagement_body(project_id, **adjustments | overrides)
     response = await api.post("/v1/engagements", json=body)
     assert response.status_code == 201, response.text
     return dict(response.json())
@@ -106,14 +98,14 @@ class TestEngagements:
         known = projects.add_project()
         response = await client.post(
             "/v1/engagements",
-            json={
-                "project_ids": [str(known), str(uuid.uuid4())],
-                "title": "Survey",
-                "type": "survey",
-                "iap2_level": "consult",
-                "held_at": "2026-03-04T14:00:00Z",
-                "mode": "online",
-            },
+            json=engagement_body(
+                known,
+                uuid.uuid4(),
+                title="Survey",
+                type="survey",
+                iap2_level="consult",
+                mode="online",
+            ),
         )
         body = assert_problem(response, 422, "unknown-project")
         assert body["errors"][0]["pointer"] == "/project_ids/1"

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from services.stakeholders.tests.builders import create_stakeholder
+from services.stakeholders.tests.builders import assessment_body, create_stakeholder
 from shared.testing import FakeProjects, assert_problem
 from stakeholders_service.mapping.models import StakeholderAssessment, Stance
 from stakeholders_service.mapping.rules import (
@@ -24,22 +24,10 @@ from stakeholders_service.vocabulary import Iap2Level
 
 
 def snapshot(project_id: uuid.UUID, when: str, **overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "project_id": str(project_id),
-        "assessed_at": when,
-        "power": 2,
-        "interest": 4,
-        "legitimacy": True,
-        "urgency": False,
-        "stance": "supporter",
-        "relationship_quality": 3,
-        "trust": 3,
-        "current_level": "consult",
-        "target_level": "involve",
-        "rationale": "Keen to shape the discharge leaflet.",
-    }
-    body.update(overrides)
-    return body
+    return assessment_body(
+        project_id,
+        **{"assessed_at": when, "rationale": "Keen to shape the discharge leaflet."} | overrides,
+    )
 
 
 async def assess(api: httpx.AsyncClient, stakeholder_id: str, body: dict[str, Any]) -> Any:

@@ -17,8 +17,10 @@ import pytest
 from services.stakeholders.tests.builders import (
     EMAIL,
     NAME,
+    assessment_body,
     consent,
     create_stakeholder,
+    engagement_body,
     link,
     link_body,
 )
@@ -45,33 +47,6 @@ class World:
     planned: dict[str, Any]  # engagements of the victim project
     completed: dict[str, Any]
     feedback: dict[str, Any]
-
-
-def engagement_body(*project_ids: uuid.UUID) -> dict[str, Any]:
-    return {
-        "project_ids": [str(p) for p in project_ids],
-        "title": "Discharge lounge co-design workshop",
-        "type": "co_design_session",
-        "iap2_level": "collaborate",
-        "held_at": "2026-03-04T14:00:00Z",
-        "mode": "hybrid",
-    }
-
-
-def assessment_body(project_id: uuid.UUID) -> dict[str, Any]:
-    return {
-        "project_id": str(project_id),
-        "assessed_at": "2026-01-10T09:00:00Z",
-        "power": 2,
-        "interest": 4,
-        "legitimacy": True,
-        "urgency": False,
-        "stance": "supporter",
-        "relationship_quality": 3,
-        "trust": 3,
-        "current_level": "consult",
-        "target_level": "involve",
-    }
 
 
 def plan_body(project_id: uuid.UUID) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from shared.testing import TokenFactory, api_client, assert_problem
+from shared.testing import FakeAssessment, TokenFactory, api_client, assert_problem
 
 
 def decision(
@@ -24,6 +24,12 @@ def decision(
         "decided_at": "2026-05-01T10:00:00Z",
         "supersedes_id": None,
     }
+
+
+def record(assessment: FakeAssessment, *recorded: dict[str, str | None]) -> None:
+    """`decision.recorded` on the assessment feed, one event per decision, in order."""
+    for data in recorded:
+        assessment.publish("decision.recorded", data, entity_type="decision")
 
 
 async def consume(app: FastAPI) -> int:
@@ -42,27 +48,18 @@ class TestDecisionRecorded:
             ("g1_scoping", "proceed"),
             ("g2_pilot_approval", "proceed_with_conditions"),
         ):
-            assessment.publish(
-                "decision.recorded", decision(pid, gate, outcome), entity_type="decision"
-            )
+            record(assessment, decision(pid, gate, outcome))
         await consume(app)
         assert (await client.get(f"/v1/projects/{pid}")).json()["stage"] == "pilot"
         ended = await client.post(
             f"/v1/projects/{pid}/transitions", json={"to": "evaluation", "reason": "Pilot ended"}
         )
         assert ended.status_code == 200 and ended.json()["stage"] == "evaluation", ended.text
-        assessment.publish(
-            "decision.recorded",
+        record(
+            assessment,
             decision(pid, "g3_post_pilot_review", "proceed"),
-            entity_type="decision",
-        )
-        assessment.publish(
-            "decision.recorded", decision(pid, "g4_scale_or_adopt", "adopt"), entity_type="decision"
-        )
-        assessment.publish(
-            "decision.recorded",
+            decision(pid, "g4_scale_or_adopt", "adopt"),
             decision(pid, "g5_sustainability_review", "proceed"),
-            entity_type="decision",
         )
         await consume(app)
         history = (await client.get(f"/v1/projects/{pid}/transitions")).json()["items"]
@@ -90,11 +87,7 @@ class TestDecisionRecorded:
         url = f"/v1/projects/{project['id']}/transitions"
         asked = await client.post(url, json={"to": "scoping", "reason": "Triage went well"})
         assert_problem(asked, 409, "gate-requires-decision")
-        assessment.publish(
-            "decision.recorded",
-            decision(project["id"], "g0_triage", "proceed"),
-            entity_type="decision",
-        )
+        record(assessment, decision(project["id"], "g0_triage", "proceed"))
         await consume(app)
         read = (await client.get(f"/v1/projects/{project['id']}")).json()
         assert read["stage"] == "scoping" and read["allowed_transitions"] == ["paused", "stopped"]
@@ -106,17 +99,9 @@ class TestDecisionRecorded:
     ) -> None:
         project = await build.project()
         same = str(uuid.uuid4())
-        assessment.publish(
-            "decision.recorded",
-            decision(project["id"], "g0_triage", "proceed", same),
-            entity_type="decision",
-        )
+        record(assessment, decision(project["id"], "g0_triage", "proceed", same))
         # The same decision redelivered under a new event id (e.g. replayed by the producer).
-        assessment.publish(
-            "decision.recorded",
-            decision(project["id"], "g0_triage", "proceed", same),
-            entity_type="decision",
-        )
+        record(assessment, decision(project["id"], "g0_triage", "proceed", same))
         assert await consume(app) == 2
         assert await consume(app) == 0
         assert (await client.get(f"/v1/projects/{project['id']}")).json()["stage"] == "scoping"
@@ -129,21 +114,12 @@ class TestDecisionRecorded:
         self, client: httpx.AsyncClient, app: FastAPI, build, assessment
     ) -> None:
         project = await build.project()
-        assessment.publish(
-            "decision.recorded",
+        record(
+            assessment,
             decision(project["id"], "g4_scale_or_adopt", "scale"),
-            entity_type="decision",
-        )
-        assessment.publish(
-            "decision.recorded",
             decision(str(uuid.uuid4()), "g0_triage", "proceed"),
-            entity_type="decision",
-        )
-        assessment.publish("decision.recorded", {"gate": "g0_triage"}, entity_type="decision")
-        assessment.publish(
-            "decision.recorded",
+            {"gate": "g0_triage"},
             decision(project["id"], "g0_triage", "proceed"),
-            entity_type="decision",
         )
         assert await consume(app) == 4  # nothing stalls the feed
         assert (await client.get(f"/v1/projects/{project['id']}")).json()["stage"] == "scoping"
@@ -164,19 +140,11 @@ class TestDecisionRecorded:
         self, client: httpx.AsyncClient, app: FastAPI, build, assessment
     ) -> None:
         project = await build.project()
-        assessment.publish(
-            "decision.recorded",
-            decision(project["id"], "g0_triage", "pause"),
-            entity_type="decision",
-        )
+        record(assessment, decision(project["id"], "g0_triage", "pause"))
         await consume(app)
         body = (await client.get(f"/v1/projects/{project['id']}")).json()
         assert (body["stage"], body["paused_from"]) == ("paused", "idea")
-        assessment.publish(
-            "decision.recorded",
-            decision(project["id"], "g0_triage", "stop"),
-            entity_type="decision",
-        )
+        record(assessment, decision(project["id"], "g0_triage", "stop"))
         await consume(app)
         assert (await client.get(f"/v1/projects/{project['id']}")).json()["stage"] == "stopped"
 
@@ -185,7 +153,7 @@ class TestDecisionRecorded:
     ) -> None:
         project = await build.project()
         recorded = decision(project["id"], "g0_triage", "proceed")
-        assessment.publish("decision.recorded", recorded, entity_type="decision")
+        record(assessment, recorded)
         await consume(app)
         async with api_client(app, token=tokens("service")) as svc:
             events = (await svc.get("/v1/events?type=project.stage_changed")).json()["items"]
@@ -219,7 +187,7 @@ async def in_evaluation(client: httpx.AsyncClient, app: FastAPI, build, assessme
     project = await build.project()
     pid: str = project["id"]
     for gate in ("g0_triage", "g1_scoping", "g2_pilot_approval"):
-        assessment.publish("decision.recorded", decision(pid, gate, "proceed"))
+        record(assessment, decision(pid, gate, "proceed"))
     await consume(app)
     ended = await client.post(
         f"/v1/projects/{pid}/transitions", json={"to": "evaluation", "reason": "x"}
@@ -240,11 +208,11 @@ class TestDecisionCorrections:
         pid = await in_evaluation(client, app, build, assessment)
         scale = decision(pid, "g4_scale_or_adopt", "scale")
         adopt = correction(pid, "g4_scale_or_adopt", "adopt", scale)
-        assessment.publish("decision.recorded", scale)
+        record(assessment, scale)
         await consume(app)
         assert await stage_of(client, pid) == "scaling"
         # The assessment service emits the correction, then `decision.superseded`.
-        assessment.publish("decision.recorded", adopt)
+        record(assessment, adopt)
         assessment.publish("decision.superseded", superseded(scale, adopt))
         assert await consume(app) == 2
         assert await stage_of(client, pid) == "embedding"
@@ -269,8 +237,7 @@ class TestDecisionCorrections:
         proceed = decision(pid, "g0_triage", "proceed")
         same = correction(pid, "g0_triage", "proceed", proceed)
         adapt = correction(pid, "g0_triage", "adapt", same)
-        for data in (proceed, same, adapt):
-            assessment.publish("decision.recorded", data)
+        record(assessment, proceed, same, adapt)
         await consume(app)
         assert await stage_of(client, pid) == "idea"  # adapt: back to revise before G0
         effects = [
@@ -285,9 +252,12 @@ class TestDecisionCorrections:
         project = await build.project()
         pid = project["id"]
         g0 = decision(pid, "g0_triage", "proceed")
-        assessment.publish("decision.recorded", g0)
-        assessment.publish("decision.recorded", decision(pid, "g1_scoping", "proceed"))
-        assessment.publish("decision.recorded", correction(pid, "g0_triage", "adapt", g0))
+        record(
+            assessment,
+            g0,
+            decision(pid, "g1_scoping", "proceed"),
+            correction(pid, "g0_triage", "adapt", g0),
+        )
         await consume(app)
         assert await stage_of(client, pid) == "design"  # not legal from design: rejected
         rejected = (await client.get(f"/v1/projects/{pid}/decisions")).json()["items"][-1]
@@ -296,7 +266,7 @@ class TestDecisionCorrections:
         assert "g0_triage decides on projects in idea" in rejected["note"]
         # A stop is legal from design, so a correction to stop applies from where it stands.
         latest = decision(pid, "g0_triage", "adapt") | {"decision_id": rejected["decision_id"]}
-        assessment.publish("decision.recorded", correction(pid, "g0_triage", "stop", latest))
+        record(assessment, correction(pid, "g0_triage", "stop", latest))
         await consume(app)
         assert await stage_of(client, pid) == "stopped"
 
@@ -306,8 +276,7 @@ class TestDecisionCorrections:
         project = await build.project()
         pid = project["id"]
         g0 = decision(pid, "g0_triage", "proceed")
-        assessment.publish("decision.recorded", g0)
-        assessment.publish("decision.recorded", correction(pid, "g0_triage", "scale", g0))
+        record(assessment, g0, correction(pid, "g0_triage", "scale", g0))
         await consume(app)
         assert await stage_of(client, pid) == "scoping"
         last = (await client.get(f"/v1/projects/{pid}/decisions")).json()["items"][-1]
@@ -320,10 +289,10 @@ class TestDecisionCorrections:
         pid = project["id"]
         g0 = decision(pid, "g0_triage", "proceed")
         stop = correction(pid, "g0_triage", "stop", g0)
-        assessment.publish("decision.recorded", g0)
+        record(assessment, g0)
         # The correcting `decision.recorded` is missing from what this service saw.
         assessment.publish("decision.superseded", superseded(g0, stop))
-        assessment.publish("decision.recorded", stop)  # arriving late: already applied
+        record(assessment, stop)  # arriving late: already applied
         assert await consume(app) == 3
         assert await stage_of(client, pid) == "stopped"
         decisions = (await client.get(f"/v1/projects/{pid}/decisions")).json()["items"]
@@ -335,9 +304,6 @@ class TestDecisionCorrections:
         # A correction of a decision that was rejected is an ordinary decision.
         other = await build.project(title="ED streaming")
         wrong = decision(other["id"], "g4_scale_or_adopt", "scale")
-        assessment.publish("decision.recorded", wrong)
-        assessment.publish(
-            "decision.recorded", correction(other["id"], "g0_triage", "proceed", wrong)
-        )
+        record(assessment, wrong, correction(other["id"], "g0_triage", "proceed", wrong))
         await consume(app)
         assert await stage_of(client, other["id"]) == "scoping"
