@@ -300,49 +300,22 @@ class ThrowawayCluster:
             "-c synchronous_commit=off -c full_page_writes=off"
         )
 
+    def _pg_ctl(self, *args: str) -> None:
+        self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data), *args)
+
+    def _serve(self, command: str, *args: str) -> None:
+        """`pg_ctl start`/`restart` with this server's log and options, waiting for it."""
+        self._pg_ctl("-l", str(self.log), "-o", self._options(), *args, "-w", "-t", "20", command)
+
     def start(self) -> None:
-        self._run(
-            str(self.bin_dir / "pg_ctl"),
-            "-D",
-            str(self.data),
-            "-l",
-            str(self.log),
-            "-o",
-            self._options(),
-            "-w",
-            "-t",
-            "20",
-            "start",
-        )
+        self._serve("start")
 
     def restart(self) -> None:
-        self._run(
-            str(self.bin_dir / "pg_ctl"),
-            "-D",
-            str(self.data),
-            "-l",
-            str(self.log),
-            "-o",
-            self._options(),
-            "-m",
-            "fast",
-            "-w",
-            "-t",
-            "20",
-            "restart",
-        )
+        self._serve("restart", "-m", "fast")
 
     def stop(self) -> None:
         with contextlib.suppress(subprocess.SubprocessError):
-            self._run(
-                str(self.bin_dir / "pg_ctl"),
-                "-D",
-                str(self.data),
-                "-m",
-                "immediate",
-                "-w",
-                "stop",
-            )
+            self._pg_ctl("-m", "immediate", "-w", "stop")
 
     def url(self, database: str, driver: str = "postgresql+psycopg") -> str:
         return f"{driver}://postgres@127.0.0.1:{self.port}/{database}"
