@@ -24,6 +24,7 @@ from projects_service.outcome_maps.models import (
     ProgressMarker,
     Strategy,
 )
+from projects_service.outcome_maps.repository import E
 from projects_service.projects.dependencies import ProjectDep
 from projects_service.projects.errors import ProjectArchived, ProjectNotFound
 from projects_service.team.errors import NotATeamMember
@@ -68,31 +69,33 @@ async def get_map_or_404(project: ProjectDep, map_id: uuid.UUID, session: Sessio
 OutcomeMapDep = Annotated[OutcomeMap, Depends(get_map_or_404)]
 
 
+async def _element_or_404(
+    session: SessionDep, model: type[E], outcome_map: OutcomeMap, element_id: uuid.UUID, name: str
+) -> E:
+    element = await repository.get_element(session, model, outcome_map.id, element_id)
+    if element is None:
+        raise OutcomeMapElementNotFound(f"No {name} {element_id} in this version.")
+    return element
+
+
 async def get_partner_or_404(
     outcome_map: OutcomeMapDep, partner_id: uuid.UUID, session: SessionDep
 ) -> BoundaryPartner:
-    partner = await repository.get_element(session, BoundaryPartner, outcome_map.id, partner_id)
-    if partner is None:
-        raise OutcomeMapElementNotFound(f"No boundary partner {partner_id} in this version.")
-    return partner
+    return await _element_or_404(
+        session, BoundaryPartner, outcome_map, partner_id, "boundary partner"
+    )
 
 
 async def get_marker_or_404(
     outcome_map: OutcomeMapDep, marker_id: uuid.UUID, session: SessionDep
 ) -> ProgressMarker:
-    marker = await repository.get_element(session, ProgressMarker, outcome_map.id, marker_id)
-    if marker is None:
-        raise OutcomeMapElementNotFound(f"No progress marker {marker_id} in this version.")
-    return marker
+    return await _element_or_404(session, ProgressMarker, outcome_map, marker_id, "progress marker")
 
 
 async def get_strategy_or_404(
     outcome_map: OutcomeMapDep, strategy_id: uuid.UUID, session: SessionDep
 ) -> Strategy:
-    strategy = await repository.get_element(session, Strategy, outcome_map.id, strategy_id)
-    if strategy is None:
-        raise OutcomeMapElementNotFound(f"No strategy {strategy_id} in this version.")
-    return strategy
+    return await _element_or_404(session, Strategy, outcome_map, strategy_id, "strategy")
 
 
 async def get_practice(
@@ -105,19 +108,17 @@ async def get_practice(
 async def get_monitoring_item_or_404(
     outcome_map: OutcomeMapDep, item_id: uuid.UUID, session: SessionDep
 ) -> MonitoringPlanItem:
-    item = await repository.get_element(session, MonitoringPlanItem, outcome_map.id, item_id)
-    if item is None:
-        raise OutcomeMapElementNotFound(f"No monitoring plan item {item_id} in this version.")
-    return item
+    return await _element_or_404(
+        session, MonitoringPlanItem, outcome_map, item_id, "monitoring plan item"
+    )
 
 
 async def get_evaluation_item_or_404(
     outcome_map: OutcomeMapDep, item_id: uuid.UUID, session: SessionDep
 ) -> EvaluationPlanItem:
-    item = await repository.get_element(session, EvaluationPlanItem, outcome_map.id, item_id)
-    if item is None:
-        raise OutcomeMapElementNotFound(f"No evaluation plan item {item_id} in this version.")
-    return item
+    return await _element_or_404(
+        session, EvaluationPlanItem, outcome_map, item_id, "evaluation plan item"
+    )
 
 
 PartnerDep = Annotated[BoundaryPartner, Depends(get_partner_or_404)]
