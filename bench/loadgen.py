@@ -21,6 +21,7 @@ class Result:
     seconds: float
     p50_ms: float
     p99_ms: float
+    p90_ms: float = 0.0  # wrk only
 
     @property
     def rps(self) -> float:
@@ -79,7 +80,9 @@ def run_wrk(
     ).stdout
     requests = int(re.search(r"(\d+) requests in ([\d.]+\w+)", output).group(1))  # type: ignore[union-attr]
     elapsed = _duration_ms(re.search(r"requests in ([\d.]+\w+),", output).group(1)) / 1000  # type: ignore[union-attr]
-    percentiles = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)$", output, flags=re.MULTILINE))
+    percentiles = dict(re.findall(r"^\s+(50|90|99)%\s+([\d.]+\w+)\s*$", output, flags=re.MULTILINE))
+    if not {"50", "90", "99"} <= percentiles.keys():
+        raise RuntimeError(f"wrk printed no latency distribution:\n{output}")
     errors = 0
     if match := re.search(r"Non-2xx or 3xx responses: (\d+)", output):
         errors += int(match.group(1))
@@ -93,6 +96,7 @@ def run_wrk(
         seconds=elapsed,
         p50_ms=_duration_ms(percentiles["50"]),
         p99_ms=_duration_ms(percentiles["99"]),
+        p90_ms=_duration_ms(percentiles["90"]),
     )
 
 
