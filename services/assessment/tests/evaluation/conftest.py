@@ -7,6 +7,7 @@ projects app is tests/cross_service/test_evaluation_with_projects.py."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -16,35 +17,23 @@ from services.assessment.tests.builders import DE, evaluation_body, ts
 from shared.testing import FakeProjects, TokenFactory, api_client
 
 
-@pytest.fixture
-async def evaluator(app: FastAPI, tokens: TokenFactory) -> AsyncIterator[httpx.AsyncClient]:
-    async with api_client(app, token=tokens("evaluator", sub="eve")) as api:
-        yield api
+def _client(name: str, role: str, sub: str) -> Any:
+    """The fixture `name`: an in-process client holding a `role` token for `sub`."""
+
+    @pytest.fixture(name=name)
+    async def fixture(app: FastAPI, tokens: TokenFactory) -> AsyncIterator[httpx.AsyncClient]:
+        async with api_client(app, token=tokens(role, sub=sub)) as api:
+            yield api
+
+    return fixture
 
 
-@pytest.fixture
-async def reporter(app: FastAPI, tokens: TokenFactory) -> AsyncIterator[httpx.AsyncClient]:
-    async with api_client(app, token=tokens("reporter", sub="rita")) as api:
-        yield api
-
-
-@pytest.fixture
-async def viewer(app: FastAPI, tokens: TokenFactory) -> AsyncIterator[httpx.AsyncClient]:
-    async with api_client(app, token=tokens("viewer", sub="vic")) as api:
-        yield api
-
-
-@pytest.fixture
-async def contributor(app: FastAPI, tokens: TokenFactory) -> AsyncIterator[httpx.AsyncClient]:
-    async with api_client(app, token=tokens("contributor", sub="carl")) as api:
-        yield api
-
-
-@pytest.fixture
-async def feed(app: FastAPI, tokens: TokenFactory) -> AsyncIterator[httpx.AsyncClient]:
-    """A client reading the change feed as another service does."""
-    async with api_client(app, token=tokens("service", sub="service:projects")) as api:
-        yield api
+evaluator = _client("evaluator", "evaluator", "eve")
+reporter = _client("reporter", "reporter", "rita")
+viewer = _client("viewer", "viewer", "vic")
+contributor = _client("contributor", "contributor", "carl")
+# A client reading the change feed as another service does.
+feed = _client("feed", "service", "service:projects")
 
 
 @pytest.fixture
