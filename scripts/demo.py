@@ -24,6 +24,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import quote
@@ -31,7 +32,12 @@ from urllib.parse import quote
 import httpx
 
 from scripts.demo_assessment import load_assessments, load_frameworks as load_templates
+from scripts.demo_engagement import load_engagement
 from scripts.demo_evaluation import load_evaluation
+from scripts.demo_evaluation_ed import load_evaluation_ed
+from scripts.demo_gates import load_gates
+from scripts.demo_journals import load_journals
+from scripts.demo_portfolio import load_portfolio
 from scripts.demo_projects import load_projects_detail
 from scripts.demo_stakeholders import load_stakeholders
 from shared.auth import issue_token
@@ -389,10 +395,25 @@ class Demo:
         collection: str | None = None,
     ) -> Json:
         """The item, created through `POST /<collection>` unless `lookup` finds it."""
+        return self.ensure_with_outcome(
+            area=area, slug=slug, body=body, lookup=lookup, collection=collection
+        )[0]
+
+    def ensure_with_outcome(
+        self,
+        *,
+        area: str,
+        slug: str,
+        body: Json,
+        lookup: Callable[[], Json | None],
+        collection: str | None = None,
+    ) -> tuple[Json, Outcome]:
+        """`ensure`, saying whether the item was created now (a loader can then skip looking up
+        children that a new item cannot have yet)."""
         collection = collection or area
         existing = lookup()
         if existing is not None:
-            return self._record(area, slug, "existing", existing)
+            return self._record(area, slug, "existing", existing), "existing"
         key = f"{KEY_PREFIX}:{area}:{slug}"
         for _ in range(10):
             response = self.request(
@@ -400,9 +421,8 @@ class Demo:
             )
             if response.status_code == 201:
                 replayed = response.headers.get("Idempotent-Replayed") == "true"
-                return self._record(
-                    area, slug, "replayed" if replayed else "created", response.json()
-                )
+                outcome: Outcome = "replayed" if replayed else "created"
+                return self._record(area, slug, outcome, response.json()), outcome
             problem = problem_type(response)
             if response.status_code == 409 and problem == "idempotency-key-in-progress":
                 time.sleep(0.5)  # another run is creating this very item right now
@@ -410,7 +430,7 @@ class Demo:
             if response.status_code == 409:
                 found = lookup()  # a unique rule: someone created it since our lookup
                 if found is not None:
-                    return self._record(area, slug, "existing", found)
+                    return self._record(area, slug, "existing", found), "existing"
             if problem == "idempotency-key-reused":
                 raise DemoError(
                     f"{area} {slug!r}: its seed data changed since it was first loaded "
@@ -493,10 +513,17 @@ def load_projects(demo: Demo) -> None:
 class Step:
     area: str
     load: Callable[[Demo], None]
+    # Runs on a thread beside the steps after it (which must not need its ids); `run` waits for
+    # it before returning. For the gate histories, which spend most of their time waiting for
+    # the projects service to consume decisions.
+    background: bool = False
 
 
-# In dependency order: a step may use the ids of any step before it.
-STEPS: list[Step] = [
+# In dependency order: a step may use the ids of any step before it. The core steps load the
+# virtual ward's story and need nothing but the services; the portfolio steps add the other
+# projects and play their gate histories, which needs the change-feed consumers running (the
+# projects service moves stages as it consumes decisions), as `make run` has them.
+CORE_STEPS: list[Step] = [
     Step("organisations", load_organisations),
     Step("frameworks", load_templates),
     Step("projects", load_projects),
@@ -505,6 +532,15 @@ STEPS: list[Step] = [
     Step("evaluation", load_evaluation),
     Step("stakeholders", load_stakeholders),
 ]
+PORTFOLIO_STEPS: list[Step] = [
+    Step("portfolio", load_portfolio),
+    Step("gates", load_gates, background=True),
+    Step("journals", load_journals),
+    Step("evaluation (ED triage)", load_evaluation_ed),
+    Step("engagement", load_engagement),
+]
+# The gate histories start as soon as their projects exist, so they run beside everything else.
+STEPS: list[Step] = [*CORE_STEPS[:3], *PORTFOLIO_STEPS[:2], *CORE_STEPS[3:], *PORTFOLIO_STEPS[2:]]
 
 
 # -- running it ----------------------------------------------------------------------------------
@@ -523,11 +559,11 @@ def demo_token(roles: Iterable[str] = ("governance",)) -> str:
 
 def summary(demo: Demo, gateway: str) -> str:
     lines = ["", "Demo dataset loaded through the API:"]
-    for step in STEPS:
-        outcomes = Counter(result.outcome for result in demo.results if result.area == step.area)
+    for area in dict.fromkeys(result.area for result in demo.results):
+        outcomes = Counter(result.outcome for result in demo.results if result.area == area)
         total = sum(outcomes.values())
         lines.append(
-            f"  {step.area:<14} {total:>3}  (created now {outcomes['created']}, "
+            f"  {area:<14} {total:>3}  (created now {outcomes['created']}, "
             f"already there {outcomes['existing'] + outcomes['replayed']})"
         )
     api = f"{gateway}/api/v1"
@@ -556,11 +592,22 @@ def run(gateway: str, steps: Iterable[Step] = STEPS) -> Demo:
         timeout=httpx.Timeout(15.0, connect=3.0),
         trust_env=False,
     )
-    with http:
+    started = time.monotonic()
+    with http, ThreadPoolExecutor(thread_name_prefix="demo-step") as background:
         demo = Demo(http)
+        running: list[tuple[Step, Future[None]]] = []
         for step in steps:
-            print(f"Loading {step.area}...", file=sys.stderr)
+            if step.background:
+                print(f"Loading {step.area} (in the background)...", file=sys.stderr)
+                running.append((step, background.submit(step.load, demo)))
+                continue
+            began = time.monotonic()
+            print(f"Loading {step.area}...", file=sys.stderr, end="", flush=True)
             step.load(demo)
+            print(f" {time.monotonic() - began:.1f} s", file=sys.stderr)
+        for step, future in running:
+            future.result()
+            print(f"Loaded {step.area} by {time.monotonic() - started:.1f} s", file=sys.stderr)
     return demo
 
 
