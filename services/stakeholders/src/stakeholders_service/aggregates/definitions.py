@@ -40,8 +40,8 @@ ENGAGEMENT: Final[dict[str, str]] = {
     "inclusivity.projects_with_public_involvement": (
         "Projects of the set where the public is involved at IAP2 `involve` or above: an "
         "involvement (PPI) role on the project recorded by `as_of` and held on some day of the "
-        "period, or a public contributor (flagged as one, or linked to the project as one) "
-        "whose latest stakeholder assessment of the project at `as_of` is at `involve` or above."
+        "period, or a stakeholder flagged as a public contributor whose latest stakeholder "
+        "assessment of the project at `as_of` is at `involve` or above."
     ),
     "inclusivity.share": (
         "projects_with_public_involvement divided by the distinct projects asked about."

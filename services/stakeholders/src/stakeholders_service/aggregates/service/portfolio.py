@@ -4,7 +4,6 @@ inclusivity) over a set of projects; the views are `common.full_view`'s."""
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +19,7 @@ from stakeholders_service.aggregates.schemas import (
     EngagementAggregate,
     EngagementQuery,
     Inclusivity,
+    LevelCounts,
     OwnerRow,
     Ownership,
     Period,
@@ -33,6 +33,9 @@ from stakeholders_service.aggregates.service.common import (
     share,
 )
 from stakeholders_service.vocabulary import Iap2Level
+
+LEVELS = tuple(Iap2Level)
+LEVEL_NAMES = tuple(level.value for level in LEVELS)
 
 
 async def engagement_aggregate(
@@ -81,25 +84,27 @@ async def engagement_aggregate(
 
 
 async def _coverage(session: AsyncSession, scope: Scope, requested: int | None) -> Coverage:
-    per_project: dict[uuid.UUID, dict[Iap2Level, int]] = defaultdict(dict)
-    for project_id, level, count in await repository.coverage_rows(session, scope):
-        per_project[project_id][level] = int(count)
+    # Up to a row per project of the portfolio: kept to tuples until the models are built.
+    rows = sorted(await repository.coverage_rows(session, scope), key=lambda row: row[0])
     totals = {level: int(n) for level, n in await repository.engagements_by_level(session, scope)}
     return Coverage(
         projects_requested=requested,
-        projects_with_engagement=len(per_project),
-        share=share(len(per_project), requested),
+        projects_with_engagement=len(rows),
+        share=share(len(rows), requested),
         engagements=sum(totals.values()),
         by_iap2_level=level_counts(totals),
-        projects=[
-            ProjectCoverage(
-                project_id=project_id,
-                engagements=sum(levels.values()),
-                by_iap2_level=level_counts(levels),
-                highest_level=max(levels, key=lambda level: level.rank),
-            )
-            for project_id, levels in sorted(per_project.items())
-        ],
+        projects=[_project_coverage(row[0], tuple(int(n) for n in row[1:])) for row in rows],
+    )
+
+
+def _project_coverage(project_id: uuid.UUID, counts: tuple[int, ...]) -> ProjectCoverage:
+    """`counts` in IAP2 order; the highest level is the last one with an engagement."""
+    highest = max(index for index, n in enumerate(counts) if n)
+    return ProjectCoverage(
+        project_id=project_id,
+        engagements=sum(counts),
+        by_iap2_level=LevelCounts(**dict(zip(LEVEL_NAMES, counts, strict=True))),
+        highest_level=LEVELS[highest],
     )
 
 
