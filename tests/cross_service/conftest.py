@@ -70,6 +70,16 @@ stakeholders_on_projects = _on_projects(
 )
 
 
+def feed_client(producer: str, app: FastAPI, tokens: TokenFactory) -> ServiceClient:
+    """A client of `app`'s change feed as the projects service reads it (its service token)."""
+    return ServiceClient(
+        producer,
+        f"http://{producer}",
+        token_provider=lambda: tokens("service", sub="service:projects"),
+        transport=httpx.ASGITransport(app=app),
+    )
+
+
 @pytest.fixture
 async def projects_consumer(
     projects_app: FastAPI, assessment_on_projects: FastAPI, tokens: TokenFactory
@@ -79,12 +89,7 @@ async def projects_consumer(
     spec = next(c for c in CONSUMERS if c.producer == "assessment")
     consumer = ChangeFeedConsumer(
         spec=spec,
-        client=ServiceClient(
-            "assessment",
-            "http://assessment",
-            token_provider=lambda: tokens("service", sub="service:projects"),
-            transport=httpx.ASGITransport(app=assessment_on_projects),
-        ),
+        client=feed_client("assessment", assessment_on_projects, tokens),
         database=projects_app.state.database,
     )
     yield consumer

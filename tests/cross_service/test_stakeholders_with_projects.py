@@ -7,7 +7,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,10 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.stakeholders.tests.builders import NAME, create_stakeholder, link, link_body
 from shared.changes import record_audit
 from shared.consumer import ChangeFeedConsumer, ConsumerSpec, Event
-from shared.http import ServiceClient
 from shared.testing import TokenFactory, api_client, assert_problem, member_body, project_body
 
-from .conftest import ToProjects
+from .conftest import ToProjects, feed_client
 
 
 async def real_project(
@@ -140,12 +138,7 @@ class TestAgainstTheProjectsService:
 
         consumer = ChangeFeedConsumer(
             spec=ConsumerSpec(producer="stakeholders", handlers={"stakeholder.erased": on_erased}),
-            client=ServiceClient(
-                "stakeholders",
-                "http://stakeholders",
-                token_provider=lambda: tokens("service", sub="service:projects"),
-                transport=httpx.ASGITransport(app=stakeholders_on_projects),
-            ),
+            client=feed_client("stakeholders", stakeholders_on_projects, tokens),
             database=projects_app.state.database,
         )
         async with api_client(stakeholders_on_projects, token=tokens("admin", sub="ada")) as admin:

@@ -141,6 +141,12 @@ class Flow:
         assert response.status_code == 201, response.text
         return response.json()  # type: ignore[no-any-return]
 
+    async def opened(self, **overrides: Any) -> dict[str, Any]:
+        """A new assessment, opened for rating."""
+        assessment = await self.assessment(**overrides)
+        await self.move(assessment["id"], "open")
+        return assessment
+
     async def move(self, assessment_id: str, to: str, **extra: Any) -> httpx.Response:
         async with self.gov as client:
             return await client.post(

@@ -115,8 +115,7 @@ class TestTransitions:
         assert_problem(response, 409, "no-ratings-yet")
 
     async def test_moderation_needs_min_assessors_and_says_who_is_missing(self, flow: Flow) -> None:
-        assessment = await flow.assessment()
-        await flow.move(assessment["id"], "open")
+        assessment = await flow.opened()
         await flow.declare(assessment["id"], "alice")
         await flow.rate_all(assessment["id"], "alice", {"ordinal": 3, "likert": 4})
         await flow.submit(assessment["id"], "alice")
@@ -187,14 +186,12 @@ class TestTransitions:
 
 class TestConflictsOfInterest:
     async def test_undeclared_assessors_cannot_rate(self, flow: Flow) -> None:
-        assessment = await flow.assessment()
-        await flow.move(assessment["id"], "open")
+        assessment = await flow.opened()
         response = await flow.rate(assessment["id"], "alice", "ordinal", 3)
         assert_problem(response, 403, "conflict-of-interest")
 
     async def test_a_conflict_removes_until_the_chair_waives(self, flow: Flow) -> None:
-        assessment = await flow.assessment()
-        await flow.move(assessment["id"], "open")
+        assessment = await flow.opened()
         await flow.declare(assessment["id"], "alice", conflict="Adviser to the supplier")
         refused = await flow.rate(assessment["id"], "alice", "ordinal", 3)
         assert refused.status_code == 403
@@ -243,15 +240,13 @@ class TestRatings:
         assert problem["errors"][0]["pointer"] == "/value"
 
     async def test_a_boolean_is_off_every_scale(self, flow: Flow) -> None:
-        assessment = await flow.assessment()
-        await flow.move(assessment["id"], "open")
+        assessment = await flow.opened()
         await flow.declare(assessment["id"], "alice")
         response = await flow.rate(assessment["id"], "alice", "ordinal", True)
         assert_problem(response, 422, "score-out-of-scale")
 
     async def test_unknown_needs_a_reason(self, flow: Flow) -> None:
-        assessment = await flow.assessment()
-        await flow.move(assessment["id"], "open")
+        assessment = await flow.opened()
         await flow.declare(assessment["id"], "alice")
         refused = await flow.rate(assessment["id"], "alice", "ordinal", unknown=True)
         assert refused.status_code == 422
@@ -262,14 +257,12 @@ class TestRatings:
         assert ok.status_code == 200 and ok.json()["unknown"] is True
 
     async def test_only_named_assessors_rate(self, flow: Flow) -> None:
-        assessment = await flow.assessment()
-        await flow.move(assessment["id"], "open")
+        assessment = await flow.opened()
         response = await flow.rate(assessment["id"], "mallory", "ordinal", 4)
         assert_problem(response, 403, "not-on-panel")
 
     async def test_viewer_cannot_rate_even_if_named(self, flow: Flow) -> None:
-        assessment = await flow.assessment()
-        await flow.move(assessment["id"], "open")
+        assessment = await flow.opened()
         async with flow.as_("alice", "viewer") as viewer:
             response = await viewer.put(
                 f"/v1/assessments/{assessment['id']}/ratings/ordinal", json={"value": 4}
@@ -277,15 +270,13 @@ class TestRatings:
         assert_problem(response, 403, "forbidden")
 
     async def test_unknown_criterion_is_a_404(self, flow: Flow) -> None:
-        assessment = await flow.assessment()
-        await flow.move(assessment["id"], "open")
+        assessment = await flow.opened()
         await flow.declare(assessment["id"], "alice")
         response = await flow.rate(assessment["id"], "alice", "nope", 1)
         assert_problem(response, 404, "criterion-not-found")
 
     async def test_evidence_links_grade_the_rating(self, flow: Flow) -> None:
-        assessment = await flow.assessment()
-        await flow.move(assessment["id"], "open")
+        assessment = await flow.opened()
         await flow.declare(assessment["id"], "alice")
         async with flow.as_("alice") as alice:
             evidence = await alice.post(
@@ -306,8 +297,7 @@ class TestRatings:
         assert unknown.json()["errors"][0]["pointer"] == "/evidence_ids/0"
 
     async def test_assessors_see_only_their_own_until_moderation(self, flow: Flow) -> None:
-        assessment = await flow.assessment()
-        await flow.move(assessment["id"], "open")
+        assessment = await flow.opened()
         for subject, value in (("alice", 4), ("bob", 1)):
             await flow.declare(assessment["id"], subject)
             await flow.rate(assessment["id"], subject, "ordinal", value)
@@ -320,8 +310,7 @@ class TestRatings:
         assert chair_view["items"] == []
 
     async def test_audit_and_feed_do_not_leak_values_before_moderation(self, flow: Flow) -> None:
-        assessment = await flow.assessment()
-        await flow.move(assessment["id"], "open")
+        assessment = await flow.opened()
         await flow.declare(assessment["id"], "alice")
         await flow.rate(assessment["id"], "alice", "ordinal", 4, rationale="Strong pilot data")
         async with flow.gov as chair:
@@ -337,8 +326,7 @@ class TestRatings:
 
 class TestSubmission:
     async def test_required_criteria_must_be_rated(self, flow: Flow) -> None:
-        assessment = await flow.assessment()
-        await flow.move(assessment["id"], "open")
+        assessment = await flow.opened()
         await flow.declare(assessment["id"], "alice")
         await flow.rate(assessment["id"], "alice", "ordinal", 2)
         response = await flow.submit(assessment["id"], "alice")
@@ -346,8 +334,7 @@ class TestSubmission:
         assert response.json()["missing"] == ["likert"]
 
     async def test_submitted_ratings_are_final(self, flow: Flow) -> None:
-        assessment = await flow.assessment()
-        await flow.move(assessment["id"], "open")
+        assessment = await flow.opened()
         await flow.declare(assessment["id"], "alice")
         await flow.rate_all(assessment["id"], "alice", {"ordinal": 2, "likert": 3})
         assert (await flow.submit(assessment["id"], "alice")).status_code == 200

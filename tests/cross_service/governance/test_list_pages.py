@@ -42,8 +42,7 @@ class TestAssessmentSubLists:
         assert [m["subject"] for m in members] == ["alice", "bob", "carol"]
 
     async def test_evidence_is_a_page(self, flow: Flow) -> None:
-        assessment = await flow.assessment()
-        await flow.move(assessment["id"], "open")
+        assessment = await flow.opened()
         await flow.declare(assessment["id"], "alice")
         async with flow.as_("alice") as alice:
             for title in ("Audit Q1", "Audit Q2", "Survey"):

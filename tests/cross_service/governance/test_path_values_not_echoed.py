@@ -9,8 +9,7 @@ LONG = "z" * 3000
 
 
 async def test_an_unknown_criterion_code_is_not_echoed(flow: Flow) -> None:
-    assessment = await flow.assessment()
-    await flow.move(assessment["id"], "open")
+    assessment = await flow.opened()
     await flow.declare(assessment["id"], "alice")
     response = await flow.rate(assessment["id"], "alice", LONG, 3)
     assert response.status_code in (404, 422), response.text
