@@ -82,6 +82,7 @@ async def test_reporter_and_viewer_get_the_suppressed_view(
     }
     assert body["suppressed"] == [
         "/ownership/people/1/sole_owned",
+        "/ownership/people/1/share",
         "/ownership/shared_relationships",
     ]
     assert "olive" not in response.text and "pete" not in response.text
@@ -108,6 +109,7 @@ async def test_few_relationships_hide_everything_but_the_flags(
     }
     assert set(body["suppressed"]) == {
         "/ownership/people/0/sole_owned",
+        "/ownership/people/0/share",
         "/ownership/people/0/owned",
         "/ownership/shared_relationships",
         "/ownership/relationships",

@@ -112,7 +112,7 @@ async def test_figures_computed_by_hand(
                     "highest_level": "involve",
                 },
             ],
-            key=lambda row: uuid.UUID(row["project_id"]),
+            key=lambda row: uuid.UUID(str(row["project_id"])),
         ),
     }
     assert body["ownership"] == {

@@ -92,7 +92,7 @@ async def build(client: httpx.AsyncClient, projects: ProjectsFake, clock: Manual
     return Project(project, [a, b, c], e1)
 
 
-def counts(rows: list[dict[str, Any]], key: str) -> dict[str, int]:
+def counts(rows: list[dict[str, Any]], key: str) -> dict[Any, int]:
     return {row[key]: row["count"] for row in rows if row["count"]}
 
 

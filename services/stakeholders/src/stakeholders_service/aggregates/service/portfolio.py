@@ -151,7 +151,10 @@ async def _ownership(
     for index, ((_, owned, sole), flag) in enumerate(zip(rows, flags, strict=True)):
         hide = str(index) in hidden
         if hide:
-            suppressed.append(f"/ownership/people/{index}/sole_owned")
+            suppressed += [
+                f"/ownership/people/{index}/sole_owned",
+                f"/ownership/people/{index}/share",
+            ]
         if owned < THRESHOLD:
             suppressed.append(f"/ownership/people/{index}/owned")
         people.append(
