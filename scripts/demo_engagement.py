@@ -7,8 +7,9 @@ to November 2026 with participation, anonymous equality monitoring and "you said
 feedback, one cancelled and one still planned.
 
 Fictional people only, loaded as the demo subject with the `admin` role (names are looked up by
-admins). One person, the Chief Clinical Information Officer, is the sole owner of every
-relationship with the digital supplier, which the ownership figures flag. Idempotent like the
+admins). Relationships are spread over nine owners; the demo's own subject, owner of all six
+virtual-ward relationships, is the one the ownership figures flag, and the supplier's four links
+all run through the Chief Clinical Information Officer. Idempotent like the
 rest: looked up first (stakeholders by name, links by project, engagements by title, feedback
 by theme), created with stable Idempotency-Keys; equality answers are anonymous and never read
 back, so they are loaded once, when their engagement is completed.
@@ -220,7 +221,17 @@ ENGAGEMENTS: list[Meeting] = [
     ("Maternity voices: planning 2027 (Dec 2026)", "focus_group", "involve", "2026-12-15",
      "hybrid", ("maternity-bp-monitoring",), ("maternity-voices",), 0, (), "planned"),
 ]  # fmt: skip
-AGES = ("25_34", "35_44", "45_54", "55_64", "65_74", "75_plus", "18_24")
+AGES = (
+    "25_34",
+    "35_44",
+    "45_54",
+    "55_64",
+    "65_74",
+    "75_plus",
+    "18_24",
+    "under_18",
+    "prefer_not_to_say",
+)
 ETHNIC = ("A", "A", "A", "M", "N", "C", "H", "A", "prefer_not_to_say")
 IMD = ("1", "1", "2", "1", "3", "2", "5", "1")
 
@@ -229,7 +240,7 @@ def _equality(engagement: int, number: int, held: str) -> Json:
     k = engagement + number
     return {
         "age_band": AGES[k % len(AGES)],
-        "sex": ("female", "male", "female")[k % 3],
+        "sex": ("female", "male", "female", "male", "female", "male", "prefer_not_to_say")[k % 7],
         "ethnic_category": ETHNIC[(engagement * 3 + number) % len(ETHNIC)],
         "disability": ("no", "yes", "no", "no")[k % 4],
         "carer": ("no", "yes")[number % 2],

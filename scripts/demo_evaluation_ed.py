@@ -1,7 +1,7 @@
 """`make demo`, a second developmental evaluation: the ED mental health triage pilot, active since
-its pilot approval, with questions, a learning log, a finding and an agreed tweak (the virtual
-ward's evaluation, `scripts.demo_evaluation`, holds the pivot). Two active evaluations let the
-portfolio count them. Idempotent like `scripts.demo_evaluation`, whose helpers it uses.
+its pilot approval, with questions, a learning log, a finding, an agreed tweak and an autumn
+pivot (the virtual ward's, `scripts.demo_evaluation`, was in the spring). Two active evaluations
+let the portfolio count them. Idempotent like `scripts.demo_evaluation`, whose helpers it uses.
 """
 
 from __future__ import annotations
@@ -99,11 +99,34 @@ def load_evaluation_ed(demo: Demo) -> None:
             "decided_at",
             "2026-09-15T10:00:00Z",
         )
+        steps = ["proposed", "agreed", "implemented", "reviewed"]
+        _move(writer, "adaptations", tweak, steps, "agreed", agreed={"at": "2026-09-20T09:00:00Z"})
+        # A recent pivot (the virtual ward's was in the spring), so a report over the last
+        # quarter has one to count.
+        pivot = _child(
+            writer,
+            de,
+            "adaptations",
+            "ed-under-18s",
+            {
+                "kind": "pivot",
+                "summary": "Adults only: under-18s go to a CAMHS liaison route, not the tool.",
+                "rationale": "The young people's panel: the tool was not made for them.",
+                "decided_at": "2026-10-20T10:00:00Z",
+                "finding_ids": [finding["id"]],
+                "decided_by": ["ed-mental-health-lead", "camhs-lead"],
+                "expected_effect": "Every under-18 seen by CAMHS liaison within four hours.",
+                "review_at": "2027-03-31",
+            },
+            "decided_at",
+            "2026-10-20T10:00:00Z",
+        )
         _move(
             writer,
             "adaptations",
-            tweak,
-            ["proposed", "agreed", "implemented", "reviewed"],
-            "agreed",
-            agreed={"at": "2026-09-20T09:00:00Z"},
+            pivot,
+            steps,
+            "implemented",
+            agreed={"at": "2026-10-22T09:00:00Z"},
+            implemented={"at": "2026-11-02T08:00:00Z"},
         )

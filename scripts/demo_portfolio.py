@@ -3,7 +3,7 @@ both pillars, every innovation type and, once the gate step has run, every stage
 of each, so key-person figures have people to count.
 
 The team is where a portfolio's dependencies show: one executive sponsors most projects, one
-evaluator evaluates eight, the Chief Clinical Information Officer leads five, and on the
+evaluator evaluates nine, the Chief Clinical Information Officer leads seven, and on the
 wearable fall detectors one person is lead, sponsor and evaluator at once. Members have start
 dates in the past (the registry's own history) and a few have left (an end date), so the team
 changes over time.
@@ -13,7 +13,6 @@ role), created with stable Idempotency-Keys.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -88,8 +87,7 @@ class PortfolioProject:
         return body
 
     def memberships(self) -> list[tuple[str, str, str, str | None]]:
-        roles = ("project_lead", "executive_sponsor", "evaluator", "project_manager")
-        core = [(s, r, self.start, None) for s, r in zip(self.team, roles, strict=True) if s]
+        core = [(s, r, self.start, None) for s, r in zip(self.team, ROLES, strict=True) if s]
         return core + list(self.extra)
 
 
@@ -219,8 +217,36 @@ PROJECTS: list[PortfolioProject] = [
 ]  # fmt: skip
 
 
+# The first nine projects' teams (scripts.demo loads the projects, scripts.demo_projects the
+# virtual ward's team): (lead, sponsor, evaluator, manager, start).
+FIRST_TEAMS: dict[str, tuple[str | None, str | None, str | None, str | None, str]] = {
+    "ed-streaming": ("dr-jamal-ahmed", "mark-ellis", "dr-li-wei", "lee-tran", "2025-11-03"),
+    "ai-discharge-summaries": (
+        "dr-nadia-hussain", "dr-ruth-adeyemi", "prof-mike-carroll", "sarah-quinn", "2026-03-02"
+    ),
+    "pharmacy-robotics": ("emma-roberts", "tom-fielding", None, "owen-price", "2026-04-01"),
+    "nurse-led-heart-failure-clinics": (
+        "dr-anil-kapoor", "karen-walsh", "dr-amara-okafor", None, "2025-09-01"
+    ),
+    "digital-outpatients-pifu": (
+        "dr-nadia-hussain", "mark-ellis", None, "sarah-quinn", "2026-02-02"
+    ),
+    "net-zero-anaesthetic-gases": (
+        "dr-kate-morgan", "tom-fielding", "dr-li-wei", None, "2025-10-01"
+    ),
+    "falls-sensors-older-peoples-wards": (
+        "dr-helen-price", "karen-walsh", "prof-mike-carroll", "lee-tran", "2026-05-05"
+    ),
+    "proportionate-innovation-governance": (
+        "mark-ellis", "dr-ruth-adeyemi", "prof-mike-carroll", "owen-price", "2025-07-01"
+    ),
+}  # fmt: skip
+ROLES = ("project_lead", "executive_sponsor", "evaluator", "project_manager")
+
+
 def load_portfolio(demo: Demo) -> None:
-    """The projects, then each one's team (needs nothing earlier)."""
+    """The projects, then each one's team; and the teams of the first nine projects but the
+    virtual ward (needs the projects step)."""
     for seed in PROJECTS:
 
         def lookup(seed: PortfolioProject = seed) -> Json | None:
@@ -231,39 +257,43 @@ def load_portfolio(demo: Demo) -> None:
         project, outcome = demo.ensure_with_outcome(
             area="projects", slug=seed.slug, body=seed.body(), lookup=lookup
         )
-        base = f"projects/{project['id']}/team"
-        for subject, role, start, end in seed.memberships():
-            name, affiliation = PEOPLE[subject]
-
-            def member(
-                s: str = subject, r: str = role, b: str = base, new: bool = outcome == "created"
-            ) -> Json | None:
-                if new:
-                    return None  # a project registered just now has no team yet
-                return demo.find(b, {"subject": s, "role": r}, lambda _: True)
-
-            body: Json = {
-                "subject": subject,
-                "display_name": name,
-                "affiliation": affiliation,
-                "role": role,
-                "start_date": start,
-            }
-            if end:
-                body["end_date"] = end
-            demo.ensure(
-                area=AREA,
-                slug=f"team-{seed.slug}-{subject}-{role}",
-                collection=base,
-                body=body,
-                lookup=member,
-            )
+        _team(demo, seed.slug, str(project["id"]), seed.memberships(), outcome == "created")
+    for slug, (*team, start) in FIRST_TEAMS.items():
+        members: list[tuple[str, str, str, str | None]] = [
+            (s, r, start, None) for s, r in zip(team, ROLES, strict=True) if s
+        ]
+        _team(demo, slug, demo.ids[f"projects:{slug}"], members, fresh=False)
 
 
-def is_digital(slug: str) -> bool | None:
-    """Whether a portfolio project is digital (None: not one of these)."""
-    return next((p.is_digital for p in PROJECTS if p.slug == slug), None)
+def _team(
+    demo: Demo,
+    slug: str,
+    project_id: str,
+    memberships: list[tuple[str, str, str, str | None]],
+    fresh: bool,
+) -> None:
+    base = f"projects/{project_id}/team"
+    for subject, role, start, end in memberships:
+        name, affiliation = PEOPLE[subject]
 
+        def member(s: str = subject, r: str = role) -> Json | None:
+            if fresh:
+                return None  # a project registered just now has no team yet
+            return demo.find(base, {"subject": s, "role": r}, lambda _: True)
 
-def start_of(slug: str) -> dt.date | None:
-    return next((dt.date.fromisoformat(p.start) for p in PROJECTS if p.slug == slug), None)
+        body: Json = {
+            "subject": subject,
+            "display_name": name,
+            "affiliation": affiliation,
+            "role": role,
+            "start_date": start,
+        }
+        if end:
+            body["end_date"] = end
+        demo.ensure(
+            area=AREA,
+            slug=f"team-{slug}-{subject}-{role}",
+            collection=base,
+            body=body,
+            lookup=member,
+        )

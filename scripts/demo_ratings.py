@@ -15,8 +15,8 @@ from typing import Any
 Json = dict[str, Any]
 RatingValue = int | float | str
 
-# Quality levels that make the engine recommend what a case asks for (with evidence level 3 and
-# two assessors; checked against the scoring engine when the cases were written).
+# Quality levels that make the engine recommend what a case asks for, on either shipped template
+# (tests/test_demo_cases.py checks every case against the scoring engine).
 LEVELS = {
     "proceed": 0.85,
     "scale": 0.85,
