@@ -21,13 +21,12 @@ from services.stakeholders.tests.aggregates.data import (
     project_engagement,
     role,
 )
-from services.stakeholders.tests.builders import ProjectsFake
-from shared.testing import ManualClock, assert_problem
+from shared.testing import FakeProjects, ManualClock, assert_problem
 
 Client = Callable[..., httpx.AsyncClient]
 
 
-async def owners(client: httpx.AsyncClient, projects: ProjectsFake) -> uuid.UUID:
+async def owners(client: httpx.AsyncClient, projects: FakeProjects) -> uuid.UUID:
     """13 relationships on one project: 6 olive's alone, 2 pete's alone, 5 shared."""
     project = projects.add_project("olive", "pete")
     for owner_set in [("olive",)] * 6 + [("pete",)] * 2 + [("olive", "pete")] * 5:
@@ -47,7 +46,7 @@ FULL_PEOPLE = [
     ("roles", "sub"), [(("admin",), "ada"), (("service",), "service:reporting")]
 )
 async def test_admin_and_the_service_identity_see_subjects(
-    client: httpx.AsyncClient, projects: ProjectsFake, as_role: Client, roles: Any, sub: str
+    client: httpx.AsyncClient, projects: FakeProjects, as_role: Client, roles: Any, sub: str
 ) -> None:
     project = await owners(client, projects)
     async with as_role(*roles, sub=sub) as api:
@@ -59,7 +58,7 @@ async def test_admin_and_the_service_identity_see_subjects(
 
 @pytest.mark.parametrize("reader", ["reporter", "viewer"])
 async def test_reporter_and_viewer_get_the_suppressed_view(
-    client: httpx.AsyncClient, projects: ProjectsFake, as_role: Client, reader: str
+    client: httpx.AsyncClient, projects: FakeProjects, as_role: Client, reader: str
 ) -> None:
     """pete's 2 is hidden, and so is the shared 5: with the total 13 and olive's 6 shown, the
     shared count would give pete's away."""
@@ -91,7 +90,7 @@ async def test_reporter_and_viewer_get_the_suppressed_view(
 
 
 async def test_few_relationships_hide_everything_but_the_flags(
-    client: httpx.AsyncClient, projects: ProjectsFake, as_role: Client
+    client: httpx.AsyncClient, projects: FakeProjects, as_role: Client
 ) -> None:
     project = projects.add_project("olive")
     for _ in range(3):
@@ -131,7 +130,7 @@ async def test_team_roles_may_not_read_the_portfolio(as_role: Client, reader: st
         assert_problem(await engagement_aggregate(api), 403, "forbidden")
 
 
-async def involved(client: httpx.AsyncClient, projects: ProjectsFake) -> uuid.UUID:
+async def involved(client: httpx.AsyncClient, projects: FakeProjects) -> uuid.UUID:
     """7 public contributors (6 reviewers, 1 co-designer, all at design), 3 attended people."""
     project = projects.add_project("olive")
     people = [str((await create_stakeholder(client))["id"]) for _ in range(7)]
@@ -148,7 +147,7 @@ async def involved(client: httpx.AsyncClient, projects: ProjectsFake) -> uuid.UU
 
 
 async def test_the_project_picture_suppressed(
-    client: httpx.AsyncClient, projects: ProjectsFake, as_role: Client
+    client: httpx.AsyncClient, projects: FakeProjects, as_role: Client
 ) -> None:
     """The co-designer's 1 is hidden, so the reviewers' 6 is too (7 - 6 would reveal it)."""
     project = await involved(client, projects)
@@ -171,7 +170,7 @@ async def test_the_project_picture_suppressed(
 
 
 async def test_a_team_member_reads_their_project_suppressed(
-    client: httpx.AsyncClient, projects: ProjectsFake, as_role: Client
+    client: httpx.AsyncClient, projects: FakeProjects, as_role: Client
 ) -> None:
     project = await involved(client, projects)
     async with as_role("contributor", sub="olive") as api:

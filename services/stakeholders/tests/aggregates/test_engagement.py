@@ -20,8 +20,7 @@ from services.stakeholders.tests.aggregates.data import (
     link,
     role,
 )
-from services.stakeholders.tests.builders import ProjectsFake
-from shared.testing import ManualClock
+from shared.testing import FakeProjects, ManualClock
 
 PERIOD = {"period_from": "2025-01-01T00:00:00Z", "to": "2025-12-31T23:59:59Z"}
 
@@ -39,7 +38,7 @@ class Portfolio:
         return [str(self.p1), str(self.p2), str(self.p3)]
 
 
-async def build(client: httpx.AsyncClient, projects: ProjectsFake) -> Portfolio:
+async def build(client: httpx.AsyncClient, projects: FakeProjects) -> Portfolio:
     """P1-P3 are asked about, P4 is not (every record on it must be left out).
 
     Engagements: e1 P1 consult (completed), e2 P1+P2 involve, e3 P2 empower cancelled, e4 P1
@@ -82,7 +81,7 @@ def levels(**counts: int) -> dict[str, int]:
 
 
 async def test_figures_computed_by_hand(
-    client: httpx.AsyncClient, projects: ProjectsFake, clock: ManualClock
+    client: httpx.AsyncClient, projects: FakeProjects, clock: ManualClock
 ) -> None:
     portfolio = await build(client, projects)
     clock.advance()
@@ -138,7 +137,7 @@ async def test_figures_computed_by_hand(
 
 
 async def test_all_projects_and_the_flag_share(
-    client: httpx.AsyncClient, projects: ProjectsFake
+    client: httpx.AsyncClient, projects: FakeProjects
 ) -> None:
     """Null asks about every project: P4's records count and shares of projects are null."""
     await build(client, projects)
@@ -168,7 +167,7 @@ async def test_all_projects_and_the_flag_share(
 
 
 async def test_the_period_and_an_empty_set(
-    client: httpx.AsyncClient, projects: ProjectsFake
+    client: httpx.AsyncClient, projects: FakeProjects
 ) -> None:
     portfolio = await build(client, projects)
     # Without `from`, the 2024 engagement of P1 counts too; `to` before March drops e2.
@@ -186,7 +185,7 @@ async def test_the_period_and_an_empty_set(
 
 
 async def test_an_earlier_as_of_is_not_changed_by_later_records(
-    client: httpx.AsyncClient, projects: ProjectsFake, clock: ManualClock
+    client: httpx.AsyncClient, projects: FakeProjects, clock: ManualClock
 ) -> None:
     portfolio = await build(client, projects)
     as_of = instant(clock.advance())
@@ -211,7 +210,7 @@ async def test_an_earlier_as_of_is_not_changed_by_later_records(
 
 
 async def test_the_period_ends_at_as_of(
-    client: httpx.AsyncClient, projects: ProjectsFake, clock: ManualClock
+    client: httpx.AsyncClient, projects: FakeProjects, clock: ManualClock
 ) -> None:
     clock.freeze(dt.datetime(2025, 3, 1, 12, tzinfo=dt.UTC))
     project = projects.add_project("olive")
@@ -226,7 +225,7 @@ async def test_the_period_ends_at_as_of(
 
 @pytest.mark.parametrize("count", [1, 20_000])
 async def test_the_id_set_is_one_parameter(
-    client: httpx.AsyncClient, projects: ProjectsFake, count: int
+    client: httpx.AsyncClient, projects: FakeProjects, count: int
 ) -> None:
     """Thousands of ids, bound as one value on either database (50,000 is the schema's limit,
     but the default 1 MiB body limit admits about 26,000)."""

@@ -22,8 +22,7 @@ from services.stakeholders.tests.aggregates.data import (
     role,
     standards,
 )
-from services.stakeholders.tests.builders import ProjectsFake
-from shared.testing import ManualClock
+from shared.testing import FakeProjects, ManualClock
 
 FROM = "2025-01-01T00:00:00Z"
 
@@ -35,7 +34,7 @@ class Project:
     completed: str
 
 
-async def build(client: httpx.AsyncClient, projects: ProjectsFake, clock: ManualClock) -> Project:
+async def build(client: httpx.AsyncClient, projects: FakeProjects, clock: ManualClock) -> Project:
     """Stakeholders a-c on the map (a moved from manage closely to keep informed); engagements
     e1 consult workshop completed (7 anonymous, a and b attended, c did not), e2 involve meeting
     planned, e3 cancelled, e4 before the period; feedback on e1: answered after 2 and 4 days
@@ -101,7 +100,7 @@ def cells(distribution: dict[str, Any]) -> dict[str, int | None]:
 
 
 async def test_figures_computed_by_hand(
-    client: httpx.AsyncClient, projects: ProjectsFake, clock: ManualClock
+    client: httpx.AsyncClient, projects: FakeProjects, clock: ManualClock
 ) -> None:
     project = await build(client, projects, clock)
     response = await project_engagement(client, project_id=str(project.id), period_from=FROM)
@@ -174,7 +173,7 @@ async def test_figures_computed_by_hand(
 
 
 async def test_without_from_the_whole_history_counts(
-    client: httpx.AsyncClient, projects: ProjectsFake, clock: ManualClock
+    client: httpx.AsyncClient, projects: FakeProjects, clock: ManualClock
 ) -> None:
     project = await build(client, projects, clock)
     body = (await project_engagement(client, project_id=str(project.id))).json()
@@ -197,7 +196,7 @@ async def test_an_unknown_project_answers_zeros(client: httpx.AsyncClient) -> No
 
 
 async def test_an_earlier_as_of_is_not_changed_by_later_records(
-    client: httpx.AsyncClient, projects: ProjectsFake, clock: ManualClock
+    client: httpx.AsyncClient, projects: FakeProjects, clock: ManualClock
 ) -> None:
     project = await build(client, projects, clock)
     as_of = instant(clock.advance())
