@@ -79,10 +79,16 @@ class Rule(Enum):
     ROLE = "role-gated: 403 for all four"
     # Any contributor may do it (it belongs to no project yet): contributors 2xx, others 403.
     CONTRIBUTORS = "open to contributors: 2xx for contributors, 403 for viewer and reporter"
+    # A portfolio read sent as POST because its project set can be large (the aggregates the
+    # reporting service composes): changes nothing; viewer and reporter read it (suppressed, no
+    # personal field), contributors are refused.
+    READ_BY_POST = "aggregate read by POST: 200 for viewer and reporter, 403 for contributors"
 
     def expected(self, caller: str) -> set[int]:
         if self is Rule.CONTRIBUTORS and caller in (NO_TEAM, OTHER_TEAM):
             return {200, 201}
+        if self is Rule.READ_BY_POST and caller in (VIEWER, REPORTER):
+            return {200}
         return {403}
 
 
@@ -137,6 +143,7 @@ WRITES: dict[str, dict[tuple[str, str], Rule]] = {
         ("POST", f"{P}/transitions"): Rule.PROJECT,
     },
     "assessment": {
+        ("POST", "/v1/aggregates/governance"): Rule.READ_BY_POST,
         # Assessments: governance opens them; the panel (named assessors, the chair) writes.
         ("POST", "/v1/assessments"): Rule.ROLE,
         ("PUT", f"{A}/complexity"): Rule.ROLE,
@@ -184,6 +191,8 @@ WRITES: dict[str, dict[tuple[str, str], Rule]] = {
         ("PATCH", f"{E}/theory-of-change/{{version_id}}"): Rule.PROJECT,
     },
     "stakeholders": {
+        ("POST", "/v1/aggregates/engagement"): Rule.READ_BY_POST,
+        ("POST", "/v1/aggregates/project-engagement"): Rule.READ_BY_POST,
         # Registering a person or an organisation belongs to no project yet.
         ("POST", S): Rule.CONTRIBUTORS,
         ("POST", "/v1/organisations"): Rule.CONTRIBUTORS,

@@ -18,7 +18,8 @@ from stakeholders_service.involvement.models import StandardLevel, UkStandard
 from stakeholders_service.mapping.rules import MendelowQuadrant, SalienceClass
 from stakeholders_service.vocabulary import Iap2Level
 
-MAX_PROJECT_IDS = 50_000
+# 20,000 ids are about 0.75 MB of JSON, inside the services' 1 MiB body limit.
+MAX_PROJECT_IDS = 20_000
 DEFAULT_OWNER_FLAG_SHARE = 0.25
 
 
