@@ -12,6 +12,21 @@ with the development key. Loading is idempotent, so it is safe to run again:
 - a 409 on a unique rule (an ODS code, a framework version) means someone else created it: it is
   looked up again and counted as already there.
 
+What it loads: the core steps tell the virtual ward's story (its team, outcome map, journals,
+developmental evaluation with a pivot, stakeholders and a co-design workshop) and three G0
+assessments; the portfolio steps add 23 projects (32 in all, every stage occupied), play their
+stage-gate histories (`scripts.demo_gates`), and add outcome maps and journals over several
+quarters, benefits, stakeholders and a year of engagements (`scripts.demo_journals`,
+`scripts.demo_engagement`), enough for every figure and chart of the reports.
+
+Dates: the past is set wherever the API takes it (board meeting dates, engagement `held_at`,
+stakeholder `assessed_at`, journal periods, benefit `as_at`, team start and end dates, DE
+`observed_at` and `decided_at`). What the API stamps with the moment of the request clusters at
+the day the demo ran: every stage change (so days-in-stage figures are about 0 and the gate
+funnel's period is today), decisions' `decided_at` (decisions "in the period" are all recent;
+`meeting_date` keeps the history), `scored_at`, and each record's creation, which is what the
+reports' "recorded by `as_of`" reads (an `as_of` before that day finds an empty platform).
+
 Extending it: add seed records to a list below, or a new `Step(area, loader)` to `STEPS` (later
 steps can use the ids of earlier ones through `Demo.ids`, e.g. `demo.ids["organisations:REM"]`).
 """
