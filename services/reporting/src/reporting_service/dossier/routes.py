@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from reporting_service.access import dossier_reader
 from reporting_service.clients.assessment import AssessmentClientDep
@@ -18,6 +18,8 @@ from reporting_service.errors import (
     ReportForbidden,
     ReportUpstreamUnavailable,
 )
+from reporting_service.rendering.negotiation import HTML_RESPONSES, FormatDep, respond
+from reporting_service.rendering.pages import dossier_page
 from reporting_service.scope import SCOPE_PROBLEMS, ScopeDep
 from shared.auth import PrincipalDep
 from shared.problems import problem_responses
@@ -27,9 +29,17 @@ router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
 @router.get(
     "/projects/{project_id}/dossier",
-    responses=problem_responses(
-        ProjectNotFound, *SCOPE_PROBLEMS, InvalidFilter, ReportForbidden, ReportUpstreamUnavailable
-    ),
+    response_model=Dossier,
+    responses={
+        **problem_responses(
+            ProjectNotFound,
+            *SCOPE_PROBLEMS,
+            InvalidFilter,
+            ReportForbidden,
+            ReportUpstreamUnavailable,
+        ),
+        **HTML_RESPONSES,
+    },
 )
 async def get_project_dossier(
     project_id: uuid.UUID,
@@ -38,15 +48,17 @@ async def get_project_dossier(
     projects: ProjectsClientDep,
     assessment: AssessmentClientDep,
     stakeholders: StakeholdersClientDep,
-) -> Dossier:
+    form: FormatDep,
+) -> Dossier | Response:
     """One project's whole story as of `as_of`: registry record, team over time, stage history
     with the decision behind each gate, decisions and assessments, attainment per partner and
     level over time, strategy coverage, practice profile, benefits, adoption tracker,
     engagement and involvement, the developmental evaluation's timeline. Governance and admin
     in full; reporter and viewer without names; a contributor or evaluator for a project whose
-    team they are on. A project the filters do not select is not found."""
+    team they are on. A project the filters do not select is not found. `?format=html` (or
+    `Accept: text/html`): a printable page."""
     view = await dossier_reader(principal, project_id, projects)
-    return await service.dossier(
+    dossier = await service.dossier(
         project_id,
         scope,
         view,
@@ -54,3 +66,4 @@ async def get_project_dossier(
         assessment=assessment,
         stakeholders=stakeholders,
     )
+    return respond(dossier, form, dossier_page)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from reporting_service.access import pack_reader
 from reporting_service.clients.assessment import AssessmentClientDep
@@ -18,6 +18,8 @@ from reporting_service.errors import (
 )
 from reporting_service.evidence import service
 from reporting_service.evidence.schemas import EvidencePack
+from reporting_service.rendering.negotiation import HTML_RESPONSES, FormatDep, respond
+from reporting_service.rendering.pages import evidence_page
 from reporting_service.scope import SCOPE_PROBLEMS, ScopeDep
 from reporting_service.settings import SettingsDep
 from shared.auth import PrincipalDep
@@ -28,13 +30,17 @@ router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
 @router.get(
     "/decisions/{decision_id}/evidence",
-    responses=problem_responses(
-        DecisionNotFound,
-        *SCOPE_PROBLEMS,
-        InvalidFilter,
-        ReportForbidden,
-        ReportUpstreamUnavailable,
-    ),
+    response_model=EvidencePack,
+    responses={
+        **problem_responses(
+            DecisionNotFound,
+            *SCOPE_PROBLEMS,
+            InvalidFilter,
+            ReportForbidden,
+            ReportUpstreamUnavailable,
+        ),
+        **HTML_RESPONSES,
+    },
 )
 async def get_decision_evidence_pack(
     decision_id: uuid.UUID,
@@ -44,7 +50,8 @@ async def get_decision_evidence_pack(
     projects: ProjectsClientDep,
     assessment: AssessmentClientDep,
     stakeholders: StakeholdersClientDep,
-) -> EvidencePack:
+    form: FormatDep,
+) -> EvidencePack | Response:
     """The decision evidence pack, as the evidence stood when the decision was recorded: the
     decision (outcome, rationale, conditions, dissent, the recommendation it followed or
     overrode, what superseded it, as of `as_of`); the assessment with its template's name and
@@ -53,9 +60,10 @@ async def get_decision_evidence_pack(
     with their latest journal ratings then; stakeholder engagement at the gate; developmental
     evaluation items of the period. `digest` is the SHA-256 of the pack's canonical JSON
     (`digest_method` says how): ask again with the same `as_of` and `from` to prove a pack
-    unchanged. Governance and admin in full; reporter and viewer without names."""
+    unchanged. Governance and admin in full; reporter and viewer without names. `?format=html`
+    (or `Accept: text/html`): a printable page."""
     view = pack_reader(principal)
-    return await service.evidence_pack(
+    pack = await service.evidence_pack(
         decision_id,
         scope,
         view,
@@ -64,3 +72,4 @@ async def get_decision_evidence_pack(
         assessment=assessment,
         stakeholders=stakeholders,
     )
+    return respond(pack, form, evidence_page)
