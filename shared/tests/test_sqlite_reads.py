@@ -131,16 +131,31 @@ async def test_a_read_that_only_waits_moves_to_the_thread_but_is_not_marked_heav
     assert waiting not in sqlite_inline._heavy
 
 
-async def test_the_rerun_on_the_thread_reads_the_same_snapshot(database: Database) -> None:
+async def test_a_read_session_sees_each_commit_as_postgresql_read_committed_does(
+    database: Database,
+) -> None:
+    """No BEGIN on the inline reader: each statement is its own read transaction, as each sees
+    its own snapshot under PostgreSQL's READ COMMITTED."""
     async with database.read_sessionmaker() as session:
-        before = await session.scalar(text("SELECT count(*) FROM item"))  # the snapshot starts
+        assert await session.scalar(text("SELECT count(*) FROM item")) == 3
+        async with database.engine.begin() as writer:
+            await writer.execute(text("INSERT INTO item (name) VALUES ('d')"))
+        assert await session.scalar(text("SELECT count(*) FROM item")) == 4
+
+
+async def test_the_rerun_on_the_thread_keeps_an_open_read_transaction(database: Database) -> None:
+    assert database.read_engine is not None
+    async with database.read_engine.connect() as connection:
+        reader = await connection.execution_options(sqlite_begin="DEFERRED")
+        await reader.begin()
+        before = await reader.scalar(text("SELECT count(*) FROM item"))  # the snapshot starts
         async with database.engine.begin() as writer:
             await writer.execute(text("INSERT INTO item (name) VALUES ('d')"))
         heavy = (
             "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000) "
             "SELECT thread_id(), (SELECT count(*) FROM item), (SELECT count(*) FROM c)"
         )
-        thread, during, _ = (await session.execute(text(heavy))).one()
+        thread, during, _ = (await reader.execute(text(heavy))).one()
     assert thread != threading.get_ident()
     assert before == during == 3
     async with database.read_sessionmaker() as session:

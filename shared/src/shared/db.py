@@ -164,8 +164,13 @@ def _install_sqlite_pragmas(sync_engine: Engine, *, busy_timeout_ms: int) -> Non
     def on_begin(connection: Any) -> None:
         # Writers BEGIN IMMEDIATE: they take the write lock up front and wait (busy_timeout)
         # instead of failing with "database is locked" when a read lock is upgraded mid-way.
-        # Read-only sessions (GET) ask for DEFERRED so readers never queue behind writers.
+        # Read-only sessions (GET) ask for DEFERRED so readers never queue behind writers, or,
+        # on the inline reader, for no transaction at all (NONE): each SELECT is then its own
+        # read transaction, as each statement sees its own snapshot under PostgreSQL's READ
+        # COMMITTED, and a GET saves the BEGIN and the ROLLBACK (~50 µs, bench/RESULTS.md).
         mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "IMMEDIATE")
+        if mode == "NONE":
+            return
         # Straight to the driver: the statement needs none of SQLAlchemy's execution machinery.
         cursor = connection.connection.dbapi_connection.cursor()
         cursor.execute(f"BEGIN {'DEFERRED' if mode == 'DEFERRED' else 'IMMEDIATE'}")
@@ -281,7 +286,9 @@ class Database:
     def for_engine(
         cls, engine: AsyncEngine, *, info: dict[str, Any], read_engine: AsyncEngine | None = None
     ) -> Database:
-        reader = (read_engine or engine).execution_options(**{SQLITE_BEGIN_OPTION: "DEFERRED"})
+        reader = (read_engine or engine).execution_options(
+            **{SQLITE_BEGIN_OPTION: "DEFERRED" if read_engine is None else "NONE"}
+        )
         if engine.dialect.name == "postgresql":
             # Client-side only: psycopg sends no BEGIN, and the pool's reset-on-return
             # ROLLBACK finds no transaction and sends nothing either.
@@ -353,9 +360,16 @@ def before_commit_hooks(scope: MutableMapping[str, Any]) -> list[BeforeCommit]:
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     database = get_database(request)
     if request.method in _READ_METHODS:
-        # A read has nothing to commit: closing the session ends its transaction.
-        async with database.read_sessionmaker() as session:
+        # A read has nothing to commit: closing the session ends its transaction. Closed
+        # directly, not by `async with`: SQLAlchemy runs that close in a task of its own (to
+        # finish it whatever cancellation arrives), two more event-loop turns per request, and a
+        # read session's close never waits on anything (an inline SQLite rollback, or on
+        # PostgreSQL in autocommit none at all) that a cancellation could interrupt.
+        session = database.read_sessionmaker()
+        try:
             yield session
+        finally:
+            await session.close()
         return
     async with _write_session(database, before_commit_hooks(request.scope)) as session:
         yield session

@@ -10,11 +10,12 @@ aggregate over every row) stalled every other request of the service for its who
 (issue #16 item 2: a GET went from 0.9 ms to 291 ms while `key-people` ran). So every inline
 statement gets a budget (`budget`, 2 ms of CPU by default; ten times that on the clock): SQLite's
 progress handler checks every `PROGRESS_STEPS` virtual-machine steps and interrupts the statement
-once the budget is spent. An interrupted read is run again, from the start and in the same
-read transaction (same WAL snapshot: interrupting a SELECT does not end the transaction), on a
-worker thread, where sqlite3 releases the GIL while SQLite works; the loop serves other requests
-meanwhile. A statement that used up its CPU budget is remembered for a while (`HEAVY_TTL`), so
-its next run goes to the thread at once instead of spending the budget again. Inline
+once the budget is spent. An interrupted read is run again, from the start, on a worker thread
+(inside the same read transaction and WAL snapshot if the connection holds one: interrupting a
+SELECT does not end it; request sessions hold none, see `shared.db`), where sqlite3 releases
+the GIL while SQLite works; the loop serves other requests meanwhile. A statement that used up
+its CPU budget is remembered for a while (`HEAVY_TTL`), so its next run goes to the thread at
+once instead of spending the budget again. Inline
 connections never wait for a lock either: their busy timeout is 0, and a read that finds the
 database locked (SQLITE_BUSY, rare in WAL mode) is run on the thread with the configured busy
 timeout. Writes stay on aiosqlite: a writer may wait up to the busy timeout for another writer,
