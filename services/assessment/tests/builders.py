@@ -11,10 +11,6 @@ import httpx
 
 from shared.testing import FakeProjects
 
-# The suite's `projects` fixture is the kit's fake as it is; the name stays while the aggregates
-# tests (written now, elsewhere) still import it. Its calls are the kit's `Call` records.
-ProjectsFake = FakeProjects
-
 
 def ts(text: str) -> str:
     """A UTC instant as the API writes it."""

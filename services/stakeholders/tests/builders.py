@@ -11,8 +11,6 @@ from typing import Any
 
 import httpx
 
-from shared.testing import FakeProjects
-
 NAME = "Zephyrine Quillfeather"
 EMAIL = "zephyrine.q@example.org"
 PHONE = "07700 900123"
@@ -107,8 +105,3 @@ async def consent(
     response = await api.post(f"/v1/stakeholders/{stakeholder_id}/consents", json=body)
     assert response.status_code == 201, response.text
     return dict(response.json())
-
-
-# The suite's `projects` fixture is the kit's fake as it is; the name stays while the aggregates
-# tests (written now, elsewhere) still import it. Its calls are the kit's `Call` records.
-ProjectsFake = FakeProjects
