@@ -89,6 +89,7 @@ class Facts:
     directorate: str
     decision: str | None
     dossier_project: str
+    dossier_engagements: int
     forum: str | None
     meeting_date: str | None
 
@@ -152,6 +153,7 @@ def inspect(dataset: Dataset) -> Facts:
         directorate=rows["directorate"],
         decision=latest.get(dossier),
         dossier_project=dossier,
+        dossier_engagements=engaged.get(dossier, 0),
         forum=meeting[0] if meeting else None,
         meeting_date=str(meeting[1])[:10] if meeting else None,
     )
@@ -222,6 +224,7 @@ class Measured:
     calls: dict[Route, float]  # upstream route → calls per report
     route_ms: dict[Route, float]  # upstream route → mean ms per call
     server_ms: float  # the reporting process's own mean time for the report
+    size: int  # the report's body, bytes
 
     @property
     def p50(self) -> float:
@@ -252,12 +255,16 @@ def measure(
     warmup: int,
     budget: float,
 ) -> Measured:
+    size = 0
+
     def ask() -> float:
+        nonlocal size
         started = time.perf_counter()
         response = api.get(scenario.path, params=scenario.params)
         elapsed = (time.perf_counter() - started) * 1000
         if response.status_code != 200 or response.json().get("missing_sections"):
             raise RuntimeError(f"{scenario.title}: {response.status_code} {response.text[:500]}")
+        size = len(response.content)
         return elapsed
 
     for _ in range(warmup):
@@ -283,7 +290,7 @@ def measure(
         else:
             calls[key] = (count - old_count) / n
             route_ms[key] = mean_ms
-    return Measured(scenario, times, calls, route_ms, server_ms)
+    return Measured(scenario, times, calls, route_ms, server_ms, size)
 
 
 @dataclass
@@ -369,8 +376,8 @@ def _slowest(row: Measured) -> str:
 def table(results: Iterable[DatasetResult]) -> str:
     lines = [
         "| backend | projects | report | p50 ms | p90 ms | n | target p50 | met | "
-        "reporting ms | upstream calls | slowest upstream call (mean) |",
-        "|---|---:|---|---:|---:|---:|---:|:---:|---:|---|---|",
+        "reporting ms | body kB | upstream calls | slowest upstream call (mean) |",
+        "|---|---:|---|---:|---:|---:|---:|:---:|---:|---:|---|---|",
     ]
     for result in results:
         for row in result.rows:
@@ -380,6 +387,7 @@ def table(results: Iterable[DatasetResult]) -> str:
                 f"| {result.dataset.backend} | {result.facts.projects:,} | {row.scenario.title} | "
                 f"{row.p50:,.1f} | {row.p90:,.1f} | {len(row.times_ms)} | "
                 f"{f'< {target:,.0f} ms' if target else ''} | {met} | {row.server_ms:,.1f} | "
+                f"{row.size / 1000:,.1f} | "
                 f"{_calls_text(row)} | {_slowest(row)} |"
             )
     return "\n".join(lines)
@@ -432,15 +440,21 @@ def profile(results: Iterable[DatasetResult]) -> str:
 def datasets_text(results: Iterable[DatasetResult]) -> str:
     lines = [
         "| backend | where | projects | decisions | engagements | MB (projects / assessment / "
-        "stakeholders) | load average before; after |",
-        "|---|---|---:|---:|---:|---|---|",
+        "stakeholders) | dossier's project: engagements | board pack | "
+        "load average before; after |",
+        "|---|---|---:|---:|---:|---|---:|---|---|",
     ]
     for result in results:
         facts = result.facts
         sizes = " / ".join(f"{facts.sizes_mb[name]:,.0f}" for name in UPSTREAMS)
+        meeting = (
+            f"{facts.forum}, {facts.meeting_date}" if facts.forum else "the period's decisions"
+        )
         lines.append(
             f"| {result.dataset.backend} | `{result.dataset.where}` | {facts.projects:,} | "
-            f"{facts.decisions:,} | {facts.engagements:,} | {sizes} | {'; '.join(result.load)} |"
+            f"{facts.decisions:,} | {facts.engagements:,} | {sizes} | "
+            f"{facts.dossier_engagements:,} | "
+            f"{meeting} | {'; '.join(result.load)} |"
         )
     return "\n".join(lines)
 
