@@ -47,7 +47,7 @@ def test_gate_funnel_draws_three_bars_per_gate() -> None:
     svg = parse(
         bars.gate_funnel(
             [
-                bars.FunnelStep("g0_idea_screening", 25, 20, 16, 0.8),
+                bars.FunnelStep("g0_triage", 25, 20, 16, 0.8),
                 bars.FunnelStep("g1_scoping", 16, 12, 9, 0.75),
                 bars.FunnelStep("g2_pilot_approval", 9, 0, 0, None),
             ]

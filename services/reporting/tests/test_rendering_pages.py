@@ -59,7 +59,7 @@ def portfolio(**extra: Any) -> dict[str, Any]:
         },
         gate_funnel=[
             {
-                "gate": "g0_idea_screening",
+                "gate": "g0_triage",
                 "entered": 25,
                 "decided": 20,
                 "proceeded": 16,
@@ -515,7 +515,7 @@ def test_the_portfolio_page() -> None:
     assert "Medicine &lt;&amp; Surgery&gt;" in html and "<& Surgery>" not in html
     assert "lead-1" in html  # the full view names people
     assert "Directorate: Medicine" in html
-    assert "G0 idea screening" in html
+    assert "G0 triage" in html
 
 
 def test_the_aggregate_view_names_nobody() -> None:
