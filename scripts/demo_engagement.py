@@ -250,7 +250,7 @@ def _engagement(writer: Demo, number: int, meeting: Meeting, ids: dict[str, str]
             move["reason"] = "Too few could attend in the holidays; moved to the autumn."
         path = f"/engagements/{eid}/transitions"
         _ok(writer, writer.request("POST", path, json=move), f"{status}: {title}")
-        for answer in range(6 if status == "completed" and count >= 5 else 0):
+        for answer in range(5 if status == "completed" and count >= 5 else 0):
             _ok(
                 writer,
                 writer.request(

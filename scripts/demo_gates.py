@@ -58,6 +58,7 @@ WORKERS = 8
 # can wait past the busy timeout (a 500 "database is locked", reported to the lead).
 ASSESSMENT_WRITES = threading.BoundedSemaphore(3)
 STAGE_WAIT_SECONDS = 60.0
+CONSUMER_LAG = 1.2  # seconds from recording a decision to the projects service applying it
 PROCEED = frozenset({"proceed", "proceed_with_conditions"})
 FOLLOWING = {"idea": "scoping", "scoping": "design", "design": "pilot"}
 
@@ -118,6 +119,17 @@ class Chain:
         self.demo = type(demo)(self.http, results=demo.results, ids=demo.ids)
         self.assessors: dict[str, httpx.Client] = {}
         self.project_id = demo.ids[f"projects:{slug}"]
+        # Registered by this run (the projects step has finished): the project as it came back,
+        # and no assessment or stage move of it to look up.
+        self.new_project = next(
+            (
+                r.resource
+                for r in demo.results
+                if r.area == "projects" and r.slug == slug and r.outcome == "created"
+            ),
+            None,
+        )
+        self.decided_at = 0.0  # when this chain last recorded a decision (monotonic)
 
     def close(self) -> None:
         for client in (self.http, *self.assessors.values()):
@@ -155,7 +167,9 @@ class Chain:
 
     def run(self) -> None:
         try:
-            project = self.call("GET", f"/projects/{self.project_id}", "reading the project")
+            project = self.new_project or self.call(
+                "GET", f"/projects/{self.project_id}", "reading the project"
+            )
             stage = "idea"
             for number, step in enumerate(CHAINS[self.slug]):
                 if isinstance(step, Move):
@@ -169,6 +183,8 @@ class Chain:
 
     def wait_for(self, stage: str) -> None:
         """Until the projects service has applied the decisions that lead to `stage`."""
+        # The consumer polls the feed once a second: asking sooner only adds load.
+        time.sleep(max(0.0, self.decided_at + CONSUMER_LAG - time.monotonic()))
         deadline = time.monotonic() + STAGE_WAIT_SECONDS
         while True:
             now = self.call("GET", f"/projects/{self.project_id}", "reading the stage")["stage"]
@@ -183,10 +199,10 @@ class Chain:
 
     def move(self, step: Move, stage: str) -> None:
         history = f"projects/{self.project_id}/transitions"
-        done = self.demo.find(
+        done = self.new_project is None and self.demo.find(
             history, {}, lambda c: c["to_stage"] == step.to and c["kind"] == "transition"
         )
-        if done is not None:
+        if done:
             return
         self.wait_for(stage)
         body = {"to": step.to, "reason": step.reason}
@@ -195,11 +211,13 @@ class Chain:
     def gate(self, step: Gate, number: int, stage: str, digital: bool) -> None:
         gate = GATES[step.gate]
         slug = f"{self.slug}-{step.gate}"
-        found = self.demo.find(
-            "assessments",
-            {"project_id": self.project_id, "gate": gate},
-            lambda a: a["status"] != "cancelled",
-        )
+        found = None
+        if self.new_project is None:
+            found = self.demo.find(
+                "assessments",
+                {"project_id": self.project_id, "gate": gate},
+                lambda a: a["status"] != "cancelled",
+            )
         if found is not None and found["status"] == "decided":
             self.demo._record(AREA, slug, "existing", found)
             if step.corrected_to or step.conditions:
@@ -337,6 +355,7 @@ class Chain:
             "POST", "/decisions", json=body, headers={"Idempotency-Key": f"{KEY}:{slug}:decision"}
         )
         decision = self.ok(response, f"recording the {step.gate} decision")
+        self.decided_at = time.monotonic()
         self.demo._record("decisions", slug, "created", decision)
         if step.corrected_to or step.conditions:
             self.after_decision(step, assessment, slug)
@@ -375,6 +394,7 @@ class Chain:
                 headers={"Idempotency-Key": f"{KEY}:{slug}:correction"},
             )
             correction = self.ok(response, "recording the correction")
+            self.decided_at = time.monotonic()
             self.demo._record("decisions", f"{slug}-correction", "created", correction)
 
 
