@@ -10,6 +10,7 @@ internals).
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any, ClassVar
@@ -302,7 +303,25 @@ def is_connection_lost(exc: BaseException) -> bool:
     return isinstance(exc, (ConnectionError, OSError)) and not isinstance(exc, FileNotFoundError)
 
 
+def is_database_busy(exc: BaseException) -> bool:
+    """True when SQLite gave up waiting for the write lock (busy_timeout passed): the write did
+    nothing and may be retried. Raised wrapped by SQLAlchemy, or raw from the BEGIN IMMEDIATE the
+    engine sends straight to the driver (`shared.db`)."""
+    original = exc.orig if isinstance(exc, DBAPIError) else exc
+    return isinstance(original, sqlite3.OperationalError) and "locked" in str(original).lower()
+
+
 async def _handle_unexpected(request: Request, exc: Exception) -> Response:
+    if is_database_busy(exc):
+        logger.warning("database_busy", error=type(exc).__name__)
+        return problem_response(
+            request,
+            status=503,
+            title=ServiceUnavailable.title,
+            type_=ServiceUnavailable.type_uri(),
+            detail="The database is busy with other writes; nothing was changed, retry shortly.",
+            headers={"Retry-After": "1"},
+        )
     if is_connection_lost(exc):
         logger.warning("database_unavailable", error=type(exc).__name__)
         return problem_response(
