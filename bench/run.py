@@ -306,6 +306,11 @@ def main() -> int:
     parser.add_argument(
         "--no-write", action="store_true", help="print only; leave RESULTS.md alone"
     )
+    parser.add_argument(
+        "--dataset",
+        type=Path,
+        help="also run bench.stall and bench.feed on this `make bench-data` output (print only)",
+    )
     args = parser.parse_args()
     backends = args.backend or ["sqlite", "postgresql"]
 
@@ -534,6 +539,14 @@ def main() -> int:
             "machine.\n"
         )
         print(f"Wrote {RESULTS.relative_to(ROOT)}")
+    if args.dataset is not None:
+        from bench import feed, stall
+
+        for name, run in (("bench.stall", stall.main), ("bench.feed", feed.main)):
+            print(f"\n{name} on {args.dataset}:", flush=True)
+            options = ["--data", str(args.dataset), *(f"--backend={b}" for b in backends)]
+            if run(options) != 0:
+                return 1
     return 0
 
 
