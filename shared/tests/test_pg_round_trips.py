@@ -145,3 +145,16 @@ async def test_a_dropped_connection_costs_a_read_nothing_and_a_write_a_503(
     async with db.read_sessionmaker() as session:
         names = set((await session.scalars(select(item.c.name))).all())
     assert names == {"a", "d"}
+
+
+async def test_a_streamed_read_gets_the_transaction_its_cursor_needs(
+    database: tuple[Database, Trace, str],
+) -> None:
+    """A server-side cursor is declared inside a transaction: autocommit cannot stream."""
+    db, trace, _ = database
+    async with db.read_sessionmaker() as session:
+        streamed = await session.stream(select(item.c.name))
+        assert [row[0] async for row in streamed] == ["a"]
+        assert await session.scalar(select(item.c.name)) == "a"  # the plain read still works
+    sent = trace.sent()
+    assert any("BEGIN" in m for m in sent) and any("DECLARE" in m for m in sent), sent

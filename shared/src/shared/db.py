@@ -227,13 +227,25 @@ def create_engine(url: str, *, pool_size: int = 5, busy_timeout_ms: int = 5000) 
     return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
 
 
+# Session info key: the transactional engine a read session streams from (PostgreSQL).
+STREAM_BIND_KEY = "stream_bind"
+
+
 class ReadSession(Session):
     """The session of a read-only request. On PostgreSQL it runs in autocommit (no BEGIN, no
     ROLLBACK: one round trip per statement; READ COMMITTED gave each statement its own snapshot
     anyway), so a statement that fails because its pooled connection was dropped (a database
-    restart) has done nothing and is run once more, on a fresh connection."""
+    restart) has done nothing and is run once more, on a fresh connection.
+
+    A streamed read (`stream()`, `yield_per`) needs a transaction there (a server-side cursor
+    is declared in one): it runs on a second connection of the same session, from the
+    transactional engine the session's `info` names (`STREAM_BIND_KEY`)."""
 
     def _once_more_if_dropped(self, run: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        options = kwargs.get("execution_options") or {}
+        stream_bind = self.info.get(STREAM_BIND_KEY)
+        if stream_bind is not None and (options.get("stream_results") or options.get("yield_per")):
+            kwargs["bind_arguments"] = {"bind": stream_bind, **(kwargs.get("bind_arguments") or {})}
         try:
             return run(*args, **kwargs)
         except DBAPIError as exc:
@@ -289,17 +301,19 @@ class Database:
         reader = (read_engine or engine).execution_options(
             **{SQLITE_BEGIN_OPTION: "DEFERRED" if read_engine is None else "NONE"}
         )
+        read_info: dict[str, Any] = {**info, READ_ONLY_KEY: True}
         if engine.dialect.name == "postgresql":
             # Client-side only: psycopg sends no BEGIN, and the pool's reset-on-return
             # ROLLBACK finds no transaction and sends nothing either.
             reader = reader.execution_options(isolation_level="AUTOCOMMIT")
+            read_info[STREAM_BIND_KEY] = engine.sync_engine
         return cls(
             engine=engine,
             sessionmaker=async_sessionmaker(engine, expire_on_commit=False, info=info),
             read_sessionmaker=async_sessionmaker(
                 reader,
                 expire_on_commit=False,
-                info={**info, READ_ONLY_KEY: True},
+                info=read_info,
                 sync_session_class=ReadSession,
             ),
             read_engine=read_engine,
