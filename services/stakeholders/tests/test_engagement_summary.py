@@ -13,12 +13,12 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from statistics import median
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import event, func, insert, literal, select
+from sqlalchemy import Table, event, func, insert, literal, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.stakeholders.tests.builders import create_stakeholder, engagement_body
@@ -250,7 +250,7 @@ def _bulk_engagements(dialect: str, count: int, project_id: uuid.UUID) -> Any:
     """`count` completed engagements of `project_id`, made by the database (a few seconds)."""
     series = select(literal(1).label("n")).cte("series", recursive=True)
     series = series.union_all(select(series.c.n + 1).where(series.c.n < count))
-    table = Engagement.__table__
+    table = cast(Table, Engagement.__table__)
     new_id = (
         func.gen_random_uuid()
         if dialect == "postgresql"
@@ -310,10 +310,11 @@ async def test_the_migration_backfills_engagement_project(lists: list[list[int]]
         engine = create_async_engine(url)
         try:
             async with engine.begin() as connection:
-                await connection.execute(insert(Engagement.__table__), rows)
+                await connection.execute(insert(cast(Table, Engagement.__table__)), rows)
             await asyncio.to_thread(upgrade, ALEMBIC_INI, url)
             async with engine.connect() as connection:
-                pairs = {tuple(r) for r in await connection.execute(select(EngagementProject))}
+                result = await connection.execute(select(EngagementProject.__table__))
+                pairs: set[tuple[Any, ...]] = {tuple(r) for r in result}
         finally:
             await engine.dispose()
     assert pairs == {

@@ -260,14 +260,14 @@ class TestPortablePercentile:
                 )
         assert len(expected) >= 3
         for method, rows in results.items():
-            got = {stage: (int(n), float(median), float(p90)) for stage, n, median, p90 in rows}
-            for stage, values in expected.items():
+            got = {str(row[0]): (int(row[1]), float(row[2]), float(row[3])) for row in rows}
+            for name, values in expected.items():
                 if len(values) == 1:
                     median = p90 = values[0]
                 else:
                     cuts = statistics.quantiles(values, n=10, method="inclusive")
                     median, p90 = statistics.median(values), cuts[8]
-                n, got_median, got_p90 = got[stage]
+                n, got_median, got_p90 = got[name]
                 assert n == len(values), method
-                assert abs(got_median - median) < 1e-6, (method, stage)
-                assert abs(got_p90 - p90) < 1e-6, (method, stage)
+                assert abs(got_median - median) < 1e-6, (method, name)
+                assert abs(got_p90 - p90) < 1e-6, (method, name)

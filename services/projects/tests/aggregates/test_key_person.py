@@ -63,7 +63,7 @@ class TestKeyPerson:
                 {"project_id": p3, "active_members": 0, "lead_is_sponsor_is_evaluator": False},
                 {"project_id": p4, "active_members": 1, "lead_is_sponsor_is_evaluator": False},
             ],
-            key=lambda row: row["project_id"],
+            key=lambda row: str(row["project_id"]),
         )
         assert key["people_total"] == 4
         people = {row["subject"]: row for row in key["people"]}
