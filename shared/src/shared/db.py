@@ -4,6 +4,10 @@ timestamps and the request session that commits before the response is sent.
 Transaction rule: a request gets one session; service functions `flush()` and never `commit()`;
 `get_session` commits once the route returns and before FastAPI sends the response (the
 dependency is function-scoped, so its teardown runs before the response, see STYLE.md §2.1).
+
+A little over 400 lines on purpose: the engine's event hooks (SQLite pragmas and BEGIN modes,
+the inline reader, PostgreSQL's autocommit reads) and the session lifecycle that relies on them
+are one mechanism; split, each half would need the other's private names.
 """
 
 from __future__ import annotations
