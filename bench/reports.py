@@ -2,7 +2,7 @@
 reports (issue #11 "Performance") through the gateway, on `bench.dataset`'s datasets.
 
 For each dataset (by default 1,000 projects in `var/bench-1k` / `bench1k_*` and 10,000 in
-`var/bench` / `bench_*`; `--sqlite DIR` and `--postgresql PREFIX` choose others) the database
+`var/bench-10k` / `bench_*`; `--sqlite DIR` and `--postgresql PREFIX` choose others) the database
 is migrated to head, the real processes are started (`scripts.processes.Stack`: the three
 services, reporting and the gateway, on free ports of 127.0.0.1, consumers and retention off)
 and each report is asked for `--warmup` times unmeasured, then `--iterations` times in a row (or
@@ -50,8 +50,10 @@ REPORTS_MD = ROOT / "bench" / "REPORTS.md"
 BEGIN_MARK = "<!-- bench.reports: begin -->"
 END_MARK = "<!-- bench.reports: end -->"
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
-DEFAULT_SQLITE = [ROOT / "var" / "bench-1k", ROOT / "var" / "bench"]
-DEFAULT_PG = ["bench1k", "bench"]
+# The default datasets and their sizes (`make bench-data` writes var/bench, which other
+# benchmarks share and may hold an older dataset: these have their own directories).
+DEFAULT_SQLITE = {"var/bench-1k": 1000, "var/bench-10k": 10000}
+DEFAULT_PG = {"bench1k": 1000, "bench": 10000}
 # p50 targets of issue #11, ms (the board pack has none).
 TARGETS = {"portfolio": 1000.0, "evidence": 300.0, "dossier": 300.0}
 UPSTREAMS = [service.name for service in SERVICES]
@@ -499,7 +501,7 @@ def datasets_text(results: Iterable[DatasetResult]) -> str:
 def render(results: list[DatasetResult], *, iterations: int, warmup: int) -> str:
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     return (
-        f"Written by `python -m bench.reports --write` on {now}: {warmup} warm-up calls, then "
+        f"Measured by `python -m bench.reports` on {now}: {warmup} warm-up calls, then "
         f"up to {iterations} measured calls per report, one after another, through the "
         "gateway (client on 127.0.0.1, same machine).\n\n"
         f"### Datasets\n\n{datasets_text(results)}\n\n"
@@ -531,6 +533,22 @@ def _present(dataset: Dataset) -> bool:
     return all(f"{dataset.where}_{s}" in names for s in UPSTREAMS)
 
 
+def _how(dataset: Dataset) -> str:
+    """How to generate a missing dataset (bench/dataset/README.md), minutes of CPU."""
+    generate = "nice .venv/bin/python -m bench.dataset"
+    if dataset.backend == "sqlite":
+        projects = DEFAULT_SQLITE.get(dataset.where, 10000)
+        return f"`{generate} --projects {projects} --backend sqlite --out {dataset.where}`"
+    projects = DEFAULT_PG.get(dataset.where, 10000)
+    if dataset.where == "bench":
+        return f"`make bench-data PROJECTS={projects} BACKEND=postgresql`"
+    urls = " ".join(f"--database-url {s}={url}" for s, url in dataset.urls.items())
+    return (
+        f"create the empty databases {', '.join(f'{dataset.where}_{s}' for s in UPSTREAMS)}, "
+        f"then `{generate} --projects {projects} --backend postgresql {urls}`"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench.reports",
@@ -550,17 +568,15 @@ def main(argv: list[str] | None = None) -> int:
     datasets: list[Dataset] = []
     for backend in args.backend or ["sqlite", "postgresql"]:
         if backend == "sqlite":
-            datasets += [sqlite_dataset(Path(d)) for d in args.sqlite or DEFAULT_SQLITE]
+            chosen = args.sqlite or [ROOT / where for where in DEFAULT_SQLITE]
+            datasets += [sqlite_dataset(Path(d)) for d in chosen]
         else:
             datasets += [postgresql_dataset(p) for p in args.postgresql or DEFAULT_PG]
     missing = [d for d in datasets if not _present(d)]
     if missing:
         for dataset in missing:
             print(
-                f"no {dataset.backend} dataset at {dataset.where}: generate it first, e.g. "
-                "`nice .venv/bin/python -m bench.dataset --projects 1000 --backend sqlite "
-                "--out var/bench-1k` (bench/dataset/README.md)",
-                file=sys.stderr,
+                f"no {dataset.backend} dataset at {dataset.where}; {_how(dataset)}", file=sys.stderr
             )
         return 2
     results = [
