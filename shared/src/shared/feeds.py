@@ -10,7 +10,7 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +20,12 @@ from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, PaginationDep
 from shared.platform import PlatformTables, platform_of
 from shared.problems import FieldError, InvalidInput, problem_responses
 from shared.types import UtcDateTime
+
+# How every event type is spelled, `<entity>.<action>` (`project.created`,
+# `decision.recorded`): a filter value of another shape can match nothing, so it is a 422.
+EventType = Annotated[
+    str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$", max_length=100)
+]
 
 
 class AuditEntryRead(BaseModel):
@@ -129,7 +135,9 @@ def feeds_router() -> APIRouter:
             str | None, Query(description="Feed position to read after (empty: start).")
         ] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-        type: Annotated[list[str] | None, Query(description="Only these event types.")] = None,
+        type: Annotated[
+            list[EventType] | None, Query(description="Only these event types.")
+        ] = None,
     ) -> EventFeed:
         """The change feed: every write as an event, in commit order, at least once."""
         return await read_events(
@@ -180,6 +188,7 @@ __all__ = [
     "MAX_POSITION",
     "EventFeed",
     "EventRead",
+    "EventType",
     "PlatformTables",
     "feeds_router",
     "read_events",

@@ -29,7 +29,7 @@ from pydantic import BaseModel, Field
 from gateway.proxy import TRANSPORT_ERRORS, Upstreams, problem_for
 from gateway.routes_table import SERVICES
 from shared.context import current_request_id, traceparent_var
-from shared.feeds import MAX_POSITION, EventRead
+from shared.feeds import MAX_POSITION, EventRead, EventType
 from shared.http import BadGateway
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from shared.problems import FieldError, Forbidden, InvalidInput, Unauthorized, problem_responses
@@ -265,7 +265,9 @@ def events_router() -> APIRouter:
             str | None, Query(max_length=500, description="Cursor from `next_cursor`.")
         ] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-        type: Annotated[list[str] | None, Query(description="Only these event types.")] = None,
+        type: Annotated[
+            list[EventType] | None, Query(description="Only these event types.")
+        ] = None,
     ) -> Response:
         """Every service's change feed as one: oldest first, each entity's events in order, at
         least once. Roles: `service`, `reporter` or `admin` (checked by each service)."""

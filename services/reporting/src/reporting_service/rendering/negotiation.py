@@ -97,6 +97,9 @@ def output_format(
             max_length=20,
             description="`json` (default) or `html` (a printable page); overrides `Accept`. "
             "Anything else: 406.",
+            # Published as the two values it takes; checked here so that anything else is the
+            # 406 content negotiation owes, not a generic 422.
+            json_schema_extra={"enum": [member.value for member in OutputFormat]},
         ),
     ] = None,
 ) -> OutputFormat:
