@@ -102,6 +102,15 @@ async def test_type_filter(gateway: httpx.AsyncClient, tokens: TokenFactory) -> 
     assert {event["type"] for event in page["items"]} == {"organisation.created"}
 
 
+async def test_a_type_of_another_shape_is_refused_not_an_empty_filter(
+    gateway: httpx.AsyncClient, tokens: TokenFactory
+) -> None:
+    # `?type=true` once matched nothing and answered an empty page, as if the feed were quiet.
+    response = await gateway.get("/api/v1/events?type=true", headers=bearer(tokens, "service"))
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == PROBLEM_CONTENT_TYPE
+
+
 async def test_roles_and_cursor_errors_are_problems(
     gateway: httpx.AsyncClient, tokens: TokenFactory
 ) -> None:
