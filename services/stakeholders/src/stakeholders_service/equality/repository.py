@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Collection
 
 from sqlalchemy import Select, and_, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from stakeholders_service.engagements.repository import ids_of_project
 from stakeholders_service.equality.models import EqualityResponse
 from stakeholders_service.privacy.models import ConsentRecord
 from stakeholders_service.privacy.repository import current_consent_clause
@@ -18,11 +18,12 @@ async def report_rows(
     session: AsyncSession,
     *,
     now: dt.datetime,
-    engagement_ids: Collection[uuid.UUID] | None,
+    engagement_id: uuid.UUID | None = None,
+    project_id: uuid.UUID | None = None,
 ) -> list[EqualityResponse]:
     """The answers a report counts at `now`: anonymous ones, and linked ones whose consent is
-    still current (processing that relied on a withdrawn consent stops). `engagement_ids`
-    limits them to those engagements (None: all)."""
+    still current (processing that relied on a withdrawn consent stops), of one engagement, of
+    one project's engagements (a subquery: no id list is bound), or of all."""
     statement = (
         select(EqualityResponse)
         .outerjoin(ConsentRecord, ConsentRecord.id == EqualityResponse.consent_id)
@@ -33,8 +34,10 @@ async def report_rows(
             )
         )
     )
-    if engagement_ids is not None:
-        statement = statement.where(EqualityResponse.engagement_id.in_(set(engagement_ids)))
+    if engagement_id is not None:
+        statement = statement.where(EqualityResponse.engagement_id == engagement_id)
+    elif project_id is not None:
+        statement = statement.where(EqualityResponse.engagement_id.in_(ids_of_project(project_id)))
     return list(await session.scalars(statement))
 
 

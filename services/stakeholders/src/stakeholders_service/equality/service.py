@@ -9,7 +9,6 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import utcnow
-from stakeholders_service.engagements import repository as engagements
 from stakeholders_service.engagements.models import Engagement
 from stakeholders_service.engagements.schemas import EqualityCreateAck, EqualityReport
 from stakeholders_service.engagements.service import require_active_stakeholder, require_completed
@@ -82,14 +81,9 @@ async def report(
 ) -> EqualityReport:
     """Distributions per characteristic. Linked answers whose consent is no longer current are
     left out: processing that relied on a withdrawn consent stops."""
-    engagement_ids: list[uuid.UUID] | None = None
-    if engagement_id is not None:
-        engagement_ids = [engagement_id]
-    elif project_id is not None:
-        engagement_ids = [
-            e.id for e in await engagements.engagements_of_project(session, project_id)
-        ]
-    rows = await repository.report_rows(session, now=utcnow(), engagement_ids=engagement_ids)
+    rows = await repository.report_rows(
+        session, now=utcnow(), engagement_id=engagement_id, project_id=project_id
+    )
     distributions = []
     for name, enum in CHARACTERISTICS.items():
         counts = Counter(getattr(row, name) for row in rows)
