@@ -26,13 +26,62 @@ ROUTES: Final[dict[str, str]] = {
     "engagements": "stakeholders",
     "involvement": "stakeholders",
     "reports": "reporting",
+    # The catalog (`/api/v1/exports`) and the bundle are composed by reporting; each dataset is
+    # streamed by the service that owns it (EXPORT_DATASETS), straight through the proxy.
+    "exports": "reporting",
+}
+
+# `/api/v1/exports/<dataset>` → the service that owns the dataset (docs/conventions.md). A
+# contract test checks this table against every service's published catalog.
+EXPORT_DATASETS: Final[dict[str, str]] = {
+    **dict.fromkeys(
+        (
+            "projects",
+            "stage_changes",
+            "team_roles",
+            "milestones",
+            "benefits",
+            "outcome_maps",
+            "boundary_partners",
+            "progress_markers",
+            "outcome_journal_ratings",
+            "strategy_journal_entries",
+            "performance_journal_ratings",
+        ),
+        "projects",
+    ),
+    **dict.fromkeys(
+        (
+            "assessments",
+            "criterion_ratings",
+            "assessment_results",
+            "decisions",
+            "decision_conditions",
+            "learning_log",
+            "findings",
+            "adaptations",
+        ),
+        "assessment",
+    ),
+    **dict.fromkeys(
+        (
+            "stakeholders",
+            "stakeholder_assessments",
+            "engagements",
+            "participation",
+            "feedback_items",
+            "involvement_roles",
+            "equality_summary",
+        ),
+        "stakeholders",
+    ),
 }
 
 # Served by the gateway itself (composites that fan out to the services); listed here so nobody
 # routes them to a service, and so each service's own platform routes (`/v1/events`,
 # `/v1/audit`) never leak into the public API. Those not built yet answer 404.
-GATEWAY_COLLECTIONS: Final = frozenset({"exports", "webhooks", "events"})
-GATEWAY_BUILT: Final = frozenset({"events"})
+GATEWAY_COLLECTIONS: Final = frozenset({"events", "audit"})
+GATEWAY_BUILT: Final = frozenset({"events", "audit"})
 
 API_PREFIX: Final = "/api"
 
