@@ -9,6 +9,8 @@ Every call to the projects service goes through `ProjectsClient`, built on
   set of ids in as few calls as the page limit allows; `active_projects` is the
   `shared.project_access.ProjectTeams` question, so a `ProjectsClient` is what
   `ProjectWriteRule.require(...)` is given.
+- `matching(directorate=, stage=)`: `GET /v1/projects?directorate=&stage=`, one page, for an
+  export's `directorate` / `stage` filters (one call per export).
 
 Token rule (decided once, for every client): a call made on behalf of a request forwards the
 caller's token (shared.http does it from the request context); only background work (consumers,
@@ -114,6 +116,21 @@ class ProjectsClient:
     ) -> set[uuid.UUID]:
         """Those of `project_ids` on whose team `subject` is an active member today."""
         return await self._listed(project_ids, {"team_member": subject})
+
+    async def matching(
+        self, *, directorate: str | None, stage: str | None
+    ) -> tuple[set[uuid.UUID], bool]:
+        """The ids of the projects in `directorate` and `stage` now, in ONE call (an export's
+        scope): at most one page; the flag is False when more projects match than it holds."""
+        params: dict[str, Any] = {"limit": MAX_IDS_PER_CALL}
+        if directorate is not None:
+            params["directorate"] = directorate
+        if stage is not None:
+            params["stage"] = stage
+        page = await self._fetch(ProjectRefPage, "/v1/projects", params)
+        if page is None:  # the collection itself is never a 404
+            raise BadGateway(f"The {self.client.name} service has no project list.")
+        return {item.id for item in page.items}, page.next_cursor is None
 
     async def _listed(
         self, project_ids: Collection[uuid.UUID], params: dict[str, Any]
