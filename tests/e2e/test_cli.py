@@ -498,7 +498,7 @@ async def test_a_download_that_breaks_off_exits_3_and_keeps_the_old_file_and_mar
 ) -> None:
     server, url = breaks_off
     out = tmp_path / "projects.csv"
-    out.write_text("id\r\nfrom the last complete run\r\n")
+    out.write_bytes(b"id\r\nfrom the last complete run\r\n")
     previous = {
         "url": url,
         "dataset": "projects",
@@ -518,6 +518,6 @@ async def test_a_download_that_breaks_off_exits_3_and_keeps_the_old_file_and_mar
     assert "incomplete" in run.stderr
     query = urllib.parse.parse_qs(urllib.parse.urlsplit(server.requests[0]).query)
     assert query["updated_since"] == ["2030-01-01T00:00:00Z"]
-    assert out.read_text() == "id\r\nfrom the last complete run\r\n"
+    assert out.read_bytes() == b"id\r\nfrom the last complete run\r\n"
     assert not (tmp_path / "projects.csv.part").exists()
     assert json.loads(state.read_text()) == previous
