@@ -8,7 +8,7 @@ on connection failures and 502/503/504; transport failures become 502/503/504 pr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
@@ -140,6 +140,29 @@ class ServiceClient:
 
     async def get(self, url: str, **kwargs: Any) -> httpx.Response:
         return await self.request("GET", url, **kwargs)
+
+    async def open_stream(
+        self,
+        url: str,
+        *,
+        params: Sequence[tuple[str, str]] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        """GET whose body is read as it arrives (`aiter_bytes()`): an export relayed chunk by
+        chunk. The caller must `aclose()` the response. Sent once (a retry could not resume a
+        half-read body); transport failures before the answer become the same problems as
+        `request`, and a failure while reading the body is an `httpx.TransportError`."""
+        request = self._client.build_request("GET", url, params=list(params or ()), headers=headers)
+        try:
+            return await self._client.send(request, stream=True)
+        except httpx.TimeoutException as exc:
+            if isinstance(exc, httpx.ConnectTimeout):
+                raise UpstreamUnavailable(f"The {self.name} service could not be reached.") from exc
+            raise UpstreamTimeout(f"The {self.name} service did not answer in time.") from exc
+        except httpx.ConnectError as exc:
+            raise UpstreamUnavailable(f"The {self.name} service could not be reached.") from exc
+        except httpx.TransportError as exc:
+            raise BadGateway(f"The {self.name} service's answer was cut off.") from exc
 
     async def fetch_json(self, url: str, **kwargs: Any) -> Any:
         """GET another service's resource: its JSON, or None when that service says 404.
