@@ -155,7 +155,7 @@ def _rating_statement(ctx: ExportContext) -> Select[Any]:
     rating, table, panel = Rating.__table__, Assessment.__table__, PanelMember.__table__
     own = {"project_id": table.c.project_id, "scored_at": table.c.scored_at}
     statement = (
-        select(*(own.get(c.name, rating.c[c.name]) for c in RATING_COLUMNS))
+        select(*(own[c.name] if c.name in own else rating.c[c.name] for c in RATING_COLUMNS))
         .join(table, table.c.id == rating.c.assessment_id)
         .join(
             panel,

@@ -66,7 +66,7 @@ def _statement(table: Table, columns: tuple[Column, ...]) -> Callable[[ExportCon
     own = {"project_id": evaluation.c.project_id}
 
     def statement(ctx: ExportContext) -> Select[Any]:
-        query = select(*(own.get(c.name, table.c[c.name]) for c in columns)).join(
+        query = select(*(own[c.name] if c.name in own else table.c[c.name] for c in columns)).join(
             evaluation, evaluation.c.id == table.c.evaluation_id
         )
         if (condition := project_condition(evaluation.c.project_id, ctx)) is not None:
