@@ -65,6 +65,8 @@ MAX_IDS_PER_CALL = 200
 # Walking every project of one subject stops here (200 x 50 = 10,000 teams): an answer that
 # keeps going is not a list this service can trust.
 MAX_PAGES = 50
+# An export's directorate x stage filter pairs resolved per export (one listing each).
+MAX_SCOPE_PAIRS = 25
 
 
 class ProjectRef(BaseModel):
@@ -126,6 +128,9 @@ class ProjectsClient:
             params["id"] = [str(p) for p in ids]
         if team_member is not None:
             params["team_member"] = team_member
+        return await self._every_page(params)
+
+    async def _every_page(self, params: dict[str, Any]) -> list[ProjectRef]:
         found: list[ProjectRef] = []
         for _ in range(MAX_PAGES):
             page = await self._page(params)
@@ -134,6 +139,28 @@ class ProjectsClient:
                 return found
             params["cursor"] = page.next_cursor
         raise BadGateway(f"The {self.client.name} service's project list did not end.")
+
+    async def in_scope(
+        self, *, directorates: Sequence[str], stages: Sequence[str]
+    ) -> set[uuid.UUID]:
+        """The projects in any of `directorates` (if given) and now in any of `stages` (if
+        given): an export's directorate/stage filters, resolved once before it streams. The
+        list filters take one value each, so it is one listing per pair asked for (an export
+        names a few), each at most `MAX_PAGES` pages."""
+        wanted_directorates: list[str | None] = [*directorates] or [None]
+        wanted_stages: list[str | None] = [*stages] or [None]
+        pairs = [(d, s) for d in wanted_directorates for s in wanted_stages]
+        if len(pairs) > MAX_SCOPE_PAIRS:
+            raise ValueError(f"at most {MAX_SCOPE_PAIRS} directorate and stage pairs")
+        found: set[uuid.UUID] = set()
+        for directorate, stage in pairs:
+            params: dict[str, Any] = {"limit": MAX_IDS_PER_CALL}
+            if directorate is not None:
+                params["directorate"] = directorate
+            if stage is not None:
+                params["stage"] = stage
+            found |= {project.id for project in await self._every_page(params)}
+        return found
 
     async def existing(self, project_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
         """Those of `project_ids` the projects service holds."""

@@ -1,0 +1,7 @@
+"""The stakeholders service's export datasets (issue #12): `DATASETS`, served by
+`shared.exports.exports_router(DATASETS, scope=resolve_scope)` from `api.py`."""
+
+from stakeholders_service.exports.datasets import DATASETS
+from stakeholders_service.exports.scope import resolve_scope
+
+__all__ = ["DATASETS", "resolve_scope"]
