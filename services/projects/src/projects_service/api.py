@@ -6,6 +6,7 @@ from projects_service.benefits.routes import (
     portfolio_router as benefits_portfolio_router,
     router as benefits_router,
 )
+from projects_service.exports.routes import router as exports_router
 from projects_service.insights.routes import (
     portfolio_router as insights_portfolio_router,
     router as insights_router,
@@ -31,4 +32,5 @@ routers = [
     outcome_maps_router,
     *journal_routers,
     insights_router,
+    exports_router,
 ]
