@@ -14,6 +14,7 @@ __all__ = [
     "context",
     "db",
     "etag",
+    "exports",
     "feeds",
     "health",
     "http",

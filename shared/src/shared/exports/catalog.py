@@ -6,11 +6,12 @@ at `GET /v1/exports` all read these declarations, so the dictionary cannot drift
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.auth import Principal, Role
@@ -70,6 +71,8 @@ class Filter:
     enum: tuple[str, ...] | None = None
     pattern: str | None = None
     many: bool = True
+    # `uuid`: values are ids, canonicalised (lower case, hyphenated) before a row source sees them.
+    format: str | None = None
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,7 @@ class ExportContext:
     platform: PlatformTables
     principal: Principal
     filters: Mapping[str, tuple[str, ...]]
-    # `as_of` when asked for, otherwise the moment the export's snapshot was taken.
+    # `as_of` when asked for; None for a live export (read the tables as they are now).
     as_of: dt.datetime | None
     updated_since: dt.datetime | None
     snapshot_at: dt.datetime
@@ -98,11 +101,26 @@ class ExportContext:
     project_ids: frozenset[str] | None = None
     extras: Mapping[str, Any] = field(default_factory=dict)
 
+    @property
+    def moment(self) -> dt.datetime:
+        """The moment the rows are read at: `as_of` when asked for, else the snapshot time."""
+        return self.as_of or self.snapshot_at
+
+    @property
+    def incremental(self) -> bool:
+        """`updated_since` mode: changed rows and tombstones, with a `deleted` column."""
+        return self.updated_since is not None
+
 
 # A row is a sequence of values in the dataset's column order: str, int, float, Decimal, bool,
 # datetime (UTC), date, UUID, StrEnum or None. The writers format them (ISO 8601 with `Z`).
 Row = Sequence[Any]
 RowSource = Callable[[ExportContext], AsyncIterator[Row | Tombstone]]
+# Called once per export before streaming, with the validated filters: the project ids they
+# resolve to (None: no project restriction), landing in `ExportContext.project_ids`.
+ScopeResolver = Callable[
+    [Request, Principal, Mapping[str, tuple[str, ...]]], Awaitable[frozenset[str] | None]
+]
 
 
 @dataclass(frozen=True)

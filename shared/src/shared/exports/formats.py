@@ -1,0 +1,190 @@
+"""The export writers: CSV (RFC 4180, UTF-8, header row, optional BOM), NDJSON and XLSX, each an
+async generator turning rows into ~64 KiB chunks without holding more than one chunk.
+
+Values are formatted once here, by column type, so every dataset writes them alike: datetimes
+ISO 8601 in UTC with `Z`, dates ISO, UUIDs their string, enums their value, decimals exact
+(a string in CSV, a JSON number in NDJSON, a number in XLSX), booleans `true`/`false` in CSV.
+Text cells that a spreadsheet would run as a formula (starting with `= + - @`, tab or carriage
+return: OWASP "CSV injection") are neutralised in CSV and XLSX by a leading `'`; NDJSON is data
+for programs and keeps the text as it is.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import decimal
+import enum
+import io
+from collections.abc import AsyncIterator, Callable, Sequence
+from enum import StrEnum
+from typing import Any
+
+import orjson
+
+from shared.exports.catalog import Column, ColumnType
+
+CHUNK_BYTES = 64 * 1024
+# Rows encoded per call of the underlying encoder (csv.writer.writerows, one join): amortises
+# the per-call overhead; the chunk is flushed once it passes CHUNK_BYTES.
+BATCH_ROWS = 256
+BOM = "\ufeff".encode()
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    ndjson = "ndjson"
+    xlsx = "xlsx"
+
+
+MEDIA_TYPES: dict[ExportFormat, str] = {
+    ExportFormat.csv: "text/csv; charset=utf-8",
+    ExportFormat.ndjson: "application/x-ndjson",
+    ExportFormat.xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def neutralise(text: str) -> str:
+    """A text cell a spreadsheet will show as text, never evaluate (OWASP CSV injection)."""
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def iso_datetime(value: dt.datetime) -> str:
+    if value.tzinfo is None:  # the platform stores UTC; a naive value is UTC read back bare
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def decimal_text(value: decimal.Decimal) -> str:
+    # Positional, never `1E+2`: BI tools and the Table Schema read plain decimals.
+    return format(value, "f")
+
+
+def text_value(value: Any) -> str:
+    """Any row value as the text CSV carries (None: the empty string)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, enum.Enum):
+        return text_value(value.value)
+    if isinstance(value, dt.datetime):
+        return iso_datetime(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return decimal_text(value)
+    return str(value)  # int, float, UUID
+
+
+def _csv_cell(column: Column) -> Callable[[Any], str]:
+    if column.type is ColumnType.STRING:
+        return lambda value: neutralise(text_value(value)) if value is not None else ""
+    return text_value
+
+
+class _Chunks:
+    """A text buffer flushed as UTF-8 chunks of about CHUNK_BYTES."""
+
+    def __init__(self) -> None:
+        self.buffer = io.StringIO()
+
+    def full(self) -> bool:
+        # Characters, not bytes: close enough for a chunk size, and free to ask.
+        return self.buffer.tell() >= CHUNK_BYTES
+
+    def take(self) -> bytes:
+        data = self.buffer.getvalue().encode()
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        return data
+
+
+async def _batches(rows: AsyncIterator[Sequence[Any]]) -> AsyncIterator[list[Sequence[Any]]]:
+    batch: list[Sequence[Any]] = []
+    async for row in rows:
+        batch.append(row)
+        if len(batch) >= BATCH_ROWS:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+async def write_csv(
+    columns: Sequence[Column], rows: AsyncIterator[Sequence[Any]], *, bom: bool = False
+) -> AsyncIterator[bytes]:
+    """RFC 4180: comma-separated, CRLF line ends, fields quoted when they need it."""
+    chunks = _Chunks()
+    writer = csv.writer(chunks.buffer, lineterminator="\r\n")
+    writer.writerow([column.name for column in columns])
+    header = chunks.take()
+    # The header goes out alone and at once: the first byte never waits for the first query.
+    yield (BOM + header) if bom else header
+    cells = [_csv_cell(column) for column in columns]
+    async for batch in _batches(rows):
+        writer.writerows([[cell(v) for cell, v in zip(cells, row, strict=True)] for row in batch])
+        if chunks.full():
+            yield chunks.take()
+    rest = chunks.take()
+    if rest:
+        yield rest
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, decimal.Decimal):
+        # Exact: the decimal's digits as a JSON number, not a float's approximation.
+        return orjson.Fragment(decimal_text(value).encode())
+    if isinstance(value, enum.Enum):
+        return value.value
+    raise TypeError(f"cannot export a {type(value).__name__}")
+
+
+def _json_number(value: Any) -> Any:
+    # History snapshots carry decimals as strings (`shared.changes.to_jsonable`): publish the
+    # declared type, a number.
+    if isinstance(value, str):
+        try:
+            return decimal.Decimal(value)
+        except decimal.InvalidOperation:
+            return value
+    return value
+
+
+_JSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC | orjson.OPT_SERIALIZE_UUID
+
+
+def json_line(value: Any) -> bytes:
+    return orjson.dumps(value, default=_json_default, option=_JSON_OPTIONS) + b"\n"
+
+
+async def write_ndjson(
+    columns: Sequence[Column],
+    rows: AsyncIterator[Sequence[Any]],
+    *,
+    trailer: Callable[[], dict[str, Any]] | None = None,
+) -> AsyncIterator[bytes]:
+    """One JSON object per line, keys in column order; `trailer()` gives a last line, written
+    only once every row was (so a stream cut short has none)."""
+    names = [column.name for column in columns]
+    numbers = [i for i, column in enumerate(columns) if column.type is ColumnType.NUMBER]
+    parts: list[bytes] = []
+    size = 0
+    async for batch in _batches(rows):
+        for row in batch:
+            values = list(row)
+            for i in numbers:
+                values[i] = _json_number(values[i])
+            line = json_line(dict(zip(names, values, strict=True)))
+            parts.append(line)
+            size += len(line)
+        if size >= CHUNK_BYTES:
+            yield b"".join(parts)
+            parts, size = [], 0
+    if trailer is not None:
+        parts.append(json_line(trailer()))
+    if parts:
+        yield b"".join(parts)
