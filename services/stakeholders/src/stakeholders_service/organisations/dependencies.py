@@ -1,4 +1,5 @@
-"""Organisations: the path-parameter dependency that loads one or answers 404."""
+"""Organisations: the path-parameter dependencies that load one (for a write, or as its read
+model for a GET) or answer 404."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from typing import Annotated
 from fastapi import Depends
 
 from shared.db import SessionDep
-from stakeholders_service.organisations import repository
+from stakeholders_service.organisations import repository, service
 from stakeholders_service.organisations.errors import OrganisationNotFound
 from stakeholders_service.organisations.models import Organisation
+from stakeholders_service.organisations.schemas import OrganisationRead
 
 
 async def get_organisation_or_404(organisation_id: uuid.UUID, session: SessionDep) -> Organisation:
@@ -21,3 +23,15 @@ async def get_organisation_or_404(organisation_id: uuid.UUID, session: SessionDe
 
 
 OrganisationDep = Annotated[Organisation, Depends(get_organisation_or_404)]
+
+
+async def read_organisation_or_404(
+    organisation_id: uuid.UUID, session: SessionDep
+) -> OrganisationRead:
+    organisation = await service.read_organisation(session, organisation_id)
+    if organisation is None:
+        raise OrganisationNotFound(f"No organisation with id {organisation_id}.")
+    return organisation
+
+
+OrganisationReadDep = Annotated[OrganisationRead, Depends(read_organisation_or_404)]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Row, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.search import TextSearch
@@ -14,8 +15,24 @@ from stakeholders_service.organisations.models import Organisation, Organisation
 SEARCH = TextSearch("organisation", Organisation.id, (Organisation.name, Organisation.ods_code))
 
 
+# The read path selects Core rows of the table's columns (what `OrganisationRead` mirrors): no ORM
+# instance or identity-map entry per row. The point read is built once, with a bound parameter,
+# so a GET does not rebuild the statement or its cache key (bench/RESULTS.md, item 7).
+_TABLE = Organisation.__table__
+_BY_ID = select(*_TABLE.c).where(
+    _TABLE.c.id == bindparam("organisation_id", type_=_TABLE.c.id.type)
+)
+
+
 async def get(session: AsyncSession, organisation_id: uuid.UUID) -> Organisation | None:
+    """The ORM instance, for writes (PATCH changes it in place)."""
     return await session.get(Organisation, organisation_id)
+
+
+async def read(session: AsyncSession, organisation_id: uuid.UUID) -> Row[Any] | None:
+    """One organisation as a Core row, for reads."""
+    result = await session.execute(_BY_ID, {"organisation_id": organisation_id})
+    return result.one_or_none()
 
 
 async def get_by_ods_code(session: AsyncSession, ods_code: str) -> Organisation | None:
@@ -42,8 +59,9 @@ def list_statement(
     parent_id: uuid.UUID | None,
     ods_code: str | None,
     q: str | None,
-) -> Select[Organisation]:
-    statement = select(Organisation)
+) -> Select[Any]:
+    """The list's Core rows (the read model's columns; run with `scalars=False`)."""
+    statement = select(*_TABLE.c)
     if type_ is not None:
         statement = statement.where(Organisation.type == type_)
     if parent_id is not None:

@@ -19,7 +19,7 @@ from shared.etag import (
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import problem_responses
 from stakeholders_service.organisations import service
-from stakeholders_service.organisations.dependencies import OrganisationDep
+from stakeholders_service.organisations.dependencies import OrganisationDep, OrganisationReadDep
 from stakeholders_service.organisations.errors import (
     InvalidParent,
     OdsCodeTaken,
@@ -81,10 +81,10 @@ async def list_organisations(
 
 @router.get("/{organisation_id}", responses=problem_responses(OrganisationNotFound))
 async def get_organisation(
-    organisation: OrganisationDep, _: PrincipalDep, request: Request, response: Response
+    organisation: OrganisationReadDep, _: PrincipalDep, request: Request, response: Response
 ) -> OrganisationRead:
     conditional_get(request, response, organisation.version)
-    return OrganisationRead.model_validate(organisation)
+    return organisation
 
 
 @router.patch(

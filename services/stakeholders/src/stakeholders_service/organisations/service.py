@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Principal
-from shared.pagination import Page, Pagination
+from shared.pagination import Page, Pagination, row_dict
 from shared.patch import apply_changes, merge_patch_changes
 from shared.problems import FieldError
 from stakeholders_service.organisations import repository
@@ -82,6 +82,14 @@ async def update_organisation(
     return organisation
 
 
+async def read_organisation(
+    session: AsyncSession, organisation_id: uuid.UUID
+) -> OrganisationRead | None:
+    """One organisation as its read model, straight from a Core row (no ORM instance)."""
+    row = await repository.read(session, organisation_id)
+    return None if row is None else OrganisationRead.model_validate(row_dict(row))
+
+
 async def list_organisations(
     session: AsyncSession,
     *,
@@ -93,6 +101,10 @@ async def list_organisations(
 ) -> Page[OrganisationRead]:
     statement = repository.list_statement(type_=type_, parent_id=parent_id, ods_code=ods_code, q=q)
     rows = await pagination.rows(
-        session, statement, id_column=Organisation.id, updated_column=Organisation.updated_at
+        session,
+        statement,
+        id_column=Organisation.id,
+        updated_column=Organisation.updated_at,
+        scalars=False,
     )
     return rows.as_page(OrganisationRead)
