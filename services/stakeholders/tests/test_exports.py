@@ -359,24 +359,38 @@ class TestSuppression:
         (row,) = read_ndjson(await export(client, "participation", format="ndjson")).rows
         assert row["participants"] == 7
         assert row["attended"] is None and row["did_not_attend"] is None
-        assert row["participant_role"] == 7 and row["observer_role"] is None
+        # All seven are participants: the two empty roles (0) cannot be shown, and beside them
+        # the 7 would reveal them, so every role cell is hidden; only the total stands.
+        assert [row[c] for c in ("participant_role", "co_facilitator_role", "observer_role")] == [
+            None,
+            None,
+            None,
+        ]
 
     async def test_equality_summary_suppresses_with_secondary(
         self, client: httpx.AsyncClient, projects: FakeProjects
     ) -> None:
         project = projects.add_project()
         engagement = await _engagement(client, project)
-        answers = ["female"] * 6 + ["male"] * 1
+        answers = ["female"] * 6 + ["male"] * 5
         for sex in answers:
             await _post(client, f"/v1/engagements/{engagement}/equality-responses", {"sex": sex})
         rows = read_ndjson(
             await export(client, "equality_summary", format="ndjson", project_id=project)
         ).rows
         sex = {r["value"]: r for r in rows if r["characteristic"] == "sex"}
+        # prefer_not_to_say (0) is hidden; alone it would be recovered from the total, so the
+        # smallest shown cell (male, 5) is hidden too (secondary suppression).
+        assert sex["prefer_not_to_say"]["count"] is None
         assert sex["male"]["count"] is None and sex["male"]["suppressed"] is True
-        # prefer_not_to_say (0) and male (1) hidden sum to 1 < 5: female is hidden too.
-        assert sex["female"]["count"] is None and sex["female"]["suppressed"] is True
-        assert sex["female"]["characteristic_total"] == 7
-        assert {r["responses"] for r in rows} == {7}
-        age = {r["value"]: r for r in rows if r["characteristic"] == "age_band"}
-        assert age["prefer_not_to_say"]["count"] == 7
+        assert sex["female"]["count"] == 6 and sex["female"]["suppressed"] is False
+        assert sex["female"]["characteristic_total"] == 11
+        assert {r["responses"] for r in rows} == {11}
+        small = await _engagement(client, projects.add_project())
+        await _post(client, f"/v1/engagements/{small}/equality-responses", {"sex": "male"})
+        few = read_ndjson(await export(client, "equality_summary", format="ndjson")).rows
+        assert all(
+            r["count"] is None and r["responses"] is None
+            for r in few
+            if r["project_id"] != str(project)
+        )
