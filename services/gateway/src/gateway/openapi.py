@@ -1,7 +1,8 @@
 """One OpenAPI document for the public API, merged from the services' own documents.
 
 Each service documents its `/v1/...` paths; the gateway serves them at `/api/v1/...`. Only paths
-whose collection the service owns (per the routing table) are taken, so the platform routes
+the service answers through the gateway (per the routing table: its collections, and its own
+datasets under `/v1/exports/`) are taken, so the platform routes
 every service has (`/v1/events`, `/v1/audit`) and the operational ones (`/healthz`) do not appear
 three times. Schemas come along only when an included operation reaches them; two services using
 one schema name for different schemas get service-prefixed names, so no reference changes
@@ -19,7 +20,7 @@ from typing import Any
 
 import structlog
 
-from gateway.routes_table import API_PREFIX, UPSTREAMS, collection_of, owner_of
+from gateway.routes_table import API_PREFIX, UPSTREAMS, owner_of_path
 from shared.http import ServiceClient
 from shared.openapi import document_problems
 from shared.problems import PROBLEM_CONTENT_TYPE, ProblemError
@@ -109,7 +110,7 @@ def merge_documents(
             paths = {
                 API_PREFIX + path: operations
                 for path, operations in document.get("paths", {}).items()
-                if owner_of(collection_of(path) or "") == service
+                if owner_of_path(path) == service
             }
         components = document.get("components", {})
         schemas: dict[str, Any] = components.get("schemas", {})

@@ -8,6 +8,10 @@ included, passes through at ~0.4x (bench/RESULTS.md). Responses are relayed as r
 rather than a `StreamingResponse`, which spawns a task group per request to watch for
 disconnects; here that watch runs only for bodies large enough to be worth cancelling.
 
+Exports: `/api/v1/exports/<dataset>` goes to the service that owns the dataset
+(`routes_table.EXPORT_DATASETS`), streamed through like any unsized answer; every other path
+under `/api/v1/exports` (the dictionary, the bundle, unknown names) to reporting.
+
 Request bodies stream to the service (`data=` an async generator over ASGI `receive`) and
 responses stream back: a sized response up to `proxy_buffer_bytes` is relayed in one message,
 anything larger or unsized chunk by chunk as the service sends it. Failures before the response
@@ -35,7 +39,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from yarl import URL
 
 from gateway.headers import downstream_response_headers, upstream_request_headers
-from gateway.routes_table import API_PREFIX, GATEWAY_BUILT, ROUTES
+from gateway.routes_table import API_PREFIX, EXPORT_DATASETS, GATEWAY_BUILT, ROUTES
 from gateway.settings import Settings
 from shared.context import request_id_var, traceparent_var
 from shared.http import BadGateway, UpstreamTimeout, UpstreamUnavailable
@@ -45,6 +49,7 @@ logger = structlog.get_logger("gateway.proxy")
 
 _PREFIX = API_PREFIX + "/v1/"
 _NO_BODY_STATUSES = frozenset({204, 304})
+_EXPORTS = "exports"
 
 
 class UnknownCollection(NotFound):
@@ -187,14 +192,24 @@ class Proxy:
         self._labels = {
             collection: _RouteLabel(f"{_PREFIX}{collection}/{{path}}") for collection in ROUTES
         }
+        self._export_label = _RouteLabel(f"{_PREFIX}{_EXPORTS}/{{dataset}}")
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope["path"]
-        collection = path[len(_PREFIX) :].split("/", 1)[0]
+        collection, _, rest = path[len(_PREFIX) :].partition("/")
         service = ROUTES.get(collection)
         if service is None or ("/." in path and _has_dot_segment(path)):
             raise UnknownCollection("There is no API collection at this path.")
         scope["route"] = self._labels[collection]
+        if collection == _EXPORTS and rest in EXPORT_DATASETS:
+            # A dataset streams straight from the service that owns it; the dictionary, the
+            # bundle and unknown names (404 `unknown-dataset`) are reporting's.
+            service = EXPORT_DATASETS[rest]
+            scope["route"] = self._export_label
+        if service not in self.upstreams.base_urls:
+            # The reporting service is optional (routes_table.UPSTREAMS): without its URL, its
+            # collections are not served here.
+            raise UnknownCollection("There is no API collection at this path.")
 
         raw_path: bytes = scope.get("raw_path") or b""
         if not raw_path.startswith(_PREFIX.encode()):  # percent-encoded prefix: re-encode ourselves

@@ -91,6 +91,17 @@ def owner_of(collection: str) -> str | None:
     return ROUTES.get(collection)
 
 
+def owner_of_path(service_path: str) -> str | None:
+    """The process that answers `service_path` (`/v1/...`): `/v1/exports/<dataset>` the
+    dataset's owner (EXPORT_DATASETS), anything else the owner of its collection."""
+    collection = collection_of(service_path)
+    if collection == "exports":
+        owner = EXPORT_DATASETS.get(service_path[len("/v1/exports/") :])
+        if owner is not None:
+            return owner
+    return owner_of(collection or "")
+
+
 def collection_of(service_path: str) -> str | None:
     """`/v1/projects/123/team` → `projects`; None for paths outside `/v1/`."""
     if not service_path.startswith("/v1/"):
