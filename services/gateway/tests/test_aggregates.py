@@ -82,11 +82,16 @@ async def test_merged_openapi(gateway: httpx.AsyncClient) -> None:
     assert {"/api/v1/projects", "/api/v1/frameworks", "/api/v1/organisations"} <= set(paths)
     assert all(path.startswith("/api/v1/") for path in paths)
     # Every path belongs to the service that owns its collection; the services' own platform
-    # routes are not there, and `events` is the gateway's composite feed, documented once.
-    assert {path.split("/")[3] for path in paths} <= set(ROUTES) | {"events"}
-    assert not any(path.startswith("/api/v1/audit") for path in paths)
+    # routes are not there, and `events` and `audit` are the gateway's composites, documented
+    # once (the services' `/v1/audit/trail` does not leak).
+    assert {path.split("/")[3] for path in paths} <= set(ROUTES) | {"events", "audit"}
+    assert sorted(path for path in paths if path.startswith("/api/v1/audit")) == [
+        "/api/v1/audit",
+        "/api/v1/audit/export",
+    ]
     assert [path for path in paths if path.startswith("/api/v1/events")] == ["/api/v1/events"]
     assert paths["/api/v1/events"]["get"]["operationId"] == "list_platform_events"
+    assert paths["/api/v1/audit"]["get"]["operationId"] == "list_platform_audit_entries"
 
     operations = _operations(document)
     operation_ids = [operation["operationId"] for _, _, operation in operations]

@@ -1,6 +1,9 @@
-"""Read side of the audit trail and the outbox: `GET /v1/audit` and `GET /v1/events`.
+"""Read side of the audit trail and the outbox: `GET /v1/audit`, `GET /v1/audit/trail` and
+`GET /v1/events`.
 
-Both are mounted by the app factory on every service, so they are the same everywhere.
+All are mounted by the app factory on every service, so they are the same everywhere.
+`/v1/audit/trail` is the audit trail in the change feed's shape (oldest first, `after` a
+position), which is what the gateway merges into `/api/v1/audit` with the feed's mechanism.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field, StringConstraints
-from sqlalchemy import Table, func, select
+from sqlalchemy import ColumnElement, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Principal, Role, require_roles
@@ -37,6 +40,17 @@ class AuditEntryRead(BaseModel):
     entity_id: str
     action: str
     changes: dict[str, Any] = Field(description="Changed fields: `{field: {before, after}}`.")
+
+
+class AuditTrailEntry(AuditEntryRead):
+    position: str = Field(description="Trail position of this entry; pass as `after` to resume.")
+    source: str = Field(description="The service whose trail holds the entry.")
+
+
+class AuditTrail(BaseModel):
+    items: list[AuditTrailEntry]
+    next_cursor: str = Field(description="Where to resume: pass it as `after` on the next read.")
+    has_more: bool = Field(description="True when more entries are ready now.")
 
 
 class EventRead(BaseModel):
@@ -124,6 +138,80 @@ async def read_events(
     )
 
 
+def _audit_filters(
+    audit: Table,
+    *,
+    entity_type: str | None,
+    entity_id: str | None,
+    actor: str | None,
+    action: str | None,
+    from_: dt.datetime | None,
+    to: dt.datetime | None,
+) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    for column, value in (
+        (audit.c.entity_type, entity_type),
+        (audit.c.entity_id, entity_id),
+        (audit.c.actor, actor),
+        (audit.c.action, action),
+    ):
+        if value is not None:
+            conditions.append(column == value)
+    if from_ is not None:
+        conditions.append(audit.c.occurred_at >= from_)
+    if to is not None:
+        conditions.append(audit.c.occurred_at < to)
+    return conditions
+
+
+async def read_audit_trail(
+    session: AsyncSession, *, after: int, limit: int, conditions: list[ColumnElement[bool]]
+) -> AuditTrail:
+    """Audit entries after `after`, oldest first, as `read_events` reads the outbox."""
+    tables = platform_of(session)
+    audit: Table = tables.audit
+    # As in `read_events`: a filtered reader skips to the high-water mark read first.
+    high_water = int(await session.scalar(select(func.max(audit.c.seq))) or 0)
+    statement = (
+        select(audit)
+        .where(audit.c.seq > after, audit.c.seq <= high_water, *conditions)
+        .order_by(audit.c.seq)
+        .limit(limit + 1)
+    )
+    rows = (await session.execute(statement)).all()
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    position = rows[-1].seq if has_more else max(high_water, after)
+    return AuditTrail(
+        items=[
+            AuditTrailEntry(
+                id=row.id,
+                position=str(row.seq),
+                source=tables.service,
+                occurred_at=row.occurred_at,
+                actor=row.actor,
+                request_id=row.request_id,
+                entity_type=row.entity_type,
+                entity_id=row.entity_id,
+                action=row.action,
+                changes=row.changes,
+            )
+            for row in rows
+        ],
+        next_cursor=str(position),
+        has_more=has_more,
+    )
+
+
+FromQuery = Annotated[
+    UtcDateTime | None,
+    Query(alias="from", description="Only entries written at or after this instant."),
+]
+ToQuery = Annotated[
+    UtcDateTime | None, Query(description="Only entries written before this instant.")
+]
+
+
 def feeds_router() -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["platform"])
 
@@ -156,18 +244,22 @@ def feeds_router() -> APIRouter:
         actor: str | None = None,
         action: str | None = None,
         since: UtcDateTime | None = None,
+        from_: FromQuery = None,
+        to: ToQuery = None,
     ) -> Page[AuditEntryRead]:
         """Who changed what, when, and what it was before (newest first)."""
         audit = platform_of(session).audit
-        statement = select(audit)
-        for column, value in (
-            (audit.c.entity_type, entity_type),
-            (audit.c.entity_id, entity_id),
-            (audit.c.actor, actor),
-            (audit.c.action, action),
-        ):
-            if value is not None:
-                statement = statement.where(column == value)
+        statement = select(audit).where(
+            *_audit_filters(
+                audit,
+                entity_type=entity_type,
+                entity_id=entity_id,
+                actor=actor,
+                action=action,
+                from_=from_,
+                to=to,
+            )
+        )
         if since is not None:
             statement = statement.where(audit.c.occurred_at >= since)
         rows = await pagination.rows(
@@ -181,15 +273,55 @@ def feeds_router() -> APIRouter:
         )
         return rows.as_page(AuditEntryRead)
 
+    @router.get(
+        "/audit/trail",
+        responses=problem_responses(401, 403, 422),
+        operation_id="list_audit_trail",
+    )
+    async def list_audit_trail(
+        session: SessionDep,
+        _: AuditReader,
+        after: Annotated[
+            str | None, Query(description="Trail position to read after (empty: start).")
+        ] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+        entity_type: str | None = None,
+        entity_id: str | None = None,
+        actor: str | None = None,
+        action: str | None = None,
+        from_: FromQuery = None,
+        to: ToQuery = None,
+    ) -> AuditTrail:
+        """The audit trail oldest first, resumable with `after` (the shape of the change feed,
+        so the gateway merges every service's trail into `/api/v1/audit`)."""
+        audit = platform_of(session).audit
+        return await read_audit_trail(
+            session,
+            after=_parse_position(after, "after"),
+            limit=limit,
+            conditions=_audit_filters(
+                audit,
+                entity_type=entity_type,
+                entity_id=entity_id,
+                actor=actor,
+                action=action,
+                from_=from_,
+                to=to,
+            ),
+        )
+
     return router
 
 
 __all__ = [
     "MAX_POSITION",
+    "AuditTrail",
+    "AuditTrailEntry",
     "EventFeed",
     "EventRead",
     "EventType",
     "PlatformTables",
     "feeds_router",
+    "read_audit_trail",
     "read_events",
 ]

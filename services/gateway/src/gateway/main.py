@@ -1,9 +1,11 @@
 """Entry point: `uvicorn gateway.main:create_app --factory` (127.0.0.1:8000 under `make run`).
 
 The gateway owns no data. It serves the public API at `/api/v1/...` by proxying each collection
-to its service (gateway.proxy), and aggregates what spans services: `/readyz`, and the OpenAPI
-document at `/api/openapi.json` with Swagger UI at `/api/docs`. Tokens are verified by each
-service, never only here, so the gateway does not decode them on the hot path.
+to its service (gateway.proxy), and aggregates what spans services: `/readyz`, the change feed
+and the audit trail (gateway.events, gateway.audit), and the OpenAPI document at
+`/api/openapi.json` with Swagger UI at `/api/docs`. Tokens are verified by each service, never
+only here; the gateway verifies one only to count it against its subject's rate limit
+(gateway.ratelimit; a verified token is cached) and for its own admin-only audit routes.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from starlette.middleware.cors import CORSMiddleware
 
+from gateway.audit import audit_router
 from gateway.events import events_router
 from gateway.openapi import OpenAPIAggregator
 from gateway.proxy import Proxy, ProxyMiddleware, Upstreams
+from gateway.ratelimit import RateLimiter, RateLimitMiddleware
 from gateway.routes_table import SERVICES, UPSTREAMS
 from gateway.settings import Settings, get_settings
 from shared.app import add_outer_middleware, create_process_app, make_clients
@@ -39,7 +43,15 @@ CORS_REQUEST_HEADERS = [
     "Idempotency-Key",
     "X-Request-ID",
 ]
-CORS_EXPOSED_HEADERS = ["ETag", "Location", "Link", "X-Request-ID", "Retry-After"]
+CORS_EXPOSED_HEADERS = [
+    "ETag",
+    "Location",
+    "Link",
+    "X-Request-ID",
+    "Retry-After",
+    "RateLimit",
+    "RateLimit-Policy",
+]
 
 
 def services_readiness(clients: Mapping[str, ServiceClient], *, timeout: float) -> ReadinessCheck:
@@ -122,11 +134,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     aggregator.local = app.openapi
     app.include_router(docs_router(aggregator))
     app.include_router(events_router())
+    app.include_router(audit_router())
 
     # Added first, so it sits inside the shared middleware that add_outer_middleware installs.
     app.add_middleware(
         ProxyMiddleware, proxy=Proxy(upstreams, buffer_bytes=settings.proxy_buffer_bytes)
     )
+    # Around the proxy and the gateway's own routes alike, inside the request id and access log.
+    limiter = RateLimiter(settings, app.state.authenticator)
+    app.state.rate_limiter = limiter
+    app.add_middleware(RateLimitMiddleware, limiter=limiter)
     add_outer_middleware(app, name="gateway", settings=settings)
     if settings.cors_origins:
         # Outermost, so preflights are answered before body checks and every error carries the

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field
+import limits
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import BaseProcessSettings
@@ -18,6 +19,13 @@ def _default_service_urls() -> dict[str, str]:
         "stakeholders": "http://127.0.0.1:8003",
         "reporting": "http://127.0.0.1:8004",
     }
+
+
+def _default_rate_limits() -> dict[str, str]:
+    # Per client and per minute, generous enough that one person's browser, a reporting job or
+    # the test suites and the Schemathesis gate (one token each) never meet them; an integration
+    # that floods is stopped. Exports and the token endpoint are the expensive or guessable ones.
+    return {"default": "20000/minute", "exports": "3000/minute", "oauth": "300/minute"}
 
 
 class Settings(BaseProcessSettings):
@@ -57,6 +65,47 @@ class Settings(BaseProcessSettings):
         description="Seconds each service has to answer `/openapi.json` (built on first call).",
     )
     openapi_cache_seconds: float = Field(30.0, description="How long the merged OpenAPI is reused.")
+
+    # Rate limits (gateway.ratelimit).
+    rate_limits: dict[str, str] = Field(
+        default_factory=_default_rate_limits,
+        description=(
+            "Per client, by route group: `default`, or a collection under `/api/v1/` (e.g."
+            " `exports`, `oauth`, `events`) that gets its own limit; values in the `limits`"
+            " library's notation (`600/minute`, `10/second`)."
+        ),
+    )
+    rate_limit_storage: str = Field(
+        "memory://",
+        description=(
+            "`memory://` (one gateway process) or `redis://host:port/db` (shared by every"
+            " gateway process)."
+        ),
+    )
+    rate_limit_key_prefix: str = Field(
+        "cmdi-gateway", description="Prefix of the counters' keys in the storage."
+    )
+
+    @field_validator("rate_limits")
+    @classmethod
+    def _limits_parse(cls, value: dict[str, str]) -> dict[str, str]:
+        if "default" not in value:
+            raise ValueError("rate_limits needs a `default` limit")
+        for group, limit in value.items():
+            try:
+                items = limits.parse_many(limit)
+            except ValueError as exc:
+                raise ValueError(f"rate_limits[{group!r}]: {exc}") from exc
+            if len(items) != 1:
+                raise ValueError(f"rate_limits[{group!r}]: one limit per group")
+        return value
+
+    @field_validator("rate_limit_storage")
+    @classmethod
+    def _storage_scheme(cls, value: str) -> str:
+        if not value.startswith(("memory://", "redis://", "rediss://")):
+            raise ValueError("rate_limit_storage is memory:// or redis://host:port/db")
+        return value
 
 
 @lru_cache
