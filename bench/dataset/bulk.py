@@ -1,0 +1,90 @@
+"""A registry of a million projects for the exports benchmark (#12): the generator's own projects
+(`plan.build_world`, their final stage and status), replicated with fresh ids and references
+until the table holds `rows` (copies keep their original's creation time). Written without
+audit entries or events, as a registry migrated in bulk from another system would be: the
+exports benchmark reads the live table (full and `updated_since` exports), not the history.
+
+    from bench.dataset.bulk import write_projects
+    write_projects(target, 1_000_000)  # target: bench.dataset.store.prepare("projects", ...)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from sqlalchemy import Integer, String, cast, func, insert, literal, select
+
+from bench.dataset.common import AS_OF, START, uuid7_at
+from bench.dataset.plan import Scale, build_world
+from bench.dataset.projects import _project_row
+from bench.dataset.store import Target, ensure_empty, insert_rows, table_of
+from projects_service.projects.models import Project, ProjectStatus
+
+# Distinct projects planned (then replicated): enough variety for realistic cell widths.
+TEMPLATES = 2000
+
+
+def reference(number: int) -> str:
+    """`BLK-0000042`: every hundredth row (`...00`) is the 1% the benchmark changes."""
+    return f"BLK-{number:07d}"
+
+
+def project_rows(rows: int, *, seed: int = 1) -> Iterator[dict[str, Any]]:
+    """`rows` project rows in the service's shape, oldest first, created between the dataset's
+    START and AS_OF (so their ids are time-ordered like the service's)."""
+    world = build_world(Scale(projects=min(rows, TEMPLATES), seed=seed))
+    templates = []
+    for plan in world.projects:
+        row = _project_row(plan)
+        row["stage"] = plan.stage
+        row["paused_from"] = plan.paused_from
+        row["status"] = ProjectStatus.archived if plan.archived_at else ProjectStatus.active
+        templates.append(row)
+    rng = random.Random(f"cmdi-bench-bulk:{seed}")
+    span = (AS_OF - dt.timedelta(days=1) - START).total_seconds()
+    for number in range(rows):
+        created = START + dt.timedelta(seconds=span * number / max(1, rows))
+        yield {
+            **templates[number % len(templates)],
+            "id": uuid7_at(created, rng),
+            "reference": reference(number),
+            "created_at": created,
+            "updated_at": created,
+            "stage_changed_at": created,
+        }
+
+
+def write_projects(
+    target: Target, rows: int, *, seed: int = 1, say: Callable[[str], None] = lambda _: None
+) -> int:
+    """Fill the (empty) `project` table of `target` with `rows` rows: the first `TEMPLATES`
+    through executemany, then the table copied onto itself (`INSERT ... SELECT`, doubling each
+    round) with fresh random ids and the next references, which the database does at a
+    million rows in seconds where Python would take minutes."""
+    table = table_of(Project)
+    ensure_empty(target, table)
+    written = insert_rows(target, table, project_rows(min(rows, TEMPLATES), seed=seed))
+    sqlite = target.engine.dialect.name == "sqlite"
+    number = cast(func.substr(table.c.reference, 5), Integer)
+    copied = [c for c in table.columns if c.key not in ("id", "reference")]
+    while written < rows:
+        offset, take = written, min(written, rows - written)
+        if sqlite:
+            new_id: Any = func.lower(func.hex(func.randomblob(16)))
+            new_reference: Any = literal("BLK-") + func.printf("%07d", number + offset)
+        else:
+            new_id = func.gen_random_uuid()
+            new_reference = literal("BLK-") + func.lpad(cast(number + offset, String), 7, "0")
+        source = select(new_id, new_reference, *copied).where(number < take)
+        with target.engine.begin() as connection:
+            connection.execute(
+                insert(table).from_select(
+                    [table.c.id, table.c.reference, *(c.key for c in copied)], source
+                )
+            )
+        written += take
+        say(f"  {written:,} of {rows:,} projects")
+    return written
