@@ -44,6 +44,7 @@ from shared.exports.catalog import (
 from shared.exports.formats import MEDIA_TYPES, ExportFormat, iso_datetime, write_csv, write_ndjson
 from shared.exports.negotiation import FormatNotAcceptable, choose_format
 from shared.exports.schemas import ExportCatalog, export_catalog
+from shared.exports.xlsx import write_xlsx
 from shared.platform import PlatformTables
 from shared.problems import FieldError, Forbidden, InvalidInput, problem_responses
 from shared.types import QueryBool, UtcDateTime
@@ -304,9 +305,7 @@ class _Export:
 
             body = write_ndjson(columns, rows, trailer=trailer)
         else:
-            from shared.exports.xlsx import write_xlsx  # stream-zip loads only when asked for
-
-            body = write_xlsx(columns, rows, sheet=dataset.name)
+            body = write_xlsx(columns, rows, sheet=dataset.name, modified_at=moment)
         return StreamingResponse(
             _logged(body, dataset.name, fmt), media_type=MEDIA_TYPES[fmt], headers=headers
         )
