@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 
 from projects_service.aggregates import service
-from projects_service.aggregates.errors import AsOfInFuture, InvalidPeriod
-from projects_service.aggregates.schemas import AttainmentOverTime, Filters, PortfolioAggregate
+from projects_service.aggregates.errors import AsOfInFuture, InvalidPeriod, ProjectScopeTooLarge
+from projects_service.aggregates.schemas import (
+    AttainmentOverTime,
+    Filters,
+    PortfolioAggregate,
+    ProjectScope,
+    ProjectScopeQuery,
+)
 from projects_service.aggregates.settings import AggregateSettings, get_aggregate_settings
 from projects_service.projects.dependencies import ProjectDep
 from projects_service.projects.errors import ProjectNotFound
@@ -23,6 +29,14 @@ router = APIRouter(prefix="/v1/aggregates", tags=["aggregates"])
 # Aggregates are for the governance pillar and reporting (admin always passes).
 Reader = Annotated[
     Principal, Depends(require_roles(Role.governance, Role.reporter, Role.viewer, Role.service))
+]
+# The project scope of an export: every role that exports a dataset of some service (the
+# evaluators export the evaluation datasets), and a service acting on its own behalf.
+ScopeReader = Annotated[
+    Principal,
+    Depends(
+        require_roles(Role.governance, Role.reporter, Role.viewer, Role.evaluator, Role.service)
+    ),
 ]
 SettingsDep = Annotated[AggregateSettings, Depends(get_aggregate_settings)]
 AsOf = Annotated[
@@ -80,3 +94,19 @@ async def get_attainment_over_time(
     period, from outcome journal entries as they stood at `as_of` (B1 over time)."""
     window = service.window(as_of, None, None)
     return await service.attainment_over_time(session, project.id, window.as_of)
+
+
+@router.post(
+    "/project-scope",
+    responses=problem_responses(AsOfInFuture, ProjectScopeTooLarge, 403),
+)
+async def post_project_scope(
+    body: ProjectScopeQuery, request: Request, session: SessionDep, principal: ScopeReader
+) -> ProjectScope:
+    """The ids of the projects an export's `directorate`, `stage`, `pillar` and `status`
+    filters select (any value of each list; the lists combined), with the code the projects
+    exports filter by, so every service's export of one moment covers the same projects: as
+    they stand now, or as they stood at `as_of`. At most 20,000 ids; more is a 422 asking for
+    a narrower filter. A POST because it is a question with a body, not a resource: it
+    changes nothing."""
+    return await service.project_scope(session, request.app.state.platform, principal, body)

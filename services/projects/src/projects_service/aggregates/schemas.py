@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from projects_service.benefits.models import BenefitKind
 from projects_service.outcome_maps.models import MarkerLevel, MonitoringTool
-from projects_service.projects.models import InnovationType, Pillar, Stage
+from projects_service.projects.models import InnovationType, Pillar, ProjectStatus, Stage
+from shared.types import InputModel, UtcDateTime
+
+# The most project ids one scope answer holds: 20,000 ids are about 0.75 MB of JSON, inside
+# the services' 1 MiB body limit (the bound the assessment and stakeholders aggregates take).
+MAX_PROJECT_IDS = 20_000
+# Values per filter: they are bound into the query (never an unbounded list, #16).
+MAX_FILTER_VALUES = 100
+Directorate = Annotated[str, StringConstraints(min_length=1, max_length=120)]
 
 
 class CountItem(BaseModel):
@@ -148,6 +157,28 @@ class PortfolioAggregate(BaseModel):
         "figure that would reveal one."
     )
     definitions: dict[str, str]
+
+
+class ProjectScopeQuery(InputModel):
+    """Which projects an export of another service covers: the projects exports' filters
+    (each a list, any of its values; the lists combined with AND; none given: every project)."""
+
+    directorate: list[Directorate] = Field(
+        default_factory=list, max_length=MAX_FILTER_VALUES, description="Exact names."
+    )
+    stage: list[Stage] = Field(default_factory=list, max_length=MAX_FILTER_VALUES)
+    pillar: list[Pillar] = Field(default_factory=list, max_length=MAX_FILTER_VALUES)
+    status: list[ProjectStatus] = Field(default_factory=list, max_length=MAX_FILTER_VALUES)
+    as_of: UtcDateTime | None = Field(
+        None, description="Match the projects as they stood at this instant (not future)."
+    )
+
+
+class ProjectScope(BaseModel):
+    project_ids: list[uuid.UUID] = Field(
+        description=f"The matching projects, in id order (at most {MAX_PROJECT_IDS})."
+    )
+    as_of: dt.datetime = Field(description="The instant matched at: `as_of`, or now.")
 
 
 class LevelPeriod(BaseModel):

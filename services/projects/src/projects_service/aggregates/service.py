@@ -12,15 +12,17 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from projects_service.aggregates.definitions import ATTAINMENT_DEFINITIONS, PORTFOLIO_DEFINITIONS
-from projects_service.aggregates.errors import AsOfInFuture, InvalidPeriod
+from projects_service.aggregates.errors import AsOfInFuture, InvalidPeriod, ProjectScopeTooLarge
 from projects_service.aggregates.repository import (
     attainment,
     people,
     portfolio as counts,
     registers,
+    scope,
 )
 from projects_service.aggregates.repository.population import SetFilters
 from projects_service.aggregates.schemas import (
+    MAX_PROJECT_IDS,
     AttainmentOverTime,
     BenefitTotal,
     CountItem,
@@ -36,6 +38,8 @@ from projects_service.aggregates.schemas import (
     PersonLoad,
     PortfolioAggregate,
     ProjectKeyPerson,
+    ProjectScope,
+    ProjectScopeQuery,
     StageDuration,
 )
 from projects_service.benefits.models import BenefitKind
@@ -43,6 +47,8 @@ from projects_service.outcome_maps.models import MarkerLevel, MonitoringTool
 from projects_service.projects.models import Core20Plus5, InnovationType, Pillar, Stage
 from shared.auth import Principal, Role
 from shared.db import utcnow
+from shared.exports.catalog import ExportContext
+from shared.platform import PlatformTables
 
 # Counts of people below this are withheld from reporter and viewer (conventions, DOMAIN B).
 SUPPRESS_BELOW = 5
@@ -369,3 +375,37 @@ async def attainment_over_time(
         ],
         definitions=ATTAINMENT_DEFINITIONS,
     )
+
+
+async def project_scope(
+    session: AsyncSession, platform: PlatformTables, principal: Principal, query: ProjectScopeQuery
+) -> ProjectScope:
+    """The projects another service's export covers (`POST /v1/aggregates/project-scope`), as
+    the projects exports filter them: now, or as they stood at `as_of`. More than
+    `MAX_PROJECT_IDS` is a 422 asking for a narrower filter, never a partial answer."""
+    now = utcnow()
+    if query.as_of is not None and query.as_of > now:
+        raise AsOfInFuture(location="body")
+    filters = {
+        name: tuple(str(value) for value in values)
+        for name, values in (
+            ("directorate", query.directorate),
+            ("stage", query.stage),
+            ("pillar", query.pillar),
+            ("status", query.status),
+        )
+        if values
+    }
+    ctx = ExportContext(
+        connection=await session.connection(),
+        platform=platform,
+        principal=principal,
+        filters=filters,
+        as_of=query.as_of,
+        updated_since=None,
+        snapshot_at=now,
+    )
+    ids = await scope.project_ids(ctx, limit=MAX_PROJECT_IDS + 1)
+    if len(ids) > MAX_PROJECT_IDS:
+        raise ProjectScopeTooLarge(MAX_PROJECT_IDS, list(filters))
+    return ProjectScope(project_ids=ids, as_of=query.as_of or now)
