@@ -13,7 +13,8 @@ PostgreSQL, measured side by side in one run:
 
 The registry is `bench.dataset.bulk` (the generator's projects replicated to `--rows`), in
 `var/bench-exports/projects.db` and the PostgreSQL database `bench_exports_projects`; it is
-generated when missing or of another size (about a minute per backend) and reused after that.
+generated when missing or of another size (a few minutes per backend: every insert also
+feeds the registry's search index) and reused after that.
 The projects service is started as `make run` starts it (`scripts.processes.Stack`, consumers
 off, logs at WARNING) and called directly on its own port, so its RSS is the exporting process's
 alone. The client (httpx, in this process) counts bytes and line ends and keeps nothing.

@@ -15,7 +15,7 @@ import random
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from sqlalchemy import Integer, String, cast, func, insert, literal, select
+from sqlalchemy import Integer, String, Uuid, cast, func, insert, literal, select
 
 from bench.dataset.common import AS_OF, START, uuid7_at
 from bench.dataset.plan import Scale, build_world
@@ -62,7 +62,7 @@ def write_projects(
 ) -> int:
     """Fill the (empty) `project` table of `target` with `rows` rows: the first `TEMPLATES`
     through executemany, then the table copied onto itself (`INSERT ... SELECT`, doubling each
-    round) with fresh random ids and the next references, which the database does at a
+    round) with fresh ids and the next references, which the database does at a
     million rows in seconds where Python would take minutes."""
     table = table_of(Project)
     ensure_empty(target, table)
@@ -72,11 +72,13 @@ def write_projects(
     copied = [c for c in table.columns if c.key not in ("id", "reference")]
     while written < rows:
         offset, take = written, min(written, rows - written)
+        # Ids `ffff0000-...-<number in hex>`: valid UUIDs, increasing with the number, so each
+        # copy appends to the primary key's index instead of landing all over it.
         if sqlite:
-            new_id: Any = func.lower(func.hex(func.randomblob(16)))
+            new_id: Any = literal("ffff") + func.printf("%028x", number + offset)
             new_reference: Any = literal("BLK-") + func.printf("%07d", number + offset)
         else:
-            new_id = func.gen_random_uuid()
+            new_id = cast(literal("ffff") + func.lpad(func.to_hex(number + offset), 28, "0"), Uuid)
             new_reference = literal("BLK-") + func.lpad(cast(number + offset, String), 7, "0")
         source = select(new_id, new_reference, *copied).where(number < take)
         with target.engine.begin() as connection:

@@ -521,3 +521,20 @@ async def test_a_download_that_breaks_off_exits_3_and_keeps_the_old_file_and_mar
     assert out.read_bytes() == b"id\r\nfrom the last complete run\r\n"
     assert not (tmp_path / "projects.csv.part").exists()
     assert json.loads(state.read_text()) == previous
+
+
+# -- the progress bar's row count ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [1, 3, 7, 64 * 1024])
+def test_rows_are_csv_records_not_line_breaks_inside_quoted_cells(size: int) -> None:
+    from cmdi_cli.download import RowCounter
+
+    body = b'id,note\r\n1,"two\r\nlines"\r\n2,"a ""quoted"" word"\r\n3,plain\r\n'
+    counter = RowCounter("csv")
+    for start in range(0, len(body), size):
+        counter.feed(body[start : start + size])
+    assert counter.rows == 3
+    ndjson = RowCounter("ndjson", trailer=True)
+    ndjson.feed(b'{"id": 1}\n{"id": 2}\n{"_export": {"complete": true}}\n')
+    assert ndjson.rows == 2
