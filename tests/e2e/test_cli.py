@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 import jwt
-import openpyxl
+import openpyxl  # type: ignore[import-untyped]  # tests only (no stubs installed)
 import pytest
 
 from scripts.processes import Stack
@@ -499,7 +499,7 @@ async def test_a_download_that_breaks_off_exits_3_and_keeps_the_old_file_and_mar
     server, url = breaks_off
     out = tmp_path / "projects.csv"
     out.write_bytes(b"id\r\nfrom the last complete run\r\n")
-    previous = {
+    previous: dict[str, Any] = {
         "url": url,
         "dataset": "projects",
         "format": "csv",
