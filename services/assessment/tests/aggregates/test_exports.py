@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from assessment_service.evaluation.models import Finding
 from assessment_service.exports import DATASETS
 from shared.testing import assert_problem
 from shared.testing.exports import export, read_csv, read_ndjson, read_xlsx
+from shared.testing.fakes import Answer, Call, problem
 
 # The shared XLSX writer lands after CSV/NDJSON (exports-core step 2): read XLSX once it does.
 XLSX_READY = "NotImplementedError" not in inspect.getsource(shared.exports.xlsx)
@@ -84,6 +86,62 @@ async def test_every_dataset_in_three_formats(build: Build, reader: Any, name: s
     # Filters: the other project has nothing.
     empty = read_csv(await export(client, name, project_id=world["other"]))
     assert empty.rows == []
+
+
+SCOPE = "/v1/aggregates/project-scope"
+
+
+async def test_directorate_and_stage_ask_the_project_scope_once(build: Build, reader: Any) -> None:
+    world = await _world(build)
+    projects = build.projects
+    projects.records[uuid.UUID(world["project"])]["directorate"] = "surgery"
+    projects.records[uuid.UUID(world["other"])]["directorate"] = "medicine"
+    stage = projects.records[uuid.UUID(world["project"])]["stage"]
+    client = reader("governance", "gov-1")
+    projects.calls.clear()
+    projects.scope_requests.clear()
+    rows = read_csv(await export(client, "decisions", directorate="surgery", stage=stage)).rows
+    assert [r["id"] for r in rows] == [world["decision"]["id"]]
+    assert [c.path for c in projects.calls] == [SCOPE]  # one call, no project listing
+    assert projects.scope_requests == [{"directorate": ["surgery"], "stage": [stage]}]
+    assert read_csv(await export(client, "decisions", directorate="medicine")).rows == []
+    other_stage = "closed" if stage != "closed" else "idea"
+    assert read_csv(await export(client, "decisions", stage=other_stage)).rows == []
+    # Both filters and project_id: their intersection.
+    both = await export(client, "decisions", directorate="surgery", project_id=world["other"])
+    assert read_csv(both).rows == []
+
+
+async def test_an_as_of_export_asks_for_the_projects_as_they_stood(
+    build: Build, reader: Any
+) -> None:
+    world = await _world(build)
+    moment = at("2026-03-02T12:00")
+    build.now(moment + dt.timedelta(minutes=5))
+    build.projects.scope_requests.clear()
+    response = await export(reader("governance", "gov-1"), "decisions", stage="idea", as_of=moment)
+    assert response.status_code == 200, response.text
+    assert build.projects.scope_requests == [
+        {"directorate": [], "stage": ["idea"], "as_of": "2026-03-02T12:00:00Z"}
+    ]
+    # The fake answers with the projects as they are now: the decision's project is in idea.
+    assert read_csv(response).column("id") == [world["decision"]["id"]]
+
+
+async def test_too_many_projects_is_the_exports_422(build: Build, reader: Any) -> None:
+    projects = build.projects
+
+    def too_many(call: Call, _: Mapping[str, str]) -> Answer:
+        return problem(422, "project-scope-too-large", "More than 20000 projects match.")
+
+    projects.route("POST", SCOPE, too_many)
+    try:
+        response = await export(reader("reporter"), "assessments", stage="idea")
+    finally:
+        projects.route("POST", SCOPE, projects._scope)
+    body = assert_problem(response, 422, "project-scope-too-large")
+    assert [error["pointer"] for error in body["errors"]] == ["/stage"]
+    assert [error["location"] for error in body["errors"]] == ["query"]
 
 
 async def test_rows_and_values(build: Build, reader: Any) -> None:

@@ -1,8 +1,10 @@
 """One fake per upstream service, each checked against that service's OpenAPI snapshot
 (`shared.testing.fakes.FakeService`): what a suite gives its service instead of the real one.
 
-- `FakeProjects`: `GET /v1/projects/{id}`, `GET /v1/projects/{id}/team` and
-  `GET /v1/projects?id=...&team_member=` over projects and active team members a test adds.
+- `FakeProjects`: `GET /v1/projects/{id}`, `GET /v1/projects/{id}/team`,
+  `GET /v1/projects?id=...&team_member=` over projects and active team members a test adds, and
+  `POST /v1/aggregates/project-scope` (an export's project filters; the bodies it was sent are
+  kept in `scope_requests`).
 - `FakeStakeholders`: `GET /v1/stakeholders/{id}` (the restricted view, or the personal one when
   personal fields are given) and `erase(...)`, which also publishes `stakeholder.erased`.
 - `FakeAssessment`: the assessment change feed, with `record_decision(...)` and
@@ -12,9 +14,12 @@
 from __future__ import annotations
 
 import itertools
+import json
 import uuid
 from collections.abc import Mapping
 from typing import Any
+
+import httpx
 
 from shared.db import utcnow
 from shared.testing.bodies import project_body
@@ -51,6 +56,15 @@ class FakeProjects(FakeService):
         self.route("GET", "/v1/projects", self._list)
         self.route("GET", "/v1/projects/{project_id}", self._get)
         self.route("GET", "/v1/projects/{project_id}/team", self._team)
+        self.route("POST", "/v1/aggregates/project-scope", self._scope)
+        # The bodies `POST /v1/aggregates/project-scope` was sent, in order.
+        self.scope_requests: list[dict[str, Any]] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        # A `Call` holds no body; the scope question's is kept here before it is answered.
+        if request.method == "POST" and request.url.path == "/v1/aggregates/project-scope":
+            self.scope_requests.append(json.loads(request.content or b"{}"))
+        return await super().handle_async_request(request)
 
     @property
     def team(self) -> dict[uuid.UUID, set[str]]:
@@ -60,6 +74,7 @@ class FakeProjects(FakeService):
         super().reset()
         self.records.clear()
         self.teams.clear()
+        self.scope_requests.clear()
 
     def add_project(self, *members: str, **fields: Any) -> uuid.UUID:
         """A project (as `POST /v1/projects` with `shared.testing.project_body()` makes it, any
@@ -152,6 +167,27 @@ class FakeProjects(FakeService):
         if len(found) > min(limit, _PAGE_LIMIT):
             raise ContractViolation(f"FakeProjects does not page ({len(found)} > {limit}): {call}")
         return 200, {"items": found, "next_cursor": None}
+
+    def _scope(self, call: Call, _: Mapping[str, str]) -> Answer:
+        """The projects matching the last scope body's lists, as they are now: the fake keeps
+        no history, so `as_of` is echoed but not applied (tests read `scope_requests`)."""
+        body = self.scope_requests[-1] if self.scope_requests else {}
+        unknown = sorted(set(body) - {"directorate", "stage", "pillar", "status", "as_of"})
+        if unknown:
+            raise ContractViolation(f"FakeProjects: unknown scope fields {unknown}")
+        found = sorted(
+            project_id
+            for project_id, record in self.records.items()
+            if all(
+                record.get(name) in body[name]
+                for name in ("directorate", "stage", "pillar", "status")
+                if body.get(name)
+            )
+        )
+        return 200, {
+            "project_ids": [str(project_id) for project_id in found],
+            "as_of": body.get("as_of") or timestamp(),
+        }
 
 
 _PERSONAL = frozenset(

@@ -9,8 +9,10 @@ Every call to the projects service goes through `ProjectsClient`, built on
   set of ids in as few calls as the page limit allows; `active_projects` is the
   `shared.project_access.ProjectTeams` question, so a `ProjectsClient` is what
   `ProjectWriteRule.require(...)` is given.
-- `matching(directorate=, stage=)`: `GET /v1/projects?directorate=&stage=`, one page, for an
-  export's `directorate` / `stage` filters (one call per export).
+- `project_scope(directorate=, stage=, as_of=)`: `POST /v1/aggregates/project-scope`, the ids
+  of the projects an export's `directorate` / `stage` filters select, as the projects stood at
+  the export's `as_of` (one call per export; at most 20,000 ids, else a 422
+  `project-scope-too-large` on the filters, relayed as this service's own).
 
 Token rule (decided once, for every client): a call made on behalf of a request forwards the
 caller's token (shared.http does it from the request context); only background work (consumers,
@@ -33,14 +35,16 @@ write rights.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from shared.http import BadGateway, ServiceClient, UpstreamTimeout, UpstreamUnavailable
+from shared.problems import FieldError, InvalidInput, problem_type
 
 # The problems a route calling this client may answer, for its OpenAPI `responses` (routes never
 # import shared.http themselves).
@@ -77,6 +81,20 @@ class ProjectRefPage(BaseModel):
 
     items: list[ProjectRef]
     next_cursor: str | None = None
+
+
+class ProjectScope(BaseModel):
+    """`POST /v1/aggregates/project-scope`'s answer."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    project_ids: list[uuid.UUID]
+    as_of: dt.datetime
+
+
+class ProjectScopeTooLarge(InvalidInput):
+    slug = "project-scope-too-large"
+    title = "The filters select too many projects"
 
 
 class ProjectsClient:
@@ -117,20 +135,49 @@ class ProjectsClient:
         """Those of `project_ids` on whose team `subject` is an active member today."""
         return await self._listed(project_ids, {"team_member": subject})
 
-    async def matching(
-        self, *, directorate: str | None, stage: str | None
-    ) -> tuple[set[uuid.UUID], bool]:
-        """The ids of the projects in `directorate` and `stage` now, in ONE call (an export's
-        scope): at most one page; the flag is False when more projects match than it holds."""
-        params: dict[str, Any] = {"limit": MAX_IDS_PER_CALL}
-        if directorate is not None:
-            params["directorate"] = directorate
-        if stage is not None:
-            params["stage"] = stage
-        page = await self._fetch(ProjectRefPage, "/v1/projects", params)
-        if page is None:  # the collection itself is never a 404
-            raise BadGateway(f"The {self.client.name} service has no project list.")
-        return {item.id for item in page.items}, page.next_cursor is None
+    async def project_scope(
+        self,
+        *,
+        directorate: Sequence[str] = (),
+        stage: Sequence[str] = (),
+        as_of: dt.datetime | None = None,
+    ) -> set[uuid.UUID]:
+        """The ids of the projects in any of `directorate` and any of `stage` (each ignored
+        when empty), as they stood at `as_of` (None: now), in ONE call: an export's scope.
+        The projects service's 422 for more than it answers is relayed on the query filters
+        asked (the export's), anything else unexpected is a 502."""
+        body: dict[str, Any] = {"directorate": list(directorate), "stage": list(stage)}
+        if as_of is not None:
+            body["as_of"] = as_of.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+        response = await self.client.request(
+            "POST", "/v1/aggregates/project-scope", json=body, as_service=self.as_service
+        )
+        if response.status_code == 422 and _problem_type(response) == problem_type(
+            ProjectScopeTooLarge.slug
+        ):
+            asked = [name for name in ("directorate", "stage") if body[name]]
+            raise ProjectScopeTooLarge(
+                str(response.json().get("detail") or "Too many projects match.")
+                + " Narrow the filter or name the projects with project_id.",
+                errors=[
+                    FieldError(
+                        pointer=f"/{name}", location="query", detail="Matches too many projects."
+                    )
+                    for name in asked
+                ],
+            )
+        if response.status_code >= 500:
+            raise UpstreamUnavailable(
+                f"The {self.client.name} service answered {response.status_code}."
+            )
+        if response.status_code != 200:
+            raise BadGateway(f"The {self.client.name} service answered {response.status_code}.")
+        try:
+            return set(ProjectScope.model_validate_json(response.content).project_ids)
+        except ValidationError as exc:
+            raise BadGateway(
+                f"The {self.client.name} service answered with an unexpected body."
+            ) from exc
 
     async def _listed(
         self, project_ids: Collection[uuid.UUID], params: dict[str, Any]
@@ -149,6 +196,14 @@ class ProjectsClient:
             found |= {item.id for item in page.items}
         # Only what was asked counts: an answer naming other projects grants nothing.
         return found & set(wanted)
+
+
+def _problem_type(response: Any) -> str | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return str(body.get("type")) if isinstance(body, dict) else None
 
 
 def projects_client(request: Request) -> ProjectsClient:

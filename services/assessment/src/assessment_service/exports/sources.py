@@ -16,6 +16,7 @@ from assessment_service.evaluation.models import DevelopmentalEvaluation
 from assessment_service.exports import values
 from shared.exports.catalog import ExportContext, Row, Tombstone
 from shared.exports.history import deleted_since, states_as_of
+from shared.id_sets import in_id_set
 
 # Rows are fetched from the database in batches of this many.
 BATCH = 2000
@@ -43,13 +44,13 @@ def wanted_projects(ctx: ExportContext) -> frozenset[str] | None:
 
 
 def project_condition(column: Any, ctx: ExportContext) -> ColumnElement[bool] | None:
-    """`column IN (...)` for the wanted projects. The list is bounded: ids given in the query,
-    or the at most `clients.projects.MAX_IDS_PER_CALL` a directorate/stage filter resolves to."""
+    """`column` is one of the wanted projects, bound as ONE parameter (`shared.id_sets`): a
+    directorate/stage filter may resolve to up to 20,000 projects (never an id list, #16)."""
     wanted = wanted_projects(ctx)
     if wanted is None:
         return None
-    condition: ColumnElement[bool] = column.in_(sorted(uuid.UUID(value) for value in wanted))
-    return condition
+    ids = sorted(uuid.UUID(value) for value in wanted)
+    return in_id_set(column, ids, dialect=ctx.connection.dialect.name, name="export_projects")
 
 
 async def stream(ctx: ExportContext, statement: Select[Any]) -> AsyncIterator[Record]:
