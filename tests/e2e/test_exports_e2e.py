@@ -143,3 +143,21 @@ async def test_a_caller_leaving_mid_bundle_leaves_the_next_bundle_whole(
     response = await _download(api, archive)
     assert response.status_code == 200
     assert "datapackage.json" in _unpack(archive, tmp_path / "again")
+
+
+async def test_merged_openapi_documents_every_dataset_and_the_bundle(
+    stack: Stack, api: httpx.AsyncClient
+) -> None:
+    response = await api.get(f"{stack.gateway_url}/api/openapi.json", timeout=60.0)
+    assert response.status_code == 200, response.text
+    paths = response.json()["paths"]
+    exports = {path for path in paths if path.startswith("/api/v1/exports")}
+    assert exports == {
+        "/api/v1/exports",
+        "/api/v1/exports/bundle.zip",
+        "/api/v1/exports/{dataset}",
+        *(f"/api/v1/exports/{name}" for name in EXPORT_DATASETS),
+    }
+    # Each dataset's own filters are documented on its path (from its owner's document).
+    parameters = {p["name"] for p in paths["/api/v1/exports/team_roles"]["get"]["parameters"]}
+    assert {"format", "as_of", "updated_since", "project_id"} <= parameters
