@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import re
 import time
 import uuid
@@ -16,7 +17,7 @@ from typing import Any
 
 import structlog
 from prometheus_client import Counter, Histogram
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -47,21 +48,35 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = Headers(scope=scope)
-        incoming = headers.get("x-request-id", "")
-        request_id = incoming if _REQUEST_ID_PATTERN.match(incoming) else str(uuid.uuid4())
-        traceparent = headers.get("traceparent", "")
+        # One pass over the raw headers (a `Headers` object and three lookups cost more on
+        # every request); the first of a repeated header wins, as `Headers.get` has it.
+        incoming = traceparent = authorization = None
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                incoming = incoming if incoming is not None else value.decode("latin-1")
+            elif name == b"traceparent":
+                traceparent = traceparent if traceparent is not None else value.decode("latin-1")
+            elif name == b"authorization":
+                authorization = (
+                    authorization if authorization is not None else value.decode("latin-1")
+                )
+        request_id = (
+            incoming if incoming and _REQUEST_ID_PATTERN.match(incoming) else str(uuid.uuid4())
+        )
         # Also on the scope: the 500 handler runs outside this middleware, after the reset below.
         scope.setdefault("state", {})["request_id"] = request_id
         tokens = (
             request_id_var.set(request_id),
-            traceparent_var.set(traceparent if _TRACEPARENT_PATTERN.match(traceparent) else None),
-            authorization_var.set(headers.get("authorization")),
+            traceparent_var.set(
+                traceparent if traceparent and _TRACEPARENT_PATTERN.match(traceparent) else None
+            ),
+            authorization_var.set(authorization),
         )
+        header = (b"x-request-id", request_id.encode("latin-1"))
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                MutableHeaders(scope=message)["X-Request-ID"] = request_id
+                _set_header(message, header)
             await send(message)
 
         try:
@@ -72,7 +87,30 @@ class RequestContextMiddleware:
             authorization_var.reset(tokens[2])
 
 
+def _set_header(message: Message, header: tuple[bytes, bytes]) -> None:
+    """`MutableHeaders(scope=message)[name] = value` without building the object: replace any
+    header of that (lower-case) name in the response start, then append it."""
+    headers = message.get("headers")
+    if headers is None:
+        message["headers"] = [header]
+        return
+    name = header[0]
+    if any(key.lower() == name for key, _ in headers):
+        headers = [(key, value) for key, value in headers if key.lower() != name]
+    elif not isinstance(headers, list):
+        headers = list(headers)
+    headers.append(header)  # in place, as `MutableHeaders` changes the response's own list
+    message["headers"] = headers
+
+
 _QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/v1/events"})
+
+
+def _access_log_enabled(level: int) -> bool:
+    """Whether the access log would emit at `level` (`configure_logging` gives the stdlib level
+    check; an unconfigured structlog, in a unit test, has none and logs everything)."""
+    check = getattr(access_logger, "isEnabledFor", None)
+    return True if check is None else bool(check(level))
 
 
 class AccessLogMiddleware:
@@ -81,6 +119,9 @@ class AccessLogMiddleware:
     def __init__(self, app: ASGIApp, *, service: str) -> None:
         self.app = app
         self.service = service
+        # The labelled samples, by their labels: `labels()` validates and locks on every call.
+        self._requests: dict[tuple[str, str, int], Any] = {}
+        self._durations: dict[tuple[str, str], Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -102,20 +143,38 @@ class AccessLogMiddleware:
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
             method = scope["method"]
-            HTTP_REQUESTS.labels(self.service, method, template, str(status)).inc()
-            HTTP_DURATION.labels(self.service, method, template).observe(elapsed)
+            self._record(method, template, status, elapsed)
             # Probes and change-feed polls arrive every second from every consumer: successful
             # ones are logged at DEBUG so the log shows what people and jobs do.
             quiet = status < 400 and scope["path"] in _QUIET_PATHS
-            log = access_logger.debug if quiet else access_logger.info
-            log(
-                "request",
-                method=method,
-                path=scope["path"],
-                route=template,
-                status=status,
-                duration_ms=round(elapsed * 1000, 2),
-            )
+            level = logging.DEBUG if quiet else logging.INFO
+            # Asked first: below the configured level structlog would build the call and drop it.
+            if _access_log_enabled(level):
+                log = access_logger.debug if quiet else access_logger.info
+                log(
+                    "request",
+                    method=method,
+                    path=scope["path"],
+                    route=template,
+                    status=status,
+                    duration_ms=round(elapsed * 1000, 2),
+                )
+
+    def _record(self, method: str, template: str, status: int, elapsed: float) -> None:
+        counter = self._requests.get((method, template, status))
+        if counter is None:
+            counter = HTTP_REQUESTS.labels(self.service, method, template, str(status))
+            self._requests[(method, template, status)] = counter
+        counter.inc()
+        histogram = self._durations.get((method, template))
+        if histogram is None:
+            histogram = HTTP_DURATION.labels(self.service, method, template)
+            self._durations[(method, template)] = histogram
+        histogram.observe(elapsed)
+
+
+_NOSNIFF = (b"x-content-type-options", b"nosniff")
+_NO_STORE = (b"cache-control", b"no-store")
 
 
 class SecurityHeadersMiddleware:
@@ -133,10 +192,11 @@ class SecurityHeadersMiddleware:
 
         async def send_secured(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers["X-Content-Type-Options"] = "nosniff"
-                if authenticated and "cache-control" not in headers:
-                    headers["Cache-Control"] = "no-store"
+                _set_header(message, _NOSNIFF)
+                if authenticated and not any(
+                    key.lower() == b"cache-control" for key, _ in message["headers"]
+                ):
+                    message["headers"].append(_NO_STORE)
             await send(message)
 
         await self.app(scope, receive, send_secured)
