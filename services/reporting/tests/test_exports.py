@@ -6,9 +6,11 @@ token and query passed on, and a service failing mid-bundle cutting the zip off)
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import io
 import json
+import os
 import uuid
 import zipfile
 from collections.abc import AsyncIterator, Callable, MutableMapping
@@ -21,6 +23,7 @@ import frictionless
 import httpx
 import pytest
 from fastapi import FastAPI
+from starlette.requests import ClientDisconnect
 
 from reporting_service.main import create_app
 from reporting_service.settings import Settings
@@ -129,11 +132,13 @@ class Chunks(httpx.AsyncByteStream):
         self.chunk = chunk
         self.break_after = break_after
         self.closed = False
+        self.sent = 0
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         for start in range(0, len(self.body), self.chunk):
             if self.break_after is not None and start >= self.break_after:
                 raise httpx.ReadError("connection reset by peer")
+            self.sent = start + self.chunk
             yield self.body[start : start + self.chunk]
 
     async def aclose(self) -> None:
@@ -150,6 +155,7 @@ class FakeExports(httpx.AsyncBaseTransport):
         self.reachable = True
         self.refuse: dict[str, int] = {}
         self.break_after: dict[str, int] = {}
+        self.extra: dict[str, bytes] = {}
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
@@ -166,7 +172,9 @@ class FakeExports(httpx.AsyncBaseTransport):
                 json={"type": "about:blank", "title": "Refused", "status": status},
                 headers={"content-type": PROBLEM_CONTENT_TYPE},
             )
-        stream = Chunks(CSVS[name].encode(), break_after=self.break_after.get(name))
+        body = CSVS[name].encode() + self.extra.get(name, b"")
+        stream = Chunks(body, chunk=1024 if name in self.extra else 16)
+        stream.break_after = self.break_after.get(name)
         self.streams.append(stream)
         return httpx.Response(
             200, headers={"content-type": "text/csv; charset=utf-8"}, stream=stream
@@ -475,8 +483,12 @@ def assert_cut_off(content: bytes) -> None:
         zipfile.ZipFile(io.BytesIO(content))
 
 
-async def _raw_bundle(app: FastAPI, token: str) -> tuple[bytes, list[dict[str, Any]]]:
-    """Call the app as a server would, keeping every message it sends."""
+async def _raw_bundle(
+    app: FastAPI, token: str, *, gone_after: int | None = None
+) -> tuple[bytes, list[dict[str, Any]]]:
+    """Call the app as a server would, keeping every message it sends (with `gone_after`, the
+    caller goes away: sending that many body messages, the next one fails as a closed socket's
+    does under ASGI 2.4)."""
     messages: list[dict[str, Any]] = []
     scope = {
         "type": "http",
@@ -503,9 +515,17 @@ async def _raw_bundle(app: FastAPI, token: str) -> tuple[bytes, list[dict[str, A
         return {"type": "http.disconnect"}
 
     async def send(message: MutableMapping[str, Any]) -> None:
+        bodies = sum(m["type"] == "http.response.body" for m in messages)
+        if (
+            gone_after is not None
+            and message["type"] == "http.response.body"
+            and bodies >= gone_after
+        ):
+            raise OSError("connection reset by peer")
         messages.append(dict(message))
 
-    await app(scope, receive, send)
+    with contextlib.suppress(ClientDisconnect):
+        await app(scope, receive, send)
     body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
     return body, messages
 
@@ -540,3 +560,19 @@ async def test_a_complete_bundle_ends_its_http_body(
     assert messages[-1] == {"type": "http.response.body", "body": b"", "more_body": False}
     with zipfile.ZipFile(io.BytesIO(body)) as archive:
         assert archive.testzip() is None
+
+
+async def test_a_caller_gone_mid_bundle_closes_every_upstream_stream_at_once(
+    exports_app: FastAPI, tokens: TokenFactory, fakes: dict[str, FakeExports]
+) -> None:
+    # Enough incompressible rows that the zip sends its first chunk mid-file.
+    rows = "".join(f"{uuid.uuid4()},{os.urandom(48).hex()},idea,\r\n" for _ in range(4000))
+    fakes["projects"].extra["projects"] = rows.encode()
+    _, messages = await _raw_bundle(exports_app, tokens("reporter", sub="bi-1"), gone_after=1)
+    assert len([m for m in messages if m["type"] == "http.response.body"]) == 1
+    opened = [s for fake in fakes.values() for s in fake.streams]
+    assert len(opened) == 1  # the projects' file, left mid-way
+    assert opened[0].sent < len(opened[0].body)
+    assert opened[0].closed
+    # Nothing further was asked for once the caller had gone.
+    assert not fakes["stakeholders"].dataset_requests()

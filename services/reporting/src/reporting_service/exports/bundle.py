@@ -13,9 +13,10 @@ from __future__ import annotations
 import json
 import stat
 import zlib
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from typing import Any
 
+import anyio
 import structlog
 from starlette.responses import StreamingResponse
 from starlette.types import Send
@@ -71,10 +72,9 @@ async def bundle_chunks(
                 )
             yield (member_path(dataset.name), plan.snapshot_at, _MODE, ZIP_64, _relay(stream))
 
+    zipped = async_stream_zip(members(), chunk_size=_CHUNK, get_compressobj=_compressor)
     try:
-        async for chunk in async_stream_zip(
-            members(), chunk_size=_CHUNK, get_compressobj=_compressor
-        ):
+        async for chunk in zipped:
             yield chunk
     except UpstreamFailure as exc:
         logger.warning("bundle_aborted", service=exc.service, reason=exc.reason)
@@ -101,4 +101,12 @@ class BundleResponse(StreamingResponse):
                 await send({"type": "http.response.body", "body": data, "more_body": True})
         except BundleAborted:
             return
+        finally:
+            # A caller gone mid-zip (a failed `send`, or the disconnect listener cancelling us)
+            # leaves the generator suspended; closing it now releases the upstream connections
+            # at once instead of at garbage collection (as shared.exports.router does).
+            body = self.body_iterator
+            if isinstance(body, AsyncGenerator):
+                with anyio.CancelScope(shield=True):
+                    await body.aclose()
         await send({"type": "http.response.body", "body": b"", "more_body": False})
