@@ -26,13 +26,14 @@ from services.stakeholders.tests.builders import (
 from shared.db import utcnow
 from shared.testing import FakeProjects, assert_problem
 from shared.testing.exports import catalog, export, read_csv, read_ndjson, read_xlsx
-from shared.testing.fakes import Call
+from shared.testing.fakes import Call, problem
 from stakeholders_service.engagements.models import FeedbackItem
 from stakeholders_service.exports import DATASETS
 from stakeholders_service.involvement.models import InvolvementRole
 from stakeholders_service.mapping.models import StakeholderAssessment
 
 COLUMNS = {dataset.name: list(dataset.column_names) for dataset in DATASETS}
+SCOPE = "/v1/aggregates/project-scope"
 ROW_DATASETS = (
     "stakeholders",
     "stakeholder_assessments",
@@ -122,7 +123,10 @@ class TestFormats:
     async def test_three_formats_give_the_declared_columns_and_rows(
         self, client: httpx.AsyncClient, projects: FakeProjects, dataset: str
     ) -> None:
-        await _world(client, projects)
+        world = await _world(client, projects)
+        if dataset == "equality_summary":  # the world holds no equality response otherwise
+            url = f"/v1/engagements/{world['engagement']}/equality-responses"
+            await _post(client, url, {"sex": "female"})
         as_csv = read_csv(await export(client, dataset))
         as_ndjson = read_ndjson(await export(client, dataset, format="ndjson"), COLUMNS[dataset])
         as_xlsx = read_xlsx(await export(client, dataset, format="xlsx"))
@@ -205,28 +209,63 @@ class TestFilters:
             assert second == []
         assert len(first) + len(second) == len(everything)
 
-    async def test_directorate_and_stage_ask_projects_once(
+    async def test_directorate_and_stage_ask_the_project_scope_once(
         self, client: httpx.AsyncClient, projects: FakeProjects
     ) -> None:
         world = await _world(client, projects)
-        listed = projects.records[world["first"]]
+        projects.records[world["first"]].update(directorate="surgery", stage="pilot")
+        projects.records[world["second"]].update(directorate="medicine", stage="idea")
+        projects.calls.clear()
+        projects.scope_requests.clear()
+        rows = read_csv(
+            await export(client, "stakeholders", directorate=["surgery", "estates"], stage="pilot")
+        ).rows
+        assert [r["id"] for r in rows] == [world["person"]]
+        assert [c.path for c in projects.calls] == [SCOPE]  # one call, no project listing
+        assert projects.scope_requests == [
+            {"directorate": ["surgery", "estates"], "stage": ["pilot"]}
+        ]
+        by_stage = read_csv(await export(client, "stakeholders", stage="idea")).rows
+        assert [r["id"] for r in by_stage] == [world["other"]]
+        assert read_csv(await export(client, "engagements", directorate="estates")).rows == []
+        # With project_id too: their intersection.
+        both = await export(client, "stakeholders", stage="pilot", project_id=world["second"])
+        assert read_csv(both).rows == []
 
-        def answer(call: Call, _: Mapping[str, str]) -> tuple[int, Any]:
-            matches = call.param("directorate") == "Surgery" and call.param("stage") == "idea"
-            return 200, {"items": [listed] if matches else [], "next_cursor": None}
+    async def test_an_as_of_export_asks_for_the_projects_as_they_stood(
+        self, client: httpx.AsyncClient, projects: FakeProjects
+    ) -> None:
+        world = await _world(client, projects)
+        then = utcnow()
+        await asyncio.sleep(0.01)
+        projects.scope_requests.clear()
+        response = await export(client, "engagements", directorate="medicine", as_of=then)
+        assert response.status_code == 200, response.text
+        assert projects.scope_requests == [
+            {
+                "directorate": ["medicine"],
+                "stage": [],
+                "as_of": then.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
+            }
+        ]
+        # The fake answers with the projects now (both in `medicine`, the body's default).
+        assert read_csv(response).column("id") == [world["engagement"]]
 
-        projects.route("GET", "/v1/projects", answer)
+    async def test_too_many_projects_is_the_exports_422(
+        self, client: httpx.AsyncClient, projects: FakeProjects
+    ) -> None:
+        def too_many(call: Call, _: Mapping[str, str]) -> tuple[int, Any]:
+            return problem(422, "project-scope-too-large", "More than 20000 projects match.")
+
+        projects.route("POST", SCOPE, too_many)
         try:
-            projects.calls.clear()
-            rows = read_csv(
-                await export(client, "stakeholders", directorate="Surgery", stage="idea")
-            ).rows
-            assert [r["id"] for r in rows] == [world["person"]]
-            assert len([c for c in projects.calls if c.path == "/v1/projects"]) == 1
-            none = read_csv(await export(client, "engagements", directorate="Medicine")).rows
-            assert none == []
+            response = await export(client, "involvement_roles", directorate="medicine")
         finally:
-            projects.route("GET", "/v1/projects", projects._list)
+            projects.route("POST", SCOPE, projects._scope)
+        body = assert_problem(response, 422, "project-scope-too-large")
+        assert [(e["pointer"], e["location"]) for e in body["errors"]] == [
+            ("/directorate", "query")
+        ]
 
 
 class TestAsOf:

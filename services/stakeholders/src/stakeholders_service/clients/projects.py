@@ -2,7 +2,10 @@
 
 Only the projects service's published REST API is used (never its code): `GET /v1/projects`,
 filtered with `?id=...` (at most `MAX_IDS_PER_CALL` ids) and `?team_member=<subject>`, answered
-as `{items, next_cursor}` and read into `ProjectPage`/`ProjectRef` (the fields this service uses).
+as `{items, next_cursor}` and read into `ProjectPage`/`ProjectRef` (the fields this service uses);
+and `POST /v1/aggregates/project-scope` (`project_scope`), an export's `directorate` / `stage`
+filters as project ids at the export's `as_of`, in one call (at most 20,000 ids; beyond, its 422
+`project-scope-too-large` is relayed on the export's query filters).
 
 Token rule: a call made on behalf of a request forwards the caller's token (`shared.http` takes it
 from the request context). This service's own identity (`as_service=True`) is for background
@@ -29,6 +32,7 @@ every project the subject is active on (one page for anybody on at most 200 team
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Collection, Iterable, Sequence
 from typing import Annotated, Any, Protocol
@@ -38,7 +42,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from shared.auth import Principal
 from shared.http import BadGateway, ServiceClient, UpstreamTimeout, UpstreamUnavailable
-from shared.problems import FieldError, InvalidInput
+from shared.problems import FieldError, InvalidInput, problem_type
 from shared.project_access import PROJECT_WORK, ProjectTeams
 
 __all__ = [
@@ -47,6 +51,7 @@ __all__ = [
     "ProjectPage",
     "ProjectQuestions",
     "ProjectRef",
+    "ProjectScopeTooLarge",
     "ProjectsClient",
     "ProjectsDep",
     "RelationshipOwnerNotOnTeam",
@@ -65,8 +70,6 @@ MAX_IDS_PER_CALL = 200
 # Walking every project of one subject stops here (200 x 50 = 10,000 teams): an answer that
 # keeps going is not a list this service can trust.
 MAX_PAGES = 50
-# An export's directorate x stage filter pairs resolved per export (one listing each).
-MAX_SCOPE_PAIRS = 25
 
 
 class ProjectRef(BaseModel):
@@ -85,6 +88,20 @@ class ProjectPage(BaseModel):
 
     items: list[ProjectRef]
     next_cursor: str | None = None
+
+
+class ProjectScope(BaseModel):
+    """`POST /v1/aggregates/project-scope`'s answer."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    project_ids: list[uuid.UUID]
+    as_of: dt.datetime
+
+
+class ProjectScopeTooLarge(InvalidInput):
+    slug = "project-scope-too-large"
+    title = "The filters select too many projects"
 
 
 class UnknownProject(InvalidInput):
@@ -140,27 +157,46 @@ class ProjectsClient:
             params["cursor"] = page.next_cursor
         raise BadGateway(f"The {self.client.name} service's project list did not end.")
 
-    async def in_scope(
-        self, *, directorates: Sequence[str], stages: Sequence[str]
+    async def project_scope(
+        self,
+        *,
+        directorates: Sequence[str],
+        stages: Sequence[str],
+        as_of: dt.datetime | None = None,
     ) -> set[uuid.UUID]:
-        """The projects in any of `directorates` (if given) and now in any of `stages` (if
-        given): an export's directorate/stage filters, resolved once before it streams. The
-        list filters take one value each, so it is one listing per pair asked for (an export
-        names a few), each at most `MAX_PAGES` pages."""
-        wanted_directorates: list[str | None] = [*directorates] or [None]
-        wanted_stages: list[str | None] = [*stages] or [None]
-        pairs = [(d, s) for d in wanted_directorates for s in wanted_stages]
-        if len(pairs) > MAX_SCOPE_PAIRS:
-            raise ValueError(f"at most {MAX_SCOPE_PAIRS} directorate and stage pairs")
-        found: set[uuid.UUID] = set()
-        for directorate, stage in pairs:
-            params: dict[str, Any] = {"limit": MAX_IDS_PER_CALL}
-            if directorate is not None:
-                params["directorate"] = directorate
-            if stage is not None:
-                params["stage"] = stage
-            found |= {project.id for project in await self._every_page(params)}
-        return found
+        """The projects in any of `directorates` (if given) and any of `stages` (if given), as
+        they stood at `as_of` (None: now): an export's filters, resolved in ONE call before it
+        streams, by the projects service's own export filter code."""
+        body: dict[str, Any] = {"directorate": list(directorates), "stage": list(stages)}
+        if as_of is not None:
+            body["as_of"] = as_of.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+        response = await self.client.request("POST", "/v1/aggregates/project-scope", json=body)
+        if response.status_code == 422 and _problem_type(response) == problem_type(
+            ProjectScopeTooLarge.slug
+        ):
+            raise ProjectScopeTooLarge(
+                str(response.json().get("detail") or "Too many projects match.")
+                + " Narrow the filter or name the projects with project_id.",
+                errors=[
+                    FieldError(
+                        pointer=f"/{name}", location="query", detail="Matches too many projects."
+                    )
+                    for name in ("directorate", "stage")
+                    if body[name]
+                ],
+            )
+        if response.status_code >= 500:
+            raise UpstreamUnavailable(
+                f"The {self.client.name} service answered {response.status_code}."
+            )
+        if response.status_code != 200:
+            raise BadGateway(f"The {self.client.name} service answered {response.status_code}.")
+        try:
+            return set(ProjectScope.model_validate_json(response.content).project_ids)
+        except ValidationError as exc:
+            raise BadGateway(
+                f"The {self.client.name} service's project scope is unreadable."
+            ) from exc
 
     async def existing(self, project_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
         """Those of `project_ids` the projects service holds."""
@@ -206,6 +242,14 @@ class ProjectsClient:
             raise BadGateway(
                 f"The {self.client.name} service's project list is unreadable."
             ) from exc
+
+
+def _problem_type(response: Any) -> str | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return str(body.get("type")) if isinstance(body, dict) else None
 
 
 def get_projects_client(request: Request) -> ProjectsClient:

@@ -1,22 +1,26 @@
 """The exports' project filters resolved to project ids, once per export before it streams:
-`project_id` as given, `directorate` and `stage` by asking the projects service (which owns
-them) through this service's one client."""
+`project_id` as given, `directorate` and `stage` by ONE call to the projects service's project
+scope (it owns them, and filters with its own exports' code), at the export's `as_of`, so an
+`as_of` export covers the projects as they stood then, as in every service."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Mapping
 
 from fastapi import Request
 
 from shared.auth import Principal
-from shared.problems import FieldError, InvalidInput
-from stakeholders_service.clients.projects import MAX_SCOPE_PAIRS, get_projects_client
+from shared.types import parse_utc_datetime
+from stakeholders_service.clients.projects import get_projects_client
 
 
-class TooManyScopePairs(InvalidInput):
-    slug = "too-many-project-filters"
-    title = "Too many directorate and stage combinations"
+def export_as_of(request: Request) -> dt.datetime | None:
+    """The export's `as_of` (already validated by its route), which the shared resolver
+    signature does not carry."""
+    raw = request.query_params.get("as_of")
+    return parse_utc_datetime(raw) if raw else None
 
 
 async def resolve_scope(
@@ -27,19 +31,10 @@ async def resolve_scope(
     directorates, stages = filters.get("directorate", ()), filters.get("stage", ())
     if not directorates and not stages:
         return named or None
-    if max(len(directorates), 1) * max(len(stages), 1) > MAX_SCOPE_PAIRS:
-        raise TooManyScopePairs(
-            f"Ask for at most {MAX_SCOPE_PAIRS} directorate and stage combinations.",
-            errors=[
-                FieldError(
-                    pointer="/directorate",
-                    location="query",
-                    detail="Fewer directorates or stages.",
-                )
-            ],
-        )
-    client = get_projects_client(request)
     found = frozenset(
-        str(project) for project in await client.in_scope(directorates=directorates, stages=stages)
+        str(project)
+        for project in await get_projects_client(request).project_scope(
+            directorates=directorates, stages=stages, as_of=export_as_of(request)
+        )
     )
     return found & named if named else found
