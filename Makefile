@@ -59,10 +59,10 @@ token: install ## Print a development token: make token ROLE=admin [SUB=alice]
 demo: install ## With `make run` going, load the demo dataset through the API
 	@$(BIN)/python -m scripts.demo
 
-bench: install ## Measure req/s, p50, p99 against a bare FastAPI app; writes bench/RESULTS.md
-	@$(BIN)/python -m bench.run
+bench: install ## Dataset if missing (10k projects, var/bench + bench_*), then every benchmark (~12 min); writes bench/RESULTS.md [BENCH_ARGS="--backend sqlite --only run,lists --quick"]
+	@$(BIN)/python -m bench.all $(BENCH_ARGS)
 
-bench-data: install ## Large dataset in every service's database: make bench-data [PROJECTS=10000 BACKEND=sqlite|postgresql]
+bench-data: install ## Only the large dataset: make bench-data [PROJECTS=10000 BACKEND=sqlite|postgresql]
 	@nice -n 10 $(BIN)/python -m bench.dataset --projects $(or $(PROJECTS),10000) --backend $(or $(BACKEND),sqlite) --out var/bench
 
 openapi: install ## Regenerate the committed OpenAPI snapshots under openapi/

@@ -6,18 +6,22 @@ shared machine than req/s does).
 Each path is called `--calls` times per sample; the figure is the best of `--samples`. With
 `--before REF` every backend is measured alternately with today's code and with the read-path
 files of `shared` as they were at REF (`bench.revisions`), in child processes, three times each,
-and the best of each is kept. Backends: SQLite (a temporary file) and PostgreSQL (a fresh
-`bench_inproc_<pid>` database on 127.0.0.1:5432).
+and the best of each is kept; `--tree REF` instead puts the whole `shared` and
+`stakeholders_service` packages of REF in front (a step of the lean read path, which touches
+both, measured against the commit before it). Backends: SQLite (a temporary file) and
+PostgreSQL (a fresh `bench_inproc_<pid>` database on 127.0.0.1:5432).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import json
 import os
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from collections.abc import MutableMapping
@@ -126,6 +130,25 @@ def _database(backend: str, temp: Path, tag: str) -> tuple[str, Any]:
     return url, drop
 
 
+_TREES = {
+    "shared/src": ["shared/src/shared"],
+    "services/stakeholders/src": ["services/stakeholders"],
+}
+
+
+def _trees_at(ref: str, into: Path) -> str:
+    """`shared` and the stakeholders service (with its alembic.ini and migrations, which the
+    app reads) exactly as at `ref`, in the repository's layout; returns the PYTHONPATH."""
+    into.mkdir(parents=True, exist_ok=True)
+    sources = [source for group in _TREES.values() for source in group]
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", ref, *sources], cwd=ROOT, check=True, capture_output=True
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+    return os.pathsep.join(str(into / path) for path in _TREES)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench.inprocess",
@@ -133,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--before", help="git revision of the read-path files of `shared`")
+    parser.add_argument("--tree", help="git revision of the whole `shared` and stakeholders")
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), action="append")
     parser.add_argument("--calls", type=int, default=1000)
     parser.add_argument("--samples", type=int, default=3)
@@ -143,12 +167,24 @@ def main(argv: list[str] | None = None) -> int:
         return _child(args)
     from bench.revisions import describe, packages_at
 
+    if args.tree:
+        if args.before:
+            parser.error("--before and --tree are alternatives")
+        args.before = args.tree
+
     rows = []
     with tempfile.TemporaryDirectory(prefix="cmdi-inproc-") as directory:
         temp = Path(directory)
         revisions: list[str | None] = [None] if args.before is None else [None, args.before]
         paths = {
-            ref: packages_at(ref, ["shared"], temp / "before") if ref else None for ref in revisions
+            ref: (
+                _trees_at(ref, temp / "tree")
+                if args.tree
+                else packages_at(ref, ["shared"], temp / "before")
+            )
+            if ref
+            else None
+            for ref in revisions
         }
         for backend in args.backend or ["sqlite", "postgresql"]:
             best: dict[str | None, dict[str, float]] = {}

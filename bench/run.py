@@ -13,8 +13,9 @@
 Every process is a separate uvicorn (`--no-access-log`, log level warning); the SQLite database
 is in a temporary directory, the PostgreSQL one a fresh `bench_run_<pid>` on 127.0.0.1:5432,
 both migrated first. Prints the table and writes bench/RESULTS.md (the section between the
-`make bench` markers; the rest of the file is kept). The dataset benchmarks (`bench.stall`,
-`bench.feed`, `bench.aggregates`) run on `make bench-data`'s dataset and write nothing.
+`make bench` markers; the rest of the file is kept). `make bench` (`bench.all`) runs this and
+then the dataset benchmarks (`bench.lists`, `bench.reports`, `bench.aggregates`, `bench.stall`,
+`bench.feed`, `bench.exports`), each writing its own section.
 """
 
 from __future__ import annotations

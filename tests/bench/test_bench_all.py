@@ -1,0 +1,53 @@
+"""`make bench` (bench.all): each benchmark's section of RESULTS.md is added after the sections
+before it, replaced on the next run, and the rest of the file is kept."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from bench.all import STEPS, write_section
+
+RESULTS = """# Benchmark results
+
+<!-- make bench: begin -->
+run's table
+<!-- make bench: end -->
+
+## Notes kept by hand
+"""
+
+
+def test_sections_follow_the_run_section_in_order_and_are_replaced(tmp_path: Path) -> None:
+    path = tmp_path / "RESULTS.md"
+    path.write_text(RESULTS)
+    write_section("lists", "lists, first run", path)
+    write_section("stall", "stall, first run", path)
+    write_section("lists", "lists, second run", path)
+    text = path.read_text()
+    assert "lists, first run" not in text
+    assert text.count("<!-- make bench: bench.lists begin -->") == 1
+    positions = [
+        text.index(marker)
+        for marker in ("<!-- make bench: end -->", "lists, second run", "stall, first run")
+    ]
+    assert positions == sorted(positions)
+    assert text.index("stall, first run") < text.index("## Notes kept by hand")
+    assert text.startswith("# Benchmark results\n")
+
+
+def test_a_file_without_sections_gets_one_at_its_end(tmp_path: Path) -> None:
+    path = tmp_path / "RESULTS.md"
+    write_section("feed", "feed figures", path)
+    assert path.read_text().startswith("# Benchmark results\n")
+    assert path.read_text().rstrip().endswith("<!-- make bench: bench.feed end -->")
+
+
+def test_every_step_is_a_benchmark_module_with_a_time_limit() -> None:
+    names = [step.name for step in STEPS]
+    assert names[0] == "run" and len(set(names)) == len(names)
+    for step in STEPS:
+        # exports is run only where its module exists (another issue's benchmark).
+        assert step.name == "exports" or importlib.util.find_spec(f"bench.{step.name}")
+        assert 0 < step.timeout <= 300
+    assert sum(step.timeout for step in STEPS) <= 14 * 60
