@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-PACKAGES := shared services/projects services/assessment services/stakeholders services/reporting services/gateway cli
+PACKAGES := shared services/projects services/assessment services/stakeholders services/integrations services/reporting services/gateway cli
 PYTEST_WORKERS ?= 2
 
 .DEFAULT_GOAL := help
@@ -43,8 +43,8 @@ lint: install lint-types ## ruff, mypy --strict, import contracts, alembic check
 	$(BIN)/python -m scripts.check_migrations
 
 lint-types: install ## mypy --strict on our code (tests relax only untyped defs)
-	$(BIN)/mypy shared/src services/projects/src services/assessment/src services/stakeholders/src services/reporting/src services/gateway/src cli/src scripts bench
-	$(BIN)/mypy shared/tests tests services/projects/tests services/assessment/tests services/stakeholders/tests services/reporting/tests services/gateway/tests
+	$(BIN)/mypy shared/src services/projects/src services/assessment/src services/stakeholders/src services/integrations/src services/reporting/src services/gateway/src cli/src scripts bench
+	$(BIN)/mypy shared/tests tests services/projects/tests services/assessment/tests services/stakeholders/tests services/integrations/tests services/reporting/tests services/gateway/tests
 
 fuzz: install ## Schemathesis gate over every service and the gateway (about 4 minutes)
 	$(BIN)/python -m scripts.schemathesis_gate

@@ -32,6 +32,8 @@ SERVICES = [
     Service("projects", 8001, "projects_service.main:create_app"),
     Service("assessment", 8002, "assessment_service.main:create_app"),
     Service("stakeholders", 8003, "stakeholders_service.main:create_app"),
+    # Issue #13: webhooks and machine clients; it consumes the three feeds above.
+    Service("integrations", 8005, "integrations_service.main:create_app"),
 ]
 # Reports composed from the services' APIs: no database of its own.
 REPORTING = Service("reporting", 8004, "reporting_service.main:create_app", has_database=False)

@@ -10,10 +10,12 @@ from typing import Final
 
 # The services that own data, each with its change feed (merged at `/api/v1/events`).
 SERVICES: Final = ("projects", "assessment", "stakeholders")
-# Every process the gateway may route to: the services, and the reporting service (which owns
-# no data and has no feed). The reporting service is optional: routed, checked for readiness and
-# merged into the OpenAPI document when `service_urls` names it (the default does).
-UPSTREAMS: Final = (*SERVICES, "reporting")
+# Every process the gateway may route to: the services, the reporting service (which owns no
+# data and has no feed) and the integrations service (webhooks, machine clients; issue #13).
+# Those two are optional: routed, checked for readiness and merged into the OpenAPI document
+# when `service_urls` names them (the default does). The integrations service has a feed and an
+# audit trail of its own, not yet in the merged `/api/v1/events` and `/api/v1/audit`.
+UPSTREAMS: Final = (*SERVICES, "reporting", "integrations")
 
 ROUTES: Final[dict[str, str]] = {
     "projects": "projects",
@@ -29,6 +31,9 @@ ROUTES: Final[dict[str, str]] = {
     # The catalog (`/api/v1/exports`) and the bundle are composed by reporting; each dataset is
     # streamed by the service that owns it (EXPORT_DATASETS), straight through the proxy.
     "exports": "reporting",
+    "webhooks": "integrations",
+    "clients": "integrations",
+    "oauth": "integrations",
 }
 
 # `/api/v1/exports/<dataset>` → the service that owns the dataset (docs/conventions.md). A
@@ -68,6 +73,7 @@ EXPORT_DATASETS: Final[dict[str, str]] = {
             "stakeholders",
             "stakeholder_assessments",
             "engagements",
+            "engagement_projects",
             "participation",
             "feedback_items",
             "involvement_roles",

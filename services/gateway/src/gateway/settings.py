@@ -18,6 +18,7 @@ def _default_service_urls() -> dict[str, str]:
         "assessment": "http://127.0.0.1:8002",
         "stakeholders": "http://127.0.0.1:8003",
         "reporting": "http://127.0.0.1:8004",
+        "integrations": "http://127.0.0.1:8005",
     }
 
 
