@@ -73,7 +73,6 @@ EXPORT_DATASETS: Final[dict[str, str]] = {
             "stakeholders",
             "stakeholder_assessments",
             "engagements",
-            "engagement_projects",
             "participation",
             "feedback_items",
             "involvement_roles",
