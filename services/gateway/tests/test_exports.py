@@ -1,19 +1,18 @@
 """Exports through the gateway: each dataset to the service that owns it, the dictionary, the
 bundle and any other `/api/v1/exports/...` path to reporting (real sockets, one recording
-upstream per process); the merged OpenAPI document's export paths; and the routing table checked
-against the datasets the services publish."""
+upstream per process), and the merged OpenAPI document's export paths. The table against the
+datasets the services publish: tests/cross_service/test_exports_routing.py."""
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
 from gateway.main import create_app as gateway_app
@@ -159,39 +158,3 @@ def test_merged_openapi_takes_each_dataset_from_its_owner_and_the_rest_from_repo
         "/api/v1/projects": "list_projects",
         "/api/v1/reports/portfolio": "get_portfolio_report",
     }
-
-
-# --- the routing table against what the services publish -----------------------------------
-
-
-def _service_apps() -> dict[str, Callable[[], FastAPI]]:
-    # Imported here: the gateway's own tests keep running while a service cannot be imported.
-    import assessment_service.main
-    import projects_service.main
-    import stakeholders_service.main
-
-    return {
-        "projects": projects_service.main.create_app,
-        "assessment": assessment_service.main.create_app,
-        "stakeholders": stakeholders_service.main.create_app,
-    }
-
-
-def _published_datasets(document: dict[str, Any]) -> set[str]:
-    """`/v1/exports/<literal>` paths of a service's OpenAPI document: one per dataset."""
-    return {
-        path.removeprefix("/v1/exports/")
-        for path in document.get("paths", {})
-        if path.startswith("/v1/exports/") and "{" not in path
-    }
-
-
-def test_routing_table_is_the_union_of_the_datasets_the_services_publish() -> None:
-    published = {
-        name: _published_datasets(factory().openapi()) for name, factory in _service_apps().items()
-    }
-    routed = {
-        name: {dataset for dataset, owner in EXPORT_DATASETS.items() if owner == name}
-        for name in published
-    }
-    assert published == routed
