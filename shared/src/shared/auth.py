@@ -1,9 +1,13 @@
 """Bearer JWT verification, the `Principal` and role guards.
 
-Every service verifies tokens itself (never trusting the gateway): signature against the OIDC
-issuer's JWKS (PyJWT's `PyJWKClient`, fetched off the event loop and cached) or, in development,
-the shared HS256 key; `iss`, `aud`, `exp` and `nbf` are checked; `alg: none` and algorithms
-outside the configured list are refused before any key is used.
+Every service verifies tokens itself (never trusting the gateway). It trusts a list of issuers
+(`settings.issuers()`: the trust's OIDC provider, the integrations service's OAuth token
+endpoint, in development the shared HS256 key), each with its own keys, audience and roles claim.
+The token's unverified `iss` only chooses which issuer's rules apply (an issuer not on the list is
+a 401); the token is then verified fully against that issuer: signature with its JWKS (PyJWT's
+`PyJWKClient`, fetched off the event loop and cached, one cache per issuer) or the development
+key, `iss`, its `aud`, `exp` and `nbf`; `alg: none` and algorithms outside the issuer's list are
+refused before any key is used.
 
 Roles come from the configured claim (`roles_claim`): a list of strings or one space-separated
 string. Unknown roles beside a known one are ignored (identity providers add their own, e.g.
@@ -28,7 +32,7 @@ from fastapi import Depends, Request
 
 from shared.context import actor_var
 from shared.problems import Forbidden, Unauthorized
-from shared.settings import BaseProcessSettings
+from shared.settings import BaseProcessSettings, TrustedIssuer
 
 
 class Role(StrEnum):
@@ -179,6 +183,15 @@ def roles_from_claims(claims: dict[str, Any], path: str) -> tuple[frozenset[str]
     return known, None
 
 
+@dataclass(frozen=True)
+class _Issuer:
+    """A trusted issuer as the authenticator uses it: its rules and where its keys come from."""
+
+    config: TrustedIssuer
+    algorithms: frozenset[str]
+    jwks: JWKSCache | None  # None: the shared development key
+
+
 class Authenticator:
     """Verifies a bearer token into a `Principal`.
 
@@ -193,12 +206,19 @@ class Authenticator:
 
     def __init__(self, settings: BaseProcessSettings) -> None:
         self.settings = settings
-        self._jwks = (
-            JWKSCache(settings.jwks_url, ttl=settings.jwks_cache_seconds)
-            if settings.jwks_url
-            else None
-        )
-        self.algorithms = list(settings.jwt_algorithms) if self._jwks else ["HS256"]
+        self.issuers: dict[str, _Issuer] = {}
+        for trusted in settings.issuers():
+            jwks = (
+                JWKSCache(trusted.jwks_url, ttl=settings.jwks_cache_seconds)
+                if trusted.jwks_url
+                else None
+            )
+            default = settings.jwt_algorithms if jwks is not None else ["HS256"]
+            algorithms = frozenset(trusted.algorithms or default)
+            if jwks is not None:
+                # A shared-secret algorithm with a public key set is the key-confusion attack.
+                algorithms = frozenset(a for a in algorithms if not a.upper().startswith("HS"))
+            self.issuers[trusted.issuer] = _Issuer(trusted, algorithms, jwks)
         leeway = settings.jwt_leeway_seconds
 
         def valid_until(_token: str, principal: Principal, now: float) -> float:
@@ -207,6 +227,11 @@ class Authenticator:
         self._verified: TLRUCache[str, Principal] = TLRUCache(
             maxsize=self.VERIFIED_MAX, ttu=valid_until, timer=time.time
         )
+
+    @property
+    def _jwks(self) -> JWKSCache | None:
+        """The first trusted issuer's key cache (the configured OIDC issuer's)."""
+        return next(iter(self.issuers.values())).jwks if self.issuers else None
 
     async def verify(self, token: str) -> Principal:
         try:
@@ -217,31 +242,44 @@ class Authenticator:
         self._verified[token] = principal
         return principal
 
+    def _issuer_of(self, token: str) -> _Issuer:
+        """The trusted issuer the token names. Its claims are read unverified here, only to
+        choose whose keys and rules verify it next."""
+        try:
+            unverified = jwt.decode(token, options={"verify_signature": False})
+        except jwt.InvalidTokenError as exc:
+            raise Unauthorized("The bearer token is malformed.") from exc
+        name = unverified.get("iss")
+        issuer = self.issuers.get(name) if isinstance(name, str) else None
+        if issuer is None:
+            raise Unauthorized("The token's issuer is not trusted.")
+        return issuer
+
     async def _verify_signature_and_claims(self, token: str) -> Principal:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError as exc:
             raise Unauthorized("The bearer token is malformed.") from exc
         algorithm = header.get("alg")
-        if (
-            not isinstance(algorithm, str)
-            or algorithm.lower() == "none"
-            or algorithm not in self.algorithms
-        ):
+        if not isinstance(algorithm, str) or algorithm.lower() == "none":
+            raise Unauthorized("The token's signing algorithm is not accepted.")
+        issuer = self._issuer_of(token)
+        if algorithm not in issuer.algorithms:
             raise Unauthorized("The token's signing algorithm is not accepted.")
         key: Any
-        if self._jwks is not None:
-            key = await self._jwks.key_for(header.get("kid"))
-        else:
-            assert self.settings.dev_jwt_key is not None
+        if issuer.jwks is not None:
+            key = await issuer.jwks.key_for(header.get("kid"))
+        elif self.settings.dev_jwt_key is not None:
             key = self.settings.dev_jwt_key.get_secret_value()
+        else:
+            raise Unauthorized("The token's issuer has no key configured.")
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
                 key=key,
-                algorithms=self.algorithms,
-                audience=self.settings.jwt_audience,
-                issuer=self.settings.jwt_issuer,
+                algorithms=sorted(issuer.algorithms),
+                audience=issuer.config.audience,
+                issuer=issuer.config.issuer,
                 leeway=self.settings.jwt_leeway_seconds,
                 options={"require": ["exp", "iss", "aud", "sub"]},
             )
@@ -251,7 +289,7 @@ class Authenticator:
             raise Unauthorized("The token is not valid yet.") from exc
         except jwt.InvalidTokenError as exc:
             raise Unauthorized("The token could not be verified.") from exc
-        roles, problem = roles_from_claims(claims, self.settings.roles_claim)
+        roles, problem = roles_from_claims(claims, issuer.config.roles_claim)
         return Principal(
             subject=str(claims["sub"]), roles=roles, claims=claims, roles_problem=problem
         )

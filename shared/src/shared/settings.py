@@ -3,17 +3,44 @@
 `ServiceSettings` holds what every service shares; a service subclasses it and sets only its
 `env_prefix` (e.g. `PROJECTS_`). Each service exposes `get_settings()` (cached) and uses it as a
 FastAPI dependency, so tests override it instead of patching the environment before import.
+
+Tokens are trusted from a list of issuers (`trusted_issuers`, each with its JWKS, audience and
+roles claim). Left empty, the list is today's single issuer (`jwt_issuer`, `jwks_url`,
+`jwt_audience`, `roles_claim`) and, outside production, the integrations service's own OAuth
+issuer (`cmdi-integrations`, its JWKS at `service_urls.integrations` or the `make run` port), so a
+machine client's token works on every service without configuration.
 """
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The development signing key: public, so `environment=production` refuses to start with it.
 DEV_JWT_KEY = "cmdi-development-signing-key-not-for-production-use"
 DEV_ISSUER = "cmdi-dev"
 DEV_AUDIENCE = "cmdi-api"
+# The integrations service's OAuth token endpoint signs as this issuer (ES256, keys in its JWKS).
+INTEGRATIONS_ISSUER = "cmdi-integrations"
+INTEGRATIONS_DEFAULT_URL = "http://127.0.0.1:8005"
+INTEGRATIONS_JWKS_PATH = "/v1/oauth/jwks.json"
+
+
+class TrustedIssuer(BaseModel):
+    """One issuer whose tokens this process accepts: where its keys are, which audience its
+    tokens must name, where their roles are."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    issuer: str = Field(min_length=1)
+    jwks_url: str | None = Field(
+        None, description="The issuer's JWKS; None: the shared development key (HS256)."
+    )
+    audience: str = Field(DEV_AUDIENCE, min_length=1)
+    roles_claim: str = Field("roles", description="Dotted path, e.g. `realm_access.roles`.")
+    algorithms: list[str] | None = Field(
+        None, description="Accepted `alg`s; None: `jwt_algorithms` (JWKS) or HS256 (dev key)."
+    )
 
 
 class BaseProcessSettings(BaseSettings):
@@ -36,6 +63,13 @@ class BaseProcessSettings(BaseSettings):
         "roles", description="Dotted path of the roles claim, e.g. `realm_access.roles`."
     )
     jwt_leeway_seconds: int = 30
+    trusted_issuers: list[TrustedIssuer] = Field(
+        default_factory=list,
+        description=(
+            "JSON list of {issuer, jwks_url, audience, roles_claim}; empty: the `jwt_*` issuer"
+            " and, outside production, the integrations service's issuer."
+        ),
+    )
 
     max_body_bytes: int = 1_048_576
 
@@ -46,10 +80,35 @@ class BaseProcessSettings(BaseSettings):
     # Token this process presents to other services; empty means it signs one with the dev key.
     service_token: SecretStr | None = None
 
+    def issuers(self) -> list[TrustedIssuer]:
+        """The issuers this process trusts (see the module docstring for the default)."""
+        if self.trusted_issuers:
+            return list(self.trusted_issuers)
+        configured = TrustedIssuer(
+            issuer=self.jwt_issuer,
+            jwks_url=self.jwks_url,
+            audience=self.jwt_audience,
+            roles_claim=self.roles_claim,
+        )
+        if self.environment == "production" or self.jwt_issuer == INTEGRATIONS_ISSUER:
+            return [configured]
+        base = self.service_urls.get("integrations", INTEGRATIONS_DEFAULT_URL).rstrip("/")
+        ours = TrustedIssuer(
+            issuer=INTEGRATIONS_ISSUER,
+            jwks_url=base + INTEGRATIONS_JWKS_PATH,
+            audience=self.jwt_audience,
+            roles_claim="roles",
+            algorithms=["ES256"],
+        )
+        return [configured, ours]
+
     @model_validator(mode="after")
     def _refuse_dev_key_in_production(self) -> BaseProcessSettings:
-        if self.environment == "production" and self.jwks_url is None:
+        if self.environment == "production" and any(i.jwks_url is None for i in self.issuers()):
             raise ValueError("production needs jwks_url: the development key is public")
+        names = [issuer.issuer for issuer in self.issuers()]
+        if len(names) != len(set(names)):
+            raise ValueError("trusted_issuers: each issuer once")
         return self
 
 
