@@ -7,7 +7,7 @@ import datetime as dt
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from reporting_service.clients.exports import ExportsClientsDep
 from reporting_service.errors import (
@@ -118,8 +118,18 @@ async def get_export_bundle(
     )
 
 
-@router.get("/{dataset}", responses=problem_responses(UnknownDataset))
-async def get_unknown_export_dataset(dataset: str) -> None:
+@router.get(
+    "/{dataset}",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "Never from here: the gateway sends a dataset's name to the service "
+            "that owns it, so what reaches this route is a 404.",
+        },
+        **problem_responses(UnknownDataset),
+    },
+)
+async def get_unknown_export_dataset(dataset: str) -> Response:
     """Every dataset is streamed by the service that owns it (`GET /api/v1/exports` lists
     them); a name that reaches reporting is one nobody exports."""
     raise UnknownDataset("There is no export dataset of that name; `GET /v1/exports` lists them.")
