@@ -95,7 +95,8 @@ def _wanted(ctx: ExportContext, record: Mapping[str, Any]) -> bool:
     return "stage" not in ctx.filters or str(record["stage"]) in ctx.filters["stage"]
 
 
-# Rows a test wants the source to stall or fail at (set and cleared by the tests).
+# What a test wants of the source (`fail_after` / `stall_after` a row count, with `stalled` and
+# `release` events; `fetch`: rows per fetch) and what it saw (`yielded`, `scope_calls`).
 HOOKS: dict[str, Any] = {}
 
 
@@ -126,6 +127,7 @@ async def item_rows(ctx: ExportContext) -> AsyncIterator[Row | Tombstone]:
                 if "stall_after" in HOOKS and HOOKS["stall_after"] == count:
                     HOOKS["stalled"].set()
                     await HOOKS["release"].wait()
+                HOOKS["yielded"] = count
                 yield to_row(record)
     if ctx.updated_since is not None:
         async for key in history.deleted_since(ctx, "export_item"):

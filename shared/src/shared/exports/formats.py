@@ -16,6 +16,7 @@ import datetime as dt
 import decimal
 import enum
 import io
+import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from enum import StrEnum
 from typing import Any
@@ -51,9 +52,11 @@ def neutralise(text: str) -> str:
 
 
 def iso_datetime(value: dt.datetime) -> str:
-    if value.tzinfo is None:  # the platform stores UTC; a naive value is UTC read back bare
-        value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    tzinfo = value.tzinfo
+    if tzinfo is not dt.UTC:
+        # The platform stores UTC; a naive value is UTC read back bare.
+        value = value.replace(tzinfo=dt.UTC) if tzinfo is None else value.astimezone(dt.UTC)
+    return value.isoformat().replace("+00:00", "Z")
 
 
 def decimal_text(value: decimal.Decimal) -> str:
@@ -61,29 +64,65 @@ def decimal_text(value: decimal.Decimal) -> str:
     return format(value, "f")
 
 
+def _bool_text(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _none_text(_: None) -> str:
+    return ""
+
+
+def _same(value: str) -> str:
+    return value
+
+
+# By exact type first: one dict lookup per cell is most of the CSV writer's cost.
+_TEXT: dict[type, Callable[[Any], str]] = {
+    str: _same,
+    int: str,
+    float: repr,
+    bool: _bool_text,
+    type(None): _none_text,
+    uuid.UUID: str,
+    dt.datetime: iso_datetime,
+    dt.date: dt.date.isoformat,
+    decimal.Decimal: decimal_text,
+}
+
+
 def text_value(value: Any) -> str:
     """Any row value as the text CSV carries (None: the empty string)."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
+    convert = _TEXT.get(type(value))
+    if convert is not None:
+        return convert(value)
+    # Subclasses: enums (a StrEnum is a str, so before it), then the kinds above.
     if isinstance(value, enum.Enum):
         return text_value(value.value)
-    if isinstance(value, dt.datetime):
-        return iso_datetime(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, decimal.Decimal):
-        return decimal_text(value)
-    return str(value)  # int, float, UUID
+    for kind in (bool, str, int, float, dt.datetime, dt.date, decimal.Decimal, uuid.UUID):
+        if isinstance(value, kind):
+            return _TEXT[kind](value)
+    return str(value)
+
+
+def safe_text(value: Any) -> str:
+    """A text column's cell: its text, neutralised against formula injection."""
+    if type(value) is str:
+        return "'" + value if value.startswith(_FORMULA_STARTS) else value
+    return neutralise(text_value(value))
 
 
 def _csv_cell(column: Column) -> Callable[[Any], str]:
-    if column.type is ColumnType.STRING:
-        return lambda value: neutralise(text_value(value)) if value is not None else ""
-    return text_value
+    return safe_text if column.type is ColumnType.STRING else text_value
+
+
+async def close_iterator(iterator: AsyncIterator[Any]) -> None:
+    """Close an async generator now (a no-op for a finished one or a plain iterator). Closing
+    an outer generator does not close the ones it iterates: each writer closes its input, so
+    a disconnect reaches the read transaction at the bottom at once, not when the garbage
+    collector finds the inner generators."""
+    close = getattr(iterator, "aclose", None)
+    if close is not None:
+        await close()
 
 
 class _Chunks:
@@ -105,11 +144,14 @@ class _Chunks:
 
 async def _batches(rows: AsyncIterator[Sequence[Any]]) -> AsyncIterator[list[Sequence[Any]]]:
     batch: list[Sequence[Any]] = []
-    async for row in rows:
-        batch.append(row)
-        if len(batch) >= BATCH_ROWS:
-            yield batch
-            batch = []
+    try:
+        async for row in rows:
+            batch.append(row)
+            if len(batch) >= BATCH_ROWS:
+                yield batch
+                batch = []
+    finally:
+        await close_iterator(rows)
     if batch:
         yield batch
 
@@ -125,10 +167,16 @@ async def write_csv(
     # The header goes out alone and at once: the first byte never waits for the first query.
     yield (BOM + header) if bom else header
     cells = [_csv_cell(column) for column in columns]
-    async for batch in _batches(rows):
-        writer.writerows([[cell(v) for cell, v in zip(cells, row, strict=True)] for row in batch])
-        if chunks.full():
-            yield chunks.take()
+    batches = _batches(rows)
+    try:
+        async for batch in batches:
+            writer.writerows(
+                [[cell(v) for cell, v in zip(cells, row, strict=True)] for row in batch]
+            )
+            if chunks.full():
+                yield chunks.take()
+    finally:
+        await close_iterator(batches)
     rest = chunks.take()
     if rest:
         yield rest
@@ -173,17 +221,21 @@ async def write_ndjson(
     numbers = [i for i, column in enumerate(columns) if column.type is ColumnType.NUMBER]
     parts: list[bytes] = []
     size = 0
-    async for batch in _batches(rows):
-        for row in batch:
-            values = list(row)
-            for i in numbers:
-                values[i] = _json_number(values[i])
-            line = json_line(dict(zip(names, values, strict=True)))
-            parts.append(line)
-            size += len(line)
-        if size >= CHUNK_BYTES:
-            yield b"".join(parts)
-            parts, size = [], 0
+    batches = _batches(rows)
+    try:
+        async for batch in batches:
+            for row in batch:
+                values = list(row)
+                for i in numbers:
+                    values[i] = _json_number(values[i])
+                line = json_line(dict(zip(names, values, strict=True)))
+                parts.append(line)
+                size += len(line)
+            if size >= CHUNK_BYTES:
+                yield b"".join(parts)
+                parts, size = [], 0
+    finally:
+        await close_iterator(batches)
     if trailer is not None:
         parts.append(json_line(trailer()))
     if parts:

@@ -45,9 +45,14 @@ async def stream_mappings(
     """The rows of `statement` as mappings, fetched `fetch` at a time on the export's
     connection: never the whole result in memory, no ORM object per row."""
     result = await ctx.connection.stream(statement.execution_options(yield_per=fetch))
-    async for partition in result.mappings().partitions():
-        for row in partition:
-            yield row
+    try:
+        # The size, explicitly: without it a result follows `yield_per` only if the statement
+        # carries the option (a `text()` given as is came back as one partition of everything).
+        async for partition in result.mappings().partitions(fetch):
+            for row in partition:
+                yield row
+    finally:
+        await result.close()
 
 
 def _last_events(

@@ -19,7 +19,7 @@ import datetime as dt
 import inspect
 import re
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from typing import Annotated, Any, Literal
 
 import anyio
@@ -28,6 +28,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import StringConstraints
 from sqlalchemy.ext.asyncio import AsyncConnection
+from starlette.types import Send
 
 from shared.auth import Principal, PrincipalDep
 from shared.changes import record_audit
@@ -41,7 +42,14 @@ from shared.exports.catalog import (
     ScopeResolver,
     Tombstone,
 )
-from shared.exports.formats import MEDIA_TYPES, ExportFormat, iso_datetime, write_csv, write_ndjson
+from shared.exports.formats import (
+    MEDIA_TYPES,
+    ExportFormat,
+    close_iterator,
+    iso_datetime,
+    write_csv,
+    write_ndjson,
+)
 from shared.exports.negotiation import FormatNotAcceptable, choose_format
 from shared.exports.schemas import ExportCatalog, export_catalog
 from shared.exports.xlsx import write_xlsx
@@ -306,7 +314,7 @@ class _Export:
             body = write_ndjson(columns, rows, trailer=trailer)
         else:
             body = write_xlsx(columns, rows, sheet=dataset.name, modified_at=moment)
-        return StreamingResponse(
+        return ExportResponse(
             _logged(body, dataset.name, fmt), media_type=MEDIA_TYPES[fmt], headers=headers
         )
 
@@ -320,23 +328,45 @@ class _Export:
     ) -> AsyncIterator[Sequence[Any]]:
         width = len(self.dataset.columns)
         async with _ReadTransaction(database) as connection:
-            async for item in self.dataset.rows(context(connection)):
-                if isinstance(item, Tombstone):
-                    if not incremental:
-                        raise TypeError(f"{self.dataset.name}: a tombstone outside updated_since")
-                    row: list[Any] = [None] * width
-                    for position, value in zip(self.key_positions, item.key, strict=True):
-                        row[position] = value
-                    row.append(True)
+            source = self.dataset.rows(context(connection))
+            try:
+                async for item in source:
+                    if isinstance(item, Tombstone):
+                        if not incremental:
+                            raise TypeError(
+                                f"{self.dataset.name}: a tombstone outside updated_since"
+                            )
+                        row: list[Any] = [None] * width
+                        for position, value in zip(self.key_positions, item.key, strict=True):
+                            row[position] = value
+                        row.append(True)
+                        counter.rows += 1
+                        yield row
+                        continue
+                    if len(item) != width:
+                        raise ValueError(
+                            f"{self.dataset.name}: a row of {len(item)} values for {width} columns"
+                        )
                     counter.rows += 1
-                    yield row
-                    continue
-                if len(item) != width:
-                    raise ValueError(
-                        f"{self.dataset.name}: a row of {len(item)} values for {width} columns"
-                    )
-                counter.rows += 1
-                yield (*item, False) if incremental else item
+                    yield (*item, False) if incremental else item
+            finally:
+                await close_iterator(source)  # its open result, before the transaction ends
+
+
+class ExportResponse(StreamingResponse):
+    """A streamed body that is closed however the stream ends. Starlette leaves the iterator
+    suspended when `send` fails (a client gone, ASGI 2.4) or the disconnect listener cancels
+    the stream between chunks: its cleanup, the read transaction's end, would wait for the
+    garbage collector. Closing it here returns the connection at once."""
+
+    async def stream_response(self, send: Send) -> None:
+        try:
+            await super().stream_response(send)
+        finally:
+            body = self.body_iterator
+            if isinstance(body, AsyncGenerator):
+                with anyio.CancelScope(shield=True):
+                    await body.aclose()
 
 
 class _Counter:
@@ -360,6 +390,10 @@ class _ReadTransaction:
             }
         else:
             # DEFERRED: a reader never takes the write lock; its snapshot starts at the first read.
+            # The threaded aiosqlite engine, not the inline reader: the inline cursor fetches a
+            # statement's every row at once (right for a GET, wrong for a stream). Measured on
+            # 200,000 rows: threaded, first batch 13 ms and no RSS growth; inline, first batch
+            # 1.7 s, +50 MB, and the loop held for 1.6 s.
             options = {SQLITE_BEGIN_OPTION: "DEFERRED"}
         connection = await engine.connect()
         self.connection = connection
@@ -416,9 +450,14 @@ async def _logged(
     """The body, with a failure after the first byte logged before it cuts the connection."""
     sent = 0
     try:
-        async for chunk in body:
-            sent += len(chunk)
-            yield chunk
+        # `aclosing` at every level: closing the outer generator must reach the read
+        # transaction at the bottom at once, not when the collector finds the inner ones.
+        try:
+            async for chunk in body:
+                sent += len(chunk)
+                yield chunk
+        finally:
+            await close_iterator(body)
     except Exception as exc:
         logger.error(
             "export_failed_mid_stream",

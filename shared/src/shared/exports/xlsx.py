@@ -32,6 +32,7 @@ from shared.exports.catalog import Column, ColumnType
 from shared.exports.formats import (
     BATCH_ROWS,
     CHUNK_BYTES,
+    close_iterator,
     decimal_text,
     iso_datetime,
     neutralise,
@@ -185,21 +186,24 @@ async def sheet_xml(
     size = 0
     number = 1
     batch = 0
-    async for row in rows:
-        number += 1
-        if number > MAX_ROWS:
-            raise ValueError(f"over {MAX_ROWS - 1} rows: too many for one XLSX sheet (use CSV)")
-        line = (
-            f'<row r="{number}">'
-            + "".join(write(value) for write, value in zip(writers, row, strict=True))
-            + "</row>"
-        )
-        parts.append(line)
-        size += len(line)
-        batch += 1
-        if batch >= BATCH_ROWS and size >= CHUNK_BYTES:
-            yield "".join(parts).encode()
-            parts, size, batch = [], 0, 0
+    try:
+        async for row in rows:
+            number += 1
+            if number > MAX_ROWS:
+                raise ValueError(f"over {MAX_ROWS - 1} rows: too many for one XLSX sheet (use CSV)")
+            line = (
+                f'<row r="{number}">'
+                + "".join(write(value) for write, value in zip(writers, row, strict=True))
+                + "</row>"
+            )
+            parts.append(line)
+            size += len(line)
+            batch += 1
+            if batch >= BATCH_ROWS and size >= CHUNK_BYTES:
+                yield "".join(parts).encode()
+                parts, size, batch = [], 0, 0
+    finally:
+        await close_iterator(rows)
     parts.append(SHEET_END)
     yield "".join(parts).encode()
 
@@ -222,14 +226,17 @@ async def write_xlsx(
     queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=2)
 
     async def pump() -> None:
+        sheet = sheet_xml(columns, rows)
         try:
-            async for chunk in sheet_xml(columns, rows):
+            async for chunk in sheet:
                 await queue.put(chunk)
         except asyncio.CancelledError:
             raise
         except BaseException as exc:  # handed to the zip, which fails the stream with it
             await queue.put(exc)
             return
+        finally:
+            await close_iterator(sheet)
         await queue.put(_DONE)
 
     async def member() -> AsyncIterator[bytes]:

@@ -17,6 +17,8 @@ from typing import Any
 
 import httpx
 
+from shared.auth import Principal
+
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -112,6 +114,11 @@ def read_xlsx(response: httpx.Response) -> Table:
         for line in lines[1:]
     ]
     return Table(columns, rows)
+
+
+def principal_for_tests(*roles: str, subject: str = "user-1") -> Principal:
+    """A principal for calling a row source directly (`ExportContext(principal=...)`)."""
+    return Principal(subject=subject, roles=frozenset(roles or ("reporter",)))
 
 
 async def catalog(client: httpx.AsyncClient, prefix: str = "/v1/exports") -> dict[str, Any]:
