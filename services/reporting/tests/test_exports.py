@@ -28,7 +28,7 @@ from starlette.requests import ClientDisconnect
 from reporting_service.main import create_app
 from reporting_service.settings import Settings
 from shared.problems import PROBLEM_CONTENT_TYPE
-from shared.testing import TokenFactory, api_client, assert_problem
+from shared.testing import TokenFactory, api_client, assert_problem, bound_socket, serving
 
 P1 = "0190a0b0-0000-7000-8000-000000000001"
 P2 = "0190a0b0-0000-7000-8000-000000000002"
@@ -576,3 +576,30 @@ async def test_a_caller_gone_mid_bundle_closes_every_upstream_stream_at_once(
     assert opened[0].closed
     # Nothing further was asked for once the caller had gone.
     assert not fakes["stakeholders"].dataset_requests()
+
+
+async def test_over_tcp_a_bundle_cut_off_is_an_error_for_the_http_client(
+    exports_app: FastAPI, tokens: TokenFactory, fakes: dict[str, FakeExports]
+) -> None:
+    """Under a real server (uvicorn) the missing final chunk is what an HTTP client reports:
+    the body is incomplete, never a short file that looks whole."""
+    rows = "".join(f"{uuid.uuid4()},{os.urandom(48).hex()},idea,\r\n" for _ in range(4000))
+    fakes["assessment"].extra["assessments"] = rows.encode()
+    fakes["assessment"].break_after["assessments"] = 200_000
+    received: list[bytes] = []
+
+    async def read_all(response: httpx.Response) -> None:
+        async for chunk in response.aiter_bytes():
+            received.append(chunk)
+
+    async with (
+        serving(exports_app, bound_socket(), lifespan="off") as url,
+        httpx.AsyncClient(base_url=url, timeout=10.0) as client,
+    ):
+        headers = {"Authorization": f"Bearer {tokens('reporter', sub='bi-1')}"}
+        async with client.stream("GET", "/v1/exports/bundle.zip", headers=headers) as response:
+            assert response.status_code == 200
+            with pytest.raises(httpx.RemoteProtocolError):
+                await read_all(response)
+    assert len(b"".join(received)) > 65_536  # the zip had got well into the assessments' file
+    assert_cut_off(b"".join(received))
