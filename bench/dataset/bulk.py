@@ -1,8 +1,9 @@
 """A registry of a million projects for the exports benchmark (#12): the generator's own projects
 (`plan.build_world`, their final stage and status), replicated with fresh ids and references
-until the table holds `rows` (copies keep their original's creation time). Written without
-audit entries or events, as a registry migrated in bulk from another system would be: the
-exports benchmark reads the live table (full and `updated_since` exports), not the history.
+until the table holds `rows` (copies keep their original's creation time; on SQLite they are
+not in the search index, see `_suspend_search_index`). Written without audit entries or
+events, as a registry migrated in bulk from another system would be: the exports benchmark
+reads the live table (full and `updated_since` exports), not the history.
 
     from bench.dataset.bulk import write_projects
     write_projects(target, 1_000_000)  # target: bench.dataset.store.prepare("projects", ...)
@@ -15,7 +16,7 @@ import random
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from sqlalchemy import Integer, String, Uuid, cast, func, insert, literal, select
+from sqlalchemy import Integer, String, Uuid, cast, func, insert, literal, select, text
 
 from bench.dataset.common import AS_OF, START, uuid7_at
 from bench.dataset.plan import Scale, build_world
@@ -70,6 +71,7 @@ def write_projects(
     sqlite = target.engine.dialect.name == "sqlite"
     number = cast(func.substr(table.c.reference, 5), Integer)
     copied = [c for c in table.columns if c.key not in ("id", "reference")]
+    restore = _suspend_search_index(target)
     while written < rows:
         offset, take = written, min(written, rows - written)
         # Ids `ffff0000-...-<number in hex>`: valid UUIDs, increasing with the number, so each
@@ -89,4 +91,47 @@ def write_projects(
             )
         written += take
         say(f"  {written:,} of {rows:,} projects")
+    restore()
     return written
+
+
+def _suspend_search_index(target: Target) -> Callable[[], None]:
+    """Take the registry's search index (`shared.search`) off the table for the copies, which
+    would otherwise cost most of the load (trigrams of every title and summary, row by row).
+    SQLite: the insert trigger that feeds the FTS table is dropped and re-created afterwards, so
+    the copies are not searchable (the exports benchmark never searches). PostgreSQL: the GIN
+    index is dropped and re-built afterwards in one pass, over every row."""
+    with target.engine.begin() as connection:
+        if target.engine.dialect.name == "sqlite":
+            saved = [
+                (name, sql_)
+                for name, sql_ in connection.execute(
+                    text(
+                        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                        "AND tbl_name = 'project' AND name LIKE :pattern"
+                    ),
+                    {"pattern": "search_%insert"},
+                )
+            ]
+            for name, _ in saved:
+                connection.exec_driver_sql(f'DROP TRIGGER "{name}"')
+        else:
+            saved = [
+                (name, sql_)
+                for name, sql_ in connection.execute(
+                    text(
+                        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'project' "
+                        "AND indexdef LIKE :pattern"
+                    ),
+                    {"pattern": "%USING gin%"},
+                )
+            ]
+            for name, _ in saved:
+                connection.exec_driver_sql(f'DROP INDEX "{name}"')
+
+    def restore() -> None:
+        with target.engine.begin() as connection:
+            for _, sql_ in saved:
+                connection.exec_driver_sql(sql_)
+
+    return restore
