@@ -61,7 +61,7 @@ async def _moment() -> dt.datetime:
     return moment
 
 
-async def test_the_dictionary_lists_every_dataset_the_gateway_routes_here(
+async def test_the_dictionary_lists_every_dataset(
     client: httpx.AsyncClient,
 ) -> None:
     datasets = await catalog(client)
