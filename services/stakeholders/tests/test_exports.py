@@ -27,10 +27,12 @@ from shared.db import utcnow
 from shared.testing import FakeProjects, assert_problem
 from shared.testing.exports import catalog, export, read_csv, read_ndjson, read_xlsx
 from shared.testing.fakes import Call, problem
-from stakeholders_service.engagements.models import FeedbackItem
+from stakeholders_service.engagements.models import Engagement, FeedbackItem
 from stakeholders_service.exports import DATASETS
+from stakeholders_service.exports.datasets import mendelow_threshold
 from stakeholders_service.involvement.models import InvolvementRole
 from stakeholders_service.mapping.models import StakeholderAssessment
+from stakeholders_service.settings import get_settings
 
 COLUMNS = {dataset.name: list(dataset.column_names) for dataset in DATASETS}
 SCOPE = "/v1/aggregates/project-scope"
@@ -195,7 +197,9 @@ class TestPersonalData:
 
 
 class TestFilters:
-    @pytest.mark.parametrize("dataset", [*ROW_DATASETS, "participation", "equality_summary"])
+    @pytest.mark.parametrize(
+        "dataset", [*ROW_DATASETS, "engagement_projects", "participation", "equality_summary"]
+    )
     async def test_project_id(
         self, client: httpx.AsyncClient, projects: FakeProjects, dataset: str
     ) -> None:
@@ -378,6 +382,73 @@ class TestUpdatedSince:
         )
 
 
+def _links(response: httpx.Response) -> list[tuple[str, ...]]:
+    table = read_csv(response)
+    return [tuple(row.values()) for row in table.rows]
+
+
+class TestEngagementProjects:
+    """The engagement ↔ project join table: one row per link, as of a moment from the
+    engagements' history, since a moment with tombstones for a deleted engagement's links."""
+
+    async def test_one_row_per_link_in_key_order(
+        self, client: httpx.AsyncClient, projects: FakeProjects
+    ) -> None:
+        world = await _world(client, projects)
+        first, second = str(world["first"]), str(world["second"])
+        both = await _engagement(client, world["first"], world["second"])
+        response = await export(client, "engagement_projects")
+        assert read_csv(response).columns == ["engagement_id", "project_id"]
+        assert _links(response) == sorted(
+            [(world["engagement"], first), (both, first), (both, second)]
+        )
+        assert _links(await export(client, "engagement_projects", project_id=second)) == [
+            (both, second)
+        ]
+        engagements = read_csv(await export(client, "engagements")).by("id")
+        assert sorted(engagements[both]["project_ids"].split(" ")) == sorted([first, second])
+
+    async def test_dictionary_keys(self, client: httpx.AsyncClient) -> None:
+        published = await catalog(client)
+        links = published["engagement_projects"]
+        assert links["primary_key"] == ["engagement_id", "project_id"]
+        assert {fk["dataset"] for fk in links["foreign_keys"]} == {"engagements", "projects"}
+        assert links["as_of"]["served"] and links["updated_since"]["served"]
+
+    async def test_as_of_and_updated_since_with_tombstones(
+        self, client: httpx.AsyncClient, projects: FakeProjects, app: FastAPI
+    ) -> None:
+        world = await _world(client, projects)
+        first, second = str(world["first"]), str(world["second"])
+        then = await _moment()
+        added = await _engagement(client, world["first"], world["second"])
+        gone = await _engagement(client, world["second"])
+        while_alive = await _moment()
+        await _delete(app, Engagement, gone)
+
+        at_then = await export(client, "engagement_projects", as_of=then)
+        assert _links(at_then) == [(world["engagement"], first)]
+        assert _links(await export(client, "engagement_projects", as_of=then)) == _links(at_then)
+        alive = _links(await export(client, "engagement_projects", as_of=while_alive))
+        assert (gone, second) in alive
+        assert _links(await export(client, "engagement_projects")) == sorted(
+            [(world["engagement"], first), (added, first), (added, second)]
+        )
+
+        since = read_csv(await export(client, "engagement_projects", updated_since=then))
+        assert since.columns == ["engagement_id", "project_id", "deleted"]
+        assert [tuple(r.values()) for r in since.rows] == [
+            *sorted([(added, first, "false"), (added, second, "false")]),
+            (gone, second, "true"),
+        ]
+        historic = read_csv(
+            await export(client, "engagement_projects", updated_since=then, as_of=while_alive)
+        )
+        assert sorted(tuple(r.values()) for r in historic.rows) == sorted(
+            [(added, first, "false"), (added, second, "false"), (gone, second, "false")]
+        )
+
+
 class TestSuppression:
     async def test_participation_hides_small_counts(
         self, client: httpx.AsyncClient, projects: FakeProjects, app: FastAPI
@@ -433,3 +504,11 @@ class TestSuppression:
             for r in few
             if r["project_id"] != str(project)
         )
+
+
+def test_the_mendelow_threshold_is_read_once_per_export_from_its_context() -> None:
+    def context(**extras: Any) -> Any:
+        return type("Ctx", (), {"extras": extras})()
+
+    assert mendelow_threshold(context(mendelow_threshold=4)) == 4
+    assert mendelow_threshold(context()) == get_settings().mendelow_threshold

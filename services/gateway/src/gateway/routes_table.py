@@ -73,6 +73,7 @@ EXPORT_DATASETS: Final[dict[str, str]] = {
             "stakeholders",
             "stakeholder_assessments",
             "engagements",
+            "engagement_projects",
             "participation",
             "feedback_items",
             "involvement_roles",

@@ -12,6 +12,8 @@ by the service's one mechanism (`stakeholders_service.suppression`).
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Callable, Mapping
 from enum import StrEnum
@@ -228,8 +230,7 @@ STAKEHOLDERS = Dataset(
 # --- stakeholder_assessments ------------------------------------------------------------------
 
 
-def assessment_row(record: Record) -> Row:
-    threshold = get_settings().mendelow_threshold
+def assessment_row(record: Record, *, threshold: int) -> Row:
     power, interest = int(record["power"]), int(record["interest"])
     current, target = Iap2Level(record["current_level"]), Iap2Level(record["target_level"])
     return (
@@ -266,9 +267,22 @@ async def _project_of_snapshot(ctx: ExportContext) -> Callable[[Record], bool]:
     return lambda record: projects is None or str(record["project_id"]) in projects
 
 
+def mendelow_threshold(ctx: ExportContext) -> int:
+    """The threshold of the computed columns, read once per export (never per row): the one
+    the export's context carries (`extras`), else this service's settings."""
+    threshold = ctx.extras.get("mendelow_threshold")
+    return int(threshold) if threshold is not None else get_settings().mendelow_threshold
+
+
+async def stakeholder_assessment_rows(ctx: ExportContext) -> AsyncIterator[Row | Tombstone]:
+    to_row = functools.partial(assessment_row, threshold=mendelow_threshold(ctx))
+    async for row in dataclasses.replace(_ASSESSMENTS, to_row=to_row).rows(ctx):
+        yield row
+
+
 _ASSESSMENTS = TableSource(
     table=StakeholderAssessment.__table__,  # type: ignore[arg-type]
-    to_row=assessment_row,
+    to_row=functools.partial(assessment_row, threshold=3),  # replaced per export
     live=repository.stakeholder_assessments,
     snapshot_scope=_project_of_snapshot,
 )
@@ -316,7 +330,7 @@ STAKEHOLDER_ASSESSMENTS = Dataset(
         UPDATED,
     ),
     primary_key=("id",),
-    rows=_ASSESSMENTS.rows,
+    rows=stakeholder_assessment_rows,
     roles=READERS,
     as_of=Support(
         served=True,
@@ -372,14 +386,16 @@ ENGAGEMENTS = Dataset(
     name="engagements",
     title="Engagement activities",
     description="One row per engagement activity (meeting, workshop, co-design session ...). "
-    "An engagement may serve several projects: `project_ids` lists them (`project_id` filters "
-    "match any of them). The facilitator (a staff name) is not exported; attendance is in "
-    "`participation`, suppressed.",
+    "An engagement may serve several projects: `project_ids` lists them in one cell, a "
+    "convenience for reading (`project_id` filters match any of them); to join engagements to "
+    "projects, use `engagement_projects`, one row per link. The facilitator (a staff name) is "
+    "not exported; attendance is in `participation`, suppressed.",
     columns=(
         _id("id", "The engagement.", required=True),
         _text(
             "project_ids",
-            "The projects it serves: their ids, separated by single spaces.",
+            "The projects it serves: their ids, separated by single spaces (for reading; "
+            "joins use `engagement_projects`).",
             required=True,
         ),
         _text("title", "Title.", required=True),
@@ -400,6 +416,78 @@ ENGAGEMENTS = Dataset(
     roles=READERS,
     as_of=Support(served=True, how=FROM_HISTORY),
     updated_since=Support(served=True, how=BY_UPDATED_AT),
+    filters=PROJECT_FILTERS,
+)
+
+
+# --- engagement_projects ----------------------------------------------------------------------
+
+
+def engagement_project_rows_of(record: Record, projects: frozenset[str] | None) -> list[Row]:
+    """An engagement snapshot's link rows (its `project_ids`), in project order, scoped."""
+    linked = sorted({str(as_uuid(value)) for value in record.get("project_ids") or ()})
+    return [
+        (as_uuid(record["id"]), as_uuid(project))
+        for project in linked
+        if projects is None or project in projects
+    ]
+
+
+async def engagement_project_rows(ctx: ExportContext) -> AsyncIterator[Row | Tombstone]:
+    """Live: the `engagement_project` rows. As of a moment: the links of the engagements alive
+    then, from their history (the link table is not audited: it mirrors the engagement's
+    `project_ids`, which are fixed at creation). Since a moment: the links of engagements
+    created since, and a tombstone per link of an engagement deleted since (its deletion event
+    carries its `project_ids`)."""
+    since, projects = ctx.updated_since, ctx.project_ids
+    if ctx.as_of is not None:
+        async for snapshot in states_as_of(ctx, "engagement"):
+            created = as_datetime(snapshot.get("created_at"))
+            if since is not None and not (created is not None and created > since):
+                continue
+            for row in engagement_project_rows_of(snapshot, projects):
+                yield row
+    else:
+        statement = repository.engagement_projects(ctx)
+        if since is not None:
+            statement = statement.where(repository.engagement_links_changed(ctx, since))
+        async for record in stream_mappings(ctx, statement):
+            yield (as_uuid(record["engagement_id"]), as_uuid(record["project_id"]))
+    if since is not None:
+        async for event in stream_mappings(ctx, repository.engagements_deleted(ctx, since)):
+            entity = (event["data"] or {}).get("entity") or {"id": event["entity_id"]}
+            for key in engagement_project_rows_of(entity, projects):
+                yield Tombstone(key=tuple(key))
+
+
+ENGAGEMENT_PROJECTS = Dataset(
+    name="engagement_projects",
+    title="Engagements and the projects they serve",
+    description="One row per engagement and project it serves (an engagement may serve "
+    "several): the join table between `engagements` and the projects. `project_id`, "
+    "`directorate` and `stage` keep the rows whose project matches.",
+    columns=(
+        _id("engagement_id", "The engagement.", required=True),
+        _id("project_id", "A project it serves.", required=True),
+    ),
+    primary_key=("engagement_id", "project_id"),
+    rows=engagement_project_rows,
+    roles=READERS,
+    as_of=Support(
+        served=True,
+        how="From the engagements' audit history: the links of each engagement alive at "
+        "`as_of` (a link is written with its engagement and never changes, so it is not "
+        "audited on its own).",
+    ),
+    updated_since=Support(
+        served=True,
+        how="The links of engagements created after `updated_since` (links never change), "
+        "and a tombstone (`deleted` true) for each link of an engagement deleted since.",
+    ),
+    foreign_keys=(
+        ForeignKey(("engagement_id",), "engagements", ("id",)),
+        PROJECTS_FK,
+    ),
     filters=PROJECT_FILTERS,
 )
 
@@ -743,6 +831,7 @@ DATASETS: tuple[Dataset, ...] = (
     STAKEHOLDERS,
     STAKEHOLDER_ASSESSMENTS,
     ENGAGEMENTS,
+    ENGAGEMENT_PROJECTS,
     PARTICIPATION,
     FEEDBACK_ITEMS,
     INVOLVEMENT_ROLES,

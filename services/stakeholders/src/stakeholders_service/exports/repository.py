@@ -141,3 +141,38 @@ def equality_answers(ctx: ExportContext) -> Select[Any]:
     if ctx.project_ids is not None:
         statement = statement.where(in_scope(ctx, EP.c.project_id))
     return statement
+
+
+def engagement_projects(ctx: ExportContext) -> Select[Any]:
+    """The engagement ↔ project link rows (with the engagement's `created_at`: the links are
+    written with it and never change), in key order; scoped by the link's own project."""
+    EP, E = EngagementProject.__table__, Engagement.__table__
+    statement = (
+        select(EP.c.engagement_id, EP.c.project_id, E.c.created_at)
+        .join(E, E.c.id == EP.c.engagement_id)
+        .order_by(EP.c.engagement_id, EP.c.project_id)
+    )
+    if ctx.project_ids is not None:
+        statement = statement.where(in_scope(ctx, EP.c.project_id))
+    return statement
+
+
+def engagement_links_changed(_: ExportContext, since: dt.datetime) -> ColumnElement[bool]:
+    """A link row changes only by being written, with its engagement."""
+    return Engagement.__table__.c.created_at > since
+
+
+def engagements_deleted(ctx: ExportContext, since: dt.datetime) -> Select[Any]:
+    """The deletion events of engagements in (`since`, the export's moment], with the snapshot
+    each carries (its `project_ids`: the link rows that went with it), in engagement order."""
+    outbox = ctx.platform.outbox
+    return (
+        select(outbox.c.entity_id, outbox.c.data)
+        .where(
+            outbox.c.entity_type == Engagement.__tablename__,
+            outbox.c.type == f"{Engagement.__tablename__}.deleted",
+            outbox.c.occurred_at > since,
+            outbox.c.occurred_at <= ctx.moment,
+        )
+        .order_by(outbox.c.entity_id, outbox.c.seq)
+    )
