@@ -203,6 +203,10 @@ class SecurityHeadersMiddleware:
 
 
 JSON_MEDIA_TYPES = ("application/json", "application/merge-patch+json")
+# The one body that is not JSON: the OAuth token endpoint takes a form (RFC 6749 §4.4.2), at the
+# integrations service and through the gateway. Its route checks the media type itself and
+# answers in the RFC's error format, not with a 415 problem.
+FORM_BODY_PATHS = frozenset({"/v1/oauth/token", "/api/v1/oauth/token"})
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
 # A JSON escape that decodes to a lone surrogate (\ud800-\udfff) or NUL: valid JSON, but no
 # database or UTF-8 encoder accepts it. Checked only when the raw bytes could contain one.
@@ -302,7 +306,9 @@ class RequestBodyMiddleware:
             more = message.get("more_body", False)
         body = b"".join(chunks)
 
-        if body:
+        if body and scope["path"] in FORM_BODY_PATHS:
+            pass  # size-limited above; the token endpoint parses and checks its own form
+        elif body:
             media_type = headers.get("content-type", "").split(";")[0].strip().lower()
             if media_type not in JSON_MEDIA_TYPES and not media_type.endswith("+json"):
                 await self._reject(

@@ -12,4 +12,5 @@ class Base(DeclarativeBase):
 
 platform = PlatformTables.define(Base.metadata, service="integrations")
 
+from integrations_service.oauth import models as _oauth  # noqa: E402,F401
 from integrations_service.webhooks import models as _webhooks  # noqa: E402,F401

@@ -7,6 +7,7 @@ from fastapi import Depends, Request
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from integrations_service.oauth.settings import OAuthSettings
 from shared.settings import ServiceSettings
 
 # Svix's documented schedule: immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
@@ -15,7 +16,7 @@ SVIX_SCHEDULE_SECONDS: tuple[float, ...] = (0, 5, 300, 1800, 7200, 18000, 36000,
 UPSTREAM_FEEDS: tuple[str, ...] = ("projects", "assessment", "stakeholders")
 
 
-class Settings(ServiceSettings):
+class Settings(ServiceSettings, OAuthSettings):  # OAuthSettings: the INTEGRATIONS_OAUTH_* fields
     model_config = SettingsConfigDict(
         env_prefix="INTEGRATIONS_", env_nested_delimiter="__", extra="ignore", frozen=True
     )
