@@ -78,8 +78,7 @@ async def test_link_next_is_rewritten(gateway: httpx.AsyncClient, tokens: TokenF
     "path",
     [
         "/api/v1/widgets",
-        "/api/v1/webhooks",  # gateway-owned composite, not built yet
-        "/api/v1/audit",  # per-service platform route, not public
+        "/api/v1/audit/trail",  # a service's platform route, not public
         "/api/v1/exports/monthly",
         "/api/v1/",
         "/api/v1",

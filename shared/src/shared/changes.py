@@ -7,8 +7,8 @@ change itself. No service function can forget either. Domain events that are mor
 change (`decision.recorded`) are added with `emit_event`.
 
 Ordering: on PostgreSQL a transaction takes a transaction-scoped advisory lock before its first
-outbox insert, so outbox sequence numbers are assigned in commit order and a change-feed reader
-never sees seq N+1 before N is visible. SQLite has one writer at a time anyway.
+audit or outbox insert, so both sequences are assigned in commit order and a reader of the feed
+or the audit trail never sees seq N+1 before N is visible. SQLite has one writer at a time anyway.
 """
 
 from __future__ import annotations
@@ -204,8 +204,10 @@ def _after_flush(session: Session, flush_context: UOWTransaction) -> None:
     if not audit_rows:
         return
     connection = session.connection()
-    connection.execute(insert(tables.audit), audit_rows)
+    # The lock comes first so audit sequence numbers follow commit order too: the merged audit
+    # trail is read by position, like the feed.
     _lock_outbox(connection)
+    connection.execute(insert(tables.audit), audit_rows)
     connection.execute(insert(tables.outbox), event_rows)
 
 
@@ -261,6 +263,11 @@ async def record_audit(
 ) -> None:
     """Audit an action that changes no audited row (e.g. a data export or a retention run)."""
     tables = platform_of(session)
+    connection = await session.connection()
+    if connection.dialect.name == "postgresql":  # audit positions in commit order, as above
+        await connection.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"), {"key": _OUTBOX_LOCK_KEY}
+        )
     await session.execute(
         insert(tables.audit),
         [
