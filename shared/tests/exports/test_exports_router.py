@@ -494,3 +494,19 @@ def test_the_openapi_documents_each_dataset_and_its_filters(app: FastAPI) -> Non
     assert "/v1/exports" in document["paths"]
     assert re.search("outbox", operation["description"])
     json.dumps(document)
+
+
+async def test_as_of_now_equals_the_live_export_after_updates(
+    app: FastAPI, probe: ModuleType, client: httpx.AsyncClient, clock: ManualClock
+) -> None:
+    # An update's snapshot carries every column (`updated_at` included), not only the changed.
+    clock.freeze(dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC))
+    item = await add(app, probe, amount=decimal.Decimal("1.00"), due=dt.date(2027, 2, 1))
+    clock.advance(minutes=1)
+    await change(app, probe, item, title="Changed", kind=probe.Kind.special)
+    clock.advance(minutes=1)
+    await change(app, probe, item, active=False)
+    as_of = clock.advance(minutes=1)
+    live = read_csv(await export(client, "items"))
+    assert read_csv(await export(client, "items", as_of=as_of)).rows == live.rows
+    assert live.rows[0]["updated_at"] == "2026-11-01T09:02:00Z"
