@@ -1,0 +1,261 @@
+"""The delivery worker: claims due deliveries, POSTs them signed, records each attempt and
+schedules the next (Standard Webhooks; Svix's retry schedule).
+
+At least once: a delivery is leased before it is sent and settled after, so a worker killed
+mid-send leaves it to be claimed again once the lease ends (the receiver de-duplicates on the
+unchanged `webhook-id`). Several workers on one PostgreSQL database claim disjoint rows
+(`FOR UPDATE SKIP LOCKED`, repository.claim_due); on SQLite run one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import random
+import time
+from dataclasses import dataclass
+from urllib.parse import urlunsplit
+
+import httpx
+import orjson
+import structlog
+
+from integrations_service.settings import Settings
+from integrations_service.webhooks import repository, service
+from integrations_service.webhooks.metrics import (
+    DELIVERIES_FINISHED,
+    DELIVERY_ATTEMPTS,
+    ENDPOINTS_DISABLED,
+    FIRST_ATTEMPT_LAG,
+)
+from integrations_service.webhooks.models import AttemptOutcome, DeliveryStatus, WebhookAttempt
+from integrations_service.webhooks.repository import Claimed
+from integrations_service.webhooks.signing import message_id, signed_headers
+from integrations_service.webhooks.ssrf import (
+    AddressRefused,
+    UrlPolicy,
+    UrlRefused,
+    allowed_address,
+    check_url,
+)
+from shared.db import Database, new_id, utcnow
+
+logger = structlog.get_logger("integrations_service.webhooks.delivery")
+
+
+@dataclass(frozen=True)
+class Result:
+    outcome: AttemptOutcome
+    status_code: int | None = None
+    body: str | None = None
+    error: str | None = None
+
+
+class DeliveryWorker:
+    def __init__(self, database: Database, settings: Settings, *, seed: int | None = None) -> None:
+        self.database = database
+        self.settings = settings
+        self.policy: UrlPolicy = service.url_policy(settings)
+        # Jitter only: no secret depends on it.
+        self.rng = random.Random(seed)  # noqa: S311
+        self._client: httpx.AsyncClient | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(
+                follow_redirects=False,  # a redirect is a failure, never followed
+                trust_env=False,  # no proxy from the environment between us and the check
+                timeout=httpx.Timeout(self.settings.webhook_timeout_seconds),
+                limits=httpx.Limits(
+                    max_connections=self.settings.webhook_max_in_flight,
+                    max_keepalive_connections=self.settings.webhook_max_in_flight,
+                ),
+            )
+        return self._client
+
+    async def aclose(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def claim(self, limit: int) -> list[Claimed]:
+        now = utcnow()
+        async with self.database.sessionmaker() as session:
+            claimed = await repository.claim_due(
+                session,
+                now=now,
+                limit=limit,
+                per_endpoint=self.settings.webhook_max_in_flight_per_endpoint,
+                lease_until=now + dt.timedelta(seconds=self.settings.webhook_lease_seconds),
+            )
+            await session.commit()
+        return claimed
+
+    async def step(self) -> int:
+        """Claim what is due now and attempt it all; returns how many attempts were made."""
+        claimed = await self.claim(self.settings.webhook_batch_size)
+        await asyncio.gather(*(self.attempt(c) for c in claimed))
+        return len(claimed)
+
+    async def drain(self, *, max_rounds: int = 100) -> int:
+        """`step()` until nothing is due (tests: deliver everything that can go now)."""
+        total = 0
+        for _ in range(max_rounds):
+            made = await self.step()
+            total += made
+            if made == 0:
+                break
+        return total
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Keep up to `webhook_max_in_flight` attempts going until `stop` is set."""
+        while not stop.is_set():
+            free = self.settings.webhook_max_in_flight - len(self._tasks)
+            claimed: list[Claimed] = []
+            if free > 0:
+                try:
+                    claimed = await self.claim(min(free, self.settings.webhook_batch_size))
+                except Exception as exc:
+                    logger.warning("webhook_claim_failed", error=str(exc))
+            for c in claimed:
+                task = asyncio.create_task(self.attempt(c), name=f"webhook:{c.delivery_id}")
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+            if claimed and len(claimed) == free:
+                await asyncio.wait(self._tasks, return_when=asyncio.FIRST_COMPLETED)
+            elif not claimed:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=self.settings.webhook_poll_seconds)
+
+    async def attempt(self, claimed: Claimed) -> None:
+        attempted_at = utcnow()
+        started = time.perf_counter()
+        try:
+            result = await self._post(claimed, attempted_at)
+        except Exception as exc:  # never lose the lease's bookkeeping to a surprise
+            result = Result(AttemptOutcome.network_error, error=type(exc).__name__)
+        latency_ms = int((time.perf_counter() - started) * 1000)
+        try:
+            await self._settle(claimed, result, attempted_at=attempted_at, latency_ms=latency_ms)
+        except Exception as exc:
+            # The lease runs out and the delivery is attempted again: at least once.
+            logger.warning(
+                "webhook_settle_failed", delivery=str(claimed.delivery_id), error=str(exc)
+            )
+
+    async def _post(self, claimed: Claimed, attempted_at: dt.datetime) -> Result:
+        try:
+            parts = check_url(claimed.url, self.policy)
+            address = await allowed_address(parts, self.policy)
+        except (UrlRefused, AddressRefused) as exc:
+            return Result(AttemptOutcome.refused, error=str(exc))
+        body = orjson.dumps(claimed.payload).decode()
+        headers = signed_headers(
+            claimed.signing_secrets,
+            msg_id=message_id(claimed.delivery_id),
+            timestamp=attempted_at,
+            body=body,
+        )
+        # Connect to the address just checked (no second lookup to rebind), naming the host
+        # in Host and, for https, in TLS (SNI and the certificate check).
+        assert parts.hostname is not None
+        port = parts.port
+        literal = f"[{address}]" if address.version == 6 else str(address)
+        target = urlunsplit(parts._replace(netloc=f"{literal}:{port}" if port else literal))
+        headers["host"] = parts.netloc
+        headers["user-agent"] = "CMDI-Webhooks/1.0"
+        extensions = {"sni_hostname": parts.hostname} if parts.scheme == "https" else {}
+        keep = self.settings.webhook_response_keep_bytes
+        try:
+            async with asyncio.timeout(self.settings.webhook_timeout_seconds):
+                request = self.client.build_request(
+                    "POST", target, content=body.encode(), headers=headers, extensions=extensions
+                )
+                response = await self.client.send(request, stream=True)
+                try:
+                    kept = bytearray()
+                    async for chunk in response.aiter_raw():
+                        kept += chunk[: keep - len(kept)]
+                        if len(kept) >= keep:
+                            break  # the rest is not read (a receiver may answer forever)
+                finally:
+                    await response.aclose()
+        except TimeoutError:
+            return Result(AttemptOutcome.timeout, error="No answer in time.")
+        except httpx.HTTPError as exc:
+            return Result(AttemptOutcome.network_error, error=type(exc).__name__)
+        text = kept.decode("utf-8", errors="replace")
+        if 200 <= response.status_code < 300:
+            return Result(AttemptOutcome.succeeded, response.status_code, text)
+        return Result(AttemptOutcome.http_error, response.status_code, text)
+
+    async def _settle(
+        self, claimed: Claimed, result: Result, *, attempted_at: dt.datetime, latency_ms: int
+    ) -> None:
+        ok = result.outcome == AttemptOutcome.succeeded
+        gone = result.status_code == 410
+        now = utcnow()
+        delay = (
+            None
+            if ok or gone
+            else service.next_delay(self.settings, claimed.attempt_count + 1, self.rng)
+        )
+        status = (
+            DeliveryStatus.succeeded
+            if ok
+            else DeliveryStatus.pending
+            if delay is not None
+            else DeliveryStatus.failed
+        )
+        disabled: str | None = None
+        async with self.database.sessionmaker() as session:
+            await repository.record_attempt(
+                session,
+                WebhookAttempt(
+                    id=new_id(),
+                    delivery_id=claimed.delivery_id,
+                    attempted_at=attempted_at,
+                    outcome=result.outcome,
+                    status_code=result.status_code,
+                    latency_ms=latency_ms,
+                    response_body=result.body,
+                    error=result.error,
+                ),
+                status=status,
+                next_attempt_at=now + dt.timedelta(seconds=delay or 0),
+                first_attempt=claimed.attempt_count == 0,
+            )
+            failing_since = await repository.mark_health(
+                session, claimed.endpoint_id, ok=ok, now=now
+            )
+            if gone:
+                disabled = "gone"
+                reason = "The endpoint answered 410 Gone."
+            elif failing_since is not None and now - failing_since >= dt.timedelta(
+                seconds=self.settings.webhook_disable_after_seconds
+            ):
+                disabled = "failing"
+                reason = "Every delivery failed for longer than the allowed period."
+            if disabled is not None and not await service.disable_endpoint(
+                session, claimed.endpoint_id, reason=reason
+            ):
+                disabled = None
+            await session.commit()
+        DELIVERY_ATTEMPTS.labels(result.outcome.value).inc()
+        if claimed.attempt_count == 0:
+            FIRST_ATTEMPT_LAG.observe(
+                max(0.0, (attempted_at - claimed.occurred_at).total_seconds())
+            )
+        if status != DeliveryStatus.pending:
+            DELIVERIES_FINISHED.labels(status.value).inc()
+        if disabled is not None:
+            ENDPOINTS_DISABLED.labels(disabled).inc()
+            logger.warning(
+                "webhook_endpoint_disabled", endpoint=str(claimed.endpoint_id), reason=disabled
+            )

@@ -1,0 +1,250 @@
+"""Webhooks: every query (endpoints, the delivery claim, attempts and endpoint health)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import exists, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from integrations_service.webhooks.models import (
+    DeliveryStatus,
+    EndpointHealth,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from shared.pagination import Pagination, Rows
+
+
+async def get_endpoint(session: AsyncSession, endpoint_id: uuid.UUID) -> WebhookEndpoint | None:
+    return await session.get(WebhookEndpoint, endpoint_id)
+
+
+async def list_endpoints(session: AsyncSession, pagination: Pagination) -> Rows[WebhookEndpoint]:
+    return await pagination.rows(
+        session,
+        select(WebhookEndpoint),
+        id_column=WebhookEndpoint.id,
+        updated_column=WebhookEndpoint.updated_at,
+    )
+
+
+async def enabled_endpoints(session: AsyncSession) -> Sequence[WebhookEndpoint]:
+    result = await session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.enabled))
+    return result.all()
+
+
+async def get_delivery(session: AsyncSession, delivery_id: uuid.UUID) -> WebhookDelivery | None:
+    return await session.scalar(select(WebhookDelivery).where(WebhookDelivery.id == delivery_id))
+
+
+async def list_deliveries(
+    session: AsyncSession, endpoint_id: uuid.UUID, pagination: Pagination
+) -> Rows[WebhookDelivery]:
+    return await pagination.rows(
+        session,
+        select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id),
+        id_column=WebhookDelivery.seq,
+        newest_first=True,
+    )
+
+
+async def attempts_of(
+    session: AsyncSession, delivery_ids: Sequence[uuid.UUID]
+) -> Sequence[WebhookAttempt]:
+    if not delivery_ids:
+        return []
+    result = await session.scalars(
+        select(WebhookAttempt)
+        .where(WebhookAttempt.delivery_id.in_(delivery_ids))
+        .order_by(WebhookAttempt.seq)
+    )
+    return result.all()
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A delivery a worker holds until `leased_until`, with what it needs to send it."""
+
+    delivery_id: uuid.UUID
+    endpoint_id: uuid.UUID
+    url: str
+    signing_secrets: tuple[str, ...]
+    payload: dict[str, object]
+    attempt_count: int
+    occurred_at: dt.datetime
+    leased_until: dt.datetime
+
+
+async def claim_due(
+    session: AsyncSession,
+    *,
+    now: dt.datetime,
+    limit: int,
+    per_endpoint: int,
+    lease_until: dt.datetime,
+) -> list[Claimed]:
+    """Lease up to `limit` due deliveries, in feed order, at most `per_endpoint` in flight per
+    endpoint, none behind an earlier pending delivery of the same entity to the same endpoint
+    (per-entity order). On PostgreSQL the candidates are locked `FOR UPDATE SKIP LOCKED`, so
+    concurrent workers take disjoint rows; the lease then keeps them out of later claims."""
+    delivery = WebhookDelivery
+    earlier = aliased(WebhookDelivery)
+    in_flight = dict(
+        (
+            await session.execute(
+                select(delivery.endpoint_id, func.count())
+                .where(delivery.status == DeliveryStatus.pending, delivery.leased_until >= now)
+                .group_by(delivery.endpoint_id)
+            )
+        ).all()
+    )
+    blocked = exists().where(
+        earlier.endpoint_id == delivery.endpoint_id,
+        earlier.entity_key == delivery.entity_key,
+        earlier.status == DeliveryStatus.pending,
+        earlier.seq < delivery.seq,
+    )
+    statement = (
+        select(delivery)
+        .join(WebhookEndpoint, WebhookEndpoint.id == delivery.endpoint_id)
+        .where(
+            delivery.status == DeliveryStatus.pending,
+            delivery.next_attempt_at <= now,
+            (delivery.leased_until.is_(None)) | (delivery.leased_until < now),
+            WebhookEndpoint.enabled,
+            ~blocked,
+        )
+        .order_by(delivery.seq)
+        .limit(limit * 4)
+        .with_for_update(of=delivery, skip_locked=True)
+    )
+    candidates = (await session.scalars(statement)).all()
+    chosen: list[WebhookDelivery] = []
+    for candidate in candidates:
+        held = in_flight.get(candidate.endpoint_id, 0)
+        if held >= per_endpoint:
+            continue
+        in_flight[candidate.endpoint_id] = held + 1
+        chosen.append(candidate)
+        if len(chosen) == limit:
+            break
+    if not chosen:
+        return []
+    await session.execute(
+        update(delivery)
+        .where(delivery.seq.in_([c.seq for c in chosen]))
+        .values(leased_until=lease_until)
+    )
+    endpoints = {
+        e.id: e
+        for e in (
+            await session.scalars(
+                select(WebhookEndpoint).where(
+                    WebhookEndpoint.id.in_({c.endpoint_id for c in chosen})
+                )
+            )
+        ).all()
+    }
+    claimed = []
+    for c in chosen:
+        endpoint = endpoints[c.endpoint_id]
+        signing = [endpoint.secret]
+        if (
+            endpoint.previous_secret is not None
+            and endpoint.previous_secret_expires_at is not None
+            and endpoint.previous_secret_expires_at > now
+        ):
+            signing.append(endpoint.previous_secret)
+        claimed.append(
+            Claimed(
+                delivery_id=c.id,
+                endpoint_id=c.endpoint_id,
+                url=endpoint.url,
+                signing_secrets=tuple(signing),
+                payload=c.payload,
+                attempt_count=c.attempt_count,
+                occurred_at=c.occurred_at,
+                leased_until=lease_until,
+            )
+        )
+    return claimed
+
+
+async def record_attempt(
+    session: AsyncSession,
+    attempt: WebhookAttempt,
+    *,
+    status: DeliveryStatus,
+    next_attempt_at: dt.datetime,
+    first_attempt: bool,
+) -> None:
+    """Store the attempt and move its delivery on (leased no more)."""
+    session.add(attempt)
+    values: dict[str, object] = {
+        "status": status,
+        "attempt_count": WebhookDelivery.attempt_count + 1,
+        "next_attempt_at": next_attempt_at,
+        "leased_until": None,
+        "last_attempt_at": attempt.attempted_at,
+    }
+    if first_attempt:
+        values["first_attempt_at"] = attempt.attempted_at
+    await session.execute(
+        update(WebhookDelivery).where(WebhookDelivery.id == attempt.delivery_id).values(**values)
+    )
+
+
+async def mark_health(
+    session: AsyncSession, endpoint_id: uuid.UUID, *, ok: bool, now: dt.datetime
+) -> dt.datetime | None:
+    """Record a success (the endpoint is healthy again) or a failure; returns since when the
+    endpoint has been failing (None: it is not)."""
+    health = await session.get(EndpointHealth, endpoint_id, with_for_update=True)
+    if health is None:
+        await session.execute(
+            insert(EndpointHealth).values(
+                endpoint_id=endpoint_id,
+                failing_since=None if ok else now,
+                last_success_at=now if ok else None,
+                last_failure_at=None if ok else now,
+            )
+        )
+        return None if ok else now
+    if ok:
+        health.failing_since = None
+        health.last_success_at = now
+        return None
+    health.last_failure_at = now
+    if health.failing_since is None:
+        health.failing_since = now
+    return health.failing_since
+
+
+async def reset_health(session: AsyncSession, endpoint_id: uuid.UUID) -> None:
+    await session.execute(
+        update(EndpointHealth)
+        .where(EndpointHealth.endpoint_id == endpoint_id)
+        .values(failing_since=None)
+    )
+
+
+async def reschedule(session: AsyncSession, delivery_id: uuid.UUID, *, at: dt.datetime) -> None:
+    """Make a delivery due again at `at` (a redelivery)."""
+    await session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id == delivery_id)
+        .values(status=DeliveryStatus.pending, next_attempt_at=at, leased_until=None)
+    )
+
+
+async def pending_count(session: AsyncSession) -> int:
+    value = await session.scalar(
+        select(func.count()).where(WebhookDelivery.status == DeliveryStatus.pending)
+    )
+    return int(value or 0)
