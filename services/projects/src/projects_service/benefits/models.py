@@ -46,6 +46,10 @@ class Benefit(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):
     """An expected benefit in the project's benefits register."""
 
     __tablename__ = "benefit"
+    __table_args__ = (
+        # Incremental exports (`updated_since`) seek the rows changed after a moment.
+        Index("ix_benefit_updated_at", "updated_at"),
+    )
 
     project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("project.id"), index=True)
     kind: Mapped[BenefitKind] = mapped_column(enum_column(BenefitKind, "benefit_kind"))
@@ -69,7 +73,11 @@ class BenefitValue(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):
     __tablename__ = "benefit_value"
     # A staff name (`shared.staff_names`): never in audit or the change feed.
     __audit_redact__: ClassVar[frozenset[str]] = frozenset({"validated_by"})
-    __table_args__ = (Index("ix_benefit_value_latest", "benefit_id", "value_type", "as_at"),)
+    __table_args__ = (
+        Index("ix_benefit_value_latest", "benefit_id", "value_type", "as_at"),
+        # Incremental exports (`updated_since`) seek the rows changed after a moment.
+        Index("ix_benefit_value_updated_at", "updated_at"),
+    )
 
     benefit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("benefit.id"))
     value_type: Mapped[ValueType] = mapped_column(enum_column(ValueType, "benefit_value_type"))

@@ -90,6 +90,8 @@ class OutcomeJournalEntry(JournalEntryMixin, Base):
     __tablename__ = "outcome_journal_entry"
     __table_args__ = (
         Index("ix_outcome_journal_partner_period", "partner_lineage_id", "period_start"),
+        # Incremental exports (`updated_since`) seek the rows changed after a moment.
+        Index("ix_outcome_journal_entry_updated_at", "updated_at"),
     )
     kind = JournalKind.outcome
 
@@ -111,7 +113,11 @@ class MarkerRating(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):
     """One progress marker as rated in one outcome journal entry."""
 
     __tablename__ = "marker_rating"
-    __table_args__ = (UniqueConstraint("entry_id", "progress_marker_id"),)
+    __table_args__ = (
+        UniqueConstraint("entry_id", "progress_marker_id"),
+        # Incremental exports (`updated_since`) seek the rows changed after a moment.
+        Index("ix_marker_rating_updated_at", "updated_at"),
+    )
 
     entry_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("outcome_journal_entry.id"), index=True)
     progress_marker_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("progress_marker.id"))
@@ -127,7 +133,11 @@ class StrategyJournalEntry(JournalEntryMixin, Base):
     how well it worked, and what it will change."""
 
     __tablename__ = "strategy_journal_entry"
-    __table_args__ = (Index("ix_strategy_journal_project_period", "project_id", "period_start"),)
+    __table_args__ = (
+        Index("ix_strategy_journal_project_period", "project_id", "period_start"),
+        # Incremental exports (`updated_since`) seek the rows changed after a moment.
+        Index("ix_strategy_journal_entry_updated_at", "updated_at"),
+    )
     kind = JournalKind.strategy
 
     # Strategy-map entries of `outcome_map_id` (ids as strings): a JSON list, not a link table,
@@ -146,7 +156,11 @@ class PerformanceJournalEntry(JournalEntryMixin, Base):
     ratings in SQL."""
 
     __tablename__ = "performance_journal_entry"
-    __table_args__ = (Index("ix_performance_journal_project_period", "project_id", "period_start"),)
+    __table_args__ = (
+        Index("ix_performance_journal_project_period", "project_id", "period_start"),
+        # Incremental exports (`updated_since`) seek the rows changed after a moment.
+        Index("ix_performance_journal_entry_updated_at", "updated_at"),
+    )
     kind = JournalKind.performance
 
     practice_entries: Mapped[list[PracticeJournalEntry]] = relationship(
@@ -158,7 +172,11 @@ class PracticeJournalEntry(Audited, IdMixin, TimestampMixin, VersionedMixin, Bas
     """One organisational practice as described in one performance journal entry."""
 
     __tablename__ = "practice_journal_entry"
-    __table_args__ = (UniqueConstraint("entry_id", "practice"),)
+    __table_args__ = (
+        UniqueConstraint("entry_id", "practice"),
+        # Incremental exports (`updated_since`) seek the rows changed after a moment.
+        Index("ix_practice_journal_entry_updated_at", "updated_at"),
+    )
 
     entry_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("performance_journal_entry.id"), index=True

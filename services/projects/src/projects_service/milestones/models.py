@@ -56,6 +56,8 @@ class Milestone(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):
     __table_args__ = (
         # A project tracks each catalogue milestone at most once (NULLs stay distinct).
         Index("uq_milestone_project_adoption", "project_id", "adoption_code", unique=True),
+        # Incremental exports (`updated_since`) seek the rows changed after a moment.
+        Index("ix_milestone_updated_at", "updated_at"),
     )
 
     project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("project.id"), index=True)

@@ -159,6 +159,8 @@ class OutcomeMap(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):
             sqlite_where=text("status = 'draft'"),
             postgresql_where=text("status = 'draft'"),
         ),
+        # Incremental exports (`updated_since`) seek the rows changed after a moment.
+        Index("ix_outcome_map_updated_at", "updated_at"),
     )
 
     project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("project.id"))
@@ -188,6 +190,10 @@ class BoundaryPartner(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):
     outcome challenge is a column: exactly one per partner per map version."""
 
     __tablename__ = "boundary_partner"
+    __table_args__ = (
+        # Incremental exports (`updated_since`) seek the rows changed after a moment.
+        Index("ix_boundary_partner_updated_at", "updated_at"),
+    )
 
     outcome_map_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("outcome_map.id"), index=True)
     # The same partner across map versions (the first version's id): attainment follows it.
@@ -214,6 +220,10 @@ class BoundaryPartner(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):
 
 class ProgressMarker(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):
     __tablename__ = "progress_marker"
+    __table_args__ = (
+        # Incremental exports (`updated_since`) seek the rows changed after a moment.
+        Index("ix_progress_marker_updated_at", "updated_at"),
+    )
 
     boundary_partner_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("boundary_partner.id"), index=True

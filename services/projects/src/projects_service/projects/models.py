@@ -7,7 +7,7 @@ import decimal
 import uuid
 from enum import StrEnum
 
-from sqlalchemy import Date, ForeignKey, Integer, Numeric, String, Text, Uuid
+from sqlalchemy import Date, ForeignKey, Index, Integer, Numeric, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from projects_service.db import Base
@@ -158,6 +158,10 @@ class StageChange(IdMixin, Base):
     the same change; this table is what the stage history and days-in-stage reads use."""
 
     __tablename__ = "stage_change"
+    __table_args__ = (
+        # Exports read the portfolio's stage history by moment (`as_of`, `updated_since`).
+        Index("ix_stage_change_occurred_at", "occurred_at"),
+    )
 
     project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("project.id"), index=True)
     from_stage: Mapped[Stage] = mapped_column(enum_column(Stage, "stage_change_from"))

@@ -50,6 +50,8 @@ class TeamMembership(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):
         # The membership check other services call (`?subject=&active=`) is one index lookup.
         Index("ix_team_membership_project_subject", "project_id", "subject"),
         Index("ix_team_membership_subject", "subject"),
+        # Incremental exports (`updated_since`) seek the rows changed after a moment.
+        Index("ix_team_membership_updated_at", "updated_at"),
     )
 
     project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("project.id"))
