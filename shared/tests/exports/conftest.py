@@ -101,6 +101,7 @@ HOOKS: dict[str, Any] = {}
 
 
 async def item_rows(ctx: ExportContext) -> AsyncIterator[Row | Tombstone]:
+    HOOKS["extras"] = dict(ctx.extras)
     if ctx.as_of is not None and ctx.updated_since is None:
         async for state in history.states_as_of(ctx, "export_item"):
             if _wanted(ctx, state):
@@ -197,7 +198,11 @@ async def probe_app(url: str) -> AsyncIterator[FastAPI]:
     app.state.platform = PLATFORM
     include_flat(
         app,
-        exports_router([ITEMS, REFUSING], scope=resolve_scope),
+        exports_router(
+            [ITEMS, REFUSING],
+            scope=resolve_scope,
+            extras=lambda request: {"service": request.app.state.service_name},
+        ),
         dependencies=[Depends(get_principal)],
     )
     add_outer_middleware(app, name="probe", settings=settings)

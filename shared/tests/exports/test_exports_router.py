@@ -224,6 +224,7 @@ async def test_filters_reach_the_source_and_the_scope_resolver(
     assert await ids(directorate="Surgery") == {str(a), str(c)}
     assert await ids(stage=["idea"], directorate=["Surgery", "Medicine"]) == {str(b), str(c)}
     assert len(probe.HOOKS["scope_calls"]) == 4  # once per export
+    assert probe.HOOKS["extras"] == {"service": "probe"}  # the router's `extras`, per export
 
 
 @pytest.mark.parametrize(

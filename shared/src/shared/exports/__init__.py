@@ -63,6 +63,8 @@ from shared.exports.router import (
     DELETED,
     SETTLE_WINDOW,
     AsOfNotSupported,
+    ExportResponse,
+    ExtrasProvider,
     UpdatedSinceNotSupported,
     exports_router,
 )
@@ -86,6 +88,8 @@ __all__ = [
     "ExportCatalog",
     "ExportContext",
     "ExportFormat",
+    "ExportResponse",
+    "ExtrasProvider",
     "Filter",
     "ForeignKey",
     "FormatNotAcceptable",

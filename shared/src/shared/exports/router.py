@@ -19,7 +19,7 @@ import datetime as dt
 import inspect
 import re
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence
 from typing import Annotated, Any, Literal
 
 import anyio
@@ -72,6 +72,8 @@ DELETED = Column(
     "With `updated_since` only: true for a row deleted since then (only its key is filled).",
     required=True,
 )
+# Read once per export, before streaming: values the row sources find in `ctx.extras`.
+ExtrasProvider = Callable[[Request], Mapping[str, Any]]
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 
@@ -192,9 +194,12 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
 class _Export:
     """One dataset's route: checks, audit, then the stream."""
 
-    def __init__(self, dataset: Dataset, scope: ScopeResolver | None) -> None:
+    def __init__(
+        self, dataset: Dataset, scope: ScopeResolver | None, extras: ExtrasProvider | None
+    ) -> None:
         self.dataset = dataset
         self.scope = scope
+        self.extras = extras
         self.allowed = frozenset(str(role) for role in dataset.roles)
         self.key_positions = tuple(dataset.column_names.index(key) for key in dataset.primary_key)
 
@@ -263,6 +268,7 @@ class _Export:
         _check_moments(dataset, as_of, updated_since, snapshot_at)
         filters = self._filters(params)
         project_ids = await self.scope(request, principal, filters) if self.scope else None
+        extras = dict(self.extras(request)) if self.extras else {}
         database = get_database(request)
         platform: PlatformTables = request.app.state.platform
         await _audit(database, dataset.name, fmt, filters, as_of, updated_since)
@@ -291,6 +297,7 @@ class _Export:
                 updated_since=updated_since,
                 snapshot_at=snapshot_at,
                 project_ids=project_ids,
+                extras=extras,
             )
 
         rows = self._rows(database, context, counter, incremental=updated_since is not None)
@@ -469,8 +476,15 @@ async def _logged(
         raise
 
 
-def exports_router(datasets: Sequence[Dataset], *, scope: ScopeResolver | None = None) -> APIRouter:
-    """The service's `GET /v1/exports` and one `GET /v1/exports/<name>` per dataset."""
+def exports_router(
+    datasets: Sequence[Dataset],
+    *,
+    scope: ScopeResolver | None = None,
+    extras: ExtrasProvider | None = None,
+) -> APIRouter:
+    """The service's `GET /v1/exports` and one `GET /v1/exports/<name>` per dataset. `scope`
+    resolves the filters to project ids once per export (`ctx.project_ids`); `extras` gives
+    what the row sources read per export besides (`ctx.extras`, e.g. a setting of the app)."""
     names = [dataset.name for dataset in datasets]
     if len(set(names)) != len(names):
         raise ValueError(f"dataset names must be unique: {names}")
@@ -494,7 +508,7 @@ def exports_router(datasets: Sequence[Dataset], *, scope: ScopeResolver | None =
         return catalog
 
     for dataset in datasets:
-        route = _Export(dataset, scope)
+        route = _Export(dataset, scope, extras)
         router.add_api_route(
             f"/{dataset.name}",
             route.endpoint(),
