@@ -230,6 +230,14 @@ class TestTokenEndpoint:
         assert principal.subject == created["client_id"]
         assert principal.roles == frozenset({"reporter"})
 
+    async def test_this_service_verifies_its_own_tokens_with_its_own_key(
+        self, app: FastAPI, admin: httpx.AsyncClient, anonymous: httpx.AsyncClient
+    ) -> None:
+        created = await make_client(admin, roles=["viewer"])
+        token = (await token_with_body(anonymous, created["id"], created["client_secret"])).json()
+        async with api_client(app, token=token["access_token"]) as job:
+            assert_problem(await job.get("/v1/clients"), 403)  # verified (not 401), no admin
+
     async def test_a_token_for_another_audience_is_refused_by_services(
         self, app: FastAPI, anonymous: httpx.AsyncClient
     ) -> None:

@@ -16,11 +16,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from integrations_service.oauth.settings import OAuthSettings
+from shared.auth import Authenticator
 
 ALGORITHM = "ES256"
 
@@ -116,3 +118,21 @@ def issue_access_token(
         "jti": str(uuid.uuid4()),
     }
     return jwt.encode(claims, key.private, algorithm=ALGORITHM, headers={"kid": key.kid})
+
+
+class OwnKeySet(httpx.BaseTransport):
+    """Answers a JWKS fetch with this process's own public key, from memory."""
+
+    def __init__(self, settings: OAuthSettings) -> None:
+        self.settings = settings
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"keys": [signing_key(self.settings).public_jwk]})
+
+
+def trust_own_key(authenticator: Authenticator, settings: OAuthSettings) -> None:
+    """This service verifies its own issuer's tokens with its own key: no HTTP call to itself,
+    whose address (`service_urls` names only the others) it may not even know."""
+    issuer = authenticator.issuers.get(settings.oauth_issuer)
+    if issuer is not None and issuer.jwks is not None:
+        issuer.jwks.transport = OwnKeySet(settings)
