@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from integrations_service.api import public_routers, routers
 from integrations_service.db import platform
+from integrations_service.oauth.keys import trust_own_key
 from integrations_service.settings import UPSTREAM_FEEDS, Settings, get_settings
 from integrations_service.webhooks.delivery import DeliveryWorker
 from integrations_service.webhooks.feeds import consumers
@@ -37,6 +38,7 @@ def create_app(
     )
     for public in public_routers:  # the OAuth token endpoint and its keys: no bearer token
         include_flat(app, public, dependencies=[])
+    trust_own_key(app.state.authenticator, settings)
     app.state.webhook_worker = DeliveryWorker(app.state.database, settings)
     _run_worker_with_app(app, enabled=settings.webhook_worker_enabled)
     return app
