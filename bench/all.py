@@ -22,10 +22,12 @@ exists), each writing its section of bench/RESULTS.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import importlib.util
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -45,6 +47,7 @@ class Options:
     data: Path
     backends: tuple[str, ...]
     quick: bool
+    results: Path = RESULTS
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,9 @@ def _backends(options: Options) -> list[str]:
 
 def _run_args(options: Options) -> list[str]:
     rounds, seconds = ("2", "3") if options.quick else ("3", "4")
-    return ["--rounds", rounds, "--seconds", seconds, *_backends(options)]
+    # bench.run writes its own section of RESULTS.md; elsewhere its output becomes one.
+    own = [] if options.results == RESULTS else ["--no-write"]
+    return ["--rounds", rounds, "--seconds", seconds, *_backends(options), *own]
 
 
 def _lists_args(options: Options) -> list[str]:
@@ -106,8 +111,8 @@ STEPS = (
     Step("lists", "list queries against raw SQL (item 5, 6)", _lists_args, 90),
     Step("reports", "the four reports", _reports_args, 120),
     Step("aggregates", "aggregate reads, time and memory (items 1, 4)", _aggregates_args, 60),
-    Step("stall", "a GET under a heavy read (item 2)", _stall_args, 120),
-    Step("feed", "direct and merged change feeds (item 9)", _feed_args, 75),
+    Step("stall", "a GET under a heavy read (item 2)", _stall_args, 110),
+    Step("feed", "direct and merged change feeds (item 9)", _feed_args, 100),
     Step("exports", "exports against paging the list API (#12)", _exports_args, 150),
 )
 
@@ -149,12 +154,17 @@ def ensure_dataset(options: Options, projects: int, *, regenerate: bool) -> None
     for backend in options.backends:
         present = _sqlite_present(options.data) if backend == "sqlite" else _postgresql_present()
         known = recorded.get(backend)
-        if present and not regenerate and known in (None, projects):
+        # Written before a generation starts and removed once it succeeded: an interrupted
+        # one leaves files that must not pass for a dataset.
+        incomplete = options.data / f".incomplete-{backend}"
+        if present and not regenerate and not incomplete.exists() and known in (None, projects):
             size = f"{known:,} projects" if known else "made by `make bench-data`"
             _say(f"dataset ({backend}): present ({size})")
             continue
         _say(f"dataset ({backend}): generating {projects:,} projects (minutes of CPU)...")
         started = time.perf_counter()
+        options.data.mkdir(parents=True, exist_ok=True)
+        incomplete.touch()
         command = [
             sys.executable,
             "-m",
@@ -168,8 +178,8 @@ def ensure_dataset(options: Options, projects: int, *, regenerate: bool) -> None
         ]
         subprocess.run(["nice", "-n", "10", *command], cwd=ROOT, check=True)
         recorded[backend] = projects
-        options.data.mkdir(parents=True, exist_ok=True)
         (options.data / "dataset.json").write_text(json.dumps(recorded, indent=2) + "\n")
+        incomplete.unlink()
         _say(f"dataset ({backend}): {time.perf_counter() - started:.0f} s")
 
 
@@ -210,7 +220,7 @@ def _last_section_end(text: str) -> int | None:
 def _section(step: Step, command: list[str], output: str, outcome: str, seconds: float) -> str:
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     load = " / ".join(f"{value:.2f}" for value in os.getloadavg())
-    shown = " ".join(command[2:])
+    shown = " ".join(command[1:])
     return (
         f"## `make bench`: bench.{step.name} ({step.what})\n\n"
         f"Written by `make bench` (`python {shown}`), {now}, {seconds:.0f} s, {outcome}; load "
@@ -220,31 +230,47 @@ def _section(step: Step, command: list[str], output: str, outcome: str, seconds:
     )
 
 
+def _stop_group(process: subprocess.Popen[str]) -> None:
+    """SIGTERM to the step's process group (uvicorn servers shut down cleanly), then SIGKILL."""
+    for sig, wait in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+        try:
+            process.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
 def run_step(step: Step, options: Options) -> bool:
     command = [sys.executable, "-m", f"bench.{step.name}", *step.args(options)]
     _say(f"\n== bench.{step.name}: {' '.join(command[3:])}")
     started = time.perf_counter()
+    # Its own process group: on timeout the servers it started go with it, not just itself.
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
-        done = subprocess.run(
-            command,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=step.timeout,
-        )
-        output = done.stdout + (f"\n{done.stderr.strip()[-3000:]}" if done.returncode else "")
-        outcome = "completed" if done.returncode == 0 else f"**failed** (exit {done.returncode})"
-        ok = done.returncode == 0
-    except subprocess.TimeoutExpired as exc:
-        partial = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
-        output = partial + f"\n(stopped after {step.timeout:.0f} s)"
+        stdout, stderr = process.communicate(timeout=step.timeout)
+        output = stdout + (f"\n{stderr.strip()[-3000:]}" if process.returncode else "")
+        ok = process.returncode == 0
+        outcome = "completed" if ok else f"**failed** (exit {process.returncode})"
+    except subprocess.TimeoutExpired:
+        _stop_group(process)
+        stdout, _ = process.communicate()
+        output = stdout + f"\n(stopped after {step.timeout:.0f} s)"
         outcome = f"**stopped at its {step.timeout:.0f} s limit**"
         ok = False
     seconds = time.perf_counter() - started
     _say(output.strip()[-4000:])
     _say(f"bench.{step.name}: {outcome}, {seconds:.0f} s")
-    if not step.writes_own_section or not ok:
-        write_section(step.name, _section(step, command, output, outcome, seconds))
+    if not step.writes_own_section or not ok or options.results != RESULTS:
+        write_section(step.name, _section(step, command, output, outcome, seconds), options.results)
     return ok
 
 
@@ -261,11 +287,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="shorter rounds: a smoke run")
     parser.add_argument("--regenerate", action="store_true", help="generate the dataset anew")
     parser.add_argument("--no-data", action="store_true", help="never generate the dataset")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="the file to write")
     args = parser.parse_args(argv)
     options = Options(
         data=args.data if args.data.is_absolute() else ROOT / args.data,
         backends=tuple(args.backend or ("sqlite", "postgresql")),
         quick=args.quick,
+        results=args.results.resolve(),
     )
     chosen = [
         step
@@ -278,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
         ensure_dataset(options, args.projects, regenerate=args.regenerate)
     failed = [step.name for step in chosen if not run_step(step, options)]
     total = time.perf_counter() - started
-    _say(f"\nmake bench: {len(chosen)} benchmarks in {total / 60:.1f} min; wrote {RESULTS}")
+    _say(f"\nmake bench: {len(chosen)} benchmarks in {total / 60:.1f} min; wrote {options.results}")
     if failed:
         _say(f"failed or stopped: {', '.join(failed)}")
         return 1

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from typing import Any
 
-from bench.all import STEPS, write_section
+import pytest
+
+from bench.all import STEPS, Options, ensure_dataset, write_section
 
 RESULTS = """# Benchmark results
 
@@ -51,3 +54,25 @@ def test_every_step_is_a_benchmark_module_with_a_time_limit() -> None:
         assert step.name == "exports" or importlib.util.find_spec(f"bench.{step.name}")
         assert 0 < step.timeout <= 300
     assert sum(step.timeout for step in STEPS) <= 14 * 60
+
+
+def test_the_dataset_is_generated_only_when_missing_or_interrupted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    generated: list[list[str]] = []
+
+    def fake_generate(command: list[str], **_: Any) -> None:
+        generated.append(command)
+        for service in ("projects", "assessment", "stakeholders"):
+            (tmp_path / f"{service}.db").write_bytes(b"")
+
+    monkeypatch.setattr("bench.all.subprocess.run", fake_generate)
+    options = Options(data=tmp_path, backends=("sqlite",), quick=True)
+    ensure_dataset(options, 200, regenerate=False)
+    ensure_dataset(options, 200, regenerate=False)
+    assert len(generated) == 1 and "200" in generated[0]
+    ensure_dataset(options, 300, regenerate=False)  # another size than it generated
+    assert len(generated) == 2
+    (tmp_path / ".incomplete-sqlite").touch()  # a generation that was interrupted
+    ensure_dataset(options, 300, regenerate=False)
+    assert len(generated) == 3 and not (tmp_path / ".incomplete-sqlite").exists()
