@@ -29,10 +29,8 @@ from shared.testing.exports import catalog, export, read_csv, read_ndjson, read_
 from shared.testing.fakes import Call, problem
 from stakeholders_service.engagements.models import Engagement, FeedbackItem
 from stakeholders_service.exports import DATASETS
-from stakeholders_service.exports.datasets import mendelow_threshold
 from stakeholders_service.involvement.models import InvolvementRole
 from stakeholders_service.mapping.models import StakeholderAssessment
-from stakeholders_service.settings import get_settings
 
 COLUMNS = {dataset.name: list(dataset.column_names) for dataset in DATASETS}
 SCOPE = "/v1/aggregates/project-scope"
@@ -506,9 +504,21 @@ class TestSuppression:
         )
 
 
-def test_the_mendelow_threshold_is_read_once_per_export_from_its_context() -> None:
-    def context(**extras: Any) -> Any:
-        return type("Ctx", (), {"extras": extras})()
-
-    assert mendelow_threshold(context(mendelow_threshold=4)) == 4
-    assert mendelow_threshold(context()) == get_settings().mendelow_threshold
+async def test_the_computed_columns_use_the_apps_mendelow_threshold(
+    client: httpx.AsyncClient, projects: FakeProjects, app: FastAPI
+) -> None:
+    world = await _world(client, projects)
+    default = read_csv(await export(client, "stakeholder_assessments")).rows
+    assert [r["threshold"] for r in default] == [str(app.state.settings.mendelow_threshold)]
+    settings = app.state.settings
+    app.state.settings = settings.model_copy(update={"mendelow_threshold": 5})
+    try:
+        raised = read_csv(await export(client, "stakeholder_assessments")).rows
+        mapped = await client.get(f"/v1/stakeholders/{world['person']}/assessments")
+    finally:
+        app.state.settings = settings
+    assert [r["threshold"] for r in raised] == ["5"]
+    # The same quadrant as the API computes with the app's threshold.
+    assert mapped.status_code == 200, mapped.text
+    quadrants = {item["id"]: item.get("mendelow_quadrant") for item in mapped.json()["items"]}
+    assert quadrants[world["assessment"]] == raised[0]["mendelow_quadrant"]

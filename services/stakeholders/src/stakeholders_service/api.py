@@ -7,7 +7,7 @@ Order matters: routes with fixed segments under `/v1/stakeholders` (`/map`, `/tr
 from shared.exports import exports_router
 from stakeholders_service.aggregates.routes import router as aggregates_router
 from stakeholders_service.engagements.routes import router as engagements_router
-from stakeholders_service.exports import DATASETS, resolve_scope
+from stakeholders_service.exports import DATASETS, export_extras, resolve_scope
 from stakeholders_service.involvement.routes import router as involvement_router
 from stakeholders_service.mapping.routes import router as mapping_router
 from stakeholders_service.organisations.routes import router as organisations_router
@@ -22,5 +22,5 @@ routers = [
     engagements_router,
     involvement_router,
     aggregates_router,
-    exports_router(DATASETS, scope=resolve_scope),
+    exports_router(DATASETS, scope=resolve_scope, extras=export_extras),
 ]

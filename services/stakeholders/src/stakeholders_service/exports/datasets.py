@@ -67,7 +67,6 @@ from stakeholders_service.mapping.rules import (
     salience_class,
 )
 from stakeholders_service.organisations.models import OrganisationType
-from stakeholders_service.settings import get_settings
 from stakeholders_service.stakeholders.models import (
     StakeholderCategory,
     StakeholderKind,
@@ -268,10 +267,9 @@ async def _project_of_snapshot(ctx: ExportContext) -> Callable[[Record], bool]:
 
 
 def mendelow_threshold(ctx: ExportContext) -> int:
-    """The threshold of the computed columns, read once per export (never per row): the one
-    the export's context carries (`extras`), else this service's settings."""
-    threshold = ctx.extras.get("mendelow_threshold")
-    return int(threshold) if threshold is not None else get_settings().mendelow_threshold
+    """The threshold of the computed columns, read once per export (never per row): the
+    running app's, which `scope.export_extras` puts in the export's context."""
+    return int(ctx.extras["mendelow_threshold"])
 
 
 async def stakeholder_assessment_rows(ctx: ExportContext) -> AsyncIterator[Row | Tombstone]:

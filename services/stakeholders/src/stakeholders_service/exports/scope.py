@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Mapping
+from typing import Any
 
 from fastapi import Request
 
@@ -38,3 +39,9 @@ async def resolve_scope(
         )
     )
     return found & named if named else found
+
+
+def export_extras(request: Request) -> Mapping[str, Any]:
+    """What the row sources read once per export besides the scope (`ctx.extras`): the running
+    app's Mendelow threshold, the one its API computes quadrants with."""
+    return {"mendelow_threshold": request.app.state.settings.mendelow_threshold}
