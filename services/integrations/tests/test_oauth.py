@@ -525,3 +525,16 @@ class TestSigningKey:
     def test_production_needs_a_configured_key(self) -> None:
         with pytest.raises(ValueError, match="oauth_signing_key"):
             Settings(environment="production", jwks_url="https://idp.example/jwks")
+
+
+class TestOpenAPI:
+    def test_the_token_endpoint_is_documented_as_the_rfc_describes_it(self, app: FastAPI) -> None:
+        paths = app.openapi()["paths"]
+        token = paths["/v1/oauth/token"]["post"]
+        assert token["security"] == []
+        assert list(token["requestBody"]["content"]) == ["application/x-www-form-urlencoded"]
+        for status in ("400", "401"):
+            assert list(token["responses"][status]["content"]) == ["application/json"]
+        assert "415" not in token["responses"]
+        assert paths["/v1/oauth/jwks.json"]["get"]["security"] == []
+        assert paths["/v1/clients"]["post"]["security"] == [{"bearerAuth": []}]

@@ -15,6 +15,10 @@ from fastapi.openapi.utils import get_openapi
 from shared.problems import PROBLEM_CONTENT_TYPE, FieldError, Problem, status_problem_type
 
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+# Set in a route's `openapi_extra` when it takes no bearer token (the OAuth token endpoint, its
+# public keys): no security requirement, and the error bodies it declares itself (RFC 6749's
+# JSON errors) are kept as declared instead of being documented as problems.
+PUBLIC_OPERATION = "x-cmdi-public"
 _DESCRIPTIONS = {
     401: "Missing, expired or invalid bearer token",
     403: "The caller's roles do not allow this",
@@ -66,7 +70,10 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
     for path, operations in schema.get("paths", {}).items():
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
+            public = bool(operation.pop(PUBLIC_OPERATION, False))
             for code, response in list(responses.items()):
+                if public and response.get("content"):
+                    continue
                 if code.isdigit() and int(code) >= 400:
                     response["content"] = {PROBLEM_CONTENT_TYPE: {"schema": _PROBLEM_REF}}
                     if response.get("description") in (
@@ -77,11 +84,11 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
                         response["description"] = _DESCRIPTIONS.get(int(code), "Problem")
             if not path.startswith("/v1/"):
                 continue
-            operation["security"] = [{"bearerAuth": []}]
+            operation["security"] = [] if public else [{"bearerAuth": []}]
             # 422 on every route: each refuses an unknown query parameter (shared.parameters).
-            statuses = [401, 403, 422, 500, 503]
+            statuses = [422, 500, 503] if public else [401, 403, 422, 500, 503]
             if method in ("post", "put", "patch"):
-                statuses += [413, 415]
+                statuses += [413] if public else [413, 415]
             for status in statuses:
                 responses.setdefault(str(status), _problem_response(status))
     return schema

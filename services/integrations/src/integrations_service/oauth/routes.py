@@ -25,6 +25,7 @@ from integrations_service.oauth.schemas import (
 from integrations_service.settings import SettingsDep
 from shared.db import SessionDep
 from shared.etag import conditional_get, mark_created, mark_version
+from shared.openapi import PUBLIC_OPERATION
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import problem_responses
 
@@ -123,7 +124,7 @@ _TOKEN_ERRORS: dict[int | str, dict[str, Any]] = {
     "/token",
     response_model=TokenResponse,
     responses=_TOKEN_ERRORS,
-    openapi_extra={"requestBody": _FORM_BODY},
+    openapi_extra={"requestBody": _FORM_BODY, PUBLIC_OPERATION: True},
 )
 async def issue_token(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     """OAuth 2.0 client credentials (RFC 6749 §4.4): credentials in HTTP Basic or the body."""
@@ -143,14 +144,16 @@ async def issue_token(request: Request, session: SessionDep, settings: SettingsD
     return JSONResponse(body.model_dump(), status_code=answer.status, headers=headers)
 
 
-@public_router.get("/jwks.json")
+@public_router.get("/jwks.json", openapi_extra={PUBLIC_OPERATION: True})
 async def get_jwks(settings: SettingsDep, response: Response) -> JWKS:
     """The public keys of the tokens' signatures (RFC 7517)."""
     response.headers["Cache-Control"] = "public, max-age=300"
     return JWKS(keys=[keys.signing_key(settings).public_jwk])
 
 
-@public_router.get("/.well-known/oauth-authorization-server")
+@public_router.get(
+    "/.well-known/oauth-authorization-server", openapi_extra={PUBLIC_OPERATION: True}
+)
 async def get_authorization_server_metadata(
     settings: SettingsDep, response: Response
 ) -> AuthorizationServerMetadata:
