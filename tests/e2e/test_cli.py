@@ -279,6 +279,31 @@ async def test_an_explicit_since_gives_only_the_rows_changed_after_it(
     assert trailer["_export"]["rows"] == len(rows)
 
 
+async def test_the_first_since_last_is_a_full_export_and_stdout_keeps_its_mark_in_xdg(
+    stack: Stack, projects: list[dict[str, Any]], admin: str, tmp_path: Path
+) -> None:
+    only = f"project_id={projects[0]['id']}"
+    run = ok(
+        await cmdi(
+            "export", "projects", "--since", "last", "-f", only, "-o", "-",
+            url=stack.gateway_url, token=admin, cwd=tmp_path,
+        )
+    )  # fmt: skip
+    assert "no high-water mark" in run.stderr
+    rows = list(csv.DictReader(io.StringIO(run.stdout, newline="")))
+    assert [row["id"] for row in rows] == [projects[0]["id"]]
+    assert "deleted" not in rows[0]
+    state = json.loads((tmp_path / "state" / "cmdi" / "projects.json").read_text())
+    assert state["filters"] == [["project_id", projects[0]["id"]]]
+    again = ok(
+        await cmdi(
+            "export", "projects", "--since", "last", "-f", only, "-o", "-",
+            url=stack.gateway_url, token=admin, cwd=tmp_path,
+        )
+    )  # fmt: skip
+    assert "deleted" in again.stdout.splitlines()[0]
+
+
 async def test_export_xlsx_and_filters(
     stack: Stack, projects: list[dict[str, Any]], admin: str, tmp_path: Path
 ) -> None:
