@@ -7,7 +7,7 @@ import uuid
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Float, ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from assessment_service.db import Base
@@ -62,6 +62,8 @@ class Assessment(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):
     """One appraisal of a project at a gate against a pinned template version."""
 
     __tablename__ = "assessment"
+    # The exports read scored assessments by `scored_at` (as_of and updated_since).
+    __table_args__ = (Index("ix_export_assessment_scored_at", "scored_at", "id"),)
 
     project_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
     project_reference: Mapped[str | None] = mapped_column(String(32))

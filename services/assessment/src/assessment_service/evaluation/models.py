@@ -206,7 +206,11 @@ class LearningLogEntry(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):
     # Free text may name people; the audit trail and the change feed (readable by `reporter`)
     # record that it changed, never its value.
     __audit_redact__ = frozenset({"summary", "tags"})
-    __table_args__ = (Index(None, "evaluation_id", "observed_at", "id"),)
+    # The second index serves the exports' `updated_since` (changed rows in id order).
+    __table_args__ = (
+        Index(None, "evaluation_id", "observed_at", "id"),
+        Index("ix_export_learning_log_entry_updated_at", "updated_at", "id"),
+    )
 
     evaluation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("developmental_evaluation.id"))
     observed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
@@ -261,7 +265,11 @@ class SensemakingSession(Audited, IdMixin, TimestampMixin, VersionedMixin, Base)
 
 class Finding(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):
     __tablename__ = "finding"
-    __table_args__ = (Index(None, "evaluation_id", "first_seen_at", "id"),)
+    # The second index serves the exports' `updated_since` (changed rows in id order).
+    __table_args__ = (
+        Index(None, "evaluation_id", "first_seen_at", "id"),
+        Index("ix_export_finding_updated_at", "updated_at", "id"),
+    )
 
     evaluation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("developmental_evaluation.id"))
     statement: Mapped[str] = mapped_column(Text)
@@ -291,7 +299,11 @@ class AdaptationDecision(Audited, IdMixin, TimestampMixin, VersionedMixin, Base)
     # Named after the entity, not `adaptation`: the row events are `adaptation_decision.*`, so
     # they never collide with the domain event `adaptation.implemented` projects consumes.
     __tablename__ = "adaptation_decision"
-    __table_args__ = (Index(None, "evaluation_id", "decided_at", "id"),)
+    # The second index serves the exports' `updated_since` (changed rows in id order).
+    __table_args__ = (
+        Index(None, "evaluation_id", "decided_at", "id"),
+        Index("ix_export_adaptation_decision_updated_at", "updated_at", "id"),
+    )
 
     evaluation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("developmental_evaluation.id"))
     decided_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
