@@ -168,10 +168,13 @@ REFUSING = Dataset(
 
 
 async def resolve_scope(
-    request: Request, principal: Principal, filters: Mapping[str, tuple[str, ...]]
+    request: Request,
+    principal: Principal,
+    filters: Mapping[str, tuple[str, ...]],
+    as_of: dt.datetime | None,
 ) -> frozenset[str] | None:
     """As a service owning projects would: here the project filter is taken as is."""
-    HOOKS.setdefault("scope_calls", []).append(dict(filters))
+    HOOKS.setdefault("scope_calls", []).append({**filters, "as_of": as_of})
     return frozenset(filters["project_id"]) if "project_id" in filters else None
 
 

@@ -220,10 +220,17 @@ async def test_filters_reach_the_source_and_the_scope_resolver(
     assert await ids() == {str(a), str(b), str(c)}
     # Upper case and without hyphens: canonicalised before the source sees it.
     assert await ids(project_id=[PROJECT_A.hex.upper(), str(PROJECT_B)]) == {str(a), str(b)}
-    assert probe.HOOKS["scope_calls"][-1] == {"project_id": (str(PROJECT_A), str(PROJECT_B))}
+    assert probe.HOOKS["scope_calls"][-1] == {
+        "project_id": (str(PROJECT_A), str(PROJECT_B)),
+        "as_of": None,
+    }
     assert await ids(directorate="Surgery") == {str(a), str(c)}
     assert await ids(stage=["idea"], directorate=["Surgery", "Medicine"]) == {str(b), str(c)}
     assert len(probe.HOOKS["scope_calls"]) == 4  # once per export
+    # The resolver is told the export's moment, so filters can select projects as they stood.
+    moment = "2020-01-01T00:00:00Z"
+    await ids(directorate="Surgery", as_of=moment)
+    assert probe.HOOKS["scope_calls"][-1]["as_of"] == dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
     assert probe.HOOKS["extras"] == {"service": "probe"}  # the router's `extras`, per export
 
 

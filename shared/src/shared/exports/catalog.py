@@ -116,10 +116,12 @@ class ExportContext:
 # datetime (UTC), date, UUID, StrEnum or None. The writers format them (ISO 8601 with `Z`).
 Row = Sequence[Any]
 RowSource = Callable[[ExportContext], AsyncIterator[Row | Tombstone]]
-# Called once per export before streaming, with the validated filters: the project ids they
-# resolve to (None: no project restriction), landing in `ExportContext.project_ids`.
+# Called once per export before streaming, with the validated filters and the export's `as_of`
+# (None: now), so project filters select the projects as they stood at that moment: the project
+# ids they resolve to (None: no project restriction), landing in `ExportContext.project_ids`.
 ScopeResolver = Callable[
-    [Request, Principal, Mapping[str, tuple[str, ...]]], Awaitable[frozenset[str] | None]
+    [Request, Principal, Mapping[str, tuple[str, ...]], dt.datetime | None],
+    Awaitable[frozenset[str] | None],
 ]
 
 

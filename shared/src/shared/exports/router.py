@@ -267,7 +267,7 @@ class _Export:
         snapshot_at = utcnow()
         _check_moments(dataset, as_of, updated_since, snapshot_at)
         filters = self._filters(params)
-        project_ids = await self.scope(request, principal, filters) if self.scope else None
+        project_ids = await self.scope(request, principal, filters, as_of) if self.scope else None
         extras = dict(self.extras(request)) if self.extras else {}
         database = get_database(request)
         platform: PlatformTables = request.app.state.platform

@@ -12,18 +12,13 @@ from fastapi import Request
 
 from assessment_service.clients.projects import projects_client
 from shared.auth import Principal
-from shared.types import parse_utc_datetime
-
-
-def export_as_of(request: Request) -> dt.datetime | None:
-    """The export's `as_of` (already validated by its route), which the shared resolver
-    signature does not carry."""
-    raw = request.query_params.get("as_of")
-    return parse_utc_datetime(raw) if raw else None
 
 
 async def resolve_projects(
-    request: Request, principal: Principal, filters: Mapping[str, tuple[str, ...]]
+    request: Request,
+    principal: Principal,
+    filters: Mapping[str, tuple[str, ...]],
+    as_of: dt.datetime | None,
 ) -> frozenset[str] | None:
     """The ids of the projects matching `directorate` and `stage` at the export's moment (None
     when neither is asked). More matches than the projects service answers (20,000) is its 422
@@ -33,6 +28,6 @@ async def resolve_projects(
     if not directorate and not stage:
         return None
     ids = await projects_client(request).project_scope(
-        directorate=directorate, stage=stage, as_of=export_as_of(request)
+        directorate=directorate, stage=stage, as_of=as_of
     )
     return frozenset(str(project_id) for project_id in ids)

@@ -13,19 +13,14 @@ from typing import Any
 from fastapi import Request
 
 from shared.auth import Principal
-from shared.types import parse_utc_datetime
 from stakeholders_service.clients.projects import get_projects_client
 
 
-def export_as_of(request: Request) -> dt.datetime | None:
-    """The export's `as_of` (already validated by its route), which the shared resolver
-    signature does not carry."""
-    raw = request.query_params.get("as_of")
-    return parse_utc_datetime(raw) if raw else None
-
-
 async def resolve_scope(
-    request: Request, _: Principal, filters: Mapping[str, tuple[str, ...]]
+    request: Request,
+    _: Principal,
+    filters: Mapping[str, tuple[str, ...]],
+    as_of: dt.datetime | None,
 ) -> frozenset[str] | None:
     """The ids (canonical strings) of the projects the filters select; None without any."""
     named = frozenset(str(uuid.UUID(value)) for value in filters.get("project_id", ()))
@@ -35,7 +30,7 @@ async def resolve_scope(
     found = frozenset(
         str(project)
         for project in await get_projects_client(request).project_scope(
-            directorates=directorates, stages=stages, as_of=export_as_of(request)
+            directorates=directorates, stages=stages, as_of=as_of
         )
     )
     return found & named if named else found
