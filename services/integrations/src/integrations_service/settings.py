@@ -47,7 +47,9 @@ class Settings(ServiceSettings, OAuthSettings):  # OAuthSettings: the INTEGRATIO
     webhook_secret_overlap_seconds: float = Field(
         24 * 3600.0, ge=0, description="After a rotation, the old secret also signs this long."
     )
-    webhook_max_in_flight_per_endpoint: int = Field(4, ge=1, le=100)
+    webhook_max_in_flight_per_endpoint: int = Field(
+        16, ge=1, le=100, description="Concurrent attempts to one endpoint, at most."
+    )
     webhook_max_in_flight: int = Field(64, ge=1, le=1000)
     webhook_poll_seconds: float = Field(0.5, gt=0)
     webhook_batch_size: int = Field(100, ge=1, le=1000)

@@ -14,6 +14,8 @@ import contextlib
 import datetime as dt
 import random
 import time
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlunsplit
 
@@ -29,7 +31,7 @@ from integrations_service.webhooks.metrics import (
     ENDPOINTS_DISABLED,
     FIRST_ATTEMPT_LAG,
 )
-from integrations_service.webhooks.models import AttemptOutcome, DeliveryStatus, WebhookAttempt
+from integrations_service.webhooks.models import AttemptOutcome, DeliveryStatus
 from integrations_service.webhooks.repository import Claimed
 from integrations_service.webhooks.signing import message_id, signed_headers
 from integrations_service.webhooks.ssrf import (
@@ -50,6 +52,14 @@ class Result:
     status_code: int | None = None
     body: str | None = None
     error: str | None = None
+
+
+@dataclass(frozen=True)
+class Attempted:
+    claimed: Claimed
+    result: Result
+    attempted_at: dt.datetime
+    latency_ms: int
 
 
 class DeliveryWorker:
@@ -98,9 +108,10 @@ class DeliveryWorker:
         return claimed
 
     async def step(self) -> int:
-        """Claim what is due now and attempt it all; returns how many attempts were made."""
+        """Claim what is due now, attempt it all and settle it; returns the attempts made."""
         claimed = await self.claim(self.settings.webhook_batch_size)
-        await asyncio.gather(*(self.attempt(c) for c in claimed))
+        outcomes = await asyncio.gather(*(self.attempt(c) for c in claimed))
+        await self.settle(outcomes)
         return len(claimed)
 
     async def drain(self, *, max_rounds: int = 100) -> int:
@@ -114,7 +125,9 @@ class DeliveryWorker:
         return total
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Keep up to `webhook_max_in_flight` attempts going until `stop` is set."""
+        """Keep up to `webhook_max_in_flight` attempts going until `stop` is set; finished
+        attempts are settled together, one transaction for all that finished meanwhile."""
+        done: list[Attempted] = []
         while not stop.is_set():
             free = self.settings.webhook_max_in_flight - len(self._tasks)
             claimed: list[Claimed] = []
@@ -124,16 +137,30 @@ class DeliveryWorker:
                 except Exception as exc:
                     logger.warning("webhook_claim_failed", error=str(exc))
             for c in claimed:
-                task = asyncio.create_task(self.attempt(c), name=f"webhook:{c.delivery_id}")
+                task = asyncio.create_task(
+                    self._attempt_into(c, done), name=f"webhook:{c.delivery_id}"
+                )
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
-            if claimed and len(claimed) == free:
-                await asyncio.wait(self._tasks, return_when=asyncio.FIRST_COMPLETED)
-            elif not claimed:
+            if not done and self._tasks:
+                # Wait for an attempt to finish (or for new work to fall due).
+                await asyncio.wait(
+                    self._tasks,
+                    timeout=self.settings.webhook_poll_seconds,
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+            elif not done and not claimed:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=self.settings.webhook_poll_seconds)
+            if done:
+                batch, done[:] = list(done), []
+                await self.settle(batch)
 
-    async def attempt(self, claimed: Claimed) -> None:
+    async def _attempt_into(self, claimed: Claimed, done: list[Attempted]) -> None:
+        done.append(await self.attempt(claimed))
+
+    async def attempt(self, claimed: Claimed) -> Attempted:
+        """POST one delivery; what happened, to be settled."""
         attempted_at = utcnow()
         started = time.perf_counter()
         try:
@@ -141,13 +168,16 @@ class DeliveryWorker:
         except Exception as exc:  # never lose the lease's bookkeeping to a surprise
             result = Result(AttemptOutcome.network_error, error=type(exc).__name__)
         latency_ms = int((time.perf_counter() - started) * 1000)
+        return Attempted(claimed, result, attempted_at, latency_ms)
+
+    async def settle(self, attempted: Sequence[Attempted]) -> None:
+        if not attempted:
+            return
         try:
-            await self._settle(claimed, result, attempted_at=attempted_at, latency_ms=latency_ms)
+            await self._settle(attempted)
         except Exception as exc:
-            # The lease runs out and the delivery is attempted again: at least once.
-            logger.warning(
-                "webhook_settle_failed", delivery=str(claimed.delivery_id), error=str(exc)
-            )
+            # The leases run out and the deliveries are attempted again: at least once.
+            logger.warning("webhook_settle_failed", deliveries=len(attempted), error=str(exc))
 
     async def _post(self, claimed: Claimed, attempted_at: dt.datetime) -> Result:
         try:
@@ -195,67 +225,70 @@ class DeliveryWorker:
             return Result(AttemptOutcome.succeeded, response.status_code, text)
         return Result(AttemptOutcome.http_error, response.status_code, text)
 
-    async def _settle(
-        self, claimed: Claimed, result: Result, *, attempted_at: dt.datetime, latency_ms: int
-    ) -> None:
-        ok = result.outcome == AttemptOutcome.succeeded
-        gone = result.status_code == 410
+    async def _settle(self, attempted: Sequence[Attempted]) -> None:
         now = utcnow()
-        delay = (
-            None
-            if ok or gone
-            else service.next_delay(self.settings, claimed.attempt_count + 1, self.rng)
-        )
-        status = (
-            DeliveryStatus.succeeded
-            if ok
-            else DeliveryStatus.pending
-            if delay is not None
-            else DeliveryStatus.failed
-        )
-        disabled: str | None = None
+        settled: list[repository.Settled] = []
+        # Per endpoint, the batch's last outcome says whether it is failing now.
+        last_ok: dict[uuid.UUID, bool] = {}
+        gone: set[uuid.UUID] = set()
+        for item in attempted:
+            claimed, result = item.claimed, item.result
+            ok = result.outcome == AttemptOutcome.succeeded
+            if result.status_code == 410:
+                gone.add(claimed.endpoint_id)
+            delay = (
+                None
+                if ok or result.status_code == 410
+                else service.next_delay(self.settings, claimed.attempt_count + 1, self.rng)
+            )
+            status = (
+                DeliveryStatus.succeeded
+                if ok
+                else DeliveryStatus.pending
+                if delay is not None
+                else DeliveryStatus.failed
+            )
+            last_ok[claimed.endpoint_id] = ok
+            settled.append(
+                repository.Settled(
+                    attempt={
+                        "id": new_id(),
+                        "delivery_id": claimed.delivery_id,
+                        "attempted_at": item.attempted_at,
+                        "outcome": result.outcome.value,
+                        "status_code": result.status_code,
+                        "latency_ms": item.latency_ms,
+                        "response_body": result.body,
+                        "error": result.error,
+                    },
+                    status=status,
+                    next_attempt_at=now + dt.timedelta(seconds=delay or 0),
+                )
+            )
+        disabled: dict[uuid.UUID, str] = {}
         async with self.database.sessionmaker() as session:
-            await repository.record_attempt(
-                session,
-                WebhookAttempt(
-                    id=new_id(),
-                    delivery_id=claimed.delivery_id,
-                    attempted_at=attempted_at,
-                    outcome=result.outcome,
-                    status_code=result.status_code,
-                    latency_ms=latency_ms,
-                    response_body=result.body,
-                    error=result.error,
-                ),
-                status=status,
-                next_attempt_at=now + dt.timedelta(seconds=delay or 0),
-                first_attempt=claimed.attempt_count == 0,
-            )
-            failing_since = await repository.mark_health(
-                session, claimed.endpoint_id, ok=ok, now=now
-            )
-            if gone:
-                disabled = "gone"
-                reason = "The endpoint answered 410 Gone."
-            elif failing_since is not None and now - failing_since >= dt.timedelta(
-                seconds=self.settings.webhook_disable_after_seconds
-            ):
-                disabled = "failing"
-                reason = "Every delivery failed for longer than the allowed period."
-            if disabled is not None and not await service.disable_endpoint(
-                session, claimed.endpoint_id, reason=reason
-            ):
-                disabled = None
+            await repository.record_attempts(session, settled)
+            for endpoint_id, ok in last_ok.items():
+                failing_since = await repository.mark_health(session, endpoint_id, ok=ok, now=now)
+                if endpoint_id in gone:
+                    reason, why = "gone", "The endpoint answered 410 Gone."
+                elif failing_since is not None and now - failing_since >= dt.timedelta(
+                    seconds=self.settings.webhook_disable_after_seconds
+                ):
+                    reason = "failing"
+                    why = "Every delivery failed for longer than the allowed period."
+                else:
+                    continue
+                if await service.disable_endpoint(session, endpoint_id, reason=why):
+                    disabled[endpoint_id] = reason
             await session.commit()
-        DELIVERY_ATTEMPTS.labels(result.outcome.value).inc()
-        if claimed.attempt_count == 0:
-            FIRST_ATTEMPT_LAG.observe(
-                max(0.0, (attempted_at - claimed.occurred_at).total_seconds())
-            )
-        if status != DeliveryStatus.pending:
-            DELIVERIES_FINISHED.labels(status.value).inc()
-        if disabled is not None:
-            ENDPOINTS_DISABLED.labels(disabled).inc()
-            logger.warning(
-                "webhook_endpoint_disabled", endpoint=str(claimed.endpoint_id), reason=disabled
-            )
+        for item, row in zip(attempted, settled, strict=True):
+            DELIVERY_ATTEMPTS.labels(item.result.outcome.value).inc()
+            if item.claimed.attempt_count == 0:
+                lag = (item.attempted_at - item.claimed.occurred_at).total_seconds()
+                FIRST_ATTEMPT_LAG.observe(max(0.0, lag))
+            if row.status != DeliveryStatus.pending:
+                DELIVERIES_FINISHED.labels(row.status.value).inc()
+        for endpoint_id, reason in disabled.items():
+            ENDPOINTS_DISABLED.labels(reason).inc()
+            logger.warning("webhook_endpoint_disabled", endpoint=str(endpoint_id), reason=reason)

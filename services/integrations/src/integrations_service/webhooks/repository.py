@@ -6,8 +6,9 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import exists, func, insert, select, update
+from sqlalchemy import Table, bindparam, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -176,27 +177,43 @@ async def claim_due(
     return claimed
 
 
-async def record_attempt(
-    session: AsyncSession,
-    attempt: WebhookAttempt,
-    *,
-    status: DeliveryStatus,
-    next_attempt_at: dt.datetime,
-    first_attempt: bool,
-) -> None:
-    """Store the attempt and move its delivery on (leased no more)."""
-    session.add(attempt)
-    values: dict[str, object] = {
-        "status": status,
-        "attempt_count": WebhookDelivery.attempt_count + 1,
-        "next_attempt_at": next_attempt_at,
-        "leased_until": None,
-        "last_attempt_at": attempt.attempted_at,
-    }
-    if first_attempt:
-        values["first_attempt_at"] = attempt.attempted_at
+@dataclass(frozen=True)
+class Settled:
+    """One attempt's row and where it leaves its delivery."""
+
+    attempt: dict[str, object]
+    status: DeliveryStatus
+    next_attempt_at: dt.datetime
+
+
+async def record_attempts(session: AsyncSession, settled: Sequence[Settled]) -> None:
+    """Store the attempts and move their deliveries on (leased no more): two statements for
+    the whole batch, whatever its size."""
+    if not settled:
+        return
+    attempts = cast(Table, WebhookAttempt.__table__)
+    await session.execute(insert(attempts), [s.attempt for s in settled])
+    table = cast(Table, WebhookDelivery.__table__)
     await session.execute(
-        update(WebhookDelivery).where(WebhookDelivery.id == attempt.delivery_id).values(**values)
+        update(table)
+        .where(table.c.id == bindparam("b_id"))
+        .values(
+            status=bindparam("b_status"),
+            attempt_count=table.c.attempt_count + 1,
+            next_attempt_at=bindparam("b_next"),
+            leased_until=None,
+            last_attempt_at=bindparam("b_at"),
+            first_attempt_at=func.coalesce(table.c.first_attempt_at, bindparam("b_at")),
+        ),
+        [
+            {
+                "b_id": s.attempt["delivery_id"],
+                "b_status": s.status.value,
+                "b_next": s.next_attempt_at,
+                "b_at": s.attempt["attempted_at"],
+            }
+            for s in settled
+        ],
     )
 
 
@@ -204,22 +221,25 @@ async def mark_health(
     session: AsyncSession, endpoint_id: uuid.UUID, *, ok: bool, now: dt.datetime
 ) -> dt.datetime | None:
     """Record a success (the endpoint is healthy again) or a failure; returns since when the
-    endpoint has been failing (None: it is not)."""
+    endpoint has been failing (None: it is not). A success is one UPDATE that changes nothing
+    on a healthy endpoint (the common case costs no read)."""
+    if ok:
+        await session.execute(
+            update(EndpointHealth)
+            .where(
+                EndpointHealth.endpoint_id == endpoint_id, EndpointHealth.failing_since.is_not(None)
+            )
+            .values(failing_since=None, last_success_at=now)
+        )
+        return None
     health = await session.get(EndpointHealth, endpoint_id, with_for_update=True)
     if health is None:
         await session.execute(
             insert(EndpointHealth).values(
-                endpoint_id=endpoint_id,
-                failing_since=None if ok else now,
-                last_success_at=now if ok else None,
-                last_failure_at=None if ok else now,
+                endpoint_id=endpoint_id, failing_since=now, last_failure_at=now
             )
         )
-        return None if ok else now
-    if ok:
-        health.failing_since = None
-        health.last_success_at = now
-        return None
+        return now
     health.last_failure_at = now
     if health.failing_since is None:
         health.failing_since = now
