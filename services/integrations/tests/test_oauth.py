@@ -286,6 +286,30 @@ class TestTokenEndpoint:
         )
         assert response.json()["scope"] == "viewer"
 
+    async def test_a_role_never_grantable_is_never_granted(
+        self, app: FastAPI, admin: httpx.AsyncClient, anonymous: httpx.AsyncClient
+    ) -> None:
+        """Even a row given `admin` by hand (the API refuses it) yields no admin token."""
+        created = await make_client(admin, roles=["viewer"])
+        async with app.state.database.sessionmaker() as session:
+            stored = await session.get(OAuthClient, uuid.UUID(created["id"]))
+            assert stored is not None
+            stored.roles = ["admin", "viewer"]
+            await session.commit()
+        granted = await token_with_body(anonymous, created["id"], created["client_secret"])
+        assert granted.json()["scope"] == "viewer"
+        refused = await token_with_body(
+            anonymous, created["id"], created["client_secret"], scope="admin"
+        )
+        assert_token_error(refused, 400, "invalid_scope")
+        async with app.state.database.sessionmaker() as session:
+            stored = await session.get(OAuthClient, uuid.UUID(created["id"]))
+            assert stored is not None
+            stored.roles = ["admin"]
+            await session.commit()
+        none = await token_with_body(anonymous, created["id"], created["client_secret"])
+        assert_token_error(none, 400, "unauthorized_client")
+
     async def test_wrong_or_unknown_credentials_are_invalid_client_and_audited(
         self, admin: httpx.AsyncClient, anonymous: httpx.AsyncClient
     ) -> None:

@@ -33,6 +33,7 @@ from integrations_service.oauth.models import OAuthClient
 from integrations_service.oauth.schemas import (
     ClientCreate,
     ClientRead,
+    ClientRole,
     ClientWithSecret,
     TokenResponse,
 )
@@ -299,14 +300,25 @@ async def _authenticate(
     return client, None
 
 
+_GRANTABLE = frozenset(role.value for role in ClientRole)
+
+
 def _granted_roles(client: OAuthClient, scope: str | None) -> list[str]:
+    # Only roles a client may hold, whatever a row was given by hand: never `admin`.
+    held = set(client.roles) & _GRANTABLE
+    if not held:
+        raise TokenError(
+            TokenErrorCode.unauthorized_client,
+            "The client holds no role it may be granted.",
+            reason="no_grantable_role",
+        )
     if scope is None:
-        return sorted(client.roles)
+        return sorted(held)
     requested = {part for part in scope.split(" ") if part}
-    if not requested or not requested <= set(client.roles):
+    if not requested or not requested <= held:
         raise TokenError(
             TokenErrorCode.invalid_scope,
-            "The scope may list only roles the client holds: " + " ".join(sorted(client.roles)),
+            "The scope may list only roles the client holds: " + " ".join(sorted(held)),
         )
     return sorted(requested)
 
