@@ -289,6 +289,9 @@ async def test_unknown_dataset_is_a_404_listing_nothing(
 ) -> None:
     body = assert_problem(await caller().get("/v1/exports/widgets"), 404, "unknown-dataset")
     assert "projects" not in json.dumps(body)
+    # A job's usual parameters do not turn the unknown name into a 422 about them.
+    response = await caller().get("/v1/exports/widgets", params={"format": "csv", "since": "x"})
+    assert_problem(response, 404, "unknown-dataset")
     assert all(not fake.requests for fake in fakes.values())
 
 

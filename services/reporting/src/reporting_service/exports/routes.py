@@ -22,6 +22,7 @@ from reporting_service.exports.errors import BundleForbidden, UnknownDataset
 from reporting_service.exports.schemas import ExportCatalog
 from shared.auth import PrincipalDep
 from shared.db import utcnow
+from shared.parameters import AnyQueryParameters
 from shared.problems import problem_responses
 from shared.types import UtcDateTime
 
@@ -121,6 +122,9 @@ async def get_export_bundle(
 @router.get(
     "/{dataset}",
     response_class=Response,
+    # An unknown name is a 404 whatever the query says (a job's `?format=csv` included): the
+    # parameters belong to a dataset that does not exist, so there is nothing to check them by.
+    dependencies=[AnyQueryParameters],
     responses={
         200: {
             "description": "Never from here: the gateway sends a dataset's name to the service "
