@@ -168,3 +168,24 @@ def normalise(
             raise ScaleError(f"{value} lies outside every band of this criterion.")
         score = matching[0]
     return 1.0 - score if reverse else score
+
+
+def favourability(
+    scale_type: ScaleType,
+    value: RatingValue,
+    *,
+    bands: Sequence[NumericBand] = (),
+    reverse: bool = False,
+) -> float:
+    """How favourable a (valid) value is, 0-1, on every scale, including those that carry no
+    score: the criterion score where there is one; `pass` over `fail`; on the ESF tier the lower
+    tier, since a higher tier asks for more evidence. An even split leans to the lower of two."""
+    scale = SCALES[scale_type]
+    if scale_type is ScaleType.esf_tier:
+        fav = 1.0 - position(scale_type, value)
+    elif scale_type is ScaleType.pass_fail:
+        fav = scale.category_scores[scale.categories.index(str(value))]
+    else:
+        score = normalise(scale_type, value, bands=bands)
+        fav = 0.0 if score is None else score
+    return 1.0 - fav if reverse else fav

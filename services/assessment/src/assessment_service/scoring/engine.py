@@ -31,7 +31,7 @@ from assessment_service.frameworks.definition import (
     TemplateDefinition,
     parse_gate_rule,
 )
-from assessment_service.frameworks.scales import SCALES, RatingValue, normalise, position
+from assessment_service.frameworks.scales import SCALES, RatingValue, normalise
 from assessment_service.scoring.moderation import (
     HIGH_SPREAD,
     OUTLIER_DISTANCE,
@@ -39,6 +39,7 @@ from assessment_service.scoring.moderation import (
     bounded,
     median_of,
     moderate,
+    spread_position,
 )
 from assessment_service.scoring.results import (
     ComplexityProfile,
@@ -223,7 +224,7 @@ def score(
         values = {
             a: _own_value(own[a].get(criterion.code)) for a in assessors if criterion.code in own[a]
         }
-        positions = [position(criterion.scale, v) for v in values.values() if v is not None]
+        positions = [spread_position(criterion, v) for v in values.values() if v is not None]
         spread = (max(positions) - min(positions)) if len(positions) >= 2 else None
         if spread is not None and SCALES[criterion.scale].scored:
             spreads.append(bounded(spread))
