@@ -35,9 +35,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.dataset import SERVICES
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "RESULTS.md"
-SERVICES = ("projects", "assessment", "stakeholders")
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 RUN_SECTION_END = "<!-- make bench: end -->"
 

@@ -23,13 +23,13 @@ from pathlib import Path
 
 import httpx
 
+from bench.dataset import SERVICES
 from bench.loadgen import Result, ensure_wrk, run_wrk
 from bench.revisions import describe, packages_at
 from bench.run import cpu_seconds, free_port, uvicorn_process
 from shared.auth import issue_token
 from shared.settings import DEV_AUDIENCE, DEV_ISSUER, DEV_JWT_KEY
 
-SERVICES = ("projects", "assessment", "stakeholders")
 LIMIT = 200
 TARGET = 0.8
 

@@ -40,6 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import Response
 
+from bench.dataset import SERVICES
 from shared.changes import to_jsonable
 from shared.db import Database
 from shared.migrations import upgrade
@@ -47,7 +48,6 @@ from shared.pagination import Pagination, SortKey, _encode, declared_sorts
 from shared.search import TextSearch
 
 ROOT = Path(__file__).resolve().parents[1]
-SERVICES = ("projects", "assessment", "stakeholders")
 DEEP_PAGE = 1000
 DEEP_ROWS = 10_000  # lists this long get a page-1000 scenario
 SORT_TARGET = 3.0  # a sorted page or a search within 3x the default page

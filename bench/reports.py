@@ -39,8 +39,9 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine, text
 
+from bench.dataset import SERVICES as DATASET_SERVICES
 from bench.run import cpu_seconds
-from scripts.processes import Stack, allocate_ports
+from scripts.processes import ALL_PROCESSES, Stack, allocate_ports
 from scripts.services import REPORTING, ROOT, SERVICES
 from shared.auth import issue_token
 from shared.migrations import upgrade
@@ -56,7 +57,7 @@ DEFAULT_SQLITE = {"var/bench-1k": 1000, "var/bench-10k": 10000}
 DEFAULT_PG = {"bench1k": 1000, "bench": 10000}
 # p50 targets of issue #11, ms (the board pack has none).
 TARGETS = {"portfolio": 1000.0, "evidence": 300.0, "dossier": 300.0}
-UPSTREAMS = [service.name for service in SERVICES]
+UPSTREAMS = [service.name for service in SERVICES if service.name in DATASET_SERVICES]
 Say = Callable[[str], None]
 
 
@@ -339,7 +340,8 @@ def bench_dataset(
     dataset: Dataset, *, iterations: int, warmup: int, budget: float, say: Say
 ) -> DatasetResult:
     for service in SERVICES:
-        upgrade(service.alembic_ini, dataset.urls[service.name])
+        if service.name in dataset.urls:
+            upgrade(service.alembic_ini, dataset.urls[service.name])
     facts = inspect(dataset)
     say(f"{dataset.backend} {dataset.where}: {facts.projects:,} projects")
     result = DatasetResult(dataset, facts, load=[load_average()])
@@ -363,7 +365,11 @@ def bench_dataset(
         issuer=DEV_ISSUER,
         audience=DEV_AUDIENCE,
     )
-    with Stack(ports=allocate_ports(), database_urls=dataset.urls, env=env) as stack:
+    # The reports read the three data services; integrations (webhooks, clients) is not started.
+    processes = [s for s in ALL_PROCESSES if s.name != "integrations"]
+    with Stack(
+        ports=allocate_ports(), database_urls=dataset.urls, env=env, services=processes
+    ) as stack:
         stack.start()
         stack.wait_ready(timeout=120)
         with httpx.Client(

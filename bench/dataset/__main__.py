@@ -8,7 +8,8 @@ import json
 import sys
 from pathlib import Path
 
-from bench.dataset.generate import SERVICES, Report, run
+from bench.dataset import SERVICES
+from bench.dataset.generate import Report, run
 from bench.dataset.plan import Scale
 from bench.dataset.store import DEFAULT_PG
 

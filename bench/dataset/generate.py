@@ -9,11 +9,10 @@ from pathlib import Path
 
 from sqlalchemy import MetaData
 
-from bench.dataset import assessment, projects, stakeholders
+from bench.dataset import SERVICES, assessment, projects, stakeholders
 from bench.dataset.plan import Scale, build_world
 from bench.dataset.store import DEFAULT_PG, Target, counts, finish, prepare
 
-SERVICES = ("projects", "assessment", "stakeholders")
 METADATA: dict[str, MetaData] = {
     "projects": projects.Base.metadata,
     "assessment": assessment.Base.metadata,

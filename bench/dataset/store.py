@@ -14,13 +14,11 @@ from psycopg import sql
 from sqlalchemy import Engine, MetaData, Table, create_engine, event, func, insert, select, text
 from sqlalchemy.engine import make_url
 
+from bench.dataset import SERVICES
 from shared.migrations import upgrade
 
 ROOT = Path(__file__).resolve().parents[2]
-ALEMBIC = {
-    name: ROOT / "services" / name / "alembic.ini"
-    for name in ("projects", "assessment", "stakeholders")
-}
+ALEMBIC = {name: ROOT / "services" / name / "alembic.ini" for name in SERVICES}
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 BATCH = 5000
 
