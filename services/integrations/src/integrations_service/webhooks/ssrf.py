@@ -22,6 +22,8 @@ METADATA_ADDRESSES: Final = frozenset(
     ipaddress.ip_address(a) for a in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200")
 )
 MAX_URL_LENGTH: Final = 2000
+# A name that does not resolve by then is refused (a registration never hangs on a resolver).
+RESOLVE_TIMEOUT_SECONDS: Final = 3.0
 
 
 class UrlRefused(ValueError):
@@ -92,8 +94,9 @@ async def resolve(host: str, port: int) -> list[IPAddress]:
         pass
     loop = asyncio.get_running_loop()
     try:
-        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
+        async with asyncio.timeout(RESOLVE_TIMEOUT_SECONDS):
+            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError, TimeoutError) as exc:
         raise AddressRefused("The URL's host does not resolve.") from exc
     addresses: list[IPAddress] = []
     for info in infos:
