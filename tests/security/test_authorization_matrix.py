@@ -103,6 +103,7 @@ DSR = f"{S}/data-subject-requests/{{request_id}}"
 WRITES: dict[str, dict[tuple[str, str], Rule]] = {
     "projects": {
         ("POST", "/v1/projects"): Rule.CONTRIBUTORS,
+        ("POST", "/v1/aggregates/project-scope"): Rule.READ_BY_POST,
         ("PATCH", P): Rule.PROJECT,
         ("POST", f"{P}/archive"): Rule.ROLE,
         ("POST", f"{P}/benefits"): Rule.PROJECT,
