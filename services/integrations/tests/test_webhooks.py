@@ -440,3 +440,19 @@ async def test_two_workers_never_send_the_same_attempt_twice(
     ids = hook.ids()
     assert len(ids) == 120
     assert len(set(ids)) == 120
+
+
+async def test_a_new_endpoint_gets_what_happens_from_then_on_not_the_history(
+    app: FastAPI,
+    admin: httpx.AsyncClient,
+    projects: FakeProjects,
+    receiver: tuple[WebhookReceiver, str],
+) -> None:
+    hook, url = receiver
+    publish(projects)  # before the endpoint exists, not yet read by the consumer
+    await asyncio.sleep(0.01)
+    await register(admin, url)
+    later = publish(projects)
+    await deliver(app, lambda: len(hook.received) >= 1)
+    await app.state.webhook_worker.drain()
+    assert [r.json()["data"]["id"] for r in hook.received] == [later]

@@ -189,14 +189,15 @@ def _delivery(
 
 
 async def fan_out(session: AsyncSession, *, producer: str, event: Mapping[str, Any]) -> str:
-    """One delivery per enabled endpoint subscribed to the event's type, in the consumer's
-    transaction (so an event is fanned out exactly once, with the feed cursor)."""
+    """One delivery per enabled endpoint subscribed to the event's type and registered before
+    it happened (a new endpoint gets what happens from then on, not the feeds' history), in the
+    consumer's transaction (so an event is fanned out exactly once, with the feed cursor)."""
+    occurred_at = parse_utc_datetime(event["occurred_at"])
     endpoints = [
         e
         for e in await repository.enabled_endpoints(session)
-        if matches(e.event_types, event["type"])
+        if e.created_at <= occurred_at and matches(e.event_types, event["type"])
     ]
-    occurred_at = parse_utc_datetime(event["occurred_at"])
     payload = {"type": event["type"], "timestamp": event["occurred_at"], "data": dict(event)}
     for endpoint in endpoints:
         session.add(
