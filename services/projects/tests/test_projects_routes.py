@@ -287,10 +287,53 @@ class TestUpdateProject:
 
     async def test_archive_then_edit_is_409(self, build, client: httpx.AsyncClient) -> None:
         project = await build.project()
-        archived = await client.post(f"/v1/projects/{project['id']}/archive")
+        archived = await client.post(
+            f"/v1/projects/{project['id']}/archive", json={"reason": "Merged into another project."}
+        )
         assert archived.status_code == 200 and archived.json()["status"] == "archived"
         response = await client.patch(f"/v1/projects/{project['id']}", json={"summary": "late"})
         assert_problem(response, 409, "project-archived")
+
+    @pytest.mark.parametrize(
+        ("body", "pointer"), [(None, None), ({}, "/reason"), ({"reason": "   "}, "/reason")]
+    )
+    async def test_archive_without_a_reason_is_422_and_changes_nothing(
+        self, build, client: httpx.AsyncClient, body, pointer
+    ) -> None:
+        project = await build.project()
+        response = await client.post(f"/v1/projects/{project['id']}/archive", json=body)
+        problem = assert_problem(response, 422)
+        if pointer:
+            assert [e["pointer"] for e in problem["errors"]] == [pointer]
+        again = (await client.get(f"/v1/projects/{project['id']}")).json()
+        assert (again["status"], again["archive_reason"]) == ("active", None)
+
+    async def test_archive_keeps_its_reason_in_the_project_audit_and_event(
+        self, build, client: httpx.AsyncClient, app: FastAPI, tokens: TokenFactory
+    ) -> None:
+        project = await build.project()
+        url = f"/v1/projects/{project['id']}"
+        archived = await build.ok(
+            "POST", f"{url}/archive", {"reason": "  Merged into CMDI-9. "}, 200
+        )
+        assert archived["archive_reason"] == "Merged into CMDI-9."
+        # Archiving again changes nothing: the first reason stands.
+        again = await build.ok("POST", f"{url}/archive", {"reason": "Second thoughts."}, 200)
+        assert (again["archive_reason"], again["version"]) == (
+            "Merged into CMDI-9.",
+            archived["version"],
+        )
+        audit = (
+            await client.get(f"/v1/audit?entity_type=project&entity_id={project['id']}")
+        ).json()
+        async with api_client(app, token=tokens("service")) as svc:
+            events = (await svc.get("/v1/events?type=project.archived")).json()["items"]
+        entry = next(e for e in audit["items"] if e["action"] == "archived")
+        assert entry["changes"]["archive_reason"] == {
+            "before": None,
+            "after": "Merged into CMDI-9.",
+        }
+        assert [e["data"]["entity"]["archive_reason"] for e in events] == ["Merged into CMDI-9."]
 
 
 class TestIdempotency:
@@ -362,7 +405,9 @@ class TestAuditAndEvents:
             json={"summary": "v2"},
             headers={"X-Request-ID": "req-patch-1"},
         )
-        await client.post(f"/v1/projects/{project['id']}/archive")
+        await client.post(
+            f"/v1/projects/{project['id']}/archive", json={"reason": "Merged into another project."}
+        )
         response = await client.get(f"/v1/audit?entity_type=project&entity_id={project['id']}")
         assert response.status_code == 200
         entries = response.json()["items"]

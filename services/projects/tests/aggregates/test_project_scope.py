@@ -39,7 +39,7 @@ async def test_each_filter_and_their_combination(client: httpx.AsyncClient, buil
     medicine = (await build.project(directorate="medicine"))["id"]
     surgery = (await build.project(directorate="surgery", pillar="innovation_governance"))["id"]
     other = (await build.project(directorate="estates"))["id"]
-    await build.ok("POST", f"/v1/projects/{other}/archive", status=200)
+    await build.ok("POST", f"/v1/projects/{other}/archive", {"reason": "Duplicate."}, status=200)
 
     assert await scope(client, directorate=["medicine"]) == [medicine]
     assert await scope(client, directorate=["medicine", "surgery"]) == sorted([medicine, surgery])

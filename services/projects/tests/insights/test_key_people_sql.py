@@ -68,7 +68,7 @@ class TestPortfolioKeyPeopleInSql:
                     await build.member(project, subject, role.value, **extra)
                     memberships.append((subject, project, role, not ended))
         archived = projects[-1]
-        await build.ok("POST", f"/v1/projects/{archived}/archive", None, 200)
+        await build.ok("POST", f"/v1/projects/{archived}/archive", {"reason": "Duplicate."}, 200)
         with_lead, expected = old_loads(memberships, set(projects) - {archived})
         walked: dict[str, Any] = {}
         cursor: str | None = None

@@ -130,7 +130,10 @@ class TestTransitions:
         async with api_client(app, token=tokens("contributor", sub="dan")) as dan:
             read = (await dan.get(f"{url}/{draft['id']}")).json()
             assert read["allowed_transitions"] == ["submitted"]
-        archived = await client.post(f"/v1/projects/{draft['project_id']}/archive")
+        archived = await client.post(
+            f"/v1/projects/{draft['project_id']}/archive",
+            json={"reason": "Merged into another project."},
+        )
         assert archived.status_code == 200, archived.text
         assert (await client.get(f"{url}/{draft['id']}")).json()["allowed_transitions"] == []
         await entries.move(journal, draft, "submitted", status=409, slug="project-archived")

@@ -203,7 +203,9 @@ class TestMapTransitions:
                 403,
                 "not-a-project-team-member",
             )
-        archived = await client.post(f"/v1/projects/{project['id']}/archive")
+        archived = await client.post(
+            f"/v1/projects/{project['id']}/archive", json={"reason": "Merged into another project."}
+        )
         assert archived.status_code == 200, archived.text
         read = (await client.get(url(project["id"], draft["id"]))).json()
         assert read["allowed_transitions"] == []

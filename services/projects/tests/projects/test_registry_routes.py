@@ -128,7 +128,9 @@ class TestArchiveProject:
         self, client: httpx.AsyncClient, build
     ) -> None:
         project = await build.project()
-        await client.post(f"/v1/projects/{project['id']}/archive")
+        await client.post(
+            f"/v1/projects/{project['id']}/archive", json={"reason": "Merged into another project."}
+        )
         response = await client.post(
             f"/v1/projects/{project['id']}/team",
             json=member_body("bob"),

@@ -163,7 +163,9 @@ class TestTransitionProject:
 
     async def test_archived_project_cannot_move(self, client: httpx.AsyncClient, build) -> None:
         project = await build.project()
-        archived = await client.post(f"/v1/projects/{project['id']}/archive")
+        archived = await client.post(
+            f"/v1/projects/{project['id']}/archive", json={"reason": "Merged into another project."}
+        )
         assert archived.headers["etag"] == f'"v{archived.json()["version"]}"'
         assert archived.json()["allowed_transitions"] == []
         assert_problem(await move(client, project["id"], "paused"), 409, "project-archived")

@@ -114,6 +114,9 @@ class Project(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):
     status: Mapped[ProjectStatus] = mapped_column(
         enum_column(ProjectStatus, "project_status"), default=ProjectStatus.active, index=True
     )
+    # Why it was archived (required by `POST /archive`), kept on the row so the audit entry and
+    # the `project.archived` event carry it.
+    archive_reason: Mapped[str | None] = mapped_column(Text)
     # The stage a paused project returns to on `resume`.
     paused_from: Mapped[Stage | None] = mapped_column(enum_column(Stage, "paused_from_stage"))
     stage_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

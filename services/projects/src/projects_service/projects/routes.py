@@ -26,6 +26,7 @@ from projects_service.projects.models import (
     StageChange,
 )
 from projects_service.projects.schemas import (
+    ProjectArchive,
     ProjectCreate,
     ProjectPatch,
     ProjectRead,
@@ -200,11 +201,17 @@ async def update_project(
     "/{project_id}/archive", responses=problem_responses(ProjectNotFound, PreconditionFailed)
 )
 async def archive_project(
-    project: ProjectDep, session: SessionDep, actor: Curator, request: Request, response: Response
+    project: ProjectDep,
+    data: ProjectArchive,
+    session: SessionDep,
+    actor: Curator,
+    request: Request,
+    response: Response,
 ) -> ProjectRead:
-    """Archive instead of delete: the project becomes read-only and stays in history."""
+    """Archive instead of delete, saying why (`{"reason"}`, required: 422 without): the project
+    becomes read-only and stays in history; `archive_reason` keeps the reason."""
     check_if_match(request, project.version)
-    project = await service.archive_project(session, project)
+    project = await service.archive_project(session, project, reason=data.reason)
     mark_version(response, project.version)
     return service.present(project, actor)
 

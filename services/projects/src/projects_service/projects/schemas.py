@@ -101,6 +101,9 @@ class ProjectRead(BaseModel):
     paused_from: Stage | None = Field(description="Where `resume` returns a paused project to.")
     stage_changed_at: dt.datetime
     status: ProjectStatus
+    archive_reason: str | None = Field(
+        description="Why the project was archived (null while active)."
+    )
     is_digital: bool
     funding_source: str | None
     budget_gbp: JsonDecimal | None
@@ -132,6 +135,12 @@ class ProjectTransition(TransitionRequest[Stage]):
     the pilot)."""
 
     reason: Reason = Field(description="Why; kept in the stage history.")
+
+
+class ProjectArchive(InputModel):
+    """`{"reason"}`: archiving is consequential, so it says why (422 without)."""
+
+    reason: Reason = Field(description="Why the project is archived; kept on the project.")
 
 
 class StageChangeRead(BaseModel):

@@ -176,9 +176,12 @@ async def update_project(
     return project
 
 
-async def archive_project(session: AsyncSession, project: Project) -> Project:
+async def archive_project(session: AsyncSession, project: Project, *, reason: str) -> Project:
+    """Archive with the reason; archiving an archived project again changes nothing (its first
+    reason stands)."""
     if project.status is not ProjectStatus.archived:
         project.status = ProjectStatus.archived
+        project.archive_reason = reason
         set_action(project, "archived")
         await session.flush()
     return project
