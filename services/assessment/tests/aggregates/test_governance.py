@@ -259,13 +259,13 @@ async def test_a_later_change_leaves_an_earlier_as_of_alone(
     built = await portfolio(build, corrected=False)
     body = {"as_of": "2026-04-15T00:00:00Z", **PERIOD}
     before = await figures(client, **body)
-    # After 15 April: D3 corrected, C2 met, another pivot decided in the period but recorded
-    # late, a new decision.
+    # After 15 April: C2 waived, D3 corrected (its open C3 follows it), another pivot decided
+    # in the period but recorded late, a new decision.
+    c2 = next(i for i, c in enumerate(built["d3"]["conditions"]) if c["text"] == "C2")
+    await build.close_condition(built["d3"], c2, "waived", at("2026-05-04T10:00"))
     await build.decide(
         built["a3"], "adapt", at("2026-05-05T10:00"), supersedes_id=built["d3"]["id"]
     )
-    c2 = next(i for i, c in enumerate(built["d3"]["conditions"]) if c["text"] == "C2")
-    await build.close_condition(built["d3"], c2, "waived", at("2026-05-06T10:00"))
     build.now(at("2026-05-07T10:00"))
     p6 = build.project()
     evaluation = await build.evaluation(p6, start="2026-01-01")

@@ -35,6 +35,9 @@ class ConditionStatus(StrEnum):
     met = "met"
     waived = "waived"
     breached = "breached"
+    # The decision it belongs to was superseded while it was open: it follows the decision
+    # (no longer open, never overdue); the correcting decision states its own conditions.
+    superseded = "superseded"
 
 
 class Decision(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):

@@ -65,6 +65,7 @@ CONDITION_TRANSITIONS: dict[ConditionStatus, tuple[ConditionStatus, ...]] = {
     ConditionStatus.met: (),
     ConditionStatus.waived: (),
     ConditionStatus.breached: (),
+    ConditionStatus.superseded: (),  # only by superseding its decision
 }
 # Who records decisions and moves their conditions (the routes' `require_roles`).
 GOVERNANCE = (Role.governance, Role.admin)
@@ -251,6 +252,13 @@ async def record_decision(
         # The row event is `decision.marked_superseded`; `decision.superseded` is the domain
         # event emitted below, with its contract.
         set_action(superseded, "marked_superseded")
+        # Its open conditions follow it; met, waived and breached ones keep their history.
+        for condition in superseded.conditions:
+            if condition.status is ConditionStatus.open:
+                condition.status = ConditionStatus.superseded
+                condition.status_note = f"Decision superseded by {decision.id}."
+                condition.closed_at = now
+                set_action(condition, "superseded")
     else:
         assessment.status = AssessmentStatus.decided
         assessment.decided_at = now
