@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from fastapi import Request
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.auth import Principal, Role
@@ -138,6 +139,11 @@ class Dataset:
     updated_since: Support
     foreign_keys: tuple[ForeignKey, ...] = ()
     filters: tuple[Filter, ...] = ()
+    # Optional fast path (`shared.exports.rendered`): the live rows as ONE Core select whose
+    # columns are the dataset's, in order, raw values, with the same filters `rows` applies.
+    # Live CSV and NDJSON exports then have the database render each line; `as_of`,
+    # `updated_since` and XLSX stay on `rows`.
+    select: Callable[[ExportContext], Select[Any]] | None = None
 
     @property
     def column_names(self) -> tuple[str, ...]:

@@ -156,16 +156,22 @@ async def _batches(rows: AsyncIterator[Sequence[Any]]) -> AsyncIterator[list[Seq
         yield batch
 
 
+def csv_header(columns: Sequence[Column], *, bom: bool = False) -> bytes:
+    """The CSV header line (column names), after a BOM when asked for."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow([column.name for column in columns])
+    header = buffer.getvalue().encode()
+    return (BOM + header) if bom else header
+
+
 async def write_csv(
     columns: Sequence[Column], rows: AsyncIterator[Sequence[Any]], *, bom: bool = False
 ) -> AsyncIterator[bytes]:
     """RFC 4180: comma-separated, CRLF line ends, fields quoted when they need it."""
     chunks = _Chunks()
     writer = csv.writer(chunks.buffer, lineterminator="\r\n")
-    writer.writerow([column.name for column in columns])
-    header = chunks.take()
     # The header goes out alone and at once: the first byte never waits for the first query.
-    yield (BOM + header) if bom else header
+    yield csv_header(columns, bom=bom)
     cells = [_csv_cell(column) for column in columns]
     batches = _batches(rows)
     try:

@@ -46,11 +46,14 @@ from shared.exports.formats import (
     MEDIA_TYPES,
     ExportFormat,
     close_iterator,
+    csv_header,
     iso_datetime,
+    json_line,
     write_csv,
     write_ndjson,
 )
 from shared.exports.negotiation import FormatNotAcceptable, choose_format
+from shared.exports.rendered import Unrenderable, rendered_lines, stream_lines
 from shared.exports.schemas import ExportCatalog, export_catalog
 from shared.exports.xlsx import write_xlsx
 from shared.platform import PlatformTables
@@ -300,24 +303,34 @@ class _Export:
                 extras=extras,
             )
 
+        trailer: Callable[[], dict[str, Any]] | None = None
+        if fmt is ExportFormat.ndjson and params["trailer"]:
+
+            def trailer() -> dict[str, Any]:
+                return {
+                    "_export": {
+                        "complete": True,
+                        "rows": counter.rows,
+                        "high_water_mark": iso_datetime(high_water),
+                        "as_of": iso_datetime(moment),
+                    }
+                }
+
         rows = self._rows(database, context, counter, incremental=updated_since is not None)
         body: AsyncIterator[bytes]
-        if fmt is ExportFormat.csv:
+        if (
+            dataset.select is not None
+            and as_of is None
+            and updated_since is None
+            and fmt in (ExportFormat.csv, ExportFormat.ndjson)
+        ):
+            await close_iterator(rows)  # never started: no connection taken
+            body = self._rendered(
+                database, context, counter, fmt, bom=bool(params["bom"]), trailer=trailer
+            )
+        elif fmt is ExportFormat.csv:
             body = write_csv(columns, rows, bom=bool(params["bom"]))
         elif fmt is ExportFormat.ndjson:
-            trailer = None
-            if params["trailer"]:
-
-                def trailer() -> dict[str, Any]:
-                    return {
-                        "_export": {
-                            "complete": True,
-                            "rows": counter.rows,
-                            "high_water_mark": iso_datetime(high_water),
-                            "as_of": iso_datetime(moment),
-                        }
-                    }
-
             body = write_ndjson(columns, rows, trailer=trailer)
         else:
             body = write_xlsx(columns, rows, sheet=dataset.name, modified_at=moment)
@@ -325,39 +338,99 @@ class _Export:
             _logged(body, dataset.name, fmt), media_type=MEDIA_TYPES[fmt], headers=headers
         )
 
+    async def _rendered(
+        self,
+        database: Database,
+        context: Callable[[AsyncConnection], ExportContext],
+        counter: _Counter,
+        fmt: ExportFormat,
+        *,
+        bom: bool,
+        trailer: Callable[[], dict[str, Any]] | None,
+    ) -> AsyncIterator[bytes]:
+        """A live CSV or NDJSON export rendered by the database (`shared.exports.rendered`):
+        the same bytes as the writers, the same one read transaction; the Python path on the
+        same transaction when a column cannot be rendered."""
+        dataset = self.dataset
+        assert dataset.select is not None
+        async with _ReadTransaction(database) as connection:
+            ctx = context(connection)
+            fallback: AsyncIterator[bytes] | None = None
+            try:
+                lines = rendered_lines(
+                    dataset.columns, dataset.select(ctx), fmt, connection.dialect.name
+                )
+            except Unrenderable as why:
+                logger.warning("export_not_rendered", dataset=dataset.name, reason=str(why))
+                items = self._items(ctx, counter, incremental=False)
+                if fmt is ExportFormat.csv:
+                    fallback = write_csv(dataset.columns, items, bom=bom)
+                else:
+                    fallback = write_ndjson(dataset.columns, items, trailer=trailer)
+            if fallback is not None:
+                try:
+                    async for chunk in fallback:
+                        yield chunk
+                finally:
+                    await close_iterator(fallback)
+                return
+            if fmt is ExportFormat.csv:
+                yield csv_header(dataset.columns, bom=bom)
+
+            def counted(rows: int) -> None:
+                counter.rows += rows
+
+            chunks = stream_lines(connection, lines, counted=counted)
+            try:
+                async for chunk in chunks:
+                    yield chunk
+            finally:
+                await close_iterator(chunks)  # its open result, before the transaction ends
+            if trailer is not None:
+                yield json_line(trailer())
+
     async def _rows(
         self,
         database: Database,
-        context: Any,
+        context: Callable[[AsyncConnection], ExportContext],
         counter: _Counter,
         *,
         incremental: bool,
     ) -> AsyncIterator[Sequence[Any]]:
-        width = len(self.dataset.columns)
         async with _ReadTransaction(database) as connection:
-            source = self.dataset.rows(context(connection))
+            items = self._items(context(connection), counter, incremental=incremental)
             try:
-                async for item in source:
-                    if isinstance(item, Tombstone):
-                        if not incremental:
-                            raise TypeError(
-                                f"{self.dataset.name}: a tombstone outside updated_since"
-                            )
-                        row: list[Any] = [None] * width
-                        for position, value in zip(self.key_positions, item.key, strict=True):
-                            row[position] = value
-                        row.append(True)
-                        counter.rows += 1
-                        yield row
-                        continue
-                    if len(item) != width:
-                        raise ValueError(
-                            f"{self.dataset.name}: a row of {len(item)} values for {width} columns"
-                        )
-                    counter.rows += 1
-                    yield (*item, False) if incremental else item
+                async for item in items:
+                    yield item
             finally:
-                await close_iterator(source)  # its open result, before the transaction ends
+                await close_iterator(items)
+
+    async def _items(
+        self, ctx: ExportContext, counter: _Counter, *, incremental: bool
+    ) -> AsyncIterator[Sequence[Any]]:
+        """The row source's rows, checked, tombstones widened to rows, `deleted` appended."""
+        width = len(self.dataset.columns)
+        source = self.dataset.rows(ctx)
+        try:
+            async for item in source:
+                if isinstance(item, Tombstone):
+                    if not incremental:
+                        raise TypeError(f"{self.dataset.name}: a tombstone outside updated_since")
+                    row: list[Any] = [None] * width
+                    for position, value in zip(self.key_positions, item.key, strict=True):
+                        row[position] = value
+                    row.append(True)
+                    counter.rows += 1
+                    yield row
+                    continue
+                if len(item) != width:
+                    raise ValueError(
+                        f"{self.dataset.name}: a row of {len(item)} values for {width} columns"
+                    )
+                counter.rows += 1
+                yield (*item, False) if incremental else item
+        finally:
+            await close_iterator(source)  # its open result, before the transaction ends
 
 
 class ExportResponse(StreamingResponse):
