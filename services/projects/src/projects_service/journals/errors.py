@@ -43,6 +43,14 @@ class RatingMarkerNotInPartner(InvalidInput):
     title = "Each rating must point at an active progress marker of the entry's partner and version"
 
 
+class RatingOutsideMapVersion(InvalidInput):
+    slug = "rating-outside-map-version"
+    title = (
+        "Ratings point at the outcome map version agreed during the entry's period (in force "
+        "from its agreement until the next version is agreed)"
+    )
+
+
 class StrategyNotInMap(InvalidInput):
     slug = "strategy-not-in-map"
     title = "Each strategy of a strategy journal entry must belong to the entry's outcome map"

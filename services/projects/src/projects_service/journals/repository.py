@@ -130,3 +130,24 @@ async def strategies_in_map(
     """Which of `ids` are strategies of this map version."""
     statement = select(Strategy.id).where(Strategy.outcome_map_id == map_id, Strategy.id.in_(ids))
     return set((await session.scalars(statement)).all())
+
+
+async def agreed_versions(session: AsyncSession, project_id: uuid.UUID) -> list[OutcomeMap]:
+    """The project's map versions that have been agreed (current and superseded), in the order
+    they were agreed."""
+    statement = (
+        select(OutcomeMap)
+        .where(OutcomeMap.project_id == project_id, OutcomeMap.agreed_at.is_not(None))
+        .order_by(OutcomeMap.agreed_at, OutcomeMap.map_version)
+    )
+    return list((await session.scalars(statement)).all())
+
+
+async def partners_of_lineage(
+    session: AsyncSession, lineage_id: uuid.UUID, map_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, uuid.UUID]:
+    """The partner of this lineage in each of `map_ids` that has one: map id → partner id."""
+    statement = select(BoundaryPartner.outcome_map_id, BoundaryPartner.id).where(
+        BoundaryPartner.lineage_id == lineage_id, BoundaryPartner.outcome_map_id.in_(map_ids)
+    )
+    return {row.outcome_map_id: row.id for row in (await session.execute(statement)).all()}

@@ -57,6 +57,9 @@ class Journal(Generic[E, C]):
         """The child rows for the body's `children` items (checked: 422 naming each bad one)."""
         return []
 
+    async def check_period(self, session: AsyncSession, entry: E) -> None:
+        """Check a draft's changed period against the child rows it keeps (none by default)."""
+
     def event_data(self, entry: E) -> dict[str, Any]:
         """What `journal.submitted` adds for this kind to the fields every journal shares."""
         return {}

@@ -156,6 +156,8 @@ async def update(
         )
     if period:
         await _check_overlap(session, journal, entry)
+        if not replaced:
+            await journal.check_period(session, entry)
     if replaced:
         assert journal.children is not None
         assert journal.child_model is not None
