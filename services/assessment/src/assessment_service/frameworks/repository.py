@@ -15,6 +15,18 @@ async def get(session: AsyncSession, framework_id: uuid.UUID) -> Framework | Non
     return await session.get(Framework, framework_id)
 
 
+async def lock(session: AsyncSession, framework_id: uuid.UUID) -> Framework | None:
+    """The version as committed now, its row locked to the end of the transaction (PostgreSQL;
+    SQLite writers already hold the database's write lock): an edit and a first use of the
+    same version, or two first uses, take turns instead of losing a version race."""
+    return await session.scalar(
+        select(Framework)
+        .where(Framework.id == framework_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
 async def get_by_name_and_semver(session: AsyncSession, name: str, semver: str) -> Framework | None:
     return await session.scalar(
         select(Framework).where(Framework.name == name, Framework.semver == semver)

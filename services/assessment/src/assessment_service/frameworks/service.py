@@ -44,6 +44,7 @@ from assessment_service.lifecycle import audit_reason
 from shared.auth import Principal, Role
 from shared.changes import set_action
 from shared.db import utcnow
+from shared.etag import PreconditionFailed
 from shared.pagination import Page, Pagination
 from shared.patch import merge_patch_changes
 from shared.problems import FieldError, pointer_for
@@ -201,7 +202,15 @@ def _merge(current: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
 async def update_framework(
     session: AsyncSession, framework: Framework, *, patch: FrameworkPatch
 ) -> Framework:
-    ensure_editable(framework)
+    seen = framework.version
+    locked = await repository.lock(session, framework.id)
+    if locked is None:
+        raise FrameworkNotFound(f"No framework with id {framework.id}.")
+    # An assessment that pinned it meanwhile makes it immutable: 409, whatever the version says.
+    ensure_editable(locked)
+    if locked.version != seen:  # another edit landed since this request read it
+        raise PreconditionFailed("The template was changed by another request; read it again.")
+    framework = locked
     changes = merge_patch_changes(patch, required=("gates_used", "domains"))
     document: dict[str, Any] = {
         "applies_to": framework.applies_to,

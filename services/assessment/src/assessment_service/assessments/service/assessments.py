@@ -80,7 +80,8 @@ async def list_assessments(
 
 async def _template_for(session: AsyncSession, data: AssessmentCreate) -> Framework:
     if data.template_id is not None:
-        template = await frameworks.get(session, data.template_id)
+        # Locked: a concurrent edit or first use of the same version waits its turn (#14).
+        template = await frameworks.lock(session, data.template_id)
         if template is None:
             raise InvalidInput(
                 "No such template.", errors=body_error("/template_id", "No such template.")
@@ -93,7 +94,9 @@ async def _template_for(session: AsyncSession, data: AssessmentCreate) -> Framew
                 f"{data.template_name!r} has no active version.",
                 errors=body_error("/template_name", "No active version."),
             )
-        template = found
+        locked = await frameworks.lock(session, found.id)
+        assert locked is not None  # a version is never deleted
+        template = locked
     if template.status not in USABLE:
         raise TemplateNotUsable(
             f"{template.name} {template.semver} is {template.status}; "
