@@ -92,3 +92,17 @@ async def overlapping_role(
         )
     )
     return bool(await session.scalar(statement))
+
+
+async def roles_held_after(
+    session: AsyncSession, membership: TeamMembership, day: dt.date
+) -> list[TeamMembership]:
+    """The subject's other memberships of the project still held after `day` (open-ended, or
+    ending later)."""
+    statement = select(TeamMembership).where(
+        TeamMembership.project_id == membership.project_id,
+        TeamMembership.subject == membership.subject,
+        TeamMembership.id != membership.id,
+        or_(TeamMembership.end_date.is_(None), TeamMembership.end_date > day),
+    )
+    return list((await session.scalars(statement)).all())

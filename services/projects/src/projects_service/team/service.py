@@ -1,7 +1,11 @@
-"""Team: rules for memberships (no overlapping duplicate role; the registering founder) and the
-team list. Functions flush, never commit."""
+"""Team: rules for memberships (no overlapping duplicate role; the registering founder), the
+team list, and the end of a role: recording an end date publishes `team_membership.role_ended`
+(the stakeholders service flags the relationships the person then owns alone as orphaned).
+Functions flush, never commit."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,6 +15,7 @@ from projects_service.team import repository
 from projects_service.team.errors import DuplicateMembership
 from projects_service.team.models import Affiliation, TeamMembership, TeamRole
 from projects_service.team.schemas import MembershipCreate, MembershipPatch, MembershipRead
+from shared.changes import emit_event
 from shared.pagination import Page, Pagination
 from shared.patch import apply_changes, merge_patch_changes
 from shared.problems import FieldError, InvalidInput
@@ -72,6 +77,7 @@ async def update_member(
     session: AsyncSession, membership: TeamMembership, *, patch: MembershipPatch
 ) -> TeamMembership:
     changes = merge_patch_changes(patch, required=_REQUIRED)
+    ended_before = membership.end_date
     start = changes.get("start_date", membership.start_date)
     end = changes.get("end_date", membership.end_date)
     if start and end and end < start:
@@ -87,4 +93,29 @@ async def update_member(
             f"{membership.subject} already holds {membership.role} for that period."
         )
     await session.flush()
+    if "end_date" in changes and end is not None and end != ended_before:
+        await _announce_role_ended(session, membership, end)
     return membership
+
+
+async def _announce_role_ended(
+    session: AsyncSession, membership: TeamMembership, end: dt.date
+) -> None:
+    """`team_membership.role_ended`, with the roles the person still holds on the project
+    after that day (`still_on_team` false when none: their relationships need a new owner)."""
+    remaining = await repository.roles_held_after(session, membership, end)
+    await emit_event(
+        session,
+        type_="team_membership.role_ended",
+        entity_type="team_membership",
+        entity_id=membership.id,
+        data={
+            "membership_id": membership.id,
+            "project_id": membership.project_id,
+            "subject": membership.subject,
+            "role": membership.role,
+            "end_date": end,
+            "remaining_roles": sorted({str(m.role) for m in remaining}),
+            "still_on_team": bool(remaining),
+        },
+    )
