@@ -17,5 +17,6 @@ from stakeholders_service.equality import models as _equality  # noqa: E402,F401
 from stakeholders_service.involvement import models as _involvement  # noqa: E402,F401
 from stakeholders_service.mapping import models as _mapping  # noqa: E402,F401
 from stakeholders_service.organisations import models as _organisations  # noqa: E402,F401
+from stakeholders_service.populations import models as _populations  # noqa: E402,F401
 from stakeholders_service.privacy import models as _privacy  # noqa: E402,F401
 from stakeholders_service.stakeholders import models as _stakeholders  # noqa: E402,F401

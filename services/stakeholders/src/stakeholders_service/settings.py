@@ -4,10 +4,11 @@ from functools import lru_cache
 from typing import Annotated
 
 from fastapi import Depends, Request
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
+from stakeholders_service.equality.characteristics import ALL
 
 # Retention periods per record type, in days (aligned with the Trust's records retention
 # schedule; override with STAKEHOLDERS_RETENTION_DAYS__<TYPE>=<days>).
@@ -20,6 +21,18 @@ DEFAULT_RETENTION_DAYS: dict[str, int] = {
     "ended_consent": 6 * 365,
     # Closed data subject requests (completed or refused).
     "closed_data_subject_request": 3 * 365,
+}
+
+
+# Locally defined PLUS / under-served groups (Core20PLUS5): stakeholder `under_served_group_codes`
+# counted by the PLUS reach report. Context-specific, so a deployment replaces the list with
+# STAKEHOLDERS_PLUS_GROUPS='{"code": "label", ...}'.
+DEFAULT_PLUS_GROUPS: dict[str, str] = {
+    "ethnic_minority": "Ethnic minority communities",
+    "inclusion_health": "Inclusion health groups",
+    "learning_disability_autism": "People with a learning disability and autistic people",
+    "coastal_rural": "Coastal and rural communities",
+    "carers": "Unpaid carers",
 }
 
 
@@ -38,6 +51,20 @@ class Settings(ServiceSettings):
     retention_days: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_RETENTION_DAYS))
     retention_enabled: bool = Field(True, description="Run the retention task in the background.")
     retention_interval_seconds: float = 24 * 3600.0
+    equality_characteristics: list[str] | None = Field(
+        None,
+        description="Equality monitoring items switched on (names from "
+        "`equality.characteristics.ALL`); unset means all eleven.",
+    )
+    plus_groups: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_PLUS_GROUPS))
+
+    @field_validator("equality_characteristics")
+    @classmethod
+    def _known_characteristics(cls, names: list[str] | None) -> list[str] | None:
+        unknown = sorted(set(names or ()) - set(ALL))
+        if unknown:
+            raise ValueError(f"unknown equality characteristics: {', '.join(unknown)}")
+        return names
 
 
 @lru_cache

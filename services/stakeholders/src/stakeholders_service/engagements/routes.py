@@ -62,8 +62,10 @@ from stakeholders_service.engagements.schemas import (
     PlanItemRead,
 )
 from stakeholders_service.equality import service as equality
-from stakeholders_service.equality.errors import EqualityConsentMissing
+from stakeholders_service.equality.errors import EqualityCharacteristicOff, EqualityConsentMissing
 from stakeholders_service.equality.schemas import EqualityCreate
+from stakeholders_service.populations.errors import UnknownComparator
+from stakeholders_service.settings import SettingsDep
 from stakeholders_service.vocabulary import Iap2Level
 
 router = APIRouter(prefix="/v1/engagements", tags=["engagements"])
@@ -92,16 +94,29 @@ async def get_engagement_summary(
     return await service.summary(session, project_id=project_id)
 
 
-@router.get("/equality-report", responses=problem_responses())
+@router.get("/equality-report", responses=problem_responses(UnknownComparator))
 async def get_equality_report(
     session: SessionDep,
     _: PrincipalDep,
+    settings: SettingsDep,
     project_id: uuid.UUID | None = None,
     engagement_id: uuid.UUID | None = None,
+    comparator: Annotated[
+        str | None, Query(pattern=r"^[a-z0-9][a-z0-9_-]{0,59}$", description="A population key.")
+    ] = None,
+    comparator_version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
 ) -> EqualityReport:
     """Aggregates only, to every role: each cell below 5 suppressed (with secondary
-    suppression), `prefer_not_to_say` shown, withdrawn linked answers left out."""
-    return await equality.report(session, project_id=project_id, engagement_id=engagement_id)
+    suppression), `prefer_not_to_say` shown, withdrawn linked answers left out; with
+    `comparator`, shares against that population (its latest version unless given)."""
+    return await equality.report(
+        session,
+        project_id=project_id,
+        engagement_id=engagement_id,
+        enabled=settings.equality_characteristics,
+        comparator_key=comparator,
+        comparator_version=comparator_version,
+    )
 
 
 @router.post(
@@ -332,10 +347,17 @@ async def update_feedback(
         EngagementNotCompleted,
         UnknownStakeholder,
         EqualityConsentMissing,
+        EqualityCharacteristicOff,
     ),
 )
 async def record_equality_response(
-    engagement: EngagementDep, data: EqualityCreate, session: SessionDep, _: EngagementWriterDep
+    engagement: EngagementDep,
+    data: EqualityCreate,
+    session: SessionDep,
+    _: EngagementWriterDep,
+    settings: SettingsDep,
 ) -> EqualityCreateAck:
     """Anonymous by default; never read back one by one (see `/equality-report`)."""
-    return await equality.record_response(session, engagement, data=data)
+    return await equality.record_response(
+        session, engagement, data=data, enabled=settings.equality_characteristics
+    )

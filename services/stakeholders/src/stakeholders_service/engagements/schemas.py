@@ -18,6 +18,8 @@ from stakeholders_service.engagements.models import (
     ParticipationRole,
     PlanFrequency,
 )
+from stakeholders_service.equality.schemas import ComparisonRow
+from stakeholders_service.populations.schemas import ComparatorRef
 from stakeholders_service.stakeholders.models import StakeholderCategory
 from stakeholders_service.suppression import Distribution
 from stakeholders_service.vocabulary import Iap2Level
@@ -217,6 +219,16 @@ class EqualityReport(BaseModel):
     core20_share: float | None = Field(
         description="Share in IMD quintile 1, when that cell is not suppressed."
     )
+    core20_expected_share: float = Field(
+        0.2, description="What a representative sample would give (the most deprived 20%)."
+    )
+    core20_difference: float | None = Field(
+        None, description="`core20_share` minus `core20_expected_share`."
+    )
+    comparator: ComparatorRef | None = Field(
+        None, description="The comparator population compared against (`?comparator=`)."
+    )
+    comparison: list[ComparisonRow] = Field(default_factory=list)
 
 
 class EqualityCreateAck(BaseModel):

@@ -85,6 +85,27 @@ class SexualOrientation(StrEnum):
     prefer_not_to_say = PNTS
 
 
+class MarriageCivilPartnership(StrEnum):
+    """Legal partnership status, in the census's categories (Equality Act: marriage and civil
+    partnership)."""
+
+    never_married_or_registered = "never_married_or_registered"
+    married = "married"
+    civil_partnership = "civil_partnership"
+    separated = "separated"
+    divorced_or_dissolved = "divorced_or_dissolved"
+    widowed_or_surviving_partner = "widowed_or_surviving_partner"
+    prefer_not_to_say = PNTS
+
+
+class PregnancyMaternity(StrEnum):
+    """Pregnant now, or gave birth in the last 26 weeks (Equality Act: pregnancy and maternity)."""
+
+    yes = "yes"
+    no = "no"
+    prefer_not_to_say = PNTS
+
+
 class ImdQuintile(StrEnum):
     """Index of Multiple Deprivation quintile, 1 = most deprived 20% (Core20)."""
 
@@ -110,6 +131,8 @@ class EqualityResponse(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):
             "sexual_orientation",
             "carer",
             "imd_quintile",
+            "marriage_civil_partnership",
+            "pregnancy_maternity",
         }
     )
 
@@ -138,4 +161,15 @@ class EqualityResponse(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):
     )
     carer: Mapped[YesNo] = mapped_column(enum_column(YesNo, "carer"))
     imd_quintile: Mapped[ImdQuintile] = mapped_column(enum_column(ImdQuintile, "imd_quintile"))
+    # Added later (#14): answers recorded before then are `prefer_not_to_say` (never asked).
+    marriage_civil_partnership: Mapped[MarriageCivilPartnership] = mapped_column(
+        enum_column(MarriageCivilPartnership, "marriage_civil_partnership"),
+        default=MarriageCivilPartnership.prefer_not_to_say,
+        server_default=PNTS,
+    )
+    pregnancy_maternity: Mapped[PregnancyMaternity] = mapped_column(
+        enum_column(PregnancyMaternity, "pregnancy_maternity"),
+        default=PregnancyMaternity.prefer_not_to_say,
+        server_default=PNTS,
+    )
     collected_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)

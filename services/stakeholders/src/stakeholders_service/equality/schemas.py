@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import uuid
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from shared.types import InputModel, UtcDateTime
 from stakeholders_service.equality.models import (
     AgeBand,
     EthnicCategory,
     ImdQuintile,
+    MarriageCivilPartnership,
+    PregnancyMaternity,
     Religion,
     Sex,
     SexualOrientation,
@@ -19,7 +21,8 @@ from stakeholders_service.equality.models import (
 
 
 class EqualityCreate(InputModel):
-    """One person's equality monitoring answers. Every item defaults to `prefer_not_to_say`.
+    """One person's equality monitoring answers. Every item defaults to `prefer_not_to_say`;
+    an item the deployment has switched off accepts only that (422 otherwise).
     There is no postcode field: derive the IMD quintile at capture and discard the postcode
     (a `postcode` field is refused with 422)."""
 
@@ -39,4 +42,23 @@ class EqualityCreate(InputModel):
     sexual_orientation: SexualOrientation = SexualOrientation.prefer_not_to_say
     carer: YesNo = YesNo.prefer_not_to_say
     imd_quintile: ImdQuintile = ImdQuintile.prefer_not_to_say
+    marriage_civil_partnership: MarriageCivilPartnership = (
+        MarriageCivilPartnership.prefer_not_to_say
+    )
+    pregnancy_maternity: PregnancyMaternity = Field(
+        PregnancyMaternity.prefer_not_to_say,
+        description="Pregnant now, or gave birth in the last 26 weeks.",
+    )
     collected_at: UtcDateTime | None = None
+
+
+class ComparisonRow(BaseModel):
+    """One category: participants' share of all responses (null when its count is suppressed),
+    the comparator's share (null for `prefer_not_to_say` and categories the file leaves out),
+    and participants minus comparator."""
+
+    characteristic: str
+    category: str
+    participants_share: float | None
+    comparator_share: float | None
+    difference: float | None

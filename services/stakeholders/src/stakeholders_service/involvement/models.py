@@ -1,16 +1,25 @@
-"""Public involvement: PPI roles and the UK Standards for Public Involvement self-assessment."""
+"""Public involvement: PPI roles, the UK Standards for Public Involvement self-assessment, and
+saved GRIPP2 reports."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import Date, ForeignKey, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.changes import Audited
-from shared.db import IdMixin, JSONDocument, TimestampMixin, VersionedMixin, enum_column
+from shared.db import (
+    IdMixin,
+    JSONDocument,
+    TimestampMixin,
+    UTCDateTime,
+    VersionedMixin,
+    enum_column,
+)
 from stakeholders_service.db import Base
 
 
@@ -57,6 +66,16 @@ class AssessmentScope(StrEnum):
     project = "project"
 
 
+class Gripp2Form(StrEnum):
+    short = "short"
+    long = "long"
+
+
+class Gripp2Status(StrEnum):
+    draft = "draft"
+    final = "final"
+
+
 class InvolvementRole(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):
     """Whether payment, expenses and training were offered (NIHR guidance), never rates."""
 
@@ -86,4 +105,22 @@ class StandardsSelfAssessment(Audited, IdMixin, TimestampMixin, VersionedMixin, 
     period: Mapped[str] = mapped_column(String(20))  # e.g. `2026-Q1`
     # [{standard, level, evidence, actions}], one per standard.
     ratings: Mapped[list[dict[str, str]]] = mapped_column(JSONDocument, default=list)
+    created_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class Gripp2Report(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):
+    """A saved GRIPP2 report: a draft people edit (each edit bumps `version`), then final (no
+    more edits). `inputs` is the data it was generated from, kept as it was then."""
+
+    __tablename__ = "gripp2_report"
+
+    project_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    form: Mapped[Gripp2Form] = mapped_column(enum_column(Gripp2Form, "gripp2_form"))
+    status: Mapped[Gripp2Status] = mapped_column(enum_column(Gripp2Status, "gripp2_status"))
+    # [{item, section, topic, prompt, text}], in checklist order.
+    items: Mapped[list[dict[str, str]]] = mapped_column(JSONDocument, default=list)
+    inputs: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
+    generated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    finalised_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    finalised_by: Mapped[str | None] = mapped_column(String(200))
     created_by: Mapped[str | None] = mapped_column(String(200))

@@ -1,4 +1,4 @@
-"""Involvement: the queries (roles, standards self-assessments)."""
+"""Involvement: the queries (roles, standards self-assessments, GRIPP2 reports, PLUS reach)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,15 @@ import uuid
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from stakeholders_service.engagements.models import Engagement, EngagementStatus, Participation
+from stakeholders_service.engagements.repository import ids_of_project
 from stakeholders_service.involvement.models import (
     AssessmentScope,
+    Gripp2Report,
     InvolvementRole,
     StandardsSelfAssessment,
 )
+from stakeholders_service.stakeholders.models import Stakeholder
 
 
 def roles_statement(
@@ -60,3 +64,37 @@ async def latest_standards(
         ).limit(1)
     )
     return latest
+
+
+def gripp2_reports_statement(*, project_id: uuid.UUID | None) -> Select[Gripp2Report]:
+    statement = select(Gripp2Report)
+    if project_id is not None:
+        statement = statement.where(Gripp2Report.project_id == project_id)
+    return statement
+
+
+async def gripp2_report(session: AsyncSession, report_id: uuid.UUID) -> Gripp2Report | None:
+    return await session.get(Gripp2Report, report_id)
+
+
+async def plus_codes_of_participants(
+    session: AsyncSession,
+    *,
+    project_id: uuid.UUID | None,
+    engagement_id: uuid.UUID | None,
+) -> dict[uuid.UUID, list[str]]:
+    """Each distinct person who attended an engagement in scope (one engagement, one project's,
+    or all but cancelled ones) with their under-served group codes; one row per attendance,
+    folded per person here (DISTINCT over a JSON column has no equality operator on PostgreSQL)."""
+    statement = (
+        select(Stakeholder.id, Stakeholder.under_served_group_codes)
+        .join(Participation, Participation.stakeholder_id == Stakeholder.id)
+        .join(Engagement, Engagement.id == Participation.engagement_id)
+        .where(Participation.attended.is_(True))
+        .where(Engagement.status != EngagementStatus.cancelled)
+    )
+    if engagement_id is not None:
+        statement = statement.where(Participation.engagement_id == engagement_id)
+    elif project_id is not None:
+        statement = statement.where(Participation.engagement_id.in_(ids_of_project(project_id)))
+    return {row[0]: list(row[1] or []) for row in await session.execute(statement)}

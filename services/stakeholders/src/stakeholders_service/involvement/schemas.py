@@ -1,16 +1,18 @@
-"""Involvement: request and response bodies, the summary and the GRIPP2 draft."""
+"""Involvement: request and response bodies, the summary, GRIPP2 drafts and reports, PLUS reach."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.types import Bool, Date, InputModel
 from stakeholders_service.involvement.models import (
     AssessmentScope,
+    Gripp2Form,
+    Gripp2Status,
     InvolvementRoleType,
     InvolvementStage,
     StandardLevel,
@@ -115,16 +117,82 @@ class InvolvementSummary(BaseModel):
 
 
 class Gripp2Item(BaseModel):
-    item: Literal["aim", "methods", "results", "outcomes", "critical_perspective"]
+    item: str = Field(description="The checklist code: short-form names, long-form `1a`...`9`.")
+    section: str
+    topic: str
     prompt: str
     draft: str = Field(description="Pre-filled from the data; people write the narrative.")
 
 
 class Gripp2Draft(BaseModel):
-    """GRIPP2 short form (5 items), status `draft`, generated from this service's data."""
+    """GRIPP2 short form (5 items) or long form (34), status `draft`, generated from this
+    service's data and not saved (save one with `POST /v1/involvement/gripp2/reports`)."""
 
     project_id: uuid.UUID
-    form: Literal["short"] = "short"
+    form: Gripp2Form = Gripp2Form.short
     status: Literal["draft"] = "draft"
     generated_at: dt.datetime
     items: list[Gripp2Item]
+
+
+class Gripp2ReportCreate(InputModel):
+    project_id: uuid.UUID
+    form: Gripp2Form = Gripp2Form.short
+
+
+class Gripp2ItemText(BaseModel):
+    item: str
+    section: str
+    topic: str
+    prompt: str
+    text: str
+
+
+class Gripp2ReportRead(BaseModel):
+    """A saved report. `inputs`: the data it was generated from, as it was at `generated_at`
+    (contributors, roles, stages, engagements, feedback, UK Standards status)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    project_id: uuid.UUID
+    form: Gripp2Form
+    status: Gripp2Status
+    items: list[Gripp2ItemText]
+    inputs: dict[str, Any]
+    generated_at: dt.datetime
+    finalised_at: dt.datetime | None
+    finalised_by: str | None
+    created_by: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    version: int
+
+
+class Gripp2ItemEdit(InputModel):
+    item: str = Field(min_length=1, max_length=30, pattern=r"^[a-z0-9_]+$")
+    text: str = Field(max_length=20_000)
+
+
+class Gripp2ReportEdit(InputModel):
+    """Replace the text of the listed items (others unchanged)."""
+
+    items: list[Gripp2ItemEdit] = Field(min_length=1, max_length=34)
+
+
+class PlusGroupReach(BaseModel):
+    code: str
+    label: str
+    people: int | None = Field(description="Distinct attending participants; null below 5.")
+    share: float | None = Field(description="`people` over `participants`, when both shown.")
+
+
+class PlusReach(BaseModel):
+    """Reach into the locally defined PLUS / under-served groups: distinct people who attended
+    an engagement in scope and carry the group's code. A person may be in several groups, so
+    the groups are not a partition: each count is suppressed on its own (below 5)."""
+
+    project_id: uuid.UUID | None
+    engagement_id: uuid.UUID | None
+    participants: int | None = Field(description="Distinct attending participants; null below 5.")
+    groups: list[PlusGroupReach]

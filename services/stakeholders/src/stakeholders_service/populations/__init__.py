@@ -1,0 +1,1 @@
+"""Comparator populations: versioned reference shares the equality report compares against."""
