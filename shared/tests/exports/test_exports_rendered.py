@@ -29,10 +29,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.db import Database, UTCDateTime, enum_column, new_metadata
+from shared.db import Database, JSONDocument, UTCDateTime, enum_column, new_metadata
 from shared.exports import Column, ColumnType
 from shared.exports.formats import ExportFormat, csv_header, write_csv, write_ndjson
-from shared.exports.rendered import Unrenderable, rendered_lines, stream_lines
+from shared.exports.rendered import Unrenderable, joined_list, rendered_lines, stream_lines
 from shared.testing import empty_database
 
 
@@ -66,6 +66,7 @@ class Thing(Base):
     day: Mapped[dt.date | None] = mapped_column(Date)
     moment: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     ratio: Mapped[float | None] = mapped_column(Float)
+    tags: Mapped[list[str] | None] = mapped_column(JSONDocument)
 
 
 THING = Thing.__table__
@@ -81,7 +82,9 @@ COLUMNS = (
     Column("flag", ColumnType.BOOLEAN, "A flag."),
     Column("day", ColumnType.DATE, "A date."),
     Column("moment", ColumnType.DATETIME, "A moment."),
+    Column("tags", ColumnType.STRING, "A list joined by `;`."),
 )
+TAGS = [None, [], [""], ["one"], ["=a", "b,c"], ["x", "", "y\nz", 'q"'], ["é", "日本", "-"]]
 TEXTS = [
     None,
     "",
@@ -154,6 +157,7 @@ def _rows() -> list[dict[str, Any]]:
         "flag": FLAGS,
         "day": DAYS,
         "moment": MOMENTS,
+        "tags": TAGS,
     }
     cycles = {name: itertools.cycle(values) for name, values in columns.items()}
     rows = []
@@ -181,8 +185,14 @@ async def database() -> AsyncIterator[Database]:
             await database.dispose()
 
 
-def _statement() -> Any:
-    return select(*(THING.c[column.name] for column in COLUMNS)).order_by(THING.c.id)
+def _statement(dialect: str | None = None) -> Any:
+    """The live select; `dialect`: the list column joined in SQL (for the rendered path)."""
+    columns: list[Any] = [THING.c[column.name] for column in COLUMNS[:-1]]
+    if dialect is None:
+        columns.append(THING.c.tags)
+    else:
+        columns.append(joined_list(THING.c.tags, ";", dialect).label("tags"))
+    return select(*columns).order_by(THING.c.id)
 
 
 async def _python_body(database: Database, fmt: ExportFormat) -> bytes:
@@ -191,7 +201,8 @@ async def _python_body(database: Database, fmt: ExportFormat) -> bytes:
 
         async def rows() -> AsyncIterator[Any]:
             async for row in result:
-                yield tuple(row)
+                # The list joined in Python, as a row source's `to_row` does.
+                yield (*row[:-1], ";".join(str(item) for item in row[-1] or ()))
 
         writer = (
             write_csv(COLUMNS, rows()) if fmt is ExportFormat.csv else write_ndjson(COLUMNS, rows())
@@ -202,7 +213,8 @@ async def _python_body(database: Database, fmt: ExportFormat) -> bytes:
 async def _rendered_body(database: Database, fmt: ExportFormat, *, fetch: int = 7) -> bytes:
     counted: list[int] = []
     async with database.engine.connect() as connection:
-        lines = rendered_lines(COLUMNS, _statement(), fmt, connection.dialect.name)
+        dialect = connection.dialect.name
+        lines = rendered_lines(COLUMNS, _statement(dialect), fmt, dialect)
         body = [csv_header(COLUMNS)] if fmt is ExportFormat.csv else []
         body += [
             chunk
@@ -247,6 +259,8 @@ async def test_the_nasty_values_are_there(database: Database) -> None:
         b"0001-01-01",
         b",true,",
         b",false,",
+        b'"\'=a;b,c"',
+        b'"x;;y\nz;q"""',
     ):
         assert expected in csv_body, expected
     for expected in (
@@ -257,17 +271,21 @@ async def test_the_nasty_values_are_there(database: Database) -> None:
         b'"count":9007199254740993',
         b'"flag":null',
         "日本 🎉".encode(),
+        b'"tags":""',
+        '"tags":"é;日本;-"'.encode(),
     ):
         assert expected in ndjson_body, expected
 
 
 async def test_a_column_it_cannot_render_exactly_is_refused(database: Database) -> None:
-    floats = (*COLUMNS, Column("ratio", ColumnType.NUMBER, "A float."))
+    floats = (*COLUMNS[:-1], Column("ratio", ColumnType.NUMBER, "A float."))
     statement = select(*(THING.c[column.name] for column in floats))
     async with database.engine.connect() as connection:
         with pytest.raises(Unrenderable, match="ratio"):
             rendered_lines(floats, statement, ExportFormat.csv, connection.dialect.name)
     with pytest.raises(Unrenderable, match="xlsx"):
-        rendered_lines(COLUMNS, _statement(), ExportFormat.xlsx, "sqlite")
+        rendered_lines(COLUMNS, _statement("sqlite"), ExportFormat.xlsx, "sqlite")
     with pytest.raises(Unrenderable, match="columns"):
-        rendered_lines(COLUMNS[:2], _statement(), ExportFormat.csv, "sqlite")
+        rendered_lines(COLUMNS[:2], _statement("sqlite"), ExportFormat.csv, "sqlite")
+    with pytest.raises(Unrenderable, match="dialect"):
+        rendered_lines(COLUMNS, _statement("sqlite"), ExportFormat.csv, "mysql")

@@ -37,10 +37,11 @@ from sqlalchemy import (
     cast,
     func,
     literal_column,
+    select,
     type_coerce,
 )
+from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql.elements import Label
 from sqlalchemy.types import TypeDecorator, TypeEngine, Uuid
 
 from shared.exports.catalog import Column, ColumnType
@@ -74,12 +75,6 @@ def _storage(sql_type: TypeEngine[Any]) -> TypeEngine[Any]:
     while isinstance(sql_type, TypeDecorator):
         sql_type = sql_type.impl_instance
     return sql_type
-
-
-def _element(column: Any) -> Expression:
-    # A labelled select column is rendered by its expression; the label goes on the line.
-    element: Expression = column.element if isinstance(column, Label) else column
-    return element
 
 
 class _Text:
@@ -164,30 +159,61 @@ class _Text:
         """`formats.neutralise` in SQL: a leading `'` before `= + - @`, tab or CR."""
         codes = [ord(start) for start in _FORMULA_STARTS]
         first = func.unicode(text) if self.sqlite else func.ascii(text)
-        return case((first.in_(codes), _cat(_lit("'"), text)), else_=text)
+        starts = [literal_column(str(code), Integer) for code in codes]
+        return case((first.in_(starts), _cat(_lit("'"), text)), else_=text)
 
-    def csv_quoted(self, text: Expression) -> Expression:
-        """Quoted when it holds `"`, `,`, CR or LF, inner quotes doubled (csv.QUOTE_MINIMAL)."""
+    def csv_text(self, text: Expression) -> Expression:
+        """A text cell as the csv writer writes `neutralise(text)`: quoted when it holds `"`,
+        `,`, CR or LF, inner quotes doubled (csv.QUOTE_MINIMAL). The test for quoting reads
+        the text before neutralising (a leading `'` never needs quotes), so each branch
+        evaluates the neutralised text once."""
+        specials = "".join(_CSV_SPECIALS)
         needs: ColumnElement[bool]
         if self.sqlite:
-            needs = text.op("GLOB", return_type=Boolean)(_lit("*[" + "".join(_CSV_SPECIALS) + "]*"))
+            needs = text.op("GLOB", return_type=Boolean)(_lit(f"*[{specials}]*"))
         else:
-            needs = (
-                func.strpos(text, _lit('"'))
-                + func.strpos(text, _lit(","))
-                + func.strpos(text, _lit("\r"))
-                + func.strpos(text, _lit("\n"))
-                > 0
-            )
+            needs = text.op("~", return_type=Boolean)(_lit(f"[{specials}]"))
+        safe = self.neutralised(text)
         return case(
-            (needs, _cat(_lit('"'), func.replace(text, _lit('"'), _lit('""')), _lit('"'))),
-            else_=text,
+            (needs, _cat(_lit('"'), func.replace(safe, _lit('"'), _lit('""')), _lit('"'))),
+            else_=safe,
         )
 
     def json_string(self, text: Expression) -> Expression:
         # SQLite's json_quote and PostgreSQL's to_json escape as orjson does (`"`, `\`, control
         # characters as \b \f \n \r \t or \u00xx; other text as is, UTF-8): tested.
         return func.json_quote(text) if self.sqlite else cast(func.to_json(text), Text)
+
+
+def joined_list(expression: Any, separator: str, dialect: str) -> Expression:
+    """A JSON list of strings as one text cell, its items joined by `separator` in list order
+    (an empty or NULL list: the empty string), as `separator.join(items)` writes it: for a
+    dataset's `select` whose Python row source joins the list."""
+    # Anything but an array (SQL NULL, JSON null) is no items, as `join(value or ())` has it.
+    if dialect == "sqlite":
+        array = case((func.json_type(expression) == _lit("array"), expression), else_=_lit("[]"))
+        items = func.json_each(array).table_valued("value")
+        joined = select(func.group_concat(items.c.value, _lit(separator)))
+    elif dialect == "postgresql":
+        items = (
+            func.jsonb_array_elements_text(
+                case(
+                    (
+                        func.jsonb_typeof(cast(expression, JSONB)) == _lit("array"),
+                        cast(expression, JSONB),
+                    ),
+                    else_=cast(_lit("[]"), JSONB),
+                )
+            )
+            .table_valued("value", with_ordinality="position")
+            .render_derived(name="list_item")
+        )
+        joined = select(
+            func.string_agg(items.c.value, aggregate_order_by(_lit(separator), items.c.position))
+        )
+    else:
+        raise Unrenderable(f"no rendering for the {dialect} dialect")
+    return func.coalesce(type_coerce(joined.scalar_subquery(), Text), _lit(""))
 
 
 def _enum_is_plain(column: Column) -> bool:
@@ -208,7 +234,7 @@ def _csv_cell(render: _Text, column: Column, expression: Expression, sql_type: A
         and not isinstance(stored, Uuid)
         and not _enum_is_plain(column)
     ):
-        text = render.csv_quoted(render.neutralised(text))
+        text = render.csv_text(text)
     return func.coalesce(text, _lit(""))
 
 
@@ -233,7 +259,13 @@ def rendered_lines(
     if len(selected) != len(columns):
         raise Unrenderable(f"a select of {len(selected)} columns for {len(columns)}")
     render = _Text(dialect)
-    cells = [(_element(column), column.type) for column in selected]
+    # The rendering names each value up to three times (a test, then one branch): over a
+    # subquery's output columns that is a column read, never a re-evaluation of the dataset's
+    # expressions (a joined list is a subquery per row). OFFSET 0 keeps both databases from
+    # merging the subquery back into the outer select (PostgreSQL's pull-up, SQLite's
+    # flattening); the outer select reads it in its order, streamed (a co-routine in SQLite).
+    inner = statement.offset(0).subquery("export_row")
+    cells = [(inner.c[index], column.type) for index, column in enumerate(selected)]
     parts: list[Expression] = []
     if fmt is ExportFormat.csv:
         for index, (column, (expression, sql_type)) in enumerate(zip(columns, cells, strict=True)):
@@ -249,8 +281,7 @@ def rendered_lines(
         parts.append(_lit("}\n"))
     else:
         raise Unrenderable(f"no rendering for {fmt.value}")
-    line = _cat(*parts).label("line")
-    return statement.with_only_columns(line, maintain_column_froms=True)
+    return select(_cat(*parts).label("line")).select_from(inner)
 
 
 async def stream_lines(
