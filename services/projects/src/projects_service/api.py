@@ -16,6 +16,7 @@ from projects_service.milestones.routes import (
     catalogue_router as milestone_catalogue_router,
     router as milestones_router,
 )
+from projects_service.nhs_record.routes import router as nhs_record_router
 from projects_service.outcome_maps.routes import router as outcome_maps_router
 from projects_service.projects.routes import router as projects_router
 from projects_service.team.routes import router as team_router
@@ -25,6 +26,7 @@ routers = [
     milestone_catalogue_router,
     benefits_portfolio_router,
     insights_portfolio_router,
+    nhs_record_router,
     projects_router,
     team_router,
     milestones_router,
