@@ -480,3 +480,28 @@ class TestRouting:
         response = await client.get(IMPORT)
         assert_problem(response, 405)
         assert response.headers["Allow"] == "POST"
+
+
+class TestAudit:
+    async def test_imports_are_audited_without_the_record_text(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        innovation = uuid.uuid4()
+        project = (await import_record(client, fixture("pessary_device"), innovation))["project"]
+        await import_record(client, fixture("pessary_device"), innovation, status=200)
+        trail = (
+            await client.get("/v1/audit", params={"entity_type": "nhs_record_document"})
+        ).json()["items"]
+        mine = [
+            e for e in trail if e["changes"].get("project_id", {}).get("after") == project["id"]
+        ]
+        assert [e["action"] for e in mine] == ["created"]
+        updated = [
+            e for e in trail if e["entity_id"] == mine[0]["entity_id"] and e["action"] == "updated"
+        ]
+        assert len(updated) == 1 and updated[0]["changes"]["imports"] == {"before": 1, "after": 2}
+        assert {e["changes"].get("document", {}).get("after") for e in [*mine, *updated]} <= {
+            "[redacted]",
+            None,
+        }
+        assert mine[0]["changes"]["document"]["after"] == "[redacted]"

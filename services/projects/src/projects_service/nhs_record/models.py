@@ -20,6 +20,9 @@ class NhsRecordDocument(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):
     milestones); everything else stays here, so an export gives back what came in."""
 
     __tablename__ = "nhs_record_document"
+    # The record's free text may name people (contacts, supporters), and it runs to kilobytes:
+    # audit and the change feed say that it changed; the export reads it.
+    __audit_redact__ = frozenset({"document"})
 
     project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("project.id"), unique=True)
     # The innovation's id in the NHS Innovation Service: the key an import creates or updates by.
