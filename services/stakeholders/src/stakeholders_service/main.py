@@ -7,6 +7,7 @@ from fastapi import FastAPI
 
 from shared.app import PeriodicJob, ServiceSpec, create_service_app
 from stakeholders_service.api import routers
+from stakeholders_service.consumers import CONSUMERS
 from stakeholders_service.db import platform
 from stakeholders_service.privacy.retention import run_once
 from stakeholders_service.settings import Settings, get_settings
@@ -29,6 +30,7 @@ def create_app(
             platform=platform,
             alembic_ini=ALEMBIC_INI,
             upstreams=("projects",),
+            consumers=CONSUMERS,
             jobs=[retention_job(settings)] if settings.retention_enabled else [],
             transports=dict(transports or {}),
         )

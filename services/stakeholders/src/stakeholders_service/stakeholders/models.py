@@ -9,7 +9,7 @@ import uuid
 from enum import StrEnum
 from typing import ClassVar
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, Uuid, false
+from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint, Uuid, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.changes import Audited
@@ -144,4 +144,7 @@ class ProjectLink(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):
     # active member of the project's team when named, and owning the relationship grants
     # personal data only while they still are (`access.py`). Links from before this rule: False.
     owner_set_by_admin: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The day the owner's last role on the project ends, when they owned the relationship
+    # alone: the link is orphaned and listed for reassignment until a new owner is named.
+    orphaned_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
     created_by: Mapped[str | None] = mapped_column(String(200))

@@ -143,3 +143,41 @@ async def inactive_ids_before(session: AsyncSession, before: dt.datetime) -> lis
         )
     )
     return list(rows)
+
+
+async def owned_on_project(
+    session: AsyncSession, project_id: uuid.UUID, subject: str
+) -> list[ProjectLink]:
+    """The links of one project whose relationship `subject` owns, not yet orphaned."""
+    statement = select(ProjectLink).where(
+        ProjectLink.project_id == project_id,
+        ProjectLink.relationship_owner == subject,
+        ProjectLink.orphaned_on.is_(None),
+    )
+    return list((await session.scalars(statement.order_by(ProjectLink.id))).all())
+
+
+async def co_owned(
+    session: AsyncSession,
+    project_id: uuid.UUID,
+    subject: str,
+    stakeholder_ids: Collection[uuid.UUID],
+) -> set[uuid.UUID]:
+    """Which of `stakeholder_ids` have a link to the project owned by someone else too."""
+    statement = select(ProjectLink.stakeholder_id).where(
+        ProjectLink.project_id == project_id,
+        ProjectLink.stakeholder_id.in_(stakeholder_ids),
+        ProjectLink.relationship_owner != subject,
+    )
+    return set((await session.scalars(statement)).all())
+
+
+def orphaned_statement(
+    *, project_id: uuid.UUID | None, former_owner: str | None
+) -> Select[ProjectLink]:
+    statement = select(ProjectLink).where(ProjectLink.orphaned_on.is_not(None))
+    if project_id is not None:
+        statement = statement.where(ProjectLink.project_id == project_id)
+    if former_owner is not None:
+        statement = statement.where(ProjectLink.relationship_owner == former_owner)
+    return statement

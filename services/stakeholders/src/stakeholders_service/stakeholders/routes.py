@@ -26,7 +26,7 @@ from stakeholders_service.clients.projects import (
     UnknownProject,
     UpstreamUnavailable,
 )
-from stakeholders_service.stakeholders import service
+from stakeholders_service.stakeholders import orphans, service
 from stakeholders_service.stakeholders.dependencies import LinkDep, StakeholderDep
 from stakeholders_service.stakeholders.errors import (
     ContactConsentMissing,
@@ -137,6 +137,25 @@ async def list_stakeholders(
         is_public_contributor=is_public_contributor,
         project_id=project_id,
         q=q,
+    )
+
+
+@router.get("/orphaned-relationships")
+async def list_orphaned_relationships(
+    session: SessionDep,
+    _: PrincipalDep,
+    pagination: LinkPagination,
+    project_id: uuid.UUID | None = None,
+    former_owner: Annotated[
+        str | None,
+        Query(min_length=1, max_length=200, description="The owner whose role ended."),
+    ] = None,
+) -> Page[LinkRead]:
+    """Links whose owner's last role on the project has ended while they owned the relationship
+    alone (`orphaned_on` set), for reassignment: `PATCH /{stakeholder_id}/links/{link_id}` with a
+    new `relationship_owner` takes a link off this list."""
+    return await orphans.list_orphaned(
+        session, pagination, project_id=project_id, former_owner=former_owner
     )
 
 

@@ -151,6 +151,10 @@ class LinkRead(BaseModel):
     role_in_project: RoleInProject
     boundary_partner_id: uuid.UUID | None
     relationship_owner: str
+    orphaned_on: dt.date | None = Field(
+        description="When set, the owner's last role on the project ended that day and they "
+        "owned this relationship alone: name a new `relationship_owner` (PATCH) to clear it."
+    )
     created_by: str | None
     created_at: dt.datetime
     updated_at: dt.datetime

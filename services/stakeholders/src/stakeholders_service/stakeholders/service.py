@@ -24,7 +24,7 @@ from stakeholders_service.clients.projects import (
 from stakeholders_service.organisations import repository as organisations
 from stakeholders_service.privacy import repository as privacy
 from stakeholders_service.privacy.models import ConsentPurpose
-from stakeholders_service.stakeholders import access, repository
+from stakeholders_service.stakeholders import access, orphans, repository
 from stakeholders_service.stakeholders.errors import (
     ContactConsentMissing,
     DuplicateLink,
@@ -316,6 +316,7 @@ async def update_link(
         owner = changes["relationship_owner"]
         await _check_owner(projects, actor=actor, owner=owner, project=link.project_id)
         changes["owner_set_by_admin"] = actor.is_admin
+        orphans.adopt(link, changes)
     apply_changes(link, changes)
     await session.flush()
     return link
