@@ -107,7 +107,7 @@ async def register(app: FastAPI, url: str) -> None:
 
 @contextlib.asynccontextmanager
 async def scenario(
-    args: argparse.Namespace,
+    args: argparse.Namespace, *, lease_seconds: float = 60.0
 ) -> AsyncIterator[tuple[FastAPI, FakeProjects, Settings, WebhookReceiver, DeliveryWorker]]:
     """A fresh database, service, projects feed and receiver (with one endpoint) per scenario."""
     projects = FakeProjects()
@@ -119,7 +119,7 @@ async def scenario(
             consumer_poll_seconds=0.05,
             webhook_poll_seconds=0.02,
             webhook_retry_schedule_seconds=[s / COMPRESSION for s in SVIX_SCHEDULE_SECONDS],
-            webhook_lease_seconds=2.0,
+            webhook_lease_seconds=lease_seconds,
             webhook_timeout_seconds=1.0,
         )
         app = create_app(
@@ -202,7 +202,8 @@ async def down(args: argparse.Namespace) -> str:
 
 
 async def kill(args: argparse.Namespace) -> str:
-    async with scenario(args) as (app, projects, settings, receiver, worker):
+    # A short lease: the killed worker's deliveries are claimable again soon.
+    async with scenario(args, lease_seconds=2.0) as (app, projects, settings, receiver, worker):
         receiver.delay = 0.5
         sent = [publish(projects, n) for n in range(args.kill_events)]
         stop = asyncio.Event()
