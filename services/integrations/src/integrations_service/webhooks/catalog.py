@@ -85,6 +85,7 @@ NAMED_EVENTS: Final[dict[str, tuple[str, ...]]] = {
         "progress_marker.revised",
         "project.archived",
         "project.stage_changed",
+        "team_membership.role_ended",
     ),
     "assessment": (
         "adaptation.implemented",
@@ -108,6 +109,7 @@ NAMED_EVENTS: Final[dict[str, tuple[str, ...]]] = {
         "engagement.completed",
         "feedback.closed",
         "feedback_item.closed",
+        "relationship.orphaned",
         "stakeholder.erased",
         "stakeholder.tombstoned",
     ),
