@@ -117,3 +117,23 @@ class ScoreOutOfScale(ProblemError):
 class InvalidRating(InvalidInput):
     slug = "invalid-rating"
     title = "The rating is not complete or consistent"
+
+
+class RatingStarted(Conflict):
+    slug = "panel-rating-started"
+    title = "Rating has started: assessors can recuse, no longer be added or replaced"
+
+
+class AlreadyOnPanel(Conflict):
+    slug = "already-on-panel"
+    title = "This subject is already on the panel"
+
+
+class PanelFull(Conflict):
+    slug = "panel-full"
+    title = "A panel has at most 20 assessors"
+
+
+class Recused(Conflict):
+    slug = "assessor-recused"
+    title = "The assessor has recused themselves from this assessment"

@@ -116,13 +116,18 @@ class PanelMember(Audited, IdMixin, TimestampMixin, Base):
     waived_by: Mapped[str | None] = mapped_column(String(200))
     waived_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Recusal once rating has started (before it, the chair replaces the assessor instead):
+    # the member stays on record, their ratings no longer count.
+    recused_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    recused_by: Mapped[str | None] = mapped_column(String(200))
+    recusal_reason: Mapped[str | None] = mapped_column(Text)
 
     assessment: Mapped[Assessment] = relationship(lazy="raise", back_populates="panel")
 
     @property
     def eligible(self) -> bool:
-        """May rate: declared, and either no conflict or a waiver from the chair."""
-        if self.declared_at is None:
+        """May rate: not recused, declared, and either no conflict or a waiver from the chair."""
+        if self.declared_at is None or self.recused_at is not None:
             return False
         return not self.has_conflict or self.waived_at is not None
 

@@ -88,6 +88,11 @@ class PanelMemberRead(BaseModel):
     waived_by: str | None
     waived_at: dt.datetime | None
     submitted_at: dt.datetime | None
+    recused_at: dt.datetime | None = Field(
+        description="Recused after rating started: their ratings no longer count."
+    )
+    recused_by: str | None
+    recusal_reason: str | None
 
 
 class AssessmentRead(BaseModel):
@@ -155,6 +160,24 @@ class DeclarationWrite(Model):
 
 
 class WaiverWrite(Model):
+    reason: Reason
+
+
+class PanelAddition(Model):
+    """Add an assessor before rating starts; the reason goes to the audit trail."""
+
+    subject: Subject
+    reason: Reason
+
+
+class PanelReplacement(Model):
+    """Replace an assessor (who has not rated) by `subject` before rating starts."""
+
+    subject: Subject = Field(description="The assessor who takes the place.")
+    reason: Reason
+
+
+class RecusalWrite(Model):
     reason: Reason
 
 

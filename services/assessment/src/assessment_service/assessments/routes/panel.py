@@ -1,4 +1,5 @@
-"""Assessments: the panel (declarations of interests, waivers, submissions)."""
+"""Assessments: the panel (declarations of interests, waivers, submissions, and changes: added or
+replaced until rating starts, recusal afterwards)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,15 @@ from fastapi import APIRouter, Depends
 
 from assessment_service.assessments.dependencies import PREFIX, AssessmentDep, Panelist
 from assessment_service.assessments.errors import (
+    AlreadyOnPanel,
     AssessmentNotFound,
     ConflictOfInterestUnresolved,
     NotOnPanel,
     NotPanelChair,
+    PanelFull,
     RatingsSubmitted,
+    RatingStarted,
+    Recused,
     RequiredCriteriaUnrated,
     WrongAssessmentStatus,
 )
@@ -21,7 +26,10 @@ from assessment_service.assessments.models import (
 )
 from assessment_service.assessments.schemas import (
     DeclarationWrite,
+    PanelAddition,
     PanelMemberRead,
+    PanelReplacement,
+    RecusalWrite,
     WaiverWrite,
 )
 from assessment_service.assessments.service import panel
@@ -99,4 +107,78 @@ async def submit_ratings(
 ) -> PanelMemberRead:
     """Submit your ratings: every required criterion rated or marked unknown; final after."""
     member = await panel.submit(session, assessment, actor=actor)
+    return PanelMemberRead.model_validate(member)
+
+
+@router.post(
+    "/{assessment_id}/panel",
+    status_code=201,
+    responses=problem_responses(
+        AssessmentNotFound,
+        NotPanelChair,
+        WrongAssessmentStatus,
+        RatingStarted,
+        AlreadyOnPanel,
+        PanelFull,
+    ),
+)
+async def add_assessor(
+    assessment: AssessmentDep, data: PanelAddition, session: SessionDep, actor: Panelist
+) -> PanelMemberRead:
+    """The chair adds an assessor until the first rating is recorded; the reason is audited."""
+    member = await panel.add_member(
+        session, assessment, subject=data.subject, reason=data.reason, actor=actor
+    )
+    return PanelMemberRead.model_validate(member)
+
+
+@router.post(
+    "/{assessment_id}/panel/{subject}/replacement",
+    responses=problem_responses(
+        AssessmentNotFound,
+        NotPanelChair,
+        NotOnPanel,
+        WrongAssessmentStatus,
+        RatingStarted,
+        AlreadyOnPanel,
+    ),
+)
+async def replace_assessor(
+    assessment: AssessmentDep,
+    subject: str,
+    data: PanelReplacement,
+    session: SessionDep,
+    actor: Panelist,
+) -> PanelMemberRead:
+    """The chair replaces an assessor until the first rating is recorded; the reason is
+    audited. Returns the new member."""
+    member = await panel.replace_member(
+        session,
+        assessment,
+        subject=subject,
+        replacement=data.subject,
+        reason=data.reason,
+        actor=actor,
+    )
+    return PanelMemberRead.model_validate(member)
+
+
+@router.post(
+    "/{assessment_id}/panel/{subject}/recusal",
+    responses=problem_responses(
+        AssessmentNotFound, NotPanelChair, NotOnPanel, WrongAssessmentStatus, Recused
+    ),
+)
+async def recuse_assessor(
+    assessment: AssessmentDep,
+    subject: str,
+    data: RecusalWrite,
+    session: SessionDep,
+    actor: Panelist,
+) -> PanelMemberRead:
+    """An assessor recuses (themselves, or the chair records it) before moderation: they stay
+    on the panel's record and their ratings no longer count. The reason is audited."""
+    member = await panel.recuse(
+        session, assessment, subject=subject, reason=data.reason, actor=actor
+    )
     return PanelMemberRead.model_validate(member)

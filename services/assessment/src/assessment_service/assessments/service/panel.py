@@ -1,4 +1,5 @@
-"""The panel: declarations of interests, the chair's waivers and each assessor's submission."""
+"""The panel: declarations of interests, the chair's waivers, each assessor's submission, and
+changes to the panel (added or replaced until rating starts, recusal afterwards; #14 item 12)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from assessment_service.assessments import repository
 from assessment_service.assessments.errors import (
+    AlreadyOnPanel,
     ConflictOfInterestUnresolved,
     NotOnPanel,
     NotPanelChair,
+    PanelFull,
     RatingsSubmitted,
+    RatingStarted,
+    Recused,
     RequiredCriteriaUnrated,
     WrongAssessmentStatus,
 )
@@ -31,7 +36,7 @@ from assessment_service.assessments.service.rules import (
     member_of,
 )
 from shared.auth import Principal
-from shared.changes import set_action
+from shared.changes import record_audit, set_action
 from shared.db import utcnow
 from shared.pagination import Page, Pagination
 from shared.problems import InvalidInput
@@ -95,6 +100,121 @@ async def waive(
     member.waived_at = utcnow()
     set_action(member, "conflict_waived")
     await session.flush()
+    return member
+
+
+PANEL_CHANGES = frozenset({AssessmentStatus.draft, AssessmentStatus.open, AssessmentStatus.scoring})
+MAX_PANEL = 20  # the same bound as `assessors` at creation
+
+
+def _ensure_chair(assessment: Assessment, actor: Principal, doing: str) -> None:
+    if actor.subject != assessment.panel_chair and not actor.is_admin:
+        raise NotPanelChair(f"Only the panel chair ({assessment.panel_chair}) may {doing}.")
+
+
+async def _ensure_rating_not_started(session: AsyncSession, assessment: Assessment) -> None:
+    rated = await repository.count_ratings(session, assessment.id)
+    if rated:
+        raise RatingStarted(
+            f"{rated} rating(s) are recorded: the panel is fixed; an assessor can recuse instead."
+        )
+
+
+async def _audit_panel(
+    session: AsyncSession, assessment: Assessment, action: str, before: list[str], reason: str
+) -> None:
+    """One entry on the assessment: the panel before and after, and why."""
+    await record_audit(
+        session,
+        entity_type="assessment",
+        entity_id=str(assessment.id),
+        action=action,
+        changes={
+            "panel": {"before": before, "after": sorted(m.subject for m in assessment.panel)},
+            "reason": {"before": None, "after": reason},
+        },
+    )
+
+
+async def add_member(
+    session: AsyncSession, assessment: Assessment, *, subject: str, reason: str, actor: Principal
+) -> PanelMember:
+    _ensure_chair(assessment, actor, "change the panel")
+    ensure_status(assessment, PANEL_CHANGES, "add an assessor")
+    await _ensure_rating_not_started(session, assessment)
+    if any(m.subject == subject for m in assessment.panel):
+        raise AlreadyOnPanel(f"{subject} is already on the panel.")
+    if len(assessment.panel) >= MAX_PANEL:
+        raise PanelFull(f"The panel already has {MAX_PANEL} assessors.")
+    before = sorted(m.subject for m in assessment.panel)
+    member = PanelMember(subject=subject)
+    assessment.panel.append(member)
+    set_action(member, "added")
+    await session.flush()
+    await _audit_panel(session, assessment, "panel_member_added", before, reason)
+    return member
+
+
+async def replace_member(
+    session: AsyncSession,
+    assessment: Assessment,
+    *,
+    subject: str,
+    replacement: str,
+    reason: str,
+    actor: Principal,
+) -> PanelMember:
+    _ensure_chair(assessment, actor, "change the panel")
+    ensure_status(assessment, PANEL_CHANGES, "replace an assessor")
+    leaving = next((m for m in assessment.panel if m.subject == subject), None)
+    if leaving is None:
+        raise NotOnPanel("Nobody with this subject is on the panel.")
+    await _ensure_rating_not_started(session, assessment)
+    if any(m.subject == replacement for m in assessment.panel):
+        raise AlreadyOnPanel(f"{replacement} is already on the panel.")
+    before = sorted(m.subject for m in assessment.panel)
+    assessment.panel.remove(leaving)
+    await session.delete(leaving)
+    await session.flush()  # the unique (assessment, subject) row goes before its successor
+    member = PanelMember(subject=replacement)
+    assessment.panel.append(member)
+    set_action(member, "added")
+    await session.flush()
+    await _audit_panel(session, assessment, "panel_member_replaced", before, reason)
+    return member
+
+
+async def recuse(
+    session: AsyncSession, assessment: Assessment, *, subject: str, reason: str, actor: Principal
+) -> PanelMember:
+    """The assessor steps back (themselves, or the chair records it): on record, not counted."""
+    if actor.subject != subject:
+        _ensure_chair(assessment, actor, "record another assessor's recusal")
+    member = next((m for m in assessment.panel if m.subject == subject), None)
+    if member is None:
+        raise NotOnPanel("Nobody with this subject is on the panel.")
+    ensure_status(assessment, PANEL_CHANGES, "recuse")
+    if member.recused_at is not None:
+        raise Recused(f"{subject} recused on {member.recused_at:%Y-%m-%d}.")
+    before = sorted(m.subject for m in assessment.panel if m.recused_at is None)
+    member.recused_at = utcnow()
+    member.recused_by = actor.subject
+    member.recusal_reason = reason
+    set_action(member, "recused")
+    await session.flush()
+    await record_audit(
+        session,
+        entity_type="assessment",
+        entity_id=str(assessment.id),
+        action="panel_member_recused",
+        changes={
+            "panel": {
+                "before": before,
+                "after": sorted(m.subject for m in assessment.panel if m.recused_at is None),
+            },
+            "reason": {"before": None, "after": reason},
+        },
+    )
     return member
 
 

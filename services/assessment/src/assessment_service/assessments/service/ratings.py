@@ -12,6 +12,7 @@ from assessment_service.assessments.errors import (
     ConflictOfInterestUnresolved,
     InvalidRating,
     RatingsSubmitted,
+    Recused,
     WrongAssessmentStatus,
 )
 from assessment_service.assessments.models import (
@@ -78,6 +79,8 @@ async def put_rating(
 ) -> Rating:
     member = member_of(assessment, actor)
     ensure_status(assessment, RATING_OPEN, "rate")
+    if member.recused_at is not None:
+        raise Recused("You recused yourself from this assessment.")
     if not member.eligible:
         raise ConflictOfInterestUnresolved(
             "Declare your interests first."
