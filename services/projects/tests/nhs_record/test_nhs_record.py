@@ -505,3 +505,26 @@ class TestAudit:
             None,
         }
         assert mine[0]["changes"]["document"]["after"] == "[redacted]"
+
+
+class TestRace:
+    async def test_two_first_imports_at_once_are_a_409_for_the_second(
+        self, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from projects_service.nhs_record import repository
+
+        innovation = uuid.uuid4()
+        first = await import_record(client, fixture("early_idea"), innovation)
+
+        async def unseen(session: Any, innovation_id: uuid.UUID) -> None:
+            return None  # as a request that read before the first one committed
+
+        monkeypatch.setattr(repository, "by_innovation", unseen)
+        response = await client.post(
+            IMPORT, json=fixture("early_idea"), params={"innovation_id": str(innovation)}
+        )
+        assert_problem(response, 409, "innovation-import-race")
+        listed = (
+            await client.get("/v1/projects", params={"q": "Peer-led falls prevention"})
+        ).json()["items"]
+        assert [p["id"] for p in listed] == [first["project"]["id"]]  # nothing else was kept

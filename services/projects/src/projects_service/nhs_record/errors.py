@@ -1,6 +1,6 @@
 """NHS innovation records: the problems (RFC 9457) an import raises beyond the projects' own."""
 
-from shared.problems import InvalidInput
+from shared.problems import Conflict, InvalidInput
 
 
 class InconsistentInnovationRecord(InvalidInput):
@@ -8,3 +8,10 @@ class InconsistentInnovationRecord(InvalidInput):
 
     slug = "inconsistent-innovation-record"
     title = "The innovation record contradicts itself"
+
+
+class InnovationImportRace(Conflict):
+    """Two imports of an innovation seen for the first time ran at once; one created it."""
+
+    slug = "innovation-import-race"
+    title = "Another request imported this innovation just now"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from projects_service.milestones.models import MilestoneStatus
-from projects_service.nhs_record.record import RECORD_VERSION, InnovationRecord
+from projects_service.nhs_record.record import RECORD_VERSION, NhsInnovationRecord
 from projects_service.projects.models import Core20Plus5, InnovationType
 
 Json = dict[str, Any]
@@ -100,7 +100,7 @@ def is_digital(description: Json) -> bool:
     return any(category in DIGITAL_CATEGORIES for category in named)
 
 
-def plan_import(record: InnovationRecord) -> ImportPlan:
+def plan_import(record: NhsInnovationRecord) -> ImportPlan:
     plan = ImportPlan()
     doc = record.document()
     description: Json = doc["INNOVATION_DESCRIPTION"]

@@ -207,7 +207,7 @@ def items(limit: int) -> Any:
     return Field(None, min_length=1, max_length=limit)
 
 
-class InnovationDescription(InputModel):
+class NhsInnovationDescription(InputModel):
     name: Name
     description: str | None = text(MEDIUM)
     countryName: str | None = text(100)
@@ -227,7 +227,7 @@ class InnovationDescription(InputModel):
     involvedAACProgrammes: list[AACProgramme] | None = items(13)
 
 
-class UnderstandingOfNeeds(InputModel):
+class NhsUnderstandingOfNeeds(InputModel):
     problemsTackled: str | None = text(LARGE_DOWN)
     howInnovationWork: str | None = text(LARGE_DOWN)
     benefitsOrImpact: list[Annotated[str, StringConstraints(max_length=SMALL)]] | None = items(50)
@@ -243,7 +243,7 @@ class UnderstandingOfNeeds(InputModel):
     files: Files | None = None
 
 
-class EvidenceOfEffectiveness(InputModel):
+class NhsEvidenceOfEffectiveness(InputModel):
     hasEvidence: YesNotYet | None = None
     currentlyCollectingEvidence: YesNo | None = None
     summaryOngoingEvidenceGathering: str | None = text(LARGE_DOWN)
@@ -251,52 +251,52 @@ class EvidenceOfEffectiveness(InputModel):
     needsSupportAnyArea: list[NeedsSupportArea] | None = items(4)
 
 
-class MarketResearch(InputModel):
+class NhsMarketResearch(InputModel):
     hasMarketResearch: YesInProgressNotYet | None = None
     marketResearch: str | None = text(LARGE_DOWN)
     optionBestDescribesInnovation: OptionBestDescribesInnovation | None = None
     whatCompetitorsAlternativesExist: str | None = text(LARGE_DOWN)
 
 
-class CurrentCarePathway(InputModel):
+class NhsCurrentCarePathway(InputModel):
     innovationPathwayKnowledge: PathwayKnowledge | None = None
     potentialPathway: str | None = text(MEDIUM_UP)
 
 
-class UserTest(InputModel):
+class NhsUserTest(InputModel):
     kind: str | None = text(100)
     feedback: str | None = text(MEDIUM)
 
 
-class TestingWithUsers(InputModel):
+class NhsTestingWithUsers(InputModel):
     involvedUsersDesignProcess: YesInProgressNotYet | None = None
     testedWithIntendedUsers: YesInProgressNotYet | None = None
     intendedUserGroupsEngaged: list[IntendedUserGroup] | None = items(7)
     otherIntendedUserGroupsEngaged: str | None = text(100)
-    userTests: list[UserTest] | None = items(50)
+    userTests: list[NhsUserTest] | None = items(50)
     files: Files | None = None
 
 
-class Standard(InputModel):
+class NhsStandard(InputModel):
     type: StandardType
     hasMet: YesInProgressNotYet | None = None
 
 
-class RegulationsAndStandards(InputModel):
+class NhsRegulationsAndStandards(InputModel):
     hasRegulationKnowledge: HasRegulationKnowledge | None = None
-    standards: list[Standard] | None = items(13)
+    standards: list[NhsStandard] | None = items(13)
     otherRegulationDescription: str | None = text(100)
     files: Files | None = None
 
 
-class IntellectualProperty(InputModel):
+class NhsIntellectualProperty(InputModel):
     hasPatents: HasPatents | None = None
     patentNumbers: str | None = text(100)
     hasOtherIntellectual: YesNo | None = None
     otherIntellectual: str | None = text(100)
 
 
-class RevenueModel(InputModel):
+class NhsRevenueModel(InputModel):
     hasRevenueModel: HasRevenueModel | None = None
     revenues: list[Revenue] | None = items(7)
     otherRevenueDescription: str | None = text(100)
@@ -306,7 +306,7 @@ class RevenueModel(InputModel):
     fundingDescription: str | None = text(MEDIUM)
 
 
-class CostOfInnovation(InputModel):
+class NhsCostOfInnovation(InputModel):
     hasCostKnowledge: HasCostKnowledge | None = None
     costDescription: str | None = text(MEDIUM_UP)
     patientsRange: PatientRange | None = None
@@ -316,7 +316,7 @@ class CostOfInnovation(InputModel):
     costComparison: CostComparison | None = None
 
 
-class Deployment(InputModel):
+class NhsDeployment(InputModel):
     hasDeployPlan: YesNo | None = None
     isDeployed: YesNo | None = None
     deploymentPlans: list[Annotated[str, StringConstraints(max_length=100)]] | None = items(50)
@@ -326,7 +326,7 @@ class Deployment(InputModel):
     files: Files | None = None
 
 
-class Evidence(InputModel):
+class NhsEvidence(InputModel):
     evidenceSubmitType: EvidenceSubmitType
     evidenceType: EvidenceType | None = None
     description: str | None = text(50)
@@ -334,22 +334,22 @@ class Evidence(InputModel):
     files: Files | None = None
 
 
-class InnovationRecord(InputModel):
+class NhsInnovationRecord(InputModel):
     """One innovation record (`DocumentType202304`)."""
 
     version: Literal["202304"]
-    INNOVATION_DESCRIPTION: InnovationDescription
-    UNDERSTANDING_OF_NEEDS: UnderstandingOfNeeds | None = None
-    EVIDENCE_OF_EFFECTIVENESS: EvidenceOfEffectiveness | None = None
-    MARKET_RESEARCH: MarketResearch | None = None
-    CURRENT_CARE_PATHWAY: CurrentCarePathway | None = None
-    TESTING_WITH_USERS: TestingWithUsers | None = None
-    REGULATIONS_AND_STANDARDS: RegulationsAndStandards | None = None
-    INTELLECTUAL_PROPERTY: IntellectualProperty | None = None
-    REVENUE_MODEL: RevenueModel | None = None
-    COST_OF_INNOVATION: CostOfInnovation | None = None
-    DEPLOYMENT: Deployment | None = None
-    evidences: list[Evidence] | None = items(100)
+    INNOVATION_DESCRIPTION: NhsInnovationDescription
+    UNDERSTANDING_OF_NEEDS: NhsUnderstandingOfNeeds | None = None
+    EVIDENCE_OF_EFFECTIVENESS: NhsEvidenceOfEffectiveness | None = None
+    MARKET_RESEARCH: NhsMarketResearch | None = None
+    CURRENT_CARE_PATHWAY: NhsCurrentCarePathway | None = None
+    TESTING_WITH_USERS: NhsTestingWithUsers | None = None
+    REGULATIONS_AND_STANDARDS: NhsRegulationsAndStandards | None = None
+    INTELLECTUAL_PROPERTY: NhsIntellectualProperty | None = None
+    REVENUE_MODEL: NhsRevenueModel | None = None
+    COST_OF_INNOVATION: NhsCostOfInnovation | None = None
+    DEPLOYMENT: NhsDeployment | None = None
+    evidences: list[NhsEvidence] | None = items(100)
 
     def document(self) -> dict[str, Any]:
         """The record as JSON, exactly the fields it was given (nothing added, nothing lost)."""

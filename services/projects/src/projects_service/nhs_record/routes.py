@@ -8,8 +8,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from projects_service.nhs_record import service
-from projects_service.nhs_record.errors import InconsistentInnovationRecord
-from projects_service.nhs_record.record import InnovationRecord
+from projects_service.nhs_record.errors import (
+    InconsistentInnovationRecord,
+    InnovationImportRace,
+)
+from projects_service.nhs_record.record import NhsInnovationRecord
 from projects_service.nhs_record.schemas import NhsRecordImportRead
 from projects_service.projects.dependencies import ProjectDep
 from projects_service.projects.errors import ProjectArchived, ProjectNotFound
@@ -27,7 +30,9 @@ Registrar = Annotated[Principal, Depends(require_roles(Role.governance, Role.con
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 _IMPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
-    **problem_responses(NotATeamMember, ProjectArchived, InconsistentInnovationRecord),
+    **problem_responses(
+        NotATeamMember, ProjectArchived, InnovationImportRace, InconsistentInnovationRecord
+    ),
     200: {"model": NhsRecordImportRead, "description": "The linked project was updated."},
 }
 
@@ -38,7 +43,7 @@ _IMPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
     responses=_IMPORT_RESPONSES,
 )
 async def import_nhs_innovation_record(
-    record: InnovationRecord,
+    record: NhsInnovationRecord,
     session: SessionDep,
     actor: Registrar,
     response: Response,
@@ -84,7 +89,7 @@ async def import_nhs_innovation_record(
 @router.get(
     "/{project_id}/nhs-innovation-record",
     responses=problem_responses(ProjectNotFound),
-    response_model=InnovationRecord,
+    response_model=NhsInnovationRecord,
     response_model_exclude_unset=True,
 )
 async def export_nhs_innovation_record(
@@ -93,4 +98,4 @@ async def export_nhs_innovation_record(
     """The project as an NHS Innovation Service innovation record (202304): the record it was
     imported from, with our registry's current answers for the fields we map; a project never
     imported gets a record built from the registry alone."""
-    return InnovationRecord.model_validate(await service.export_record(session, project))
+    return NhsInnovationRecord.model_validate(await service.export_record(session, project))

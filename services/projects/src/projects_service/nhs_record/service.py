@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from projects_service.milestones import service as milestones_service
@@ -15,9 +16,12 @@ from projects_service.milestones.errors import AdoptionMilestoneNotApplicable
 from projects_service.milestones.models import MilestoneStatus
 from projects_service.milestones.schemas import MilestoneCreate, MilestonePatch
 from projects_service.nhs_record import mapping, repository
-from projects_service.nhs_record.errors import InconsistentInnovationRecord
+from projects_service.nhs_record.errors import (
+    InconsistentInnovationRecord,
+    InnovationImportRace,
+)
 from projects_service.nhs_record.models import NhsRecordDocument
-from projects_service.nhs_record.record import RECORD_VERSION, InnovationRecord
+from projects_service.nhs_record.record import RECORD_VERSION, NhsInnovationRecord
 from projects_service.nhs_record.schemas import (
     MilestoneImport,
     MilestoneOutcome,
@@ -44,7 +48,7 @@ from shared.project_access import PROJECT_WORK
 _RANK = {MilestoneStatus.in_progress: 1, MilestoneStatus.done: 2}
 
 
-def check_consistent(record: InnovationRecord) -> None:
+def check_consistent(record: NhsInnovationRecord) -> None:
     """The contradictions the published types cannot express, each pointed at (422)."""
     errors: list[FieldError] = []
 
@@ -88,7 +92,7 @@ class ImportDefaults:
 async def import_record(
     session: AsyncSession,
     *,
-    record: InnovationRecord,
+    record: NhsInnovationRecord,
     innovation_id: uuid.UUID,
     actor: Principal,
     defaults: ImportDefaults,
@@ -109,6 +113,13 @@ async def import_record(
             imported_by=actor.subject,
         )
         repository.add(session, stored)
+        try:
+            await session.flush()
+        except IntegrityError:
+            # Both saw no record for this innovation; the other one's project stands.
+            raise InnovationImportRace(
+                "Another request imported this innovation just now; retry to update it."
+            ) from None
     else:
         project = await _update(session, stored.project_id, plan, actor)
         stored.document = record.document()
