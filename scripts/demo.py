@@ -52,6 +52,7 @@ from scripts.demo_evaluation import load_evaluation
 from scripts.demo_evaluation_ed import load_evaluation_ed
 from scripts.demo_gates import load_gates
 from scripts.demo_journals import load_journals
+from scripts.demo_key_people import load_key_people
 from scripts.demo_nhs_record import load_nhs_record
 from scripts.demo_portfolio import load_portfolio
 from scripts.demo_projects import load_projects_detail
@@ -555,6 +556,7 @@ PORTFOLIO_STEPS: list[Step] = [
     Step("evaluation (ED triage)", load_evaluation_ed),
     Step("engagement", load_engagement),
     Step("nhs records", load_nhs_record),
+    Step("key people", load_key_people),
 ]
 # The gate histories start as soon as their projects exist, so they run beside everything else.
 STEPS: list[Step] = [*CORE_STEPS[:3], *PORTFOLIO_STEPS[:2], *CORE_STEPS[3:], *PORTFOLIO_STEPS[2:]]
