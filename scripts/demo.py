@@ -51,6 +51,7 @@ from scripts.demo_engagement import load_engagement
 from scripts.demo_evaluation import load_evaluation
 from scripts.demo_evaluation_ed import load_evaluation_ed
 from scripts.demo_gates import load_gates
+from scripts.demo_involvement import load_involvement
 from scripts.demo_journals import load_journals
 from scripts.demo_key_people import load_key_people
 from scripts.demo_nhs_record import load_nhs_record
@@ -556,6 +557,7 @@ PORTFOLIO_STEPS: list[Step] = [
     Step("evaluation (ED triage)", load_evaluation_ed),
     Step("engagement", load_engagement),
     Step("nhs records", load_nhs_record),
+    Step("involvement", load_involvement),
     Step("key people", load_key_people),
 ]
 # The gate histories start as soon as their projects exist, so they run beside everything else.
