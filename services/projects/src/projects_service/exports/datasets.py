@@ -110,6 +110,7 @@ def _audited(
         updated_since=UPDATED_AT_WITH_PARENT if parent and parent.changes_rows else UPDATED_AT,
         foreign_keys=foreign_keys,
         filters=PROJECT_FILTERS,
+        select=f.rendered_select(fields, statement),
     )
 
 
@@ -201,6 +202,7 @@ STAGE_CHANGES = Dataset(
     ),
     foreign_keys=(TO_PROJECT,),
     filters=PROJECT_FILTERS,
+    select=f.rendered_select(STAGE_CHANGE_FIELDS, repository.stage_changes),
 )
 
 TEAM_ROLES = _audited(

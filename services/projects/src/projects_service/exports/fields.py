@@ -9,8 +9,10 @@ from enum import StrEnum
 from typing import Any
 
 from projects_service.exports import values
+from projects_service.exports.scope import Query
 from projects_service.exports.sources import Record
-from shared.exports.catalog import Column, ColumnType, Row
+from shared.exports.catalog import Column, ColumnType, ExportContext, Row
+from shared.exports.rendered import Unrenderable, joined_list
 
 
 @dataclass(frozen=True)
@@ -102,3 +104,44 @@ def row_reader(fields: Sequence[Field]) -> Callable[[Record], Row]:
         return [read(record.get(key)) for key, read in readers]
 
     return to_row
+
+
+# Readers that pass a live value through unchanged in kind (the writers format it): a column
+# read by one of them is rendered by the database as the writers would write it.
+_AS_STORED = frozenset(
+    {
+        values.text,
+        values.an_id,
+        values.moment,
+        values.day,
+        values.number,
+        values.integer,
+        values.flag,
+    }
+)
+
+
+def rendered_select(
+    fields: Sequence[Field], statement: Callable[[ExportContext], Query]
+) -> Callable[[ExportContext], Query]:
+    """A dataset's `select` for the engine's SQL-rendered path: the live `statement` (same
+    filters, same order) with its columns in field order and lists joined in SQL, so the
+    database writes what `row_reader(fields)` would give the writers."""
+
+    def live(ctx: ExportContext) -> Query:
+        query = statement(ctx)
+        selected = query.selected_columns
+        dialect = ctx.connection.dialect.name
+        columns: list[Any] = []
+        for field in fields:
+            if field.key not in selected:
+                raise Unrenderable(f"{field.key}: not in the live select")
+            column = selected[field.key]
+            if field.read is values.joined:
+                column = joined_list(column, values.LIST_SEPARATOR, dialect).label(field.key)
+            elif field.read not in _AS_STORED:
+                raise Unrenderable(f"{field.key}: read by {field.read.__name__}")
+            columns.append(column)
+        return query.with_only_columns(*columns, maintain_column_froms=True)
+
+    return live
