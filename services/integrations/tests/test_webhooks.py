@@ -304,8 +304,10 @@ async def test_an_endpoint_failing_too_long_is_disabled(
         publish(projects)
         await deliver(app, lambda: len(hook.received) >= 2, worker=worker)
         await asyncio.sleep(0.15)
+        # The next failure, more than the allowed period after the first, disables it (on a
+        # slow machine the second attempt may already have).
         publish(projects)
-        await deliver(app, lambda: len(hook.received) >= 3, worker=worker)
+        await deliver(app, lambda: True, worker=worker)
     finally:
         await worker.aclose()
     endpoint = (await admin.get(f"/v1/webhooks/{created['id']}")).json()
