@@ -2,7 +2,8 @@
 
 A condition can be `superseded`: the open conditions of a superseded decision follow it (the
 CHECK on `decision_condition.status` gains the value). An assessor can recuse once rating has
-started (`panel_member.recused_at`, `recused_by`, `recusal_reason`).
+started (`panel_member.recused_at`, `recused_by`, `recusal_reason`). A decision keeps the
+developmental-evaluation items it cites (`decision.citations`, a JSON list; empty for older rows).
 
 Revision ID: e5b8d2c7a4f1
 Revises: c4e2a9f1d7b3
@@ -41,9 +42,15 @@ def upgrade() -> None:
         )
         batch.add_column(sa.Column("recused_by", sa.String(length=200), nullable=True))
         batch.add_column(sa.Column("recusal_reason", sa.Text(), nullable=True))
+    with op.batch_alter_table("decision") as batch:
+        batch.add_column(
+            sa.Column("citations", shared.db.JSONDocument(), nullable=False, server_default="[]")
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("decision") as batch:
+        batch.drop_column("citations")
     with op.batch_alter_table("panel_member") as batch:
         batch.drop_column("recusal_reason")
         batch.drop_column("recused_by")

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from assessment_service.assessments.models import ConsensusMethod
 from assessment_service.decisions.models import ConditionStatus, DecisionStatus
+from assessment_service.decisions.schemas import Citation
 from assessment_service.evaluation.models import TimelineKind
 from assessment_service.frameworks.definition import Gate, Outcome
 from assessment_service.frameworks.scales import RatingValue
@@ -66,6 +67,9 @@ class EvidenceDecision(BaseModel):
     status: DecisionStatus = Field(description="As of `as_of`.")
     conditions: list[EvidenceCondition]
     dissent: list[EvidenceDissent]
+    citations: list[Citation] = Field(
+        description="Developmental-evaluation items the decision cites, as they read then."
+    )
     supersedes: DecisionRef | None
     superseded_by: DecisionRef | None = Field(
         description="The correction that replaced it, when recorded at or before `as_of`."

@@ -46,3 +46,8 @@ class OutcomeNotValidForGate(InvalidInput):
 class InvalidSupersession(InvalidInput):
     slug = "invalid-supersession"
     title = "A correction supersedes a decision on the same assessment"
+
+
+class CitedItemNotFound(InvalidInput):
+    slug = "cited-item-not-found"
+    title = "A cited developmental-evaluation item does not exist for this project"

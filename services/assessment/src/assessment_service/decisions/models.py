@@ -30,6 +30,14 @@ class DecisionStatus(StrEnum):
     superseded = "superseded"
 
 
+class CitedKind(StrEnum):
+    """Developmental-evaluation items a decision can cite (#14 item 6)."""
+
+    finding = "finding"
+    learning_log_entry = "learning_log_entry"
+    adaptation = "adaptation"
+
+
 class ConditionStatus(StrEnum):
     open = "open"
     met = "met"
@@ -63,6 +71,11 @@ class Decision(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):
     meeting_date: Mapped[dt.date | None] = mapped_column(Date)
     minutes_ref: Mapped[str | None] = mapped_column(String(200))
     dissent: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument, default=list)
+    # Developmental-evaluation items the board relied on, each checked to exist for this
+    # project when recorded: {kind, id, evaluation_id, summary (as it read then)}.
+    citations: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONDocument, default=list, server_default="[]"
+    )
     review_by: Mapped[dt.date | None] = mapped_column(Date)
     decided_by: Mapped[str] = mapped_column(String(200))
     decided_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

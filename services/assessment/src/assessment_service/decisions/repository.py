@@ -17,6 +17,12 @@ from assessment_service.decisions.models import (
     DecisionCondition,
     DecisionStatus,
 )
+from assessment_service.evaluation.models import (
+    AdaptationDecision,
+    DevelopmentalEvaluation,
+    Finding,
+    LearningLogEntry,
+)
 from assessment_service.frameworks.definition import Gate, Outcome
 
 
@@ -95,3 +101,24 @@ async def override_counts(
     if decided_to is not None:
         statement = statement.where(Decision.decided_at < decided_to)
     return (await session.execute(statement)).all()
+
+
+async def evaluation_items(
+    session: AsyncSession, project_id: uuid.UUID, kind: str, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, tuple[uuid.UUID, str]]:
+    """The project's developmental-evaluation items of one kind among `ids`: id -> (evaluation
+    id, statement or summary)."""
+    table: Any
+    text: Any
+    if kind == "finding":
+        table, text = Finding, Finding.statement
+    elif kind == "learning_log_entry":
+        table, text = LearningLogEntry, LearningLogEntry.summary
+    else:
+        table, text = AdaptationDecision, AdaptationDecision.summary
+    rows = await session.execute(
+        select(table.id, table.evaluation_id, text)
+        .join(DevelopmentalEvaluation, DevelopmentalEvaluation.id == table.evaluation_id)
+        .where(table.id.in_(list(ids)), DevelopmentalEvaluation.project_id == project_id)
+    )
+    return {row[0]: (row[1], row[2]) for row in rows}

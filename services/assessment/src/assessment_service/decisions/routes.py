@@ -11,6 +11,7 @@ from assessment_service.decisions import service
 from assessment_service.decisions.dependencies import DecisionDep
 from assessment_service.decisions.errors import (
     AssessmentNotReadyForDecision,
+    CitedItemNotFound,
     ConditionNotFound,
     ConditionsRequired,
     DecisionAlreadyRecorded,
@@ -93,6 +94,7 @@ def _read(decision: Decision, actor: Principal) -> DecisionRead:
         OverrideRationaleRequired,
         ConditionsRequired,
         OutcomeNotValidForGate,
+        CitedItemNotFound,
     ),
 )
 async def record_decision(

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from assessment_service.decisions.models import ConditionStatus, DecisionStatus
+from assessment_service.decisions.models import CitedKind, ConditionStatus, DecisionStatus
 from assessment_service.frameworks.definition import Gate, Outcome
 from shared.transitions import TransitionRequest
 from shared.types import Date, InputModel, NotBlank
@@ -31,6 +31,18 @@ class ConditionCreate(Model):
     due_date: Date
 
 
+class CitationCreate(Model):
+    kind: CitedKind
+    id: uuid.UUID = Field(description="A finding, learning-log entry or adaptation of the project.")
+
+
+class Citation(BaseModel):
+    kind: CitedKind
+    id: uuid.UUID
+    evaluation_id: uuid.UUID
+    summary: str = Field(description="The item's statement or summary as it read when cited.")
+
+
 class Dissent(Model):
     member: Short
     note: Long
@@ -48,6 +60,12 @@ class DecisionCreate(Model):
     conditions: list[ConditionCreate] = Field(default_factory=list, max_length=30)
     dissent: list[Dissent] = Field(default_factory=list, max_length=30)
     review_by: Date | None = None
+    citations: list[CitationCreate] = Field(
+        default_factory=list,
+        max_length=30,
+        description="Developmental-evaluation items the decision relies on; each must exist "
+        "for the assessment's project (422 with a pointer otherwise).",
+    )
     supersedes_id: uuid.UUID | None = Field(
         None, description="Correct a decision: the new one supersedes it (never edited)."
     )
@@ -93,6 +111,7 @@ class DecisionRead(BaseModel):
     meeting_date: dt.date | None
     minutes_ref: str | None
     dissent: list[Dissent]
+    citations: list[Citation]
     review_by: dt.date | None
     decided_by: str
     decided_at: dt.datetime

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +26,7 @@ from assessment_service.assessments.models import AssessmentStatus
 from assessment_service.decisions import repository
 from assessment_service.decisions.errors import (
     AssessmentNotReadyForDecision,
+    CitedItemNotFound,
     ConditionNotFound,
     ConditionsRequired,
     DecisionAlreadyRecorded,
@@ -160,6 +162,51 @@ def _error(pointer: str, detail: str) -> list[FieldError]:
     return [FieldError(pointer=pointer, location="body", detail=detail)]
 
 
+SUMMARY_CHARS = 500  # what a citation keeps of the item's text
+
+
+async def _citations(
+    session: AsyncSession, project_id: uuid.UUID, data: DecisionCreate
+) -> list[dict[str, Any]]:
+    """The cited items as kept on the decision; every one must exist for the project."""
+    found: dict[tuple[str, uuid.UUID], tuple[uuid.UUID, str]] = {}
+    for kind in {c.kind for c in data.citations}:
+        ids = [c.id for c in data.citations if c.kind is kind]
+        for item_id, row in (
+            await repository.evaluation_items(session, project_id, kind, ids)
+        ).items():
+            found[(kind, item_id)] = row
+    missing = [(index, c) for index, c in enumerate(data.citations) if (c.kind, c.id) not in found]
+    if missing:
+        raise CitedItemNotFound(
+            f"{len(missing)} cited item(s) are not developmental-evaluation items of this project.",
+            errors=[
+                FieldError(
+                    pointer=f"/citations/{index}/id",
+                    location="body",
+                    detail=f"No {c.kind} {c.id} for this project.",
+                )
+                for index, c in missing
+            ],
+        )
+    kept: list[dict[str, Any]] = []
+    seen: set[tuple[str, uuid.UUID]] = set()
+    for c in data.citations:
+        if (c.kind, c.id) in seen:  # cited twice: kept once
+            continue
+        seen.add((c.kind, c.id))
+        evaluation_id, summary = found[(c.kind, c.id)]
+        kept.append(
+            {
+                "kind": str(c.kind),
+                "id": str(c.id),
+                "evaluation_id": str(evaluation_id),
+                "summary": summary[:SUMMARY_CHARS],
+            }
+        )
+    return kept
+
+
 async def record_decision(
     session: AsyncSession, *, data: DecisionCreate, actor: Principal
 ) -> Decision:
@@ -212,6 +259,7 @@ async def record_decision(
             f"{data.outcome} is decided at G4 or G5, not at {assessment.gate}.",
             errors=_error("/outcome", "Not valid at this gate."),
         )
+    citations = await _citations(session, assessment.project_id, data)
     now = utcnow()
     decision = Decision(
         assessment_id=assessment.id,
@@ -225,6 +273,7 @@ async def record_decision(
         meeting_date=data.meeting_date or now.date(),
         minutes_ref=data.minutes_ref,
         dissent=[d.model_dump() for d in data.dissent],
+        citations=citations,
         review_by=data.review_by,
         decided_by=actor.subject,
         decided_at=now,

@@ -51,6 +51,7 @@ from assessment_service.decisions.models import (
     DecisionCondition,
     DecisionStatus,
 )
+from assessment_service.decisions.schemas import Citation
 from assessment_service.evaluation.evaluations import repository as evaluations
 from assessment_service.evaluation.models import TimelineKind
 from assessment_service.scoring import engine
@@ -192,6 +193,7 @@ async def _decision(
             EvidenceDissent(member=d.get("member") if named else None, note=str(d.get("note", "")))
             for d in decision.dissent
         ],
+        citations=[Citation.model_validate(c) for c in decision.citations],
         supersedes=_ref(supersedes),
         superseded_by=_ref(successor),
     )
