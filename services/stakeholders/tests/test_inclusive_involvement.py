@@ -429,6 +429,21 @@ class TestGripp2:
             await client.get(f"{REPORTS}/{uuid.uuid4()}"), 404, "gripp2-report-not-found"
         )
 
+    async def test_the_audit_keeps_the_narrative_out(
+        self, client: httpx.AsyncClient, admin: httpx.AsyncClient, projects: FakeProjects
+    ) -> None:
+        project_id = projects.add_project()
+        report = (await client.post(REPORTS, json={"project_id": str(project_id)})).json()
+        secret = "Mrs Example said the leaflet was unreadable."
+        edit = {"items": [{"item": "aim", "text": secret}]}
+        assert (await client.patch(f"{REPORTS}/{report['id']}", json=edit)).status_code == 200
+        audit = (
+            await admin.get(f"/v1/audit?entity_type=gripp2_report&entity_id={report['id']}")
+        ).json()["items"]
+        assert len(audit) == 2
+        assert audit[1]["changes"]["items"]["after"] == "[redacted]"
+        assert secret not in str(audit)
+
     async def test_saving_follows_the_project_write_rule(
         self, as_role: Any, projects: FakeProjects
     ) -> None:

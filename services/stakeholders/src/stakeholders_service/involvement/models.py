@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import Date, ForeignKey, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
@@ -113,6 +113,9 @@ class Gripp2Report(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):
     more edits). `inputs` is the data it was generated from, kept as it was then."""
 
     __tablename__ = "gripp2_report"
+    # Narrative text (it may name people, and runs to kilobytes per edit) and the inputs'
+    # "you said, we did" quotes: audit and events record that they changed, not the text.
+    __audit_redact__: ClassVar[frozenset[str]] = frozenset({"items", "inputs"})
 
     project_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
     form: Mapped[Gripp2Form] = mapped_column(enum_column(Gripp2Form, "gripp2_form"))
