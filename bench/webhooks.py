@@ -120,7 +120,7 @@ async def scenario(
             webhook_poll_seconds=0.02,
             webhook_retry_schedule_seconds=[s / COMPRESSION for s in SVIX_SCHEDULE_SECONDS],
             webhook_lease_seconds=lease_seconds,
-            webhook_timeout_seconds=1.0,
+            webhook_timeout_seconds=5.0,
         )
         app = create_app(
             settings,

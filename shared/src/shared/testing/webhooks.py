@@ -60,6 +60,8 @@ class WebhookReceiver:
         chunks = []
         while True:
             message = await receive()
+            if message["type"] == "http.disconnect":
+                return  # the sender gave up mid-request (its timeout): nothing was delivered
             chunks.append(message.get("body", b""))
             if not message.get("more_body"):
                 break
