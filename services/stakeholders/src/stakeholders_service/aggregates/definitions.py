@@ -90,6 +90,14 @@ PROJECT: Final[dict[str, str]] = {
         "Involvement (PPI) roles of the project recorded by `as_of` and held on some day of the "
         "period; people counted once per role and once per stage."
     ),
+    "public_contributors": (
+        "Stakeholders flagged (now) as public contributors, by their latest assessment of the "
+        "project with `assessed_at` at or before `as_of`, among those recorded by `as_of`."
+    ),
+    "public_contributors.highest_level": (
+        "The highest current IAP2 level among them (inform < consult < involve < collaborate "
+        "< empower); what a template's `public_contributor_at_least` gate rule reads."
+    ),
     "standards": (
         "The project's UK Standards for Public Involvement self-assessment recorded by `as_of` "
         "with the latest period; null levels when there is none."

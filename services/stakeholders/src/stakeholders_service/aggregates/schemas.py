@@ -203,6 +203,15 @@ class Standards(BaseModel):
     ratings: list[StandardRow] = Field(description="All six standards.")
 
 
+class PublicContributors(BaseModel):
+    assessed: int | None = Field(
+        description="Public contributors with a snapshot of the project by `as_of`; null below 5."
+    )
+    highest_level: Iap2Level | None = Field(
+        description="The highest current IAP2 level among them; null when there is none."
+    )
+
+
 class ProjectEngagement(BaseModel):
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
 
@@ -213,6 +222,7 @@ class ProjectEngagement(BaseModel):
     engagements: Engagements
     feedback: Feedback
     involvement: Involvement
+    public_contributors: PublicContributors
     standards: Standards
     suppressed: list[str]
     definitions: dict[str, str]

@@ -45,6 +45,7 @@ from stakeholders_service.involvement.models import (
 from stakeholders_service.mapping.models import StakeholderAssessment
 from stakeholders_service.mapping.repository import gap_sql, quadrant_sql, salience_sql
 from stakeholders_service.sql import seconds_between
+from stakeholders_service.stakeholders.models import Stakeholder
 from stakeholders_service.vocabulary import Iap2Level
 
 E, EP, F, P, IR = Engagement, EngagementProject, FeedbackItem, Participation, InvolvementRole
@@ -249,3 +250,31 @@ async def latest_standards(
     )
     latest: StandardsSelfAssessment | None = await session.scalar(statement)
     return latest
+
+
+async def contributor_levels(session: AsyncSession, scope: ProjectScope) -> Sequence[Row[str, int]]:
+    """(current IAP2 level, public contributors) over each public contributor's latest snapshot
+    of the project at `as_of`. Being a contributor is a fact of the stakeholder (as it is now),
+    so the contributors are chosen before the window ranks their snapshots."""
+    ranked = (
+        select(
+            A.current_level,
+            func.row_number()
+            .over(partition_by=A.stakeholder_id, order_by=(A.assessed_at.desc(), A.id.desc()))
+            .label("rank"),
+        )
+        .join(Stakeholder, Stakeholder.id == A.stakeholder_id)
+        .where(
+            Stakeholder.is_public_contributor,
+            A.project_id == scope.project_id,
+            A.assessed_at <= scope.as_of,
+            A.created_at <= scope.as_of,
+        )
+        .subquery("ranked")
+    ).c
+    statement = (
+        select(ranked.current_level, func.count())
+        .where(ranked.rank == 1)
+        .group_by(ranked.current_level)
+    )
+    return (await session.execute(statement)).all()

@@ -20,6 +20,7 @@ from stakeholders_service.aggregates.schemas import (
     Period,
     ProjectEngagement,
     ProjectEngagementQuery,
+    PublicContributors,
     QuadrantCount,
     SalienceCount,
     StakeholderPicture,
@@ -70,6 +71,9 @@ async def project_engagement(
         engagements=await _engagements(session, scope, full=full, suppressed=suppressed),
         feedback=await _feedback(session, scope),
         involvement=await _involvement(session, scope, full=full, suppressed=suppressed),
+        public_contributors=await _public_contributors(
+            session, scope, full=full, suppressed=suppressed
+        ),
         standards=await _standards(session, scope),
         suppressed=suppressed,
         definitions=definitions.PROJECT,
@@ -187,6 +191,23 @@ async def _involvement(
         ),
         by_role=by_role,
         by_stage=by_stage,
+    )
+
+
+async def _public_contributors(
+    session: AsyncSession, scope: ProjectScope, *, full: bool, suppressed: list[str]
+) -> PublicContributors:
+    levels = {
+        Iap2Level(level): int(n) for level, n in await repository.contributor_levels(session, scope)
+    }
+    order = list(Iap2Level)
+    return PublicContributors(
+        assessed=_people(
+            "/public_contributors/assessed", sum(levels.values()), full=full, suppressed=suppressed
+        ),
+        # The level is shown even when the count is hidden: a gate rule needs it, and a level
+        # alone does not reveal how many people hold it.
+        highest_level=max(levels, key=order.index) if levels else None,
     )
 
 
