@@ -522,3 +522,27 @@ async def test_the_computed_columns_use_the_apps_mendelow_threshold(
     assert mapped.status_code == 200, mapped.text
     quadrants = {item["id"]: item.get("mendelow_quadrant") for item in mapped.json()["items"]}
     assert quadrants[world["assessment"]] == raised[0]["mendelow_quadrant"]
+
+
+async def test_equality_summary_follows_the_characteristics_the_deployment_monitors(
+    client: httpx.AsyncClient, projects: FakeProjects, app: FastAPI
+) -> None:
+    project = projects.add_project()
+    engagement = await _engagement(client, project)
+    await _post(client, f"/v1/engagements/{engagement}/equality-responses", {"sex": "female"})
+
+    async def characteristics() -> set[str]:
+        rows = read_ndjson(await export(client, "equality_summary", format="ndjson")).rows
+        return {row["characteristic"] for row in rows}
+
+    # All nine Equality Act characteristics (and the two extra items) by default, the two
+    # added in #14 included, as the equality report shows them.
+    assert {"marriage_civil_partnership", "pregnancy_maternity", "sex"} <= await characteristics()
+    settings = app.state.settings
+    app.state.settings = settings.model_copy(
+        update={"equality_characteristics": ["sex", "age_band"]}
+    )
+    try:
+        assert await characteristics() == {"sex", "age_band"}
+    finally:
+        app.state.settings = settings

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,14 +16,8 @@ from stakeholders_service.equality import characteristics, repository
 from stakeholders_service.equality.errors import EqualityCharacteristicOff, EqualityConsentMissing
 from stakeholders_service.equality.models import (
     PNTS,
-    AgeBand,
     EqualityResponse,
-    EthnicCategory,
     ImdQuintile,
-    Religion,
-    Sex,
-    SexualOrientation,
-    YesNo,
 )
 from stakeholders_service.equality.schemas import ComparisonRow, EqualityCreate
 from stakeholders_service.populations import service as populations
@@ -36,20 +29,6 @@ from stakeholders_service.suppression import Distribution, suppress, suppressed_
 
 # What a representative sample would put in IMD quintile 1 (Core20: the most deprived 20%).
 CORE20_EXPECTED = 0.2
-
-# The export dataset `equality_summary` mirrors this fixed list (its columns predate the two
-# Equality Act items added in #14); the report itself uses `characteristics.ALL`.
-CHARACTERISTICS: dict[str, type[StrEnum]] = {
-    "age_band": AgeBand,
-    "sex": Sex,
-    "gender_identity_same_as_at_birth": YesNo,
-    "ethnic_category": EthnicCategory,
-    "disability": YesNo,
-    "religion_or_belief": Religion,
-    "sexual_orientation": SexualOrientation,
-    "carer": YesNo,
-    "imd_quintile": ImdQuintile,
-}
 
 
 async def record_response(

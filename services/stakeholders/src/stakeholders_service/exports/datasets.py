@@ -41,7 +41,7 @@ from stakeholders_service.engagements.models import (
     FeedbackStatus,
     ParticipationRole,
 )
-from stakeholders_service.equality.service import CHARACTERISTICS
+from stakeholders_service.equality.characteristics import ALL as ALL_CHARACTERISTICS, enabled
 from stakeholders_service.exports import repository
 from stakeholders_service.exports.common import (
     Record,
@@ -741,9 +741,9 @@ def equality_rows_of(
     """One project's distributions, each suppressed as the equality report suppresses them."""
     rows: list[Row] = []
     shown_responses = suppressed_count(responses)
-    for name, enum in CHARACTERISTICS.items():
-        counts = counters[name]
-        distribution = suppress(name, {member.value: counts[member.value] for member in enum})
+    for name, counts in counters.items():
+        values = ALL_CHARACTERISTICS[name].values
+        distribution = suppress(name, {member.value: counts[member.value] for member in values})
         for cell in distribution.cells:
             rows.append(
                 (
@@ -760,7 +760,9 @@ def equality_rows_of(
 
 
 async def equality_rows(ctx: ExportContext) -> AsyncIterator[Row]:
-    names = tuple(CHARACTERISTICS)
+    # The characteristics this deployment monitors (STAKEHOLDERS_EQUALITY_CHARACTERISTICS), as
+    # the equality report shows them.
+    names = tuple(c.name for c in enabled(ctx.extras.get("equality_characteristics")))
     records = stream_mappings(ctx, repository.equality_answers(ctx))
     async for project_id, answers in _grouped(records):
         counters: dict[str, Counter[str]] = {name: Counter() for name in names}
@@ -798,9 +800,12 @@ EQUALITY_SUMMARY = Dataset(
     "serving several projects counts in each.",
     columns=(
         _id("project_id", "The project.", required=True),
-        _text(
+        Column(
             "characteristic",
-            "The monitored characteristic.",
+            ColumnType.STRING,
+            "The monitored characteristic: those this deployment switches on "
+            "(STAKEHOLDERS_EQUALITY_CHARACTERISTICS), in the equality report's order.",
+            enum=tuple(ALL_CHARACTERISTICS),
             required=True,
         ),
         _text("value", "The answer (NHS codes for ethnic category).", required=True),

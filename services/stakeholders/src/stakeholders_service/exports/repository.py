@@ -15,6 +15,7 @@ from stakeholders_service.engagements.models import (
     FeedbackItem,
     Participation,
 )
+from stakeholders_service.equality.characteristics import ALL
 from stakeholders_service.equality.models import EqualityResponse
 from stakeholders_service.exports.common import in_scope
 from stakeholders_service.involvement.models import InvolvementRole
@@ -115,17 +116,7 @@ def equality_answers(ctx: ExportContext) -> Select[Any]:
     consent is current: the rule of `equality.repository.report_rows`), once per project its
     engagement serves, in project order."""
     R, EP = EqualityResponse.__table__, EngagementProject.__table__
-    characteristics = [
-        R.c.age_band,
-        R.c.sex,
-        R.c.gender_identity_same_as_at_birth,
-        R.c.ethnic_category,
-        R.c.disability,
-        R.c.religion_or_belief,
-        R.c.sexual_orientation,
-        R.c.carer,
-        R.c.imd_quintile,
-    ]
+    characteristics = [R.c[name] for name in ALL]
     statement = (
         select(EP.c.project_id, *characteristics)
         .join(EP, EP.c.engagement_id == R.c.engagement_id)

@@ -39,4 +39,8 @@ async def resolve_scope(
 def export_extras(request: Request) -> Mapping[str, Any]:
     """What the row sources read once per export besides the scope (`ctx.extras`): the running
     app's Mendelow threshold, the one its API computes quadrants with."""
-    return {"mendelow_threshold": request.app.state.settings.mendelow_threshold}
+    settings = request.app.state.settings
+    return {
+        "mendelow_threshold": settings.mendelow_threshold,
+        "equality_characteristics": settings.equality_characteristics,
+    }
