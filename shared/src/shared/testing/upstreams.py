@@ -90,6 +90,7 @@ class FakeProjects(FakeService):
             "paused_from": None,
             "stage_changed_at": now,
             "status": "active",
+            "archive_reason": None,
             "is_digital": False,
             "funding_source": None,
             "budget_gbp": None,
