@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from enum import Enum
@@ -104,6 +104,8 @@ WRITES: dict[str, dict[tuple[str, str], Rule]] = {
     "projects": {
         ("POST", "/v1/projects"): Rule.CONTRIBUTORS,
         ("POST", "/v1/aggregates/project-scope"): Rule.READ_BY_POST,
+        # A first import creates a project (its importer joins the team), as POST /v1/projects.
+        ("POST", "/v1/projects/import/nhs-innovation-record"): Rule.CONTRIBUTORS,
         ("PATCH", P): Rule.PROJECT,
         ("POST", f"{P}/archive"): Rule.ROLE,
         ("POST", f"{P}/benefits"): Rule.PROJECT,
@@ -195,6 +197,10 @@ WRITES: dict[str, dict[tuple[str, str], Rule]] = {
         ("PATCH", f"{E}/theory-of-change/{{version_id}}"): Rule.PROJECT,
     },
     "stakeholders": {
+        ("POST", "/v1/involvement/comparator-populations"): Rule.ROLE,
+        ("POST", "/v1/involvement/gripp2/reports"): Rule.PROJECT,
+        ("PATCH", "/v1/involvement/gripp2/reports/{report_id}"): Rule.PROJECT,
+        ("POST", "/v1/involvement/gripp2/reports/{report_id}/finalise"): Rule.PROJECT,
         ("POST", "/v1/aggregates/engagement"): Rule.READ_BY_POST,
         ("POST", "/v1/aggregates/project-engagement"): Rule.READ_BY_POST,
         # Registering a person or an organisation belongs to no project yet.
@@ -476,12 +482,40 @@ async def _build_stakeholders(world: World, gov: httpx.AsyncClient) -> None:
             {"raised_by": ids["stakeholder_id"], "theme": "Access", "content": "Parking"},
         )
     )["id"]
+    ids["report_id"] = (
+        await _ok(gov, "POST", "/v1/involvement/gripp2/reports", {"project_id": ids["project_id"]})
+    )["id"]
 
 
 world_tokens = TokenFactory()
 
+# Writes that need query parameters, made afresh for each call.
+QUERIES: dict[tuple[str, str], Callable[[], dict[str, str]]] = {
+    # Each caller imports a different innovation (a second import would update the first).
+    ("POST", "/v1/projects/import/nhs-innovation-record"): lambda: {
+        "innovation_id": str(uuid.uuid4())
+    },
+}
+
 # Bodies where the schema alone does not give a valid one; `{name}` is a fixture id.
 BODIES: dict[tuple[str, str], Any] = {
+    ("PATCH", "/v1/involvement/gripp2/reports/{report_id}"): {
+        "items": [{"item": "aim", "text": "To involve people with lived experience."}]
+    },
+    ("POST", "/v1/involvement/comparator-populations"): {
+        "key": "catchment",
+        "label": "Catchment",
+        "source": "Census 2021",
+        "as_of": "2021-03-21",
+        "rows": [
+            {"characteristic": "sex", "category": "female", "share": 0.5},
+            {"characteristic": "sex", "category": "male", "share": 0.5},
+        ],
+    },
+    ("POST", "/v1/projects/import/nhs-innovation-record"): {
+        "version": "202304",
+        "INNOVATION_DESCRIPTION": {"name": "Peer-led falls prevention classes"},
+    },
     ("POST", "/v1/projects"): project_body(title="Falls sensors", innovation_type="medical_device"),
     ("POST", f"{P}/benefits"): {
         "title": "Bed days saved",
@@ -633,6 +667,7 @@ FIXED_PATH_VALUES = {
     "criterion_code": "ordinal",
     "subject": "alice",
     "code": "cmdi_iiaf",
+    "key": "catchment",  # a comparator population's key (none loaded: the read is a 404)
 }
 
 
@@ -819,8 +854,9 @@ async def test_writes_are_refused_to_callers_without_the_right(
         if invalid:  # a refusal must be for who is asking, never for what was sent
             wrong.append(f"{method} {path}: the test's body is invalid: {invalid}")
         for caller, (role, subject) in CALLERS.items():
+            params = QUERIES.get((method, path), dict)()
             async with api_client(app, token=tokens(role, sub=subject)) as api:
-                response = await api.request(method, url, json=body)
+                response = await api.request(method, url, json=body, params=params)
             tried += 1
             if response.status_code not in rule.expected(caller):
                 detail = response.text[:160]
