@@ -27,7 +27,7 @@ def create_app(
             routers=routers,
             platform=platform,
             alembic_ini=ALEMBIC_INI,
-            upstreams=("projects",),
+            upstreams=("projects", "stakeholders"),
             transports=dict(transports or {}),
         )
     )

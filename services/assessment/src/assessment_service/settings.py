@@ -15,9 +15,13 @@ class Settings(ServiceSettings):
 
     database_url: str = "sqlite+aiosqlite:///./var/assessment.db"
     # Upstreams: projects (developmental evaluation checks the project exists and that a
-    # contributor is on its team). Override with ASSESSMENT_SERVICE_URLS__PROJECTS.
+    # contributor is on its team) and stakeholders (the engagement evidence an assessment
+    # snapshots when it is opened). Override with ASSESSMENT_SERVICE_URLS__<NAME>.
     service_urls: dict[str, str] = Field(
-        default_factory=lambda: {"projects": "http://127.0.0.1:8001"}
+        default_factory=lambda: {
+            "projects": "http://127.0.0.1:8001",
+            "stakeholders": "http://127.0.0.1:8003",
+        }
     )
 
 

@@ -6,7 +6,8 @@
   `POST /v1/aggregates/project-scope` (an export's project filters; the bodies it was sent are
   kept in `scope_requests`).
 - `FakeStakeholders`: `GET /v1/stakeholders/{id}` (the restricted view, or the personal one when
-  personal fields are given) and `erase(...)`, which also publishes `stakeholder.erased`.
+  personal fields are given) and `erase(...)`, which also publishes `stakeholder.erased`;
+  `POST /v1/aggregates/project-engagement` (zeros, or what `set_engagement(...)` gave).
 - `FakeAssessment`: the assessment change feed, with `record_decision(...)` and
   `implement_adaptation(...)` publishing the events the real service publishes.
 """
@@ -213,10 +214,84 @@ class FakeStakeholders(FakeService):
         super().__init__()
         self.stakeholders: dict[str, dict[str, Any]] = {}
         self.route("GET", "/v1/stakeholders/{stakeholder_id}", self._get)
+        # Each project's engagement picture (`set_engagement`); the bodies asked, in order.
+        self.engagement: dict[str, dict[str, Any]] = {}
+        self.engagement_requests: list[dict[str, Any]] = []
+        self.route("POST", "/v1/aggregates/project-engagement", self._project_engagement)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        # A `Call` holds no body; the engagement question's is kept here before it is answered.
+        if request.method == "POST" and request.url.path == "/v1/aggregates/project-engagement":
+            self.engagement_requests.append(json.loads(request.content or b"{}"))
+        return await super().handle_async_request(request)
 
     def reset(self) -> None:
         super().reset()
         self.stakeholders.clear()
+        self.engagement.clear()
+        self.engagement_requests.clear()
+
+    def set_engagement(
+        self,
+        project_id: str | uuid.UUID,
+        *,
+        highest_level: str | None = None,
+        assessed: int | None = 0,
+        **sections: Any,
+    ) -> None:
+        """The project's `project-engagement` answer: zeros, with its public contributors'
+        highest IAP2 level and count, and any section (`feedback={...}`) replaced."""
+        self.engagement[str(project_id)] = {
+            "public_contributors": {"assessed": assessed, "highest_level": highest_level},
+            **sections,
+        }
+
+    def _project_engagement(self, call: Call, _: Mapping[str, str]) -> Answer:
+        """A project never set answers zeros, as the real service does."""
+        body = self.engagement_requests[-1] if self.engagement_requests else {}
+        project_id = str(body.get("project_id"))
+        now = timestamp()
+        levels = ("inform", "consult", "involve", "collaborate", "empower")
+        zero_distribution = {"name": "role", "total": 0, "cells": []}
+        answer: dict[str, Any] = {
+            "project_id": project_id,
+            "as_of": now,
+            "period": {"from": body.get("from"), "to": now},
+            "stakeholders": {
+                "threshold": 3,
+                "assessed": 0,
+                "mendelow": [],
+                "salience": [],
+                "iap2": [{"level": level, "current": 0, "target": 0} for level in levels],
+                "below_target": 0,
+                "engagement_gap": [],
+            },
+            "engagements": {
+                "total": 0,
+                "completed": 0,
+                "by_iap2_level": dict.fromkeys(levels, 0),
+                "by_type": [],
+                "attended_participants": 0,
+                "anonymous_attendees": 0,
+            },
+            "feedback": {
+                "items": 0,
+                "responded": 0,
+                "closed": 0,
+                "closure_rate": None,
+                "median_days_to_response": None,
+            },
+            "involvement": {
+                "contributors": 0,
+                "by_role": zero_distribution,
+                "by_stage": zero_distribution | {"name": "stage"},
+            },
+            "public_contributors": {"assessed": 0, "highest_level": None},
+            "standards": {"period": None, "recorded_at": None, "ratings": []},
+            "suppressed": [],
+            "definitions": {},
+        }
+        return 200, answer | self.engagement.get(project_id, {})
 
     def add_stakeholder(self, **fields: Any) -> str:
         """A stakeholder; read in the restricted view unless a personal field is given (then

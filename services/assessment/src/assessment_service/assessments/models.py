@@ -77,6 +77,9 @@ class Assessment(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):
     open_key: Mapped[str | None] = mapped_column(String(80), unique=True)
     panel_chair: Mapped[str] = mapped_column(String(200))
     context_snapshot: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
+    # The project's engagement evidence as the stakeholders service gave it when the assessment
+    # was opened (or why it could not): `{"status": "captured" | "missing", ...}`.
+    engagement_evidence: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
     esf_tier: Mapped[EsfTier | None] = mapped_column(enum_column(EsfTier, "assessment_esf_tier"))
     uses_piloting_template: Mapped[bool] = mapped_column(default=False)
     previous_assessment_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("assessment.id"))

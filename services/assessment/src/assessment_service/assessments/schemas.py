@@ -107,6 +107,12 @@ class AssessmentRead(BaseModel):
     panel_chair: str
     panel: list[PanelMemberRead]
     context_snapshot: dict[str, Any]
+    engagement_evidence: dict[str, Any] | None = Field(
+        description="The project's engagement evidence when the assessment was opened: "
+        "`status` (`captured` or `missing`), `captured_at`, `evidence` (the stakeholders "
+        "service's `project-engagement` figures) or `reason`, and `attached_to` (the criteria "
+        "that ask for it). Null for assessments opened before snapshots were taken."
+    )
     esf_tier: EsfTier | None
     uses_piloting_template: bool = Field(description="Flagged: the template is still piloting.")
     previous_assessment_id: uuid.UUID | None
@@ -311,6 +317,9 @@ class AssessmentResult(BaseModel):
     gate: Gate
     template: TemplateRef
     context: dict[str, Any]
+    engagement_evidence: dict[str, Any] | None = Field(
+        None, description="The engagement evidence snapshot the engagement rules were checked on."
+    )
     scored_at: dt.datetime
     assessors: list[str]
     score: ScoreResult

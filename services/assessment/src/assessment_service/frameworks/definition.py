@@ -116,6 +116,38 @@ class AssessmentContext:
     esf_tier: EsfTier | None = None
 
 
+class EvidenceSource(StrEnum):
+    """A snapshot an assessment takes when it is opened, which a criterion can ask for."""
+
+    engagement = "engagement"
+
+
+class Iap2Level(StrEnum):
+    """IAP2 spectrum of public participation, lowest first (the order is the comparison)."""
+
+    inform = "inform"
+    consult = "consult"
+    involve = "involve"
+    collaborate = "collaborate"
+    empower = "empower"
+
+
+IAP2_ORDER: tuple[Iap2Level, ...] = tuple(Iap2Level)
+
+
+class EngagementRule(Model):
+    """A gate rule over the engagement evidence: `public_contributor_at_least` holds when a
+    public contributor's current IAP2 level on the project is `level` or above."""
+
+    gate: Gate = Field(description="The gate the rule is checked at.")
+    rule: Literal["public_contributor_at_least"]
+    level: Iap2Level
+
+    @property
+    def name(self) -> str:
+        return f"engagement:{self.rule}:{self.level}"
+
+
 class Criterion(Model):
     code: Code
     question: Label
@@ -137,6 +169,12 @@ class Criterion(Model):
     applies_if: Applicability | None = None
     reverse_scored: Bool = Field(False, description="Higher raw value means a worse score.")
     source_refs: list[SourceRef] = Field(default_factory=list, max_length=20)
+    evidence: list[EvidenceSource] = Field(
+        default_factory=list,
+        max_length=1,
+        description="Snapshots attached to this criterion as evidence: `engagement` (the "
+        "project's engagement evidence taken when the assessment was opened).",
+    )
 
     def numeric_bands(self) -> list[NumericBand]:
         return [band.numeric() for band in self.bands]
@@ -179,6 +217,11 @@ class TemplateDefinition(Model):
     gates_used: list[Gate] = Field(default_factory=lambda: list(Gate))
     scoring_policy: ScoringPolicy = Field(default_factory=ScoringPolicy)
     domains: list[Domain] = Field(default_factory=list, max_length=50)
+    engagement_rules: list[EngagementRule] = Field(
+        default_factory=list,
+        max_length=10,
+        description="Gate rules over the engagement evidence; a failed one is a failed gate.",
+    )
 
     def criteria(self) -> Iterator[tuple[Domain, Criterion]]:
         for domain in self.domains:
@@ -264,6 +307,14 @@ def definition_errors(
         add("/scoring_policy/confidence_medium", "Must not exceed confidence_high.")
     if len(set(definition.gates_used)) != len(definition.gates_used):
         add("/gates_used", "Lists a gate twice.")
+    seen_rules: set[str] = set()
+    for index, engagement_rule in enumerate(definition.engagement_rules):
+        if engagement_rule.gate not in definition.gates_used:
+            add(f"/engagement_rules/{index}/gate", "The template is not used at this gate.")
+        key = f"{engagement_rule.gate}:{engagement_rule.name}"
+        if key in seen_rules:
+            add(f"/engagement_rules/{index}", "States the same rule twice at this gate.")
+        seen_rules.add(key)
 
     def check_refs(pointer: str, refs: list[str]) -> None:
         if known_sources is None:

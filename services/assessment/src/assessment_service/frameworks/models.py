@@ -49,6 +49,9 @@ class Framework(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):
     gates_used: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
     scoring_policy: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
     domains: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument, default=list)
+    engagement_rules: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONDocument, default=list, server_default="[]"
+    )
     # Set to `name` while the version is active and NULL otherwise: a unique column, so "one
     # active version per name" holds even when two activations race.
     active_name: Mapped[str | None] = mapped_column(String(120), unique=True)
@@ -69,6 +72,7 @@ class Framework(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):
                 "gates_used": self.gates_used,
                 "scoring_policy": self.scoring_policy,
                 "domains": self.domains,
+                "engagement_rules": self.engagement_rules,
             }
         )
 
@@ -78,6 +82,7 @@ class Framework(Audited, IdMixin, TimestampMixin, VersionedMixin, Base):
         self.gates_used = document["gates_used"]
         self.scoring_policy = document["scoring_policy"]
         self.domains = document["domains"]
+        self.engagement_rules = document["engagement_rules"]
 
 
 class FrameworkSource(Base):

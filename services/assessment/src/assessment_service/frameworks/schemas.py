@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from assessment_service.frameworks.definition import (
     Applicability,
     Domain,
+    EngagementRule,
     Gate,
     ScoringPolicy,
     TemplateDefinition,
@@ -44,14 +45,15 @@ class FrameworkDocument(FrameworkCreate):
 
 
 class FrameworkPatch(InputModel):
-    """JSON merge patch. `applies_to` and `scoring_policy` merge key by key; `gates_used` and
-    `domains` are arrays and, as RFC 7396 says, replace the whole list."""
+    """JSON merge patch. `applies_to` and `scoring_policy` merge key by key; `gates_used`,
+    `domains` and `engagement_rules` are arrays and, as RFC 7396 says, replace the whole list."""
 
     description: str | None = Field(None, max_length=5000)
     applies_to: Applicability | None = None
     gates_used: list[Gate] = omittable()
     scoring_policy: ScoringPolicy | None = None
     domains: list[Domain] = omittable(max_length=50)
+    engagement_rules: list[EngagementRule] = omittable(max_length=10)
 
 
 class FrameworkTransition(TransitionRequest[FrameworkStatus]):
@@ -90,6 +92,7 @@ class FrameworkRead(FrameworkSummary):
     applies_to: Applicability
     scoring_policy: ScoringPolicy
     domains: list[Domain]
+    engagement_rules: list[EngagementRule]
     allowed_transitions: list[FrameworkStatus] = Field(
         description="The states you can move this version to now (`POST .../transitions`); "
         "empty for a caller who may not move it.",
@@ -123,5 +126,6 @@ def export_document(framework: Any) -> FrameworkDocument:
             "gates_used": framework.gates_used,
             "scoring_policy": framework.scoring_policy,
             "domains": framework.domains,
+            "engagement_rules": framework.engagement_rules,
         }
     )

@@ -211,17 +211,18 @@ async def update_framework(
     if locked.version != seen:  # another edit landed since this request read it
         raise PreconditionFailed("The template was changed by another request; read it again.")
     framework = locked
-    changes = merge_patch_changes(patch, required=("gates_used", "domains"))
+    changes = merge_patch_changes(patch, required=("gates_used", "domains", "engagement_rules"))
     document: dict[str, Any] = {
         "applies_to": framework.applies_to,
         "gates_used": framework.gates_used,
         "scoring_policy": framework.scoring_policy,
         "domains": framework.domains,
+        "engagement_rules": framework.engagement_rules,
     }
     for key in ("applies_to", "scoring_policy"):
         if key in changes:
             document[key] = _merge(document[key], changes[key] or {})
-    for key in ("gates_used", "domains"):
+    for key in ("gates_used", "domains", "engagement_rules"):
         if key in changes:
             document[key] = changes[key]
     try:

@@ -13,6 +13,9 @@ assessment can be recomputed and checked later.
 - Gates: every applicable gate criterion must pass its rule with enough evidence; an unknown
   gate fails (not evidenced). A failed gate forces `adapt` (score at least the adapt threshold)
   or `stop`, whatever the score.
+- Engagement rules (`engagement_rules`, issue #14 item 5): each rule of the assessment's gate is
+  checked against the engagement evidence snapshot the assessment took when it was opened; a
+  failed rule (or a snapshot missing) is a failed gate named `engagement:<rule>:<level>`.
 
 `results.py` holds the inputs and outputs, `moderation.py` the calibration of one criterion; both
 are re-exported here, so `scoring.engine` stays the one import for callers.
@@ -21,11 +24,15 @@ are re-exported here, so `scoring.engine` stays the one import for callers.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from assessment_service.frameworks.definition import (
+    IAP2_ORDER,
     AssessmentContext,
     Criterion,
+    EngagementRule,
+    Iap2Level,
     Outcome,
     ScoringPolicy,
     TemplateDefinition,
@@ -49,6 +56,7 @@ from assessment_service.scoring.results import (
     ConsensusInput,
     CriterionResult,
     DomainResult,
+    EngagementRuleResult,
     FailedGate,
     NasssDomain,
     RatingInput,
@@ -67,6 +75,7 @@ __all__ = [
     "CriterionModeration",
     "CriterionResult",
     "DomainResult",
+    "EngagementRuleResult",
     "FailedGate",
     "NasssDomain",
     "RatingInput",
@@ -161,6 +170,7 @@ def score(
     ratings: Sequence[RatingInput],
     consensus: Sequence[ConsensusInput],
     complexity: dict[str, str] | None = None,
+    engagement: Mapping[str, Any] | None = None,
 ) -> ScoreResult:
     policy = definition.scoring_policy
     applicable = [(d.code, c) for d, c in definition.criteria() if c.applies(context)]
@@ -249,6 +259,17 @@ def score(
             )
         )
 
+    engagement_results = [
+        engagement_rule(rule, engagement)
+        for rule in definition.engagement_rules
+        if rule.gate == context.gate
+    ]
+    failed += [
+        FailedGate(criterion=result.rule, reason=result.reason)
+        for result in engagement_results
+        if not result.passed
+    ]
+
     domain_scores, overall = aggregate(definition, applicable, scores)
     domain_results = [
         DomainResult(
@@ -306,11 +327,39 @@ def score(
             coverage=coverage, evidence=evidence_component, agreement=agreement, level=level
         ),
         failed_gates=failed,
+        engagement_rules=engagement_results,
         recommendation=recommendation,
         reasons=reasons,
         complexity=complexity_profile(complexity or {}),
         policy=policy,
     )
+
+
+def engagement_rule(
+    rule: EngagementRule, snapshot: Mapping[str, Any] | None
+) -> EngagementRuleResult:
+    """Check one engagement rule against an assessment's snapshot (None: the assessment was
+    opened before snapshots were taken, so there is no evidence either)."""
+
+    def result(passed: bool, reason: str, found: str | None = None) -> EngagementRuleResult:
+        return EngagementRuleResult(
+            rule=rule.name, level=rule.level, found=found, passed=passed, reason=reason
+        )
+
+    if snapshot is None or snapshot.get("status") != "captured":
+        why = (snapshot or {}).get("reason") or "no snapshot was taken"
+        return result(False, f"engagement evidence missing ({why})")
+    contributors = snapshot.get("evidence", {}).get("public_contributors", {})
+    found = contributors.get("highest_level")
+    if found is None:
+        return result(
+            False, f"no public contributor is assessed on the project; needs {rule.level}"
+        )
+    if IAP2_ORDER.index(Iap2Level(found)) < IAP2_ORDER.index(rule.level):
+        return result(
+            False, f"the highest public contributor level is {found}; needs {rule.level}", found
+        )
+    return result(True, f"a public contributor is at {found} (needs {rule.level})", found)
 
 
 def _own_value(rating: RatingInput | None) -> RatingValue | None:

@@ -94,6 +94,17 @@ class FailedGate(BaseModel):
     reason: str
 
 
+class EngagementRuleResult(BaseModel):
+    """One of the template's `engagement_rules` checked at this gate against the assessment's
+    engagement evidence snapshot."""
+
+    rule: str = Field(description="`engagement:<rule>:<level>`, as in `failed_gates`.")
+    level: str
+    found: str | None = Field(description="The highest public contributor level in the snapshot.")
+    passed: bool
+    reason: str
+
+
 class ConfidenceResult(BaseModel):
     coverage: float
     evidence: float
@@ -117,6 +128,8 @@ class ScoreResult(BaseModel):
     range_max: float | None
     confidence: ConfidenceResult
     failed_gates: list[FailedGate]
+    # Older stored results have none: the default keeps them readable.
+    engagement_rules: list[EngagementRuleResult] = Field(default_factory=list)
     recommendation: Outcome
     reasons: list[str]
     complexity: ComplexityProfile | None

@@ -34,6 +34,7 @@ from assessment_service.assessments.schemas import (
 )
 from assessment_service.assessments.service import assessments as service, workflow
 from assessment_service.clients.projects import UPSTREAM_PROBLEMS, ProjectsClientDep
+from assessment_service.clients.stakeholders import StakeholdersClientDep
 from assessment_service.frameworks.definition import Gate
 from assessment_service.lifecycle import with_transitions
 from shared.auth import Principal, PrincipalDep
@@ -85,12 +86,18 @@ async def create_assessment(
     session: SessionDep,
     actor: Governance,
     projects: ProjectsClientDep,
+    stakeholders: StakeholdersClientDep,
     response: Response,
 ) -> AssessmentRead:
     """Open a draft assessment of a project at a gate. The project is checked with the projects
     service and its stage and `is_digital` are pinned in the context snapshot; the template
-    version is pinned (and becomes immutable)."""
-    assessment = await service.create_assessment(session, projects, data=data, actor=actor)
+    version is pinned (and becomes immutable). The project's engagement evidence is taken from
+    the stakeholders service as a dated snapshot (`engagement_evidence`), over the time since
+    the previous assessment (its whole history without one); if that service cannot answer,
+    the assessment still opens and its snapshot says it is missing."""
+    assessment = await service.create_assessment(
+        session, projects, data=data, actor=actor, stakeholders=stakeholders
+    )
     mark_created(response, f"{PREFIX}/{assessment.id}", assessment.version)
     return _read(assessment, actor)
 

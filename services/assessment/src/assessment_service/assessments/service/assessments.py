@@ -1,9 +1,12 @@
-"""Assessments themselves: opening one (checked with the projects service, template pinned), reading
-and listing them, and a project's history across gates."""
+"""Assessments themselves: opening one (checked with the projects service, template pinned, the
+project's engagement evidence snapshotted from the stakeholders service), reading and listing
+them, and a project's history across gates."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,8 +39,10 @@ from assessment_service.assessments.service.rules import (
     open_key,
 )
 from assessment_service.clients.projects import ProjectsClient
+from assessment_service.clients.stakeholders import EvidenceMissing, StakeholdersClient
 from assessment_service.frameworks import repository as frameworks
 from assessment_service.frameworks.definition import (
+    EvidenceSource,
     Gate,
 )
 from assessment_service.frameworks.models import Framework, FrameworkStatus
@@ -106,7 +111,12 @@ async def _template_for(session: AsyncSession, data: AssessmentCreate) -> Framew
 
 
 async def create_assessment(
-    session: AsyncSession, projects: ProjectsClient, *, data: AssessmentCreate, actor: Principal
+    session: AsyncSession,
+    projects: ProjectsClient,
+    *,
+    data: AssessmentCreate,
+    actor: Principal,
+    stakeholders: StakeholdersClient | None = None,
 ) -> Assessment:
     # Ask the projects service first, before this transaction takes any lock.
     project = await projects.get_project(data.project_id)
@@ -122,6 +132,18 @@ async def create_assessment(
         raise GateNotOpenForStage(
             f"{data.gate} assesses projects at stage {expected}; this one is at {project.stage}."
         )
+    previous = None
+    if data.previous_assessment_id is not None:
+        previous = await repository.get(session, data.previous_assessment_id)
+        if previous is None or previous.project_id != data.project_id:
+            raise InvalidInput(
+                "The previous assessment must be one of this project's.",
+                errors=body_error("/previous_assessment_id", "Not an assessment of this project."),
+            )
+    # Also before any lock: the evidence snapshot is a call to another service.
+    evidence = await _engagement_snapshot(
+        stakeholders, data.project_id, since=previous.created_at if previous else None
+    )
     template = await _template_for(session, data)
     definition = template.definition()
     if data.gate not in definition.gates_used:
@@ -136,13 +158,6 @@ async def create_assessment(
             f"{'digital' if applies_to.is_digital else 'non-digital'} projects.",
             errors=body_error("/project_id", "The template does not apply to this project."),
         )
-    if data.previous_assessment_id is not None:
-        previous = await repository.get(session, data.previous_assessment_id)
-        if previous is None or previous.project_id != data.project_id:
-            raise InvalidInput(
-                "The previous assessment must be one of this project's.",
-                errors=body_error("/previous_assessment_id", "Not an assessment of this project."),
-            )
     key = open_key(data.project_id, data.gate)
     existing = await repository.get_open(session, key)
     if existing is not None:
@@ -167,6 +182,12 @@ async def create_assessment(
             "project_title": project.title,
             "captured_at": utcnow().isoformat().replace("+00:00", "Z"),
         },
+        engagement_evidence={
+            **evidence,
+            "attached_to": [
+                c.code for _, c in definition.criteria() if EvidenceSource.engagement in c.evidence
+            ],
+        },
         esf_tier=data.esf_tier,
         uses_piloting_template=template.status is FrameworkStatus.piloting,
         previous_assessment_id=data.previous_assessment_id,
@@ -185,6 +206,25 @@ async def create_assessment(
     loaded = await repository.get(session, assessment.id)
     assert loaded is not None
     return loaded
+
+
+async def _engagement_snapshot(
+    stakeholders: StakeholdersClient | None, project_id: uuid.UUID, *, since: dt.datetime | None
+) -> dict[str, Any]:
+    """The project's engagement evidence now (over `since`, the previous assessment's opening,
+    to now; the whole history without one), dated; or, if the stakeholders service cannot give
+    it, a dated record that it is missing and why. Opening never fails for it."""
+    captured_at = utcnow().isoformat().replace("+00:00", "Z")
+    if stakeholders is None:
+        return {"status": "missing", "captured_at": captured_at, "reason": "not asked"}
+    found = await stakeholders.engagement_evidence(project_id, period_from=since)
+    if isinstance(found, EvidenceMissing):
+        return {"status": "missing", "captured_at": captured_at, "reason": found.reason}
+    return {
+        "status": "captured",
+        "captured_at": captured_at,
+        "evidence": found.model_dump(mode="json", by_alias=True),
+    }
 
 
 # -- history -------------------------------------------------------------------------------------

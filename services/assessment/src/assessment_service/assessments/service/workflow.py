@@ -162,6 +162,7 @@ async def compute(session: AsyncSession, assessment: Assessment) -> engine.Score
             for c in consensus
         ],
         complexity={str(e.nasss_domain): str(e.rating) for e in complexity},
+        engagement=assessment.engagement_evidence,
     )
 
 
@@ -187,6 +188,7 @@ async def _freeze_score(
             status_when_scored=template.status,
         ),
         context=assessment.context_snapshot,
+        engagement_evidence=assessment.engagement_evidence,
         scored_at=now,
         assessors=counted(assessment),
         score=score,
