@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import event as sqlalchemy_event, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from shared.changes import record_audit
 from shared.consumer import ChangeFeedConsumer, ConsumerError, ConsumerSpec, Event, EventHandler
@@ -28,7 +32,12 @@ async def audit_applied(session: AsyncSession, event: Event) -> str:
 
 
 def make_consumer(
-    producer: FastAPI, consumer: FastAPI, tokens: TokenFactory, **handlers: EventHandler
+    producer: FastAPI,
+    consumer: FastAPI,
+    tokens: TokenFactory,
+    *,
+    batch_size: int = 2,
+    **handlers: EventHandler,
 ) -> ChangeFeedConsumer:
     client = ServiceClient(
         "projects",
@@ -42,7 +51,7 @@ def make_consumer(
         ),
         client=client,
         database=consumer.state.database,
-        batch_size=2,
+        batch_size=batch_size,
     )
 
 
@@ -53,6 +62,35 @@ async def applied_ids(consumer_app: FastAPI) -> list[str]:
             select(audit.c.entity_id).where(audit.c.entity_type == "seen_project")
         )
         return [row[0] for row in rows]
+
+
+@contextmanager
+def counting_commits(engine: AsyncEngine) -> Iterator[list[object]]:
+    """Every COMMIT on the consumer's writing engine while the block runs."""
+    commits: list[object] = []
+
+    def on_commit(connection: Any) -> None:
+        commits.append(connection)
+
+    sqlalchemy_event.listen(engine.sync_engine, "commit", on_commit)
+    try:
+        yield commits
+    finally:
+        sqlalchemy_event.remove(engine.sync_engine, "commit", on_commit)
+
+
+async def cursor_row(consumer_app: FastAPI) -> int | None:
+    async with consumer_app.state.database.sessionmaker() as session:
+        table = platform_of(session).consumer_cursor
+        value = await session.scalar(select(table.c.position).where(table.c.producer == "projects"))
+        return None if value is None else int(value)
+
+
+async def feed_positions(producer_app: FastAPI, tokens: TokenFactory) -> list[int]:
+    """The producer's project.created positions, in feed order."""
+    async with api_client(producer_app, token=tokens("service", sub="service:assessment")) as c:
+        response = await c.get("/v1/events", params={"type": "project.created", "limit": 100})
+        return [int(item["position"]) for item in response.json()["items"]]
 
 
 @pytest.fixture(autouse=True)
@@ -157,3 +195,96 @@ async def test_background_loop_applies_new_events_and_stops(
     async with asyncio.timeout(2):
         await task
     assert await applied_ids(assessment_app) == ids
+
+
+async def test_a_page_is_applied_in_one_commit_and_an_idle_poll_writes_nothing(
+    projects_app: FastAPI, assessment_app: FastAPI, tokens: TokenFactory
+) -> None:
+    ids = await create_projects(projects_app, tokens, 4)
+    consumer = make_consumer(projects_app, assessment_app, tokens, batch_size=100)
+    engine = assessment_app.state.database.engine
+    with counting_commits(engine) as commits:
+        assert await consumer.step() == 4
+    assert len(commits) == 1  # handlers, consumed rows and cursor: one transaction
+    assert await applied_ids(assessment_app) == ids  # in feed order
+    assert await cursor_row(assessment_app) == 8
+    # Nothing new: the cursor is read with the read session, and nothing is written.
+    with counting_commits(engine) as commits:
+        assert await consumer.step() == 0
+    assert commits == []
+
+
+async def test_pages_commit_once_each(
+    projects_app: FastAPI, assessment_app: FastAPI, tokens: TokenFactory
+) -> None:
+    ids = await create_projects(projects_app, tokens, 5)
+    consumer = make_consumer(projects_app, assessment_app, tokens, batch_size=2)
+    with counting_commits(assessment_app.state.database.engine) as commits:
+        assert await consumer.step() == 5
+    assert len(commits) == 3  # pages of 2, 2 and 1
+    assert await applied_ids(assessment_app) == ids
+
+
+async def test_failure_mid_page_keeps_the_events_before_it_and_retries_the_failing_one(
+    projects_app: FastAPI, assessment_app: FastAPI, tokens: TokenFactory
+) -> None:
+    ids = await create_projects(projects_app, tokens, 4)
+    positions = await feed_positions(projects_app, tokens)
+    failures = {"left": 1}
+    calls: list[str] = []
+
+    async def flaky(session: AsyncSession, event: Event) -> str:
+        calls.append(event["entity_id"])
+        if event["entity_id"] == ids[2] and failures["left"]:
+            failures["left"] -= 1
+            raise RuntimeError("downstream hiccup")
+        return await audit_applied(session, event)
+
+    consumer = make_consumer(
+        projects_app, assessment_app, tokens, batch_size=100, **{"project.created": flaky}
+    )
+    with pytest.raises(RuntimeError, match="downstream hiccup"):
+        await consumer.step()
+    # The page was rolled back, the two before the failure applied again and kept.
+    assert await applied_ids(assessment_app) == ids[:2]
+    assert await cursor_row(assessment_app) == positions[1]
+    assert calls == [ids[0], ids[1], ids[2], ids[0], ids[1]]
+    calls.clear()
+    assert await consumer.step() == 2
+    assert calls == ids[2:]  # the kept ones are not applied again
+    assert await applied_ids(assessment_app) == ids
+
+
+async def test_failure_on_the_first_event_of_a_page_applies_nothing(
+    projects_app: FastAPI, assessment_app: FastAPI, tokens: TokenFactory
+) -> None:
+    await create_projects(projects_app, tokens, 2)
+
+    async def broken(session: AsyncSession, event: Event) -> str:
+        raise RuntimeError("always")
+
+    consumer = make_consumer(
+        projects_app, assessment_app, tokens, batch_size=100, **{"project.created": broken}
+    )
+    with pytest.raises(RuntimeError, match="always"):
+        await consumer.step()
+    assert await applied_ids(assessment_app) == []
+    assert await cursor_row(assessment_app) is None
+
+
+async def test_redelivered_events_in_a_page_are_skipped_and_new_ones_applied(
+    projects_app: FastAPI, assessment_app: FastAPI, tokens: TokenFactory
+) -> None:
+    ids = await create_projects(projects_app, tokens, 2)
+    consumer = make_consumer(projects_app, assessment_app, tokens, batch_size=100)
+    assert await consumer.step() == 2
+    async with assessment_app.state.database.sessionmaker() as session:
+        table = platform_of(session).consumer_cursor
+        await session.execute(table.update().values(position=0))  # a lost cursor update
+        await session.commit()
+    ids += await create_projects(projects_app, tokens, 1)
+    with counting_commits(assessment_app.state.database.engine) as commits:
+        assert await consumer.step() == 1  # the two redelivered ones skipped in the same page
+    assert len(commits) == 1
+    assert await applied_ids(assessment_app) == ids
+    assert await cursor_row(assessment_app) == 6
