@@ -5,6 +5,7 @@ one dataset over it served live, `as_of` (from the outbox) and `updated_since` (
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import decimal
 import enum
@@ -18,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import Depends, FastAPI, Request
-from sqlalchemy import Boolean, Date, Index, Numeric, String, Uuid, delete, select
+from sqlalchemy import Boolean, Date, Index, Numeric, Select, String, Uuid, delete, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.app import add_outer_middleware, create_process_app, include_flat
@@ -149,6 +150,29 @@ ITEMS = Dataset(
 )
 
 
+def item_select(ctx: ExportContext) -> Select[Any]:
+    """The live rows of `items` as one select (the SQL-rendered path): the same filters."""
+    statement = select(*(ITEM.c[column.name] for column in COLUMNS)).order_by(ITEM.c.id)
+    if ctx.project_ids is not None:
+        ids = [uuid.UUID(value) for value in ctx.project_ids]
+        statement = statement.where(ITEM.c.project_id.in_(ids))
+    if "directorate" in ctx.filters:
+        statement = statement.where(ITEM.c.directorate.in_(ctx.filters["directorate"]))
+    if "stage" in ctx.filters:
+        statement = statement.where(ITEM.c.stage.in_(ctx.filters["stage"]))
+    return statement
+
+
+def unrenderable_select(ctx: ExportContext) -> Select[Any]:
+    """A select the rendered path refuses (too few columns): the export falls back."""
+    return select(ITEM.c.id, ITEM.c.title)
+
+
+# `items` with the SQL-rendered path, and with one that falls back to the Python path.
+ITEMS_FAST = dataclasses.replace(ITEMS, name="items_fast", select=item_select)
+ITEMS_FALLBACK = dataclasses.replace(ITEMS, name="items_fallback", select=unrenderable_select)
+
+
 async def no_rows(ctx: ExportContext) -> AsyncIterator[Row | Tombstone]:
     return
     yield ()
@@ -202,7 +226,7 @@ async def probe_app(url: str) -> AsyncIterator[FastAPI]:
     include_flat(
         app,
         exports_router(
-            [ITEMS, REFUSING],
+            [ITEMS, ITEMS_FAST, ITEMS_FALLBACK, REFUSING],
             scope=resolve_scope,
             extras=lambda request: {"service": request.app.state.service_name},
         ),

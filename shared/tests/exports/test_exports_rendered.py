@@ -6,14 +6,18 @@ a column it cannot render exactly is refused (`Unrenderable`), never approximate
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import decimal
 import enum
 import itertools
 import uuid
 from collections.abc import AsyncIterator
+from types import ModuleType
 from typing import Any
 
+import httpx
+import orjson
 import pytest
 from sqlalchemy import (
     BigInteger,
@@ -33,7 +37,8 @@ from shared.db import Database, JSONDocument, UTCDateTime, enum_column, new_meta
 from shared.exports import Column, ColumnType
 from shared.exports.formats import ExportFormat, csv_header, write_csv, write_ndjson
 from shared.exports.rendered import Unrenderable, joined_list, rendered_lines, stream_lines
-from shared.testing import empty_database
+from shared.testing import TokenFactory, assert_problem, empty_database
+from shared.testing.exports import export, read_csv, read_xlsx
 
 
 class Base(DeclarativeBase):
@@ -289,3 +294,136 @@ async def test_a_column_it_cannot_render_exactly_is_refused(database: Database) 
         rendered_lines(COLUMNS[:2], _statement("sqlite"), ExportFormat.csv, "sqlite")
     with pytest.raises(Unrenderable, match="dialect"):
         rendered_lines(COLUMNS, _statement("sqlite"), ExportFormat.csv, "mysql")
+
+
+# Through the router: `items_fast` is `items` with a `select` (conftest), `items_fallback` one
+# with a select the rendered path refuses.
+PROJECT = uuid.UUID("0190d7a0-0000-7000-8000-00000000000a")
+NASTY_TITLES = ['Says "hi", twice\nover two lines', "=1+2", "-3", "\ttab", "plain", "é 日本"]
+
+
+async def _seed_items(app: Any, probe: ModuleType) -> None:
+    project_b = uuid.UUID("0190d7a0-0000-7000-8000-00000000000b")
+    async with app.state.database.sessionmaker() as session:
+        for n, title in enumerate(NASTY_TITLES * 3):
+            session.add(
+                probe.Item(
+                    project_id=project_b if n % 3 == 0 else PROJECT,
+                    title=title,
+                    kind=probe.Kind.special if n % 2 else probe.Kind.plain,
+                    amount=None if n % 4 == 0 else decimal.Decimal(f"{n * 7 - 20}.{n:02d}"),
+                    active=n % 5 != 0,
+                    due=None if n % 3 else dt.date(2027, 1, n + 1),
+                    directorate=None if n % 2 else "medicine",
+                    stage="pilot" if n % 3 == 1 else "idea",
+                )
+            )
+        await session.commit()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"bom": True},
+        {"format": "ndjson"},
+        {"format": "ndjson", "trailer": True},
+        {"project_id": str(PROJECT), "stage": "pilot"},
+        {"format": "ndjson", "directorate": "medicine"},
+    ],
+)
+async def test_the_router_serves_the_same_bytes_rendered(
+    app: Any, probe: ModuleType, client: httpx.AsyncClient, params: dict[str, Any]
+) -> None:
+    await _seed_items(app, probe)
+    python = await export(client, "items", **params)
+    fast = await export(client, "items_fast", **params)
+    fallback = await export(client, "items_fallback", **params)
+    assert python.status_code == fast.status_code == fallback.status_code == 200
+    bodies = [response.content for response in (python, fast, fallback)]
+    if params.get("trailer"):
+        # The trailer names each export's own moments: compare its row count, then the rest.
+        trailers = [orjson.loads(body.splitlines()[-1])["_export"] for body in bodies]
+        assert {trailer["rows"] for trailer in trailers} == {len(NASTY_TITLES) * 3}
+        assert all(trailer["complete"] for trailer in trailers)
+        bodies = [body[: body.rindex(b'{"_export"')] for body in bodies]
+    assert bodies[0] == bodies[1] == bodies[2]
+    assert len(python.content.splitlines()) > 3 or "stage" in params
+    for header in ("content-type", "cache-control"):
+        assert fast.headers[header] == python.headers[header]
+    assert fast.headers["content-disposition"].startswith('attachment; filename="items_fast_')
+
+
+async def test_as_of_updated_since_and_xlsx_keep_the_python_path(
+    app: Any, probe: ModuleType, client: httpx.AsyncClient
+) -> None:
+    await _seed_items(app, probe)
+    await asyncio.sleep(0.01)
+    moment = dt.datetime.now(dt.UTC)
+    for params in (
+        {"as_of": moment},
+        {"updated_since": moment - dt.timedelta(hours=1)},
+        {"format": "xlsx"},
+    ):
+        python = await export(client, "items", **params)
+        fast = await export(client, "items_fast", **params)
+        assert python.status_code == fast.status_code == 200
+        if params.get("format") == "xlsx":
+            assert read_xlsx(fast).rows == read_xlsx(python).rows
+        else:
+            assert fast.content == python.content
+            assert len(read_csv(fast).rows) == len(NASTY_TITLES) * 3
+
+
+async def test_a_failing_send_closes_the_rendered_stream_at_once(
+    app: Any, probe: ModuleType, tokens: TokenFactory, client: httpx.AsyncClient
+) -> None:
+    """A client gone (ASGI 2.4: `send` fails) ends the read transaction at once."""
+    async with app.state.database.engine.begin() as connection:
+        await connection.execute(
+            insert(probe.ITEM),
+            [
+                {"id": uuid.uuid4(), "project_id": PROJECT, "title": f"row {n} " + "x" * 150}
+                | {"kind": "plain", "active": True, "stage": "idea"}
+                for n in range(3000)
+            ],
+        )
+    token = tokens("reporter")
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.4"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/v1/exports/items_fast",
+        "raw_path": b"/v1/exports/items_fast",
+        "root_path": "",
+        "query_string": b"format=ndjson",
+        "headers": [(b"host", b"testserver"), (b"authorization", f"Bearer {token}".encode())],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+        "state": {},
+    }
+    bodies: list[bytes] = []
+
+    async def receive() -> dict[str, Any]:
+        await asyncio.Event().wait()  # never a disconnect message: the send fails instead
+        raise AssertionError
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.body":
+            if bodies:
+                raise OSError("connection reset by peer")
+            bodies.append(message["body"])
+
+    with pytest.raises(Exception):  # noqa: B017 - Starlette's ClientDisconnect, whatever wraps it
+        await app(scope, receive, send)
+    assert bodies and bodies[0].startswith(b'{"id":')
+    engine = app.state.database.engine
+    assert engine.pool.checkedout() == 0  # the read transaction ended with the stream
+    assert len(read_csv(await export(client, "items_fast")).rows) == 3000
+
+
+async def test_a_contributor_is_refused_before_any_rendering(client_as: Any) -> None:
+    async with client_as("contributor") as contributor:
+        assert_problem(await export(contributor, "items_fast"), 403)

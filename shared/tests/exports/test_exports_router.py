@@ -50,7 +50,7 @@ async def remove(app: FastAPI, probe: ModuleType, item_id: uuid.UUID) -> None:
 
 async def test_the_dictionary_describes_every_dataset(client: httpx.AsyncClient) -> None:
     datasets = await catalog(client)
-    assert list(datasets) == ["items", "refusing"]
+    assert list(datasets) == ["items", "items_fast", "items_fallback", "refusing"]
     items = datasets["items"]
     assert [c["name"] for c in items["columns"]] == [
         "id", "project_id", "title", "kind", "amount", "active", "due", "updated_at"
