@@ -49,7 +49,8 @@ class EvidencePack(ReportEnvelope):
     )
     decision: EvidenceDecision | None = Field(
         description="Outcome, rationale, conditions, dissent, the recommendation it followed "
-        "or overrode, what superseded it."
+        "or overrode, what superseded it, and its `citations` (the developmental-evaluation "
+        "items it relied on: kind, id, evaluation id and summary as they read then)."
     )
     assessment: EvidenceAssessment | None = Field(
         description="The template's name and version, every assessor's moderated ratings, "
