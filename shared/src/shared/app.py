@@ -209,6 +209,11 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
                 tasks.append(
                     asyncio.create_task(consumer.run(stop), name=f"consumer:{consumer.producer}")
                 )
+        # A service switches a job off by leaving it out of its spec (e.g. RETENTION_ENABLED).
+        for job in spec.jobs:
+            tasks.append(
+                asyncio.create_task(_run_periodically(app, job, stop), name=f"job:{job.name}")
+            )
         try:
             yield
         finally:
