@@ -4,6 +4,7 @@ merge, the paging and the failures are exact), then against the three real servi
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from collections.abc import AsyncIterator
@@ -16,7 +17,8 @@ import pytest
 from starlette.types import Receive, Scope, Send
 
 from gateway.main import create_app as gateway_app
-from gateway.merge import decode_cursor
+from gateway.merge import decode_cursor, encode_cursor
+from gateway.routes_table import FEEDS
 from shared.testing import TokenFactory, assert_problem, bound_socket, dead_url, serving
 
 from .conftest import gateway_settings
@@ -42,11 +44,15 @@ def entry(source: str, position: int, second: float, **fields: Any) -> dict[str,
 
 
 class FakeTrail:
-    """A service's `GET /v1/audit/trail` over a fixed list, recording the queries it gets."""
+    """A service's `GET /v1/audit/trail` (or, with `path`, its change feed) over a fixed list,
+    recording the queries it gets."""
 
-    def __init__(self, source: str, entries: list[dict[str, Any]]) -> None:
+    def __init__(
+        self, source: str, entries: list[dict[str, Any]], *, path: str = "/v1/audit/trail"
+    ) -> None:
         self.source = source
         self.entries = entries
+        self.path = path
         self.queries: list[dict[str, str]] = []
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -56,7 +62,7 @@ class FakeTrail:
             await send({"type": "lifespan.shutdown.complete"})
             return
         query = dict(parse_qsl(scope["query_string"].decode()))
-        if scope["path"] != "/v1/audit/trail":
+        if scope["path"] != self.path:
             await self._json(send, 404, {"detail": "no"})
             return
         self.queries.append(query)
@@ -235,6 +241,132 @@ async def test_export_with_a_service_down_is_a_503_not_an_empty_file(
     fake = FakeTrail("projects", [entry("projects", 1, 1)])
     async with serving(fake, bound_socket()) as projects:
         urls = {"projects": projects, "assessment": projects, "stakeholders": dead_url()}
+        app = gateway_app(gateway_settings(urls))
+        async with (
+            serving(app, bound_socket()) as url,
+            httpx.AsyncClient(base_url=url, timeout=10.0) as gateway,
+        ):
+            for path in ("/api/v1/audit", "/api/v1/audit/export"):
+                assert_problem(await gateway.get(path, headers=admin(tokens)), 503)
+
+
+# --- the integrations service, merged when the gateway has its URL -----------------------------
+
+
+@pytest.fixture
+async def four_trails() -> AsyncIterator[tuple[dict[str, FakeTrail], httpx.AsyncClient]]:
+    """The three services' fake trails and the integrations service's (client created, secret
+    rotated, token refused: interleaved with the others)."""
+    fakes = {
+        "projects": FakeTrail("projects", [entry("projects", i, i) for i in range(1, 21)]),
+        "assessment": FakeTrail(
+            "assessment", [entry("assessment", i, i * 2.5) for i in range(1, 9)]
+        ),
+        "stakeholders": FakeTrail(
+            "stakeholders", [entry("stakeholders", i, i * 3) for i in range(1, 6)]
+        ),
+        "integrations": FakeTrail(
+            "integrations",
+            [
+                entry("integrations", 1, 0.5, entity_type="oauth_client", action="created"),
+                entry("integrations", 2, 7.5, entity_type="oauth_client", action="updated"),
+                entry("integrations", 3, 30, entity_type="oauth_client", action="refused"),
+            ],
+        ),
+    }
+    async with contextlib.AsyncExitStack() as stack:
+        urls = {
+            name: await stack.enter_async_context(serving(fake, bound_socket()))
+            for name, fake in fakes.items()
+        }
+        app = gateway_app(gateway_settings(urls))
+        url = await stack.enter_async_context(serving(app, bound_socket()))
+        client = await stack.enter_async_context(httpx.AsyncClient(base_url=url, timeout=10.0))
+        yield fakes, client
+
+
+async def test_the_integrations_trail_is_merged_when_configured(
+    four_trails: tuple[dict[str, FakeTrail], httpx.AsyncClient], tokens: TokenFactory
+) -> None:
+    fakes, gateway = four_trails
+    seen: list[dict[str, Any]] = []
+    cursor = ""
+    for _ in range(50):
+        response = await gateway.get(
+            "/api/v1/audit", params={"after": cursor, "limit": 4}, headers=admin(tokens)
+        )
+        assert response.status_code == 200, response.text
+        page = response.json()
+        seen += page["items"]
+        cursor = page["next_cursor"]
+        if not page["has_more"]:
+            break
+    assert {(e["source"], e["position"]) for e in seen} == {
+        (name, e["position"]) for name, fake in fakes.items() for e in fake.entries
+    }
+    assert len(seen) == 36
+    assert seen[0]["source"] == "integrations"  # the oldest entry of all
+    instants = [dt.datetime.fromisoformat(e["occurred_at"]) for e in seen]
+    assert instants == sorted(instants)
+    assert decode_cursor(cursor, FEEDS) == {
+        "projects": 20,
+        "assessment": 8,
+        "stakeholders": 5,
+        "integrations": 3,
+    }
+    lines: list[dict[str, Any]] = []
+    async with gateway.stream("GET", "/api/v1/audit/export", headers=admin(tokens)) as export:
+        assert export.status_code == 200
+        lines = [orjson.loads(line) async for line in export.aiter_lines() if line]
+    assert sum(e["source"] == "integrations" for e in lines) == 3
+    assert len(lines) == 36
+
+
+async def test_a_cursor_from_before_integrations_was_merged_still_resumes(
+    four_trails: tuple[dict[str, FakeTrail], httpx.AsyncClient], tokens: TokenFactory
+) -> None:
+    fakes, gateway = four_trails
+    old = encode_cursor({"projects": 20, "assessment": 8, "stakeholders": 5})
+    response = await gateway.get(
+        "/api/v1/audit", params={"after": old, "limit": 200}, headers=admin(tokens)
+    )
+    assert response.status_code == 200, response.text
+    page = response.json()
+    # Only integrations' entries are new to this reader: its position started at 0.
+    assert [(e["source"], e["position"]) for e in page["items"]] == [
+        ("integrations", "1"),
+        ("integrations", "2"),
+        ("integrations", "3"),
+    ]
+    assert fakes["integrations"].queries[-1]["after"] == "0"
+    assert decode_cursor(page["next_cursor"], FEEDS)["integrations"] == 3
+
+
+async def test_without_integrations_configured_its_position_is_carried_not_dropped(
+    trails: tuple[dict[str, FakeTrail], httpx.AsyncClient], tokens: TokenFactory
+) -> None:
+    # A gateway with the three services only (as the older fixtures configure it) accepts a
+    # cursor that names integrations, asks nobody for it and hands its position back as it was.
+    fakes, gateway = trails
+    cursor = encode_cursor(
+        {"projects": 20, "assessment": 8, "stakeholders": 450, "integrations": 7}
+    )
+    response = await gateway.get("/api/v1/audit", params={"after": cursor}, headers=admin(tokens))
+    assert response.status_code == 200, response.text
+    assert response.json()["items"] == []
+    assert decode_cursor(response.json()["next_cursor"], FEEDS)["integrations"] == 7
+    assert set(fakes) == set(SERVICES)
+    unknown = encode_cursor({"projects": 1, "webhooks": 2})
+    body = assert_problem(
+        await gateway.get("/api/v1/audit", params={"after": unknown}, headers=admin(tokens)), 422
+    )
+    assert body["type"].endswith("/invalid-cursor")
+
+
+async def test_integrations_down_is_a_503_not_a_trail_without_it(tokens: TokenFactory) -> None:
+    fake = FakeTrail("projects", [entry("projects", 1, 1)])
+    async with serving(fake, bound_socket()) as up:
+        urls = {**dict.fromkeys(SERVICES, up), "integrations": dead_url()}
         app = gateway_app(gateway_settings(urls))
         async with (
             serving(app, bound_socket()) as url,

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+import pytest
 
 from gateway.events import decode_cursor, encode_cursor, merge
-from shared.testing import PROBLEM_CONTENT_TYPE, TokenFactory, project_body
+from gateway.main import create_app as gateway_app
+from gateway.routes_table import FEEDS, SERVICES
+from shared.testing import PROBLEM_CONTENT_TYPE, TokenFactory, bound_socket, project_body, serving
+
+from .conftest import gateway_settings
+from .test_audit import FakeTrail
 
 
 def bearer(tokens: TokenFactory, role: str, sub: str = "feed-reader") -> dict[str, str]:
@@ -168,4 +176,103 @@ def test_merge_keeps_each_services_order_and_positions() -> None:
         "projects": 1,
         "assessment": 0,
         "stakeholders": 0,
+    }
+
+
+# --- the integrations service, merged when the gateway has its URL -----------------------------
+
+
+def feed_of(source: str, events: list[tuple[int, str, str]]) -> FakeTrail:
+    """A fake `GET /v1/events` of (position, type, occurred_at)."""
+    items = [
+        {**event(source, position, at), "type": type_, "entity_type": type_.split(".")[0]}
+        for position, type_, at in events
+    ]
+    return FakeTrail(source, items, path="/v1/events")
+
+
+@pytest.fixture
+async def four_feeds() -> AsyncIterator[tuple[dict[str, FakeTrail], httpx.AsyncClient]]:
+    fakes = {
+        "projects": feed_of("projects", [(1, "project.created", "2026-01-01T00:00:01Z")]),
+        "assessment": feed_of("assessment", [(1, "assessment.created", "2026-01-01T00:00:03Z")]),
+        "stakeholders": feed_of("stakeholders", []),
+        "integrations": feed_of(
+            "integrations",
+            [
+                (1, "oauth_client.created", "2026-01-01T00:00:00Z"),
+                (2, "webhook_endpoint.created", "2026-01-01T00:00:02Z"),
+                (3, "webhook_endpoint.disabled", "2026-01-01T00:00:04Z"),
+            ],
+        ),
+    }
+    async with contextlib.AsyncExitStack() as stack:
+        urls = {
+            name: await stack.enter_async_context(serving(fake, bound_socket()))
+            for name, fake in fakes.items()
+        }
+        app = gateway_app(gateway_settings(urls))
+        url = await stack.enter_async_context(serving(app, bound_socket()))
+        client = await stack.enter_async_context(httpx.AsyncClient(base_url=url, timeout=10.0))
+        yield fakes, client
+
+
+async def test_the_integrations_feed_is_merged_when_configured(
+    four_feeds: tuple[dict[str, FakeTrail], httpx.AsyncClient], tokens: TokenFactory
+) -> None:
+    fakes, gateway = four_feeds
+    seen: list[tuple[str, str]] = []
+    cursor = ""
+    for _ in range(10):
+        response = await gateway.get(
+            "/api/v1/events",
+            params={"after": cursor, "limit": 2},
+            headers=bearer(tokens, "service"),
+        )
+        assert response.status_code == 200, response.text
+        page = response.json()
+        seen += [(e["source"], e["type"]) for e in page["items"]]
+        cursor = page["next_cursor"]
+        if not page["has_more"]:
+            break
+    assert seen == [
+        ("integrations", "oauth_client.created"),
+        ("projects", "project.created"),
+        ("integrations", "webhook_endpoint.created"),
+        ("assessment", "assessment.created"),
+        ("integrations", "webhook_endpoint.disabled"),
+    ]
+    assert decode_cursor(cursor, FEEDS) == {
+        "projects": 1,
+        "assessment": 1,
+        "stakeholders": 0,
+        "integrations": 3,
+    }
+    # A cursor issued before integrations was merged: its position starts at 0.
+    old = encode_cursor({"projects": 1, "assessment": 1, "stakeholders": 0})
+    response = await gateway.get(
+        "/api/v1/events", params={"after": old}, headers=bearer(tokens, "service")
+    )
+    assert response.status_code == 200, response.text
+    assert [e["position"] for e in response.json()["items"]] == ["1", "2", "3"]
+    assert fakes["integrations"].queries[-1]["after"] == "0"
+
+
+def test_an_old_cursor_decodes_with_integrations_at_zero() -> None:
+    old = encode_cursor({"projects": 4, "assessment": 5, "stakeholders": 6})
+    assert decode_cursor(old, FEEDS) == {
+        "projects": 4,
+        "assessment": 5,
+        "stakeholders": 6,
+        "integrations": 0,
+    }
+    # Merged without integrations, a position for it is kept (carried through the next cursor).
+    new = encode_cursor({"projects": 4, "integrations": 9})
+    assert decode_cursor(new)["integrations"] == 9
+    pages = {name: {"items": [], "next_cursor": "0", "has_more": False} for name in SERVICES}
+    assert decode_cursor(merge(pages, decode_cursor(new), limit=5).next_cursor, FEEDS) == {
+        "projects": 0,
+        "assessment": 0,
+        "stakeholders": 0,
+        "integrations": 9,
     }

@@ -23,8 +23,9 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from gateway.merge import MergedPage, Merger, Params, decode_cursor
+from gateway.merge import MergedPage, Merger, Params
 from gateway.proxy import Upstreams
+from gateway.routes_table import SERVICES
 from shared.auth import Principal, bearer_token, require_roles
 from shared.feeds import AuditTrailEntry
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
@@ -88,9 +89,10 @@ def _lines(page: MergedPage) -> bytes:
     return b"".join(orjson.dumps(item) + b"\n" for item in page.items)
 
 
-def audit_router() -> APIRouter:
+def audit_router(services: tuple[str, ...] = SERVICES) -> APIRouter:
+    """The routes, merging `services`: those of routes_table.FEEDS this gateway has URLs for."""
     router = APIRouter(prefix="/api/v1", tags=["audit"])
-    merger = Merger("/v1/audit/trail")
+    merger = Merger("/v1/audit/trail", services)
 
     @router.get(
         "/audit",
@@ -114,7 +116,7 @@ def audit_router() -> APIRouter:
         merged = await merger.page(
             upstreams,
             authorization=f"Bearer {bearer_token(request)}",
-            positions=decode_cursor(after),
+            positions=merger.positions(after),
             limit=limit,
             params=filters.params,
         )
@@ -142,7 +144,7 @@ def audit_router() -> APIRouter:
         pages = merger.walk(
             upstreams,
             authorization=f"Bearer {bearer_token(request)}",
-            positions=decode_cursor(None),
+            positions=merger.positions(None),
             limit=EXPORT_PAGE,
             params=filters.params,
         )

@@ -4,8 +4,9 @@ It fans out to every service's `GET /v1/events` with the caller's token (each se
 the roles itself), merges the pages oldest first while keeping each service's own order (so
 per-entity order holds), and returns one opaque cursor that carries every service's position
 (the shared mechanism in gateway.merge). A reporting job or an intranet integration polls one
-URL instead of three. If a service cannot be reached the call fails (503) rather than skip its
-events: the feed is at least once.
+URL instead of one per service (the integrations service's included when the gateway has its
+URL). If a service cannot be reached the call fails (503) rather than skip its events: the feed
+is at least once.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from gateway.merge import (
     merge_pages,
 )
 from gateway.proxy import Upstreams
+from gateway.routes_table import SERVICES
 from shared.feeds import EventRead, EventType
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from shared.problems import Unauthorized, problem_responses
@@ -53,9 +55,10 @@ def merge(
     )
 
 
-def events_router() -> APIRouter:
+def events_router(services: tuple[str, ...] = SERVICES) -> APIRouter:
+    """The routes, merging `services`: those of routes_table.FEEDS this gateway has URLs for."""
     router = APIRouter(prefix="/api/v1", tags=["events"])
-    merger = Merger("/v1/events")
+    merger = Merger("/v1/events", services)
 
     @router.get(
         "/events",
@@ -82,7 +85,7 @@ def events_router() -> APIRouter:
         merged = await merger.page(
             upstreams,
             authorization=authorization,
-            positions=decode_cursor(after),
+            positions=merger.positions(after),
             limit=limit,
             params=[("type", t) for t in type or ()],
         )

@@ -25,7 +25,7 @@ from gateway.events import events_router
 from gateway.openapi import OpenAPIAggregator
 from gateway.proxy import Proxy, ProxyMiddleware, Upstreams
 from gateway.ratelimit import RateLimiter, RateLimitMiddleware
-from gateway.routes_table import SERVICES, UPSTREAMS
+from gateway.routes_table import FEEDS, SERVICES, UPSTREAMS
 from gateway.settings import Settings, get_settings
 from shared.app import add_outer_middleware, create_process_app, make_clients
 from shared.health import ReadinessCheck
@@ -133,8 +133,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.openapi = aggregator
     aggregator.local = app.openapi
     app.include_router(docs_router(aggregator))
-    app.include_router(events_router())
-    app.include_router(audit_router())
+    # The integrations service's feed and trail are merged when it has a URL, like its routes.
+    feeds = tuple(name for name in FEEDS if name in settings.service_urls)
+    app.include_router(events_router(feeds))
+    app.include_router(audit_router(feeds))
 
     # Added first, so it sits inside the shared middleware that add_outer_middleware installs.
     app.add_middleware(

@@ -8,6 +8,11 @@ passed on as the services' decoded JSON (orjson), never re-validated: each servi
 from its own published model, and validating 200 events again cost the gateway 14-15 ms per page
 (issue #16 item 9). If a service cannot be reached the call fails (503) rather than skip its
 items: the merged reads are at least once.
+
+Which services are merged is the gateway's configuration (routes_table.FEEDS named in
+`service_urls`), so a cursor carries positions for some of them: a service it does not name
+starts at 0 (a cursor issued before the integrations service was merged still works), and a
+position for a known service this gateway does not merge is carried through unchanged.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ import orjson
 from cachetools import LRUCache
 
 from gateway.proxy import TRANSPORT_ERRORS, Upstreams, problem_for
-from gateway.routes_table import SERVICES
+from gateway.routes_table import FEEDS, SERVICES
 from shared.context import current_request_id, traceparent_var
 from shared.feeds import MAX_POSITION
 from shared.http import BadGateway
@@ -58,12 +63,13 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a feed position")
 
 
-def decode_cursor(cursor: str | None) -> dict[str, int]:
-    """The positions a cursor carries. Only what `encode_cursor` writes is accepted: a JSON object
-    of known service names to integers in 0..2^63-1. Floats (`1e23`, `1e400`), `NaN`, booleans,
+def decode_cursor(cursor: str | None, services: Sequence[str] = SERVICES) -> dict[str, int]:
+    """The positions a cursor carries, with every one of `services` (those merged) present.
+    Only what `encode_cursor` writes is accepted: a JSON object of known feed names
+    (routes_table.FEEDS) to integers in 0..2^63-1. Floats (`1e23`, `1e400`), `NaN`, booleans,
     negative or larger numbers and unknown names are a 422, never a 500 or a service's 422
     relayed as a 502."""
-    positions = dict.fromkeys(SERVICES, 0)
+    positions = dict.fromkeys(services, 0)
     if not cursor:
         return positions
     try:
@@ -72,7 +78,7 @@ def decode_cursor(cursor: str | None) -> dict[str, int]:
         value = json.loads(raw, parse_constant=_refuse_constant)
     except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise _not_a_cursor() from exc
-    if not isinstance(value, dict) or not value.keys() <= positions.keys():
+    if not isinstance(value, dict) or not value.keys() <= set(FEEDS):
         raise _not_a_cursor()
     for name, position in value.items():
         # `bool` is an `int` subclass: `true` is no position.
@@ -240,6 +246,10 @@ class Merger:
         self.services = services
         self.fetch_sizes = FetchSizes(services)
 
+    def positions(self, cursor: str | None) -> dict[str, int]:
+        """`cursor`'s positions, every merged service's included (see the module docstring)."""
+        return decode_cursor(cursor, self.services)
+
     async def page(
         self,
         upstreams: Upstreams,
@@ -296,4 +306,4 @@ class Merger:
             yield merged
             if not merged.has_more:
                 return
-            positions = decode_cursor(merged.next_cursor)
+            positions = self.positions(merged.next_cursor)

@@ -13,9 +13,11 @@ SERVICES: Final = ("projects", "assessment", "stakeholders")
 # Every process the gateway may route to: the services, the reporting service (which owns no
 # data and has no feed) and the integrations service (webhooks, machine clients; issue #13).
 # Those two are optional: routed, checked for readiness and merged into the OpenAPI document
-# when `service_urls` names them (the default does). The integrations service has a feed and an
-# audit trail of its own, not yet in the merged `/api/v1/events` and `/api/v1/audit`.
+# when `service_urls` names them (the default does).
 UPSTREAMS: Final = (*SERVICES, "reporting", "integrations")
+# Every process with a change feed and an audit trail, merged at `/api/v1/events` and
+# `/api/v1/audit`: the services always, the integrations service when `service_urls` names it.
+FEEDS: Final = (*SERVICES, "integrations")
 
 ROUTES: Final[dict[str, str]] = {
     "projects": "projects",
