@@ -22,6 +22,7 @@ SNAPSHOTS = ROOT / "openapi"
 def app_factories() -> dict[str, Callable[[], FastAPI]]:
     import assessment_service.main
     import gateway.main
+    import integrations_service.main
     import projects_service.main
     import reporting_service.main
     import stakeholders_service.main
@@ -31,6 +32,7 @@ def app_factories() -> dict[str, Callable[[], FastAPI]]:
         "assessment": assessment_service.main.create_app,
         "stakeholders": stakeholders_service.main.create_app,
         "reporting": reporting_service.main.create_app,
+        "integrations": integrations_service.main.create_app,
         "gateway": gateway.main.create_app,
     }
 

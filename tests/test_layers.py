@@ -14,7 +14,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICE_SOURCES = [
-    ROOT / "services" / name / "src" for name in ("projects", "assessment", "stakeholders")
+    ROOT / "services" / name / "src"
+    for name in ("projects", "assessment", "stakeholders", "integrations")
 ]
 # What a route or service may take from SQLAlchemy: the session type (to pass it on), errors
 # (to translate them) and nothing that builds a statement.
