@@ -336,6 +336,8 @@ def main() -> int:
     pids: dict[str, int] = {}
     dead = f"http://127.0.0.1:{free_port()}"
     quiet = {"LOG_LEVEL": "WARNING", "LOG_JSON": "true"}
+    # The load comes from one token: the gateway's rate limit would turn it into 429s.
+    unlimited = {"GATEWAY_RATE_LIMITS": '{"default": "100000000/minute"}'}
     revisions: list[str | None] = [None] if args.before is None else [None, args.before]
 
     with tempfile.TemporaryDirectory(prefix="cmdi-bench-") as directory, ExitStack() as stack:
@@ -382,11 +384,15 @@ def main() -> int:
                 page_file.write_text(page.text)
             for ref in revisions:
                 suffix = "" if ref is None else f"@{ref}"
-                env = {
-                    "GATEWAY_SERVICE_URLS__PROJECTS": dead,
-                    "GATEWAY_SERVICE_URLS__STAKEHOLDERS": services[ref],
-                    "GATEWAY_SERVICE_URLS__ASSESSMENT": dead,
-                } | {f"GATEWAY_{k}": v for k, v in quiet.items()}
+                env = (
+                    {
+                        "GATEWAY_SERVICE_URLS__PROJECTS": dead,
+                        "GATEWAY_SERVICE_URLS__STAKEHOLDERS": services[ref],
+                        "GATEWAY_SERVICE_URLS__ASSESSMENT": dead,
+                    }
+                    | {f"GATEWAY_{k}": v for k, v in quiet.items()}
+                    | unlimited
+                )
                 if ref is not None:
                     env["PYTHONPATH"] = str(temp / f"r-{ref}")
                 gateway = stack.enter_context(
@@ -444,7 +450,8 @@ def main() -> int:
                     "GATEWAY_SERVICE_URLS__STAKEHOLDERS": dead,
                     "GATEWAY_SERVICE_URLS__ASSESSMENT": dead,
                 }
-                | {f"GATEWAY_{k}": v for k, v in quiet.items()},
+                | {f"GATEWAY_{k}": v for k, v in quiet.items()}
+                | unlimited,
                 temp / "gateway-pass.log",
                 factory=True,
                 pids=pids,
