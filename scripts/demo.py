@@ -50,6 +50,7 @@ from scripts.demo_assessment import load_assessments, load_frameworks as load_te
 from scripts.demo_engagement import load_engagement
 from scripts.demo_evaluation import load_evaluation
 from scripts.demo_evaluation_ed import load_evaluation_ed
+from scripts.demo_gate_evidence import load_gate_evidence
 from scripts.demo_gates import load_gates
 from scripts.demo_involvement import load_involvement
 from scripts.demo_journals import load_journals
@@ -559,6 +560,7 @@ PORTFOLIO_STEPS: list[Step] = [
     Step("nhs records", load_nhs_record),
     Step("involvement", load_involvement),
     Step("key people", load_key_people),
+    Step("gate evidence", load_gate_evidence),
 ]
 # The gate histories start as soon as their projects exist, so they run beside everything else.
 STEPS: list[Step] = [*CORE_STEPS[:3], *PORTFOLIO_STEPS[:2], *CORE_STEPS[3:], *PORTFOLIO_STEPS[2:]]
