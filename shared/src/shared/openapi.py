@@ -70,7 +70,9 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
     for path, operations in schema.get("paths", {}).items():
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
-            public = bool(operation.pop(PUBLIC_OPERATION, False))
+            # Kept in the document (not popped), so the gateway, which runs this again over the
+            # merged document, still leaves the public operations' own error bodies alone.
+            public = bool(operation.get(PUBLIC_OPERATION, False))
             for code, response in list(responses.items()):
                 if public and response.get("content"):
                     continue
