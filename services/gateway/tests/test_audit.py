@@ -411,7 +411,7 @@ async def test_real_trails_merge_with_personal_values_redacted(
     )
     assert person.status_code == 201, person.text
 
-    params = {"from": start, "actor": "audit-writer", "limit": 200}
+    params: dict[str, str | int] = {"from": start, "actor": "audit-writer", "limit": 200}
     response = await gateway.get("/api/v1/audit", params=params, headers=admin(tokens))
     assert response.status_code == 200, response.text
     items = response.json()["items"]
