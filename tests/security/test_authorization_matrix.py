@@ -30,9 +30,11 @@ from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
 import assessment_service.main
+import integrations_service.main
 import projects_service.main
 import stakeholders_service.main
 from assessment_service.settings import Settings as AssessmentSettings
+from integrations_service.settings import Settings as IntegrationsSettings
 from projects_service.settings import Settings as ProjectsSettings
 from shared.testing import TokenFactory, api_client, project_body, service_app
 from stakeholders_service.equality.models import EqualityResponse
@@ -233,7 +235,22 @@ WRITES: dict[str, dict[tuple[str, str], Rule]] = {
         ("POST", f"{DSR}/transitions"): Rule.ROLE,
         ("POST", f"{S}/retention-runs"): Rule.ROLE,
     },
+    # Webhooks and machine clients: admins only.
+    "integrations": {
+        ("POST", "/v1/clients"): Rule.ROLE,
+        ("POST", "/v1/clients/{client_id}/revoke"): Rule.ROLE,
+        ("POST", "/v1/clients/{client_id}/rotate-secret"): Rule.ROLE,
+        ("POST", "/v1/webhooks"): Rule.ROLE,
+        ("POST", "/v1/webhooks/deliveries/{delivery_id}/redeliver"): Rule.ROLE,
+        ("DELETE", "/v1/webhooks/{webhook_id}"): Rule.ROLE,
+        ("PATCH", "/v1/webhooks/{webhook_id}"): Rule.ROLE,
+        ("POST", "/v1/webhooks/{webhook_id}/rotate-secret"): Rule.ROLE,
+        ("POST", "/v1/webhooks/{webhook_id}/test"): Rule.ROLE,
+    },
 }
+# Writes open to anyone by design, so not in `WRITES`: the OAuth token endpoint takes a client's
+# credentials, not a bearer token (its refusals are tested in the integrations suite).
+PUBLIC_WRITES: dict[str, set[tuple[str, str]]] = {"integrations": {("POST", "/v1/oauth/token")}}
 
 SERVICES = tuple(WRITES)
 
@@ -266,7 +283,7 @@ class Late:
 
 @dataclass
 class World:
-    """The three services, wired to each other, and the records every operation is tried on."""
+    """The services, wired to each other, and the records every operation is tried on."""
 
     apps: dict[str, FastAPI]
     ids: dict[str, str] = field(default_factory=dict)
@@ -426,6 +443,26 @@ async def _build_assessment(world: World, gov: httpx.AsyncClient, admin: httpx.A
             world.apps["assessment"], "POST", f"{E}/evaluations/{{evaluation_id}}/{child}", ids
         )
         ids[key] = (await _ok(admin, "POST", f"{ev}/{child}", body))["id"]
+
+
+async def _build_integrations(world: World, admin: httpx.AsyncClient) -> None:
+    """A machine client, a webhook endpoint (never delivered to: the worker is off) and one
+    queued test delivery, so each write is refused for who asks, not for a missing record."""
+    client = await _ok(admin, "POST", "/v1/clients", {"name": "matrix", "roles": ["reporter"]})
+    webhook = await _ok(
+        admin,
+        "POST",
+        "/v1/webhooks",
+        {"url": "http://127.0.0.1:9/matrix", "event_types": ["project.*"]},
+    )
+    queued = await admin.post(f"/v1/webhooks/{webhook['id']}/test")
+    assert queued.status_code == 202, queued.text
+    delivery = queued.json()
+    world.ids |= {
+        "client_id": client["id"],
+        "webhook_id": webhook["id"],
+        "delivery_id": delivery["id"],
+    }
 
 
 async def _build_stakeholders(world: World, gov: httpx.AsyncClient) -> None:
@@ -806,9 +843,24 @@ async def world() -> AsyncIterator[World]:
                 settings_factory=lambda **kw: StakeholdersSettings(retention_enabled=False, **kw),
             )
         )
+        integrations = await stack.enter_async_context(
+            service_app(
+                service="integrations_matrix",
+                alembic_ini=integrations_service.main.ALEMBIC_INI,
+                create_app=integrations_service.main.create_app,
+                settings_factory=lambda **kw: IntegrationsSettings(
+                    consumer_enabled=False, webhook_worker_enabled=False, **kw
+                ),
+            )
+        )
         to_projects.app, to_assessment.app, to_stakeholders.app = projects, assessment, stakeholders
         world = World(
-            apps={"projects": projects, "assessment": assessment, "stakeholders": stakeholders}
+            apps={
+                "projects": projects,
+                "assessment": assessment,
+                "stakeholders": stakeholders,
+                "integrations": integrations,
+            }
         )
         gov_token = world_tokens("governance", sub="gov-1")
         admin_token = world_tokens("admin", sub="ada-admin")
@@ -821,6 +873,8 @@ async def world() -> AsyncIterator[World]:
             await _build_assessment(world, gov, admin)
         async with api_client(stakeholders, token=gov_token) as gov:
             await _build_stakeholders(world, gov)
+        async with api_client(integrations, token=admin_token) as admin:
+            await _build_integrations(world, admin)
         yield world
 
 
@@ -831,7 +885,7 @@ def test_every_write_is_classified(service: str, world: World) -> None:
         (method, path)
         for method, path, _ in _operations(world.apps[service])
         if method.lower() in WRITE_METHODS
-    }
+    } - PUBLIC_WRITES.get(service, set())
     assert sorted(writes - set(WRITES[service])) == [], "unclassified writes"
     assert sorted(set(WRITES[service]) - writes) == [], "classified writes that do not exist"
 
