@@ -98,6 +98,13 @@ async def test_only_admins_manage_webhooks(
         assert_problem(await api.get("/v1/webhooks"), 403)
         refused = await api.post("/v1/webhooks", json={"url": receiver[1], "event_types": ["*"]})
         assert_problem(refused, 403)
+        # The role is checked before the record is looked up: an unknown id is a 403 too, so a
+        # non-admin cannot learn which ids exist.
+        unknown = uuid.uuid4()
+        for path in (f"/v1/webhooks/{unknown}", f"/v1/webhooks/{unknown}/deliveries"):
+            assert_problem(await api.get(path), 403)
+        assert_problem(await api.post(f"/v1/webhooks/deliveries/{unknown}/redeliver"), 403)
+        assert_problem(await api.get(f"/v1/clients/{unknown}"), 403)
 
 
 @pytest.mark.parametrize(

@@ -23,5 +23,7 @@ async def get_client_or_404(client_id: uuid.UUID, session: SessionDep) -> OAuthC
 
 
 ClientDep = Annotated[OAuthClient, Depends(get_client_or_404)]
-# `require_roles()` with no role admits admins only.
-Admin = Annotated[Principal, Depends(require_roles())]
+# `require_roles()` with no role admits admins only. One callable, so a route that names `Admin`
+# under a router guarded by `admin_only` checks the role once (FastAPI caches it per request).
+admin_only = require_roles()
+Admin = Annotated[Principal, Depends(admin_only)]

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from integrations_service.oauth import keys, service
-from integrations_service.oauth.dependencies import Admin, ClientDep
+from integrations_service.oauth.dependencies import Admin, ClientDep, admin_only
 from integrations_service.oauth.errors import ClientNotFound, ClientRevoked, ExpiryInPast
 from integrations_service.oauth.schemas import (
     JWKS,
@@ -29,7 +29,9 @@ from shared.openapi import PUBLIC_OPERATION
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import problem_responses
 
-router = APIRouter(prefix="/v1/clients", tags=["clients"])
+# The role is checked before any path record is loaded (router dependencies run first), so a
+# non-admin learns nothing about which client ids exist: 403, never 404.
+router = APIRouter(prefix="/v1/clients", tags=["clients"], dependencies=[Depends(admin_only)])
 # No bearer token here: the token endpoint authenticates the client itself, keys are public.
 public_router = APIRouter(prefix="/v1/oauth", tags=["oauth"])
 

@@ -39,9 +39,12 @@ from shared.etag import (
 from shared.pagination import Page, Pagination, pagination_dependency
 from shared.problems import problem_responses
 
-router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+_admin_only = require_roles(Role.admin)
+# The role is checked before any path record is loaded (router dependencies run first), so a
+# non-admin learns nothing about which endpoint or delivery ids exist: 403, never 404.
+router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"], dependencies=[Depends(_admin_only)])
 
-Admin = Annotated[Principal, Depends(require_roles(Role.admin))]
+Admin = Annotated[Principal, Depends(_admin_only)]
 EndpointPagination = Annotated[Pagination, Depends(pagination_dependency())]
 DeliveryPagination = Annotated[Pagination, Depends(pagination_dependency(incremental=False))]
 INVALID = (InvalidWebhookUrl, WebhookAddressRefused, UnknownEventType)
