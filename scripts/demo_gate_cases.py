@@ -109,7 +109,9 @@ CHAINS: dict[str, list[Step]] = {
     "ed-mental-health-triage": [
         Gate("g0", "proceed", "2026-01"),
         Gate("g1", "proceed", "2026-03"),
-        Gate("g2", "proceed_with_conditions", "2026-05", IIAF, forum=DDA, conditions=(
+        # Three assessors: an odd panel, so no even split leans the medians (docs/domain/
+        # governance.md) below the conditions threshold this case sits just above.
+        Gate("g2", "proceed_with_conditions", "2026-05", IIAF, forum=DDA, assessors=3, conditions=(
             Condition("DCB0160 hazard log signed off by the CSO", "clinical-safety-officer",
                       "2026-07-31", "met"),
             Condition("Liaison psychiatry response times audited monthly",
@@ -229,7 +231,7 @@ CHAINS: dict[str, list[Step]] = {
     "wearable-falls-community": [
         Gate("g0", "proceed", "2025-10"),
         Gate("g1", "proceed", "2025-12"),
-        Gate("g2", "stop", "2026-02", IIAF, recommended="adapt", gates_pass=False,
+        Gate("g2", "stop", "2026-02", IIAF, recommended="adapt", gates_pass=False, assessors=3,
              rationale="The supplier cannot pass DTAC clinical safety and has no route to it "
              "within the funding; adapting would not change that."),
     ],
