@@ -273,7 +273,10 @@ async def services() -> AsyncIterator[dict[str, str]]:
             "projects": projects_app(ProjectsSettings(database_url=projects_db, **common)),
             "assessment": assessment_app(AssessmentSettings(database_url=assessment_db, **common)),
             "stakeholders": stakeholders_app(
-                StakeholdersSettings(database_url=stakeholders_db, **common)
+                # Retention is a periodic job (it runs at startup): not wanted under these tests.
+                StakeholdersSettings(
+                    database_url=stakeholders_db, retention_enabled=False, **common
+                )
             ),
         }
         for name, app in apps.items():
