@@ -161,7 +161,8 @@ async def test_failing_handler_stops_in_order_and_retries(
             raise RuntimeError("downstream hiccup")
         return await audit_applied(session, event)
 
-    consumer = make_consumer(projects_app, assessment_app, tokens, **{"project.created": flaky})
+    handlers: dict[str, EventHandler] = {"project.created": flaky}
+    consumer = make_consumer(projects_app, assessment_app, tokens, batch_size=2, **handlers)
     with pytest.raises(RuntimeError):
         await consumer.step()
     assert await applied_ids(assessment_app) == ids[:1]  # nothing after the failure was applied

@@ -486,13 +486,13 @@ class TestSuppression:
         rows = read_ndjson(
             await export(client, "equality_summary", format="ndjson", project_id=project)
         ).rows
-        sex = {r["value"]: r for r in rows if r["characteristic"] == "sex"}
+        by_sex = {r["value"]: r for r in rows if r["characteristic"] == "sex"}
         # prefer_not_to_say (0) is hidden; alone it would be recovered from the total, so the
         # smallest shown cell (male, 5) is hidden too (secondary suppression).
-        assert sex["prefer_not_to_say"]["count"] is None
-        assert sex["male"]["count"] is None and sex["male"]["suppressed"] is True
-        assert sex["female"]["count"] == 6 and sex["female"]["suppressed"] is False
-        assert sex["female"]["characteristic_total"] == 11
+        assert by_sex["prefer_not_to_say"]["count"] is None
+        assert by_sex["male"]["count"] is None and by_sex["male"]["suppressed"] is True
+        assert by_sex["female"]["count"] == 6 and by_sex["female"]["suppressed"] is False
+        assert by_sex["female"]["characteristic_total"] == 11
         assert {r["responses"] for r in rows} == {11}
         small = await _engagement(client, projects.add_project())
         await _post(client, f"/v1/engagements/{small}/equality-responses", {"sex": "male"})

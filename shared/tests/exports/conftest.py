@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import Depends, FastAPI, Request
-from sqlalchemy import Boolean, Date, Index, Numeric, Select, String, Uuid, delete, select
+from sqlalchemy import Boolean, Date, Index, Numeric, Select, String, Table, Uuid, delete, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.app import add_outer_middleware, create_process_app, include_flat
@@ -69,7 +69,7 @@ class Item(IdMixin, TimestampMixin, Audited, Base):
     stage: Mapped[str] = mapped_column(String(40), default="idea")
 
 
-ITEM = Item.__table__
+ITEM: Table = Item.__table__  # type: ignore[assignment]  # a declarative model's table is a Table
 COLUMNS = (
     Column("id", ColumnType.STRING, "The item's id.", format="uuid", required=True),
     Column("project_id", ColumnType.STRING, "Its project.", format="uuid", required=True),
@@ -82,12 +82,12 @@ COLUMNS = (
 )
 
 
-def to_row(record: Mapping[str, Any]) -> Row:
+def to_row(record: Mapping[Any, Any]) -> Row:
     # `.get`: a snapshot leaves out a column never set (None) since its insert.
     return tuple(record.get(column.name) for column in COLUMNS)
 
 
-def _wanted(ctx: ExportContext, record: Mapping[str, Any]) -> bool:
+def _wanted(ctx: ExportContext, record: Mapping[Any, Any]) -> bool:
     """The filters, on a live row or a snapshot (both spell values as text once str()-ed)."""
     if ctx.project_ids is not None and str(record["project_id"]) not in ctx.project_ids:
         return False
@@ -174,8 +174,9 @@ ITEMS_FALLBACK = dataclasses.replace(ITEMS, name="items_fallback", select=unrend
 
 
 async def no_rows(ctx: ExportContext) -> AsyncIterator[Row | Tombstone]:
-    return
-    yield ()
+    rows: list[Row] = []
+    for row in rows:
+        yield row
 
 
 REFUSING = Dataset(
@@ -252,7 +253,8 @@ async def clean(app: FastAPI) -> AsyncIterator[None]:
     yield
     HOOKS.clear()
     async with app.state.database.engine.begin() as connection:
-        for table in (ITEM, PLATFORM.outbox, PLATFORM.audit):
+        tables: tuple[Table, ...] = (ITEM, PLATFORM.outbox, PLATFORM.audit)
+        for table in tables:
             await connection.execute(delete(table))
 
 

@@ -297,11 +297,12 @@ async def test_moments_in_the_future_or_crossed_are_422(
     now = clock.freeze(dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC))
     later = now + dt.timedelta(seconds=1)
     earlier = now - dt.timedelta(days=1)
-    for params, pointer in [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"as_of": later}, "/as_of"),
         ({"updated_since": later}, "/updated_since"),
         ({"as_of": earlier, "updated_since": earlier + dt.timedelta(hours=1)}, "/updated_since"),
-    ]:
+    ]
+    for params, pointer in cases:
         body = assert_problem(await export(client, "items", **params), 422, "validation-error")
         assert [error["pointer"] for error in body["errors"]] == [pointer]
     assert (await export(client, "items", as_of=now, updated_since=earlier)).status_code == 200

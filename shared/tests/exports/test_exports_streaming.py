@@ -11,7 +11,6 @@ import asyncio
 import datetime as dt
 import time
 import uuid
-from collections.abc import Awaitable
 from types import ModuleType
 from typing import Any
 from urllib.parse import urlencode
@@ -111,8 +110,8 @@ class Exchange:
                 self.first_body_at = time.perf_counter()
         self.messages.append(message)
 
-    def run(self) -> Awaitable[None]:
-        return self.app(self.scope, self.receive, self.send)  # type: ignore[arg-type]
+    async def run(self) -> None:
+        await self.app(self.scope, self.receive, self.send)  # type: ignore[arg-type]
 
     @property
     def bodies(self) -> list[dict[str, Any]]:
@@ -151,7 +150,8 @@ async def test_the_first_chunks_leave_before_the_rows_are_all_read(
     await asyncio.wait_for(probe.HOOKS["stalled"].wait(), 10)
     assert exchange.messages[0]["type"] == "http.response.start"
     assert exchange.first_body_at is not None and exchange.first_body_at - started < 0.5
-    assert not exchange.complete
+    complete_while_stalled = exchange.complete
+    assert not complete_while_stalled
     sent = exchange.body
     assert (
         sent.startswith(b"id,project_id,") and sent.count(b"\r\n") > 100
@@ -259,7 +259,7 @@ async def test_other_requests_are_served_during_a_long_stream(
 async def test_rows_are_fetched_in_batches_not_all_at_once(app: FastAPI) -> None:
     # The database's own count of rows produced so far, read while the stream is at its first
     # row: a function per row on SQLite, a (non-transactional) sequence on PostgreSQL.
-    from sqlalchemy import func, literal_column, select
+    from sqlalchemy import ColumnElement, func, literal_column, select
 
     from shared.exports import ExportContext, stream_mappings
     from shared.testing.exports import principal_for_tests
@@ -267,6 +267,7 @@ async def test_rows_are_fetched_in_batches_not_all_at_once(app: FastAPI) -> None
     engine = app.state.database.engine
     produced: list[int] = []
     postgres = engine.dialect.name == "postgresql"
+    counter: ColumnElement[Any]
     if postgres:
         async with engine.begin() as connection:
             await connection.execute(text("DROP SEQUENCE IF EXISTS export_probe_rows"))
@@ -285,9 +286,12 @@ async def test_rows_are_fetched_in_batches_not_all_at_once(app: FastAPI) -> None
     async with engine.connect() as connection:
         if not postgres:
             raw = (await connection.get_raw_connection()).driver_connection
-            await raw.create_function(  # type: ignore[union-attr]
-                "export_probe_count", 0, lambda: produced.append(1) or len(produced)
-            )
+
+            def count() -> int:
+                produced.append(1)
+                return len(produced)
+
+            await raw.create_function("export_probe_count", 0, count)
         ctx = ExportContext(
             connection=connection,
             platform=app.state.platform,
@@ -306,4 +310,4 @@ async def test_rows_are_fetched_in_batches_not_all_at_once(app: FastAPI) -> None
         else:
             so_far = len(produced)
         assert so_far is not None and so_far < 5000, so_far
-        await stream.aclose()
+        await stream.aclose()  # type: ignore[attr-defined]  # an async generator's

@@ -14,7 +14,7 @@ from types import ModuleType
 from typing import Any
 
 import httpx
-import openpyxl
+import openpyxl  # type: ignore[import-untyped]  # tests only (no stubs installed)
 import pytest
 from fastapi import FastAPI
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 import shared.exports.xlsx
-from aggregates.conftest import Build, at
+from aggregates.conftest import Build, at  # type: ignore[import-not-found]  # rootdir-relative
 from assessment_service.evaluation.models import Finding
 from assessment_service.exports import DATASETS
 from shared.testing import assert_problem

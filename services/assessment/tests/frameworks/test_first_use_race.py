@@ -15,7 +15,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from assessment_service.frameworks import service as framework_service
+from assessment_service.frameworks import repository as framework_repository
 from assessment_service.frameworks.models import Framework
 from shared.db import utcnow
 from shared.testing import FakeProjects, assert_problem
@@ -95,7 +95,7 @@ async def test_a_first_use_between_the_edits_read_and_write_is_a_409(
     client: httpx.AsyncClient, app: FastAPI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     template_id = await piloting_template(client, "3.0.0")
-    real_lock: Callable[..., Awaitable[Framework | None]] = framework_service.repository.lock
+    real_lock: Callable[..., Awaitable[Framework | None]] = framework_repository.lock
 
     async def first_use_then_lock(session: Any, framework_id: uuid.UUID) -> Framework | None:
         # Another request pins the version after this edit read it, before it writes.
@@ -106,7 +106,7 @@ async def test_a_first_use_between_the_edits_read_and_write_is_a_409(
             await other.commit()
         return await real_lock(session, framework_id)
 
-    monkeypatch.setattr(framework_service.repository, "lock", first_use_then_lock)
+    monkeypatch.setattr(framework_repository, "lock", first_use_then_lock)
     edit = await client.patch(f"/v1/frameworks/{template_id}", json={"description": "Edited"})
     assert_problem(edit, 409, "framework-in-use")
     monkeypatch.undo()
