@@ -22,6 +22,7 @@ import pytest
 from gateway.routes_table import EXPORT_DATASETS
 from scripts.processes import Stack
 from shared.testing import TokenFactory, assert_problem, member_body, project_body
+from shared.testing.exports import read_csv, read_ndjson, read_xlsx
 
 pytestmark = pytest.mark.e2e
 
@@ -161,3 +162,26 @@ async def test_merged_openapi_documents_every_dataset_and_the_bundle(
     # Each dataset's own filters are documented on its path (from its owner's document).
     parameters = {p["name"] for p in paths["/api/v1/exports/team_roles"]["get"]["parameters"]}
     assert {"format", "as_of", "updated_since", "project_id"} <= parameters
+
+
+@pytest.mark.parametrize("fmt", ["csv", "ndjson", "xlsx"])
+async def test_every_dataset_exports_in_every_format_through_the_gateway(
+    api: httpx.AsyncClient, created: list[str], fmt: str
+) -> None:
+    """Each routed dataset, in each format, from its owner through the gateway: the columns the
+    live dictionary declares, in its order (a dataset may be empty on this stack)."""
+    dictionary = (await api.get("/exports")).json()["datasets"]
+    readers = {"csv": read_csv, "ndjson": read_ndjson, "xlsx": read_xlsx}
+    for dataset in dictionary:
+        columns = [column["name"] for column in dataset["columns"]]
+        response = await api.get(f"/exports/{dataset['name']}", params={"format": fmt})
+        assert response.status_code == 200, (dataset["name"], response.text[:300])
+        assert response.headers["content-disposition"].startswith(
+            f'attachment; filename="{dataset["name"]}_'
+        )
+        table = read_ndjson(response, columns) if fmt == "ndjson" else readers[fmt](response)
+        assert table.columns == columns, dataset["name"]
+    # The projects this module created are in the projects dataset in every format.
+    projects = await api.get("/exports/projects", params={"format": fmt})
+    ids = set(readers[fmt](projects).column("id"))
+    assert set(created) <= ids
