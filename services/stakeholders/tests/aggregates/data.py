@@ -108,6 +108,8 @@ async def assess(
     current: str = "inform",
     target: str = "inform",
     assessed_at: str | None = None,
+    quality: int = 3,
+    trust: int = 3,
 ) -> None:
     body: dict[str, Any] = {
         "project_id": str(project_id),
@@ -116,8 +118,8 @@ async def assess(
         "legitimacy": legitimacy,
         "urgency": urgency,
         "stance": "supporter",
-        "relationship_quality": 3,
-        "trust": 3,
+        "relationship_quality": quality,
+        "trust": trust,
         "current_level": current,
         "target_level": target,
     }

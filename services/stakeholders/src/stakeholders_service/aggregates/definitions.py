@@ -70,6 +70,11 @@ PROJECT: Final[dict[str, str]] = {
     "stakeholders.below_target": (
         "Stakeholders whose current IAP2 level is below their target level (the engagement gap)."
     ),
+    "stakeholders.relationships": (
+        "Relationship quality and trust (1-5) of each stakeholder's latest snapshot, and the "
+        "trend against the snapshot before it (higher: improving, equal: steady, lower: "
+        "worsening; stakeholders with one snapshot are not in the trend); counts of people."
+    ),
     "engagements": _PERIOD.replace("`to` or `as_of`, whichever is earlier", "`as_of`"),
     "engagements.attended_participants": (
         "Distinct stakeholders recorded by `as_of` as having attended an engagement counted."

@@ -154,6 +154,20 @@ class GapCount(BaseModel):
     count: int
 
 
+class Relationships(BaseModel):
+    """Relationship quality and trust (1-5) of the latest snapshots, and their trend against
+    each stakeholder's snapshot before (#14 item 5); counts of people, so suppressed."""
+
+    relationship_quality: Distribution = Field(description="Stakeholders per rating, 1 to 5.")
+    trust: Distribution = Field(description="Stakeholders per rating, 1 to 5.")
+    relationship_quality_trend: Distribution = Field(
+        description="Stakeholders with an earlier snapshot: improving, steady, worsening."
+    )
+    trust_trend: Distribution = Field(
+        description="Stakeholders with an earlier snapshot: improving, steady, worsening."
+    )
+
+
 class StakeholderPicture(BaseModel):
     threshold: int = Field(description="Power/interest at or above this count as high.")
     assessed: int = Field(description="Stakeholders with a snapshot of the project by `as_of`.")
@@ -162,6 +176,7 @@ class StakeholderPicture(BaseModel):
     iap2: list[Iap2Row] = Field(description="All five levels, in IAP2 order.")
     below_target: int
     engagement_gap: list[GapCount] = Field(description="Gaps 1 to 4.")
+    relationships: Relationships
 
 
 class TypeCount(BaseModel):

@@ -278,3 +278,43 @@ async def contributor_levels(session: AsyncSession, scope: ProjectScope) -> Sequ
         .group_by(ranked.current_level)
     )
     return (await session.execute(statement)).all()
+
+
+async def rating_pairs(
+    session: AsyncSession, scope: ProjectScope
+) -> Sequence[Row[*tuple[Any, ...]]]:
+    """(latest quality, latest trust, previous quality, previous trust, stakeholders) per group:
+    each stakeholder's latest snapshot of the project at `as_of` beside the one before it (null
+    when there is none), among the snapshots recorded by `as_of`, ordered as `map_counts`."""
+    ranked = select(
+        A.stakeholder_id,
+        A.relationship_quality,
+        A.trust,
+        func.row_number()
+        .over(partition_by=A.stakeholder_id, order_by=(A.assessed_at.desc(), A.id.desc()))
+        .label("rank"),
+    ).where(
+        A.project_id == scope.project_id,
+        A.assessed_at <= scope.as_of,
+        A.created_at <= scope.as_of,
+    )
+    # The same ranking twice (latest: rank 1; previous: rank 2), joined per stakeholder.
+    latest = ranked.subquery("latest")
+    previous = ranked.subquery("previous")
+    groups = (
+        latest.c.relationship_quality,
+        latest.c.trust,
+        previous.c.relationship_quality,
+        previous.c.trust,
+    )
+    statement = (
+        select(*groups, func.count())
+        .select_from(latest)
+        .outerjoin(
+            previous,
+            (previous.c.stakeholder_id == latest.c.stakeholder_id) & (previous.c.rank == 2),
+        )
+        .where(latest.c.rank == 1)
+        .group_by(*groups)
+    )
+    return (await session.execute(statement)).all()

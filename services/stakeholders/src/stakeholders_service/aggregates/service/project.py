@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Principal
-from shared.suppression import suppress, suppressed_count
+from shared.suppression import Distribution, suppress, suppressed_count
 from stakeholders_service.aggregates import definitions
 from stakeholders_service.aggregates.repository import dialect_of, project as repository
 from stakeholders_service.aggregates.repository.project import ProjectScope
@@ -22,6 +23,7 @@ from stakeholders_service.aggregates.schemas import (
     ProjectEngagementQuery,
     PublicContributors,
     QuadrantCount,
+    Relationships,
     SalienceCount,
     StakeholderPicture,
     StandardRow,
@@ -67,7 +69,9 @@ async def project_engagement(
         project_id=query.project_id,
         as_of=as_of,
         period=Period(period_from=query.period_from, period_to=end),
-        stakeholders=await _stakeholders(session, scope, threshold),
+        stakeholders=await _stakeholders(
+            session, scope, threshold, full=full, suppressed=suppressed
+        ),
         engagements=await _engagements(session, scope, full=full, suppressed=suppressed),
         feedback=await _feedback(session, scope),
         involvement=await _involvement(session, scope, full=full, suppressed=suppressed),
@@ -81,7 +85,12 @@ async def project_engagement(
 
 
 async def _stakeholders(
-    session: AsyncSession, scope: ProjectScope, threshold: int
+    session: AsyncSession,
+    scope: ProjectScope,
+    threshold: int,
+    *,
+    full: bool,
+    suppressed: list[str],
 ) -> StakeholderPicture:
     quadrants: Counter[str] = Counter()
     salience: Counter[str] = Counter()
@@ -107,6 +116,58 @@ async def _stakeholders(
         ],
         below_target=sum(n for gap, n in gaps.items() if gap > 0),
         engagement_gap=[GapCount(gap=gap, count=gaps[gap]) for gap in range(1, 5)],
+        relationships=await _relationships(session, scope, full=full, suppressed=suppressed),
+    )
+
+
+RATINGS = range(1, 6)
+TRENDS = ("improving", "steady", "worsening")
+
+
+def _trend(latest: int, previous: int) -> str:
+    return "improving" if latest > previous else "worsening" if latest < previous else "steady"
+
+
+def _distribution(
+    name: str, counts: Counter[str], keys: Sequence[str], *, full: bool, suppressed: list[str]
+) -> Distribution:
+    """`counts` over `keys` (all of them, zeros too), suppressed for the suppressed view and
+    the hidden cells listed under `/stakeholders/relationships/<name>`."""
+    # The full view hides nothing: a threshold of 0 shows every cell.
+    shown = suppress(name, {k: counts[k] for k in keys}, threshold=0 if full else 5)
+    pointer = f"/stakeholders/relationships/{name}"
+    suppressed += [f"{pointer}/cells/{i}" for i, cell in enumerate(shown.cells) if cell.suppressed]
+    if shown.total is None:
+        suppressed.append(f"{pointer}/total")
+    return shown
+
+
+async def _relationships(
+    session: AsyncSession, scope: ProjectScope, *, full: bool, suppressed: list[str]
+) -> Relationships:
+    quality: Counter[str] = Counter()
+    trust: Counter[str] = Counter()
+    quality_trend: Counter[str] = Counter()
+    trust_trend: Counter[str] = Counter()
+    for now_quality, now_trust, was_quality, was_trust, count in await repository.rating_pairs(
+        session, scope
+    ):
+        quality[str(now_quality)] += count
+        trust[str(now_trust)] += count
+        # A stakeholder with one snapshot has no trend (both previous ratings are null).
+        if was_quality is not None:
+            quality_trend[_trend(now_quality, was_quality)] += count
+            trust_trend[_trend(now_trust, was_trust)] += count
+    ratings = [str(r) for r in RATINGS]
+
+    def shown(name: str, counts: Counter[str], keys: Sequence[str]) -> Distribution:
+        return _distribution(name, counts, keys, full=full, suppressed=suppressed)
+
+    return Relationships(
+        relationship_quality=shown("relationship_quality", quality, ratings),
+        trust=shown("trust", trust, ratings),
+        relationship_quality_trend=shown("relationship_quality_trend", quality_trend, TRENDS),
+        trust_trend=shown("trust_trend", trust_trend, TRENDS),
     )
 
 
