@@ -265,6 +265,15 @@ class FakeStakeholders(FakeService):
                 "iap2": [{"level": level, "current": 0, "target": 0} for level in levels],
                 "below_target": 0,
                 "engagement_gap": [],
+                "relationships": {
+                    name: {"name": name, "total": 0, "cells": []}
+                    for name in (
+                        "relationship_quality",
+                        "trust",
+                        "relationship_quality_trend",
+                        "trust_trend",
+                    )
+                },
             },
             "engagements": {
                 "total": 0,
