@@ -9,12 +9,14 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from integrations_service.webhooks.models import AttemptOutcome, DeliveryStatus
-from shared.types import InputModel, omittable
+from shared.types import InputModel, NotBlank, omittable
 
-Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Url = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), NotBlank()
+]
 Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 EventPattern = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120), NotBlank()
 ]
 EventPatterns = Annotated[
     list[EventPattern],
