@@ -11,6 +11,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from shared.exports.catalog import Column, ColumnType, Row
+from shared.exports.values import as_datetime, as_datetime as moment
+
+__all__ = ["as_uuid", "cell", "enum_values", "moment", "to_row", "uuid_column"]
 
 # Lists of short strings (tags, names) in one cell: a separator none of them is expected to hold.
 LIST_SEPARATOR = "; "
@@ -18,11 +21,6 @@ LIST_SEPARATOR = "; "
 
 def enum_values(kind: type[enum.Enum]) -> tuple[str, ...]:
     return tuple(str(member.value) for member in kind)
-
-
-def _datetime(value: Any) -> dt.datetime:
-    moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 
 def _string(value: Any) -> str:
@@ -38,7 +36,7 @@ def cell(kind: ColumnType, value: Any) -> Any:
     if value is None:
         return None
     if kind is ColumnType.DATETIME:
-        return _datetime(value)
+        return as_datetime(value)
     if kind is ColumnType.DATE:
         return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
     if kind is ColumnType.BOOLEAN:
@@ -61,8 +59,3 @@ def uuid_column(name: str, description: str, *, required: bool = False) -> Colum
 
 def as_uuid(value: Any) -> uuid.UUID:
     return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-
-
-def moment(value: Any) -> dt.datetime | None:
-    """A snapshot's or row's timestamp as an aware datetime (None stays None)."""
-    return None if value is None else _datetime(value)

@@ -4,45 +4,21 @@ strings, str ids, enum values). Normalising both here keeps the two modes' files
 
 from __future__ import annotations
 
-import datetime as dt
 import decimal
-import enum
-import uuid
 from collections.abc import Iterable
 from typing import Any
 
+from shared.exports.values import (
+    as_date as day,
+    as_datetime as moment,
+    as_uuid as an_id,
+    enum_text as text,
+)
+
+__all__ = ["an_id", "day", "flag", "integer", "joined", "moment", "number", "text"]
+
 # Multi-valued cells (tags, stakeholder ids) in one flat column: values joined by this.
 LIST_SEPARATOR = ";"
-
-
-def text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, enum.Enum):
-        return str(value.value)
-    return str(value)
-
-
-def an_id(value: Any) -> uuid.UUID | None:
-    if value is None or isinstance(value, uuid.UUID):
-        return value
-    return uuid.UUID(str(value))
-
-
-def moment(value: Any) -> dt.datetime | None:
-    if value is None:
-        return None
-    parsed = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
-    # Every stored timestamp is UTC; a naive one (SQLite) is UTC too.
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=dt.UTC)
-    return parsed.astimezone(dt.UTC)
-
-
-def day(value: Any) -> dt.date | None:
-    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
-        return value
-    return dt.date.fromisoformat(str(value))
 
 
 def number(value: Any) -> decimal.Decimal | None:

@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, Select, Table
 
 from shared.exports.catalog import ExportContext, Row, Tombstone
 from shared.exports.history import deleted_since, states_as_of, stream_mappings
+from shared.exports.values import as_datetime
 from shared.id_sets import in_id_set
 
 Record = Mapping[Any, Any]
@@ -37,32 +38,6 @@ def in_scope(ctx: ExportContext, column: Any) -> ColumnElement[bool]:
     many projects the filters resolved to (never an id list)."""
     ids = scope_ids(ctx) or set()
     return in_id_set(column, ids, dialect=ctx.connection.dialect.name, name="export_projects")
-
-
-def as_datetime(value: Any) -> dt.datetime | None:
-    """A live datetime, or a snapshot's ISO string, as an aware UTC datetime."""
-    if value is None or isinstance(value, dt.datetime):
-        return value
-    return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone(dt.UTC)
-
-
-def as_date(value: Any) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value))
-
-
-def as_uuid(value: Any) -> uuid.UUID | None:
-    if value is None or isinstance(value, uuid.UUID):
-        return value
-    return uuid.UUID(str(value))
-
-
-def enum_value(value: Any) -> str | None:
-    """An enumeration as its API string (live rows hold the enum, snapshots its value)."""
-    if value is None:
-        return None
-    return str(getattr(value, "value", value))
 
 
 def words(values: Any) -> str:

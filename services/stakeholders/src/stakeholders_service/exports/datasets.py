@@ -32,6 +32,7 @@ from shared.exports.catalog import (
 )
 from shared.exports.filters import PROJECT_FILTERS
 from shared.exports.history import deleted_since, states_as_of, stream_mappings
+from shared.exports.values import as_date, as_datetime, as_uuid, enum_text as enum_value
 from stakeholders_service.engagements.models import (
     Engagement,
     EngagementMode,
@@ -46,11 +47,7 @@ from stakeholders_service.exports import repository
 from stakeholders_service.exports.common import (
     Record,
     TableSource,
-    as_date,
-    as_datetime,
-    as_uuid,
     changed_since,
-    enum_value,
     words,
 )
 from stakeholders_service.involvement.models import (
