@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 
 from fastapi import FastAPI
+from sqlalchemy import create_engine
 
 from shared.app import PeriodicJob, ServiceSpec, create_service_app
 from shared.db import new_metadata
@@ -17,6 +18,12 @@ def probe_app(tmp_path: Path, jobs: list[PeriodicJob]) -> FastAPI:
     (tmp_path / "migrations" / "versions").mkdir(parents=True)
     alembic_ini = tmp_path / "alembic.ini"
     alembic_ini.write_text("[alembic]\nscript_location = %(here)s/migrations\n")
+    metadata = new_metadata()
+    platform = PlatformTables.define(metadata, service="probe")
+    # No migrations here: the platform tables (the jobs claim their runs in `job_run`) directly.
+    engine = create_engine(f"sqlite:///{tmp_path / 'probe.db'}")
+    metadata.create_all(engine)
+    engine.dispose()
     return create_service_app(
         ServiceSpec(
             name="probe",
@@ -26,7 +33,7 @@ def probe_app(tmp_path: Path, jobs: list[PeriodicJob]) -> FastAPI:
                 database_url=f"sqlite+aiosqlite:///{tmp_path / 'probe.db'}", log_level="WARNING"
             ),
             routers=[],
-            platform=PlatformTables.define(new_metadata(), service="probe"),
+            platform=platform,
             alembic_ini=alembic_ini,
             jobs=jobs,
         )

@@ -19,6 +19,7 @@ from fastapi.routing import APIRoute
 from shared.auth import Authenticator, get_principal, service_token
 from shared.changes import install_change_capture
 from shared.consumer import ChangeFeedConsumer, ConsumerSpec
+from shared.coordination import JOB_RUNS, JobRuns
 from shared.db import Database
 from shared.feeds import feeds_router
 from shared.health import ReadinessCheck, database_readiness, health_router, migration_heads
@@ -73,21 +74,45 @@ def make_clients(
 @dataclass(frozen=True)
 class PeriodicJob:
     """Work a service does on a schedule for its lifetime (e.g. applying retention periods).
-    A failed run is logged and retried at the next interval; the job stops with the app."""
+    A failed run is logged and retried at the next interval; the job stops with the app.
+    In a service with a database the run is claimed in its `job_run` table first, so it runs
+    once per interval across all the service's replicas (`shared.coordination.JobRuns`)."""
 
     name: str
     interval_seconds: float
     run: Callable[[FastAPI], Awaitable[object]]
 
 
-async def _run_periodically(app: FastAPI, job: PeriodicJob, stop: asyncio.Event) -> None:
+async def _run_periodically(
+    app: FastAPI, job: PeriodicJob, stop: asyncio.Event, runs: JobRuns | None = None
+) -> None:
+    """Tick until `stop` is set. Without `runs` (a process with no database) every tick runs
+    the job. With it, a tick runs the job only if it claims the interval's run, and the next
+    tick is when the job is due again: an interval after this run started, or after the run
+    another replica started (so whichever replica ticks first after that moment runs it)."""
+    service = str(getattr(app.state, "service_name", ""))
     while not stop.is_set():
+        wait = job.interval_seconds
         try:
-            await job.run(app)
-        except Exception as exc:
-            logger.warning("periodic_job_failed", job=job.name, error=str(exc))
+            claim = None if runs is None else await runs.claim(job.name, job.interval_seconds)
+        except Exception as exc:  # the database is away: the same as a failed run
+            logger.warning("periodic_job_claim_failed", job=job.name, error=str(exc))
+        else:
+            if claim is None or claim.claimed:
+                outcome = "ok"
+                try:
+                    await job.run(app)
+                except Exception as exc:
+                    outcome = "failed"
+                    logger.warning("periodic_job_failed", job=job.name, error=str(exc))
+                JOB_RUNS.labels(service, job.name, outcome).inc()
+                if runs is not None and claim is not None:
+                    with contextlib.suppress(Exception):  # only the record; the run is done
+                        await runs.finish(claim, outcome=outcome)
+            if claim is not None:
+                wait = claim.seconds_until_due()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=job.interval_seconds)
+            await asyncio.wait_for(stop.wait(), timeout=wait)
 
 
 @dataclass
@@ -210,9 +235,10 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
                     asyncio.create_task(consumer.run(stop), name=f"consumer:{consumer.producer}")
                 )
         # A service switches a job off by leaving it out of its spec (e.g. RETENTION_ENABLED).
+        runs = JobRuns(app.state.database, spec.platform.job_run)
         for job in spec.jobs:
             tasks.append(
-                asyncio.create_task(_run_periodically(app, job, stop), name=f"job:{job.name}")
+                asyncio.create_task(_run_periodically(app, job, stop, runs), name=f"job:{job.name}")
             )
         try:
             yield

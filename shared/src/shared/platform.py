@@ -1,9 +1,10 @@
 """The mechanism tables every service owns in its own database.
 
 A service calls `PlatformTables.define(Base.metadata)` once in its `db.py`, so its alembic
-environment sees these tables and its first migration creates them. The instance travels in
-every session's `info` (see `shared.db.Database`), which is how audit, outbox, idempotency and
-consumers find them without globals.
+environment sees these tables and its migrations create them (the first one; `job_run` came
+later, a revision of its own in each service). The instance travels in
+every session's `info` (see `shared.db.Database`), which is how audit, outbox, idempotency,
+consumers and periodic jobs find them without globals.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class PlatformTables:
     idempotency: Table
     consumer_cursor: Table
     consumed_event: Table
+    job_run: Table
 
     @classmethod
     def define(cls, metadata: MetaData, *, service: str) -> PlatformTables:
@@ -100,7 +102,19 @@ class PlatformTables:
             Column("consumed_at", UTCDateTime, nullable=False),
             Column("outcome", Text, nullable=True),
         )
-        return cls(service, audit, outbox, idempotency, consumer_cursor, consumed_event)
+        # One row per periodic job: its runs are claimed here, once per interval across the
+        # service's replicas (`shared.coordination.JobRuns`).
+        job_run = Table(
+            "job_run",
+            metadata,
+            Column("name", String(80), primary_key=True),
+            Column("holder", String(200), nullable=True),
+            Column("runs", BigInteger, nullable=False),
+            Column("last_started_at", UTCDateTime, nullable=True),
+            Column("last_finished_at", UTCDateTime, nullable=True),
+            Column("last_outcome", String(16), nullable=True),
+        )
+        return cls(service, audit, outbox, idempotency, consumer_cursor, consumed_event, job_run)
 
 
 def platform_of(session: AsyncSession) -> PlatformTables:
