@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import event as sqlalchemy_event, select
+from prometheus_client import REGISTRY
+from sqlalchemy import event as sqlalchemy_event, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from shared.changes import record_audit
 from shared.consumer import ChangeFeedConsumer, ConsumerError, ConsumerSpec, Event, EventHandler
+from shared.db import Database
 from shared.http import ServiceClient
-from shared.platform import platform_of
-from shared.testing import TokenFactory, api_client, project_body
+from shared.platform import PLATFORM_INFO_KEY, platform_of
+from shared.testing import TokenFactory, api_client, backend, project_body
 
 
 async def audit_applied(session: AsyncSession, event: Event) -> str:
@@ -182,7 +187,6 @@ async def test_unreachable_or_refusing_producer_raises(
 async def test_background_loop_applies_new_events_and_stops(
     projects_app: FastAPI, assessment_app: FastAPI, tokens: TokenFactory
 ) -> None:
-    import asyncio
 
     consumer = make_consumer(projects_app, assessment_app, tokens)
     consumer.poll_seconds = 0.05
@@ -289,3 +293,166 @@ async def test_redelivered_events_in_a_page_are_skipped_and_new_ones_applied(
     assert len(commits) == 1
     assert await applied_ids(assessment_app) == ids
     assert await cursor_row(assessment_app) == 6
+
+
+# Replicas: two processes' worth of consumers (each its own Database, engine and pool) on the
+# same consuming database, reading the same producer's feed.
+
+
+@asynccontextmanager
+async def replica_database(consumer_app: FastAPI) -> AsyncIterator[Database]:
+    """A second process's connection to the consumer's database: its own engine and pool."""
+    database = Database.connect(
+        consumer_app.state.settings.database_url,
+        info={PLATFORM_INFO_KEY: consumer_app.state.platform},
+        pool_size=2,
+    )
+    try:
+        yield database
+    finally:
+        await database.dispose()
+
+
+def replica_consumer(
+    producer: FastAPI, database: Database, tokens: TokenFactory, handler: EventHandler
+) -> ChangeFeedConsumer:
+    client = ServiceClient(
+        "projects",
+        "http://projects",
+        token_provider=lambda: tokens("service", sub="service:assessment"),
+        transport=httpx.ASGITransport(app=producer),
+    )
+    return ChangeFeedConsumer(
+        spec=ConsumerSpec(producer="projects", handlers={"project.created": handler}),
+        client=client,
+        database=database,
+        batch_size=3,
+        poll_seconds=0.01,
+    )
+
+
+def counting_handler(calls: list[str]) -> EventHandler:
+    async def handler(session: AsyncSession, event: Event) -> str:
+        calls.append(event["entity_id"])
+        # Hold the page transaction open across a few event-loop turns, so the two replicas'
+        # page transactions really overlap (without the lock both would apply the page).
+        await asyncio.sleep(0.005)
+        return await audit_applied(session, event)
+
+    return handler
+
+
+def skipped_rounds(service: str) -> float:
+    value = REGISTRY.get_sample_value(
+        "cmdi_consumer_rounds_skipped_total", {"service": service, "producer": "projects"}
+    )
+    return value or 0.0
+
+
+def failures_logged(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+async def test_two_replicas_stepping_concurrently_apply_each_event_once(
+    projects_app: FastAPI,
+    assessment_app: FastAPI,
+    tokens: TokenFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    ids = await create_projects(projects_app, tokens, 12)
+    calls: list[str] = []
+    skipped_before = skipped_rounds("assessment")
+    async with (
+        replica_database(assessment_app) as first,
+        replica_database(assessment_app) as second,
+    ):
+        replicas = [
+            replica_consumer(projects_app, database, tokens, counting_handler(calls))
+            for database in (first, second)
+        ]
+        with caplog.at_level(logging.WARNING):
+            async with asyncio.timeout(30):
+                while await cursor_row(assessment_app) != 24:
+                    await asyncio.gather(*(replica.step() for replica in replicas))
+    assert sorted(calls) == sorted(ids)  # each handler call exactly once, none twice
+    assert calls == ids  # and in feed order, whichever replica applied a page
+    assert await applied_ids(assessment_app) == ids
+    assert failures_logged(caplog) == []
+    if backend() == "postgresql":
+        # The lock did the work: a replica found the feed taken and stood by.
+        assert skipped_rounds("assessment") > skipped_before
+
+
+async def test_two_replicas_polling_in_the_background_apply_each_event_once(
+    projects_app: FastAPI,
+    assessment_app: FastAPI,
+    tokens: TokenFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    calls: list[str] = []
+    stop = asyncio.Event()
+    async with (
+        replica_database(assessment_app) as first,
+        replica_database(assessment_app) as second,
+    ):
+        replicas = [
+            replica_consumer(projects_app, database, tokens, counting_handler(calls))
+            for database in (first, second)
+        ]
+        with caplog.at_level(logging.WARNING):
+            tasks = [asyncio.create_task(replica.run(stop)) for replica in replicas]
+            ids = await create_projects(projects_app, tokens, 8)  # while both poll
+            async with asyncio.timeout(30):
+                while await cursor_row(assessment_app) != 16:
+                    await asyncio.sleep(0.02)
+            stop.set()
+            async with asyncio.timeout(5):
+                await asyncio.gather(*tasks)
+    assert sorted(calls) == sorted(ids)
+    assert await applied_ids(assessment_app) == ids
+    assert failures_logged(caplog) == []  # no unique-key violations, no backoff
+
+
+async def backend_pid(session: AsyncSession) -> int:
+    return int(await session.scalar(text("SELECT pg_backend_pid()")) or 0)
+
+
+async def test_a_replica_that_dies_mid_page_does_not_block_the_other(
+    projects_app: FastAPI, assessment_app: FastAPI, tokens: TokenFactory
+) -> None:
+    if backend() != "postgresql":
+        pytest.skip("advisory locks are PostgreSQL's; on SQLite one process owns the database")
+    ids = await create_projects(projects_app, tokens, 4)
+    entered = asyncio.Event()
+    pids: list[int] = []
+
+    async def hangs(session: AsyncSession, event: Event) -> str:
+        pids.append(await backend_pid(session))
+        entered.set()
+        await asyncio.Event().wait()  # the process stops here, holding the page's lock
+        return "never"
+
+    calls: list[str] = []
+    async with (
+        replica_database(assessment_app) as dying_db,
+        replica_database(assessment_app) as survivor_db,
+    ):
+        dying = replica_consumer(projects_app, dying_db, tokens, hangs)
+        survivor = replica_consumer(projects_app, survivor_db, tokens, counting_handler(calls))
+        task = asyncio.create_task(dying.step())
+        async with asyncio.timeout(10):
+            await entered.wait()
+        assert await survivor.step() == 0  # the feed is taken: stand by
+        assert calls == []
+        # The process dies: the server sees its connection go, as after a SIGKILL.
+        async with survivor_db.engine.connect() as admin:
+            killed = await admin.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pids[0]})
+        assert killed is True
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+        async with asyncio.timeout(10):
+            assert await survivor.step() == 4
+    assert calls == ids
+    assert await applied_ids(assessment_app) == ids
+    assert await cursor_row(assessment_app) == 8
