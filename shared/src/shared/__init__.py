@@ -37,6 +37,7 @@ __all__ = [
     "staff_names",
     "suppression",
     "testing",
+    "tracing",
     "transitions",
     "types",
 ]

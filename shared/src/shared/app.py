@@ -38,6 +38,7 @@ from shared.platform import PLATFORM_INFO_KEY, PlatformTables
 from shared.problems import UnhandledErrorMiddleware, install_problem_handlers
 from shared.routing import RouteContractMiddleware
 from shared.settings import BaseProcessSettings, ServiceSettings
+from shared.tracing import install_tracing
 
 logger = structlog.get_logger("shared.app")
 
@@ -209,6 +210,8 @@ def add_outer_middleware(app: FastAPI, *, name: str, settings: BaseProcessSettin
     app.add_middleware(AccessLogMiddleware, service=name)
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(UnhandledErrorMiddleware)  # outermost: a 500 keeps the connection open
+    # Last: it wraps the whole stack and instruments the clients and database the app now holds.
+    install_tracing(app, service=name, settings=settings)
 
 
 def create_service_app(spec: ServiceSpec) -> FastAPI:

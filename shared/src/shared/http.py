@@ -181,5 +181,10 @@ class ServiceClient:
         except ValueError as exc:
             raise BadGateway(f"The {self.name} service answered with an unreadable body.") from exc
 
+    @property
+    def httpx_client(self) -> httpx.AsyncClient:
+        """The pooled client, for instrumentation (shared.tracing); send through `request`."""
+        return self._client
+
     async def aclose(self) -> None:
         await self._client.aclose()

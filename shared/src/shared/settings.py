@@ -13,6 +13,8 @@ machine client's token works on every service without configuration.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -79,6 +81,16 @@ class BaseProcessSettings(BaseSettings):
     upstream_read_timeout: float = 10.0
     # Token this process presents to other services; empty means it signs one with the dev key.
     service_token: SecretStr | None = None
+
+    # OpenTelemetry (shared.tracing), off by default: nothing is imported while it is off. The
+    # standard OTEL_* variables configure the rest: OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT, _HEADERS
+    # and _TIMEOUT, OTEL_BSP_* (batching), OTEL_TRACES_SAMPLER(_ARG), OTEL_RESOURCE_ATTRIBUTES,
+    # OTEL_SERVICE_NAME (else the process's name); OTEL_SDK_DISABLED=true turns it off again.
+    tracing_enabled: bool = False
+    tracing_exporter: Literal["otlp", "console", "none"] = Field(
+        "otlp",
+        description="`otlp` (HTTP/protobuf), `console` (stdout, for debugging) or `none`.",
+    )
 
     def issuers(self) -> list[TrustedIssuer]:
         """The issuers this process trusts (see the module docstring for the default)."""
