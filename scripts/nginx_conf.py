@@ -49,9 +49,12 @@ RETRY_AFTER_SECONDS = 5
 # Below uvicorn's 5 s keep-alive, as the gateway's own pool is (gateway.settings): nginx drops an
 # idle upstream connection before the process does, so it never writes onto a closing socket.
 UPSTREAM_KEEPALIVE_SECONDS = 4
-# A replica that refused a connection is left out this long. Short: on one host a refused
-# connection costs nothing, and a restarted replica should get traffic again at once.
-FAIL_TIMEOUT_SECONDS = 1
+# `max_fails=0`: nginx never sets a replica aside after a failure, it tries it again on the next
+# request. Otherwise, once every replica had failed within `fail_timeout` (a service restarting
+# while its consumers poll it every second), the first request after they are back would get
+# "no live upstreams" without a try. A refused connection costs a fraction of a millisecond
+# before nginx moves on to the next replica.
+MAX_FAILS = 0
 CONNECT_TIMEOUT_SECONDS = 2
 # Above the gateway's own read timeout (30 s by default), so its 504 problem (which says whether
 # a write may still apply) reaches the client rather than nginx's.
@@ -82,6 +85,7 @@ class Layout:
     temp_dir: str | None = None
     # Set when the master runs as root in a test, so the workers can write the prefix's files.
     user: str | None = None
+    read_timeout: int = READ_TIMEOUT_SECONDS
 
 
 def proxied_collections() -> list[str]:
@@ -113,6 +117,7 @@ def local_layout(
     replica_ports: Mapping[str, Sequence[int]],
     user: str | None = None,
     host: str = "127.0.0.1",
+    read_timeout: int = READ_TIMEOUT_SECONDS,
 ) -> Layout:
     """A rendering for one machine (the replica suite): every port on `host`; files relative to
     nginx's prefix (`nginx -p <dir>`), which holds `logs/` and `tmp/`."""
@@ -129,6 +134,7 @@ def local_layout(
         worker_processes="1",
         temp_dir="tmp",
         user=user,
+        read_timeout=read_timeout,
     )
 
 
@@ -281,10 +287,7 @@ def _error_pages(what: str, body_limit: int) -> list[str]:
 def _upstream(name: str, servers: Sequence[str]) -> list[str]:
     return [
         f"    upstream {name} {{",
-        *(
-            f"        server {server} max_fails=1 fail_timeout={FAIL_TIMEOUT_SECONDS}s;"
-            for server in servers
-        ),
+        *(f"        server {server} max_fails={MAX_FAILS};" for server in servers),
         "        keepalive 32;",
         f"        keepalive_timeout {UPSTREAM_KEEPALIVE_SECONDS}s;",
         "    }",
@@ -348,7 +351,9 @@ def _internal_server(listener: Listener, body_limit: int) -> list[str]:
         "        location / {",
         *_proxy(listener.name),
         "        }",
-        "        location /v1/exports/ {",
+        # A regex, not the prefix `/v1/exports/`: nginx would answer `/v1/exports` (the
+        # dictionary) with a redirect to the prefix.
+        "        location ~ ^/v1/exports(?:/|$) {",
         *_proxy(listener.name, streaming=True),
         "        }",
         *_error_pages(f"{listener.name} service", body_limit),
@@ -427,8 +432,8 @@ def render(layout: Layout) -> str:
         "    # sent: a POST with an Idempotency-Key is resent by its client).",
         "    proxy_next_upstream error timeout http_502 http_503;",
         f"    proxy_connect_timeout {CONNECT_TIMEOUT_SECONDS}s;",
-        f"    proxy_read_timeout {READ_TIMEOUT_SECONDS}s;",
-        f"    proxy_send_timeout {READ_TIMEOUT_SECONDS}s;",
+        f"    proxy_read_timeout {layout.read_timeout}s;",
+        f"    proxy_send_timeout {layout.read_timeout}s;",
         "",
         *_upstream("gateway", layout.gateway_servers),
     ]

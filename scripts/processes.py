@@ -43,6 +43,10 @@ from scripts.services import GATEWAY, REPORTING, ROOT, SERVICES, Service
 HOST = "127.0.0.1"
 ALL_PROCESSES: tuple[Service, ...] = (*SERVICES, REPORTING, GATEWAY)
 TAIL_LINES = 200
+# On SIGTERM uvicorn stops accepting, lets in-flight requests finish for up to this long, then
+# closes what is left; below `Stack.stop`'s default 10 s, so SIGKILL stays the last resort. A
+# rolling restart relies on it: a replica leaving drains its requests instead of cutting them.
+GRACEFUL_SHUTDOWN_SECONDS = 5
 
 Echo = Callable[[str, str], None]
 
@@ -125,6 +129,8 @@ class ManagedProcess:
             "--port",
             str(self.port),
             "--no-access-log",
+            "--timeout-graceful-shutdown",
+            str(GRACEFUL_SHUTDOWN_SECONDS),
         ]
 
     def start(self) -> None:
@@ -191,6 +197,64 @@ class ManagedProcess:
             and self.popen.poll() is not None
         ):
             self.popen.stdout.close()
+
+
+def wait_processes_ready(processes: Sequence[ManagedProcess], timeout: float) -> None:
+    """Poll each process's `/readyz` until it answers 200; raise `StackError` (with the
+    process's last output) if one exits first or the deadline passes."""
+    pending = list(processes)
+    deadline = time.monotonic() + timeout
+    last_answer: dict[str, str] = {process.name: "no answer yet" for process in pending}
+    with httpx.Client(timeout=httpx.Timeout(1.0), trust_env=False) as client:
+        while pending:
+            for process in list(pending):
+                code = process.returncode()
+                if process.popen is None or code is not None:
+                    process.finish()
+                    raise StackError(
+                        f"{process.name} exited with code {code} before it was ready "
+                        f"(port {process.port}); its last output:\n{process.output_tail()}"
+                    )
+                try:
+                    response = client.get(f"{process.url}/readyz")
+                except httpx.HTTPError as exc:
+                    last_answer[process.name] = f"{type(exc).__name__}"
+                    continue
+                if response.status_code == 200:
+                    pending.remove(process)
+                else:
+                    last_answer[process.name] = f"{response.status_code} {response.text[:300]}"
+            if not pending:
+                return
+            if time.monotonic() > deadline:
+                details = "\n".join(
+                    f"{process.name} (port {process.port}): {last_answer[process.name]}\n"
+                    f"its last output:\n{process.output_tail()}"
+                    for process in pending
+                )
+                names = ", ".join(process.name for process in pending)
+                raise StackError(f"not ready after {timeout:.0f} s: {names}\n{details}")
+            time.sleep(0.1)
+
+
+def stop_processes(processes: Sequence[ManagedProcess], timeout: float) -> None:
+    """SIGTERM (and SIGCONT, in case one is paused) to each, wait up to `timeout` for them all,
+    then SIGKILL whichever is left."""
+    for process in processes:
+        process.stopping = True
+        process.signal(signal.SIGTERM)
+        process.signal(signal.SIGCONT)
+    deadline = time.monotonic() + timeout
+    for process in processes:
+        if process.popen is None:
+            continue
+        try:
+            process.popen.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.signal(signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.popen.wait(5.0)
+        process.finish()
 
 
 _live_stacks: weakref.WeakSet[Stack] = weakref.WeakSet()
@@ -271,41 +335,7 @@ class Stack:
     def wait_ready(self, timeout: float = 30.0, names: Iterable[str] | None = None) -> None:
         """Poll each process's `/readyz` until it answers 200; raise `StackError` (with the
         process's last output) if one exits first or the deadline passes."""
-        pending = self._names(names)
-        deadline = time.monotonic() + timeout
-        last_answer: dict[str, str] = dict.fromkeys(pending, "no answer yet")
-        with httpx.Client(timeout=httpx.Timeout(1.0), trust_env=False) as client:
-            while pending:
-                for name in list(pending):
-                    process = self.processes[name]
-                    code = process.returncode()
-                    if process.popen is None or code is not None:
-                        process.finish()
-                        raise StackError(
-                            f"{name} exited with code {code} before it was ready "
-                            f"(port {process.port}); its last output:\n{process.output_tail()}"
-                        )
-                    try:
-                        response = client.get(f"{process.url}/readyz")
-                    except httpx.HTTPError as exc:
-                        last_answer[name] = f"{type(exc).__name__}"
-                        continue
-                    if response.status_code == 200:
-                        pending.remove(name)
-                    else:
-                        last_answer[name] = f"{response.status_code} {response.text[:300]}"
-                if not pending:
-                    return
-                if time.monotonic() > deadline:
-                    details = "\n".join(
-                        f"{name} (port {self.processes[name].port}): {last_answer[name]}\n"
-                        f"its last output:\n{self.processes[name].output_tail()}"
-                        for name in pending
-                    )
-                    raise StackError(
-                        f"not ready after {timeout:.0f} s: {', '.join(pending)}\n{details}"
-                    )
-                time.sleep(0.1)
+        wait_processes_ready([self.processes[name] for name in self._names(names)], timeout)
 
     def exited(self) -> dict[str, int]:
         """Processes that have died although nobody asked them to stop: name → exit code."""
@@ -318,22 +348,7 @@ class Stack:
 
     def stop(self, timeout: float = 10.0, names: Iterable[str] | None = None) -> None:
         """SIGTERM (and SIGCONT, in case one is paused), wait up to `timeout`, then SIGKILL."""
-        chosen = [self.processes[name] for name in self._names(names)]
-        for process in chosen:
-            process.stopping = True
-            process.signal(signal.SIGTERM)
-            process.signal(signal.SIGCONT)
-        deadline = time.monotonic() + timeout
-        for process in chosen:
-            if process.popen is None:
-                continue
-            try:
-                process.popen.wait(max(0.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                process.signal(signal.SIGKILL)
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    process.popen.wait(5.0)
-            process.finish()
+        stop_processes([self.processes[name] for name in self._names(names)], timeout)
         if not any(p.running() for p in self.processes.values()):
             _live_stacks.discard(self)
 

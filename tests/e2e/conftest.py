@@ -1,6 +1,11 @@
 """The platform as `make run` starts it (the same `scripts.processes.Stack`), on free ports of
 127.0.0.1 and throwaway databases: SQLite by default, PostgreSQL with CMDI_TEST_DATABASE=postgresql.
 
+With CMDI_E2E_STACK=replicas (PostgreSQL only) the `stack` fixture is a `scripts.replicas.
+ReplicaStack` instead: two replicas of every process behind a real nginx, the tests unchanged
+(they use the same attributes). Modules that start and break processes their own way
+(test_faults, test_make_run) are skipped in that run.
+
 One stack per module (per xdist worker), stopped in teardown whatever happened; tests that break a
 process restore it before they end, so tests do not depend on their order.
 """
@@ -8,6 +13,7 @@ process restore it before they end, so tests do not depend on their order.
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator, Generator
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -16,14 +22,34 @@ import pytest
 
 # `scripts` is a directory of the repository, not an installed package.
 from scripts.processes import Stack, allocate_ports, port_in_use
+from scripts.replicas import ReplicaStack
 from scripts.services import SERVICES
-from shared.testing import empty_database, test_database
+from shared.testing import backend, empty_database, test_database
 
 ROOT = Path(__file__).resolve().parents[2]
 
 # The gateway gives up on a silent service after this many seconds (a 504); short for the tests.
 GATEWAY_READ_TIMEOUT = 2.0
 READY_TIMEOUT = 30.0
+# Ten processes and nginx start at once on two cores.
+REPLICAS_READY_TIMEOUT = 90.0
+
+REPLICAS = os.environ.get("CMDI_E2E_STACK", "single") == "replicas"
+# They manage processes themselves (a stack of their own, `make run`, a PostgreSQL restart),
+# so nginx and the replicas would not be in their path.
+NOT_IN_REPLICA_RUN = {
+    "test_faults.py": "starts its own single-process stacks and PostgreSQL clusters",
+    "test_make_run.py": "tests `make run` itself, which starts one process of each",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if not REPLICAS:
+        return
+    for item in items:
+        reason = NOT_IN_REPLICA_RUN.get(item.path.name)
+        if reason is not None and item.path.parent == Path(__file__).parent:
+            item.add_marker(pytest.mark.skip(reason=f"not in the replica run: it {reason}"))
 
 
 async def migrated_databases(exit_stack: AsyncExitStack, label: str) -> dict[str, str]:
@@ -51,17 +77,22 @@ async def run_databases() -> AsyncIterator[dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-async def stack() -> AsyncIterator[Stack]:
+async def stack() -> AsyncIterator[Stack | ReplicaStack]:
     async with AsyncExitStack() as exit_stack:
         urls = await migrated_databases(exit_stack, "e2e")
-        platform = Stack(
-            ports=allocate_ports(),
-            database_urls=urls,
-            env={"GATEWAY_PROXY_READ_TIMEOUT": str(GATEWAY_READ_TIMEOUT)},
-        )
+        env = {"GATEWAY_PROXY_READ_TIMEOUT": str(GATEWAY_READ_TIMEOUT)}
+        platform: Stack | ReplicaStack
+        if REPLICAS:
+            if backend() != "postgresql":
+                pytest.skip("CMDI_E2E_STACK=replicas needs CMDI_TEST_DATABASE=postgresql")
+            platform = ReplicaStack(database_urls=urls, env=env)
+            ready_timeout = REPLICAS_READY_TIMEOUT
+        else:
+            platform = Stack(ports=allocate_ports(), database_urls=urls, env=env)
+            ready_timeout = READY_TIMEOUT
         try:
             platform.start()
-            await asyncio.to_thread(platform.wait_ready, READY_TIMEOUT)
+            await asyncio.to_thread(platform.wait_ready, ready_timeout)
             yield platform
         finally:
             # Before the databases are dropped (PostgreSQL refuses to drop a database in use).
@@ -79,7 +110,7 @@ def pytest_runtest_makereport(
     """On a failure, attach the last lines of every process (a 500's traceback, a startup error)."""
     report = yield
     platform = getattr(item, "funcargs", {}).get("stack")
-    if isinstance(platform, Stack) and report.failed:
+    if isinstance(platform, Stack | ReplicaStack) and report.failed:
         for name in platform.processes:
             report.sections.append((f"{name} output (last lines)", platform.output_tail(name, 60)))
     return report
