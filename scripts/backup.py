@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from scripts.services import ROOT, SERVICES
 
@@ -66,7 +66,15 @@ def target(database_url: str) -> Target:
         )
     if not url.database:
         raise BackupError("the database URL names no database")
-    libpq = url.set(drivername="postgresql", password=None)
+    # Built afresh: `URL.set(password=None)` would keep the password (None means "unchanged").
+    libpq = URL.create(
+        "postgresql",
+        username=url.username,
+        host=url.host,
+        port=url.port,
+        database=url.database,
+        query=url.query,
+    )
     return Target(dsn=libpq.render_as_string(hide_password=False), password=url.password)
 
 
