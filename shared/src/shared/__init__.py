@@ -14,6 +14,7 @@ __all__ = [
     "context",
     "db",
     "etag",
+    "event_contract",
     "exports",
     "feeds",
     "health",

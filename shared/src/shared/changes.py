@@ -4,7 +4,9 @@ Models that mix in `Audited` are watched by one ORM flush hook: each insert, upd
 writes an `audit_entry` (actor, request id, changed fields before/after) and an `outbox_event`
 (`<entity>.created|updated|deleted` with the entity's snapshot) in the same transaction as the
 change itself. No service function can forget either. Domain events that are more than a row
-change (`decision.recorded`) are added with `emit_event`.
+change (`decision.recorded`) are added with `emit_event`, which takes only a declared
+`shared.event_contract.DomainEvent`; the catalog of every event type and its JSON Schema is built
+in shared.event_contract.
 
 Ordering: on PostgreSQL a transaction takes a transaction-scoped advisory lock before its first
 audit or outbox insert, so both sequences are assigned in commit order and a reader of the feed
@@ -18,7 +20,7 @@ import decimal
 import enum
 import uuid
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import insert, inspect, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,6 +30,9 @@ from sqlalchemy.orm.base import NO_VALUE, instance_state
 from shared.context import current_actor, current_request_id
 from shared.db import new_id, utcnow
 from shared.platform import PLATFORM_INFO_KEY, PlatformTables, platform_of
+
+if TYPE_CHECKING:  # shared.event_contract imports this module (Audited, to_jsonable)
+    from shared.event_contract import DomainEvent
 
 REDACTED = "[redacted]"
 # Bookkeeping columns that change on every write; kept in snapshots, not listed as changes.
@@ -227,13 +232,20 @@ def install_change_capture() -> None:
 
 async def emit_event(
     session: AsyncSession,
+    event: DomainEvent,
     *,
-    type_: str,
-    entity_type: str,
     entity_id: str | uuid.UUID,
-    data: Mapping[str, Any],
+    entity_type: str | None = None,
 ) -> None:
-    """Append a domain event (beyond the automatic row-change events) in the current transaction."""
+    """Append a domain event (beyond the automatic row-change events) in the current transaction.
+
+    `event` is an instance of a `DomainEvent` declared next to the call (shared.event_contract),
+    so its type and payload are in the service's published catalog; `entity_type` defaults to
+    the one the event declares and, when it declares several, must be one of them."""
+    declared = type(event).entity_types
+    entity_type = entity_type or declared[0]
+    if entity_type not in declared:
+        raise ValueError(f"{event.event_type} is declared for {declared}, not {entity_type!r}")
     tables = platform_of(session)
     connection = await session.connection()
     if connection.dialect.name == "postgresql":
@@ -244,10 +256,10 @@ async def emit_event(
         insert(tables.outbox),
         [
             _event_row(
-                type_=type_,
+                type_=event.event_type,
                 entity_type=entity_type,
                 entity_id=str(entity_id),
-                data=to_jsonable(data),
+                data=event.payload(),
             )
         ],
     )

@@ -1,5 +1,5 @@
-"""Read side of the audit trail and the outbox: `GET /v1/audit`, `GET /v1/audit/trail` and
-`GET /v1/events`.
+"""Read side of the audit trail and the outbox: `GET /v1/audit`, `GET /v1/audit/trail`,
+`GET /v1/events` and `GET /v1/events/schemas` (the service's event catalog, shared.event_contract).
 
 All are mounted by the app factory on every service, so they are the same everywhere.
 `/v1/audit/trail` is the audit trail in the change feed's shape (oldest first, `after` a
@@ -12,13 +12,14 @@ import datetime as dt
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy import ColumnElement, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Principal, Role, require_roles
 from shared.db import SessionDep
+from shared.event_contract import EventKind, event_catalog
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, PaginationDep
 from shared.platform import PlatformTables, platform_of
 from shared.problems import FieldError, InvalidInput, problem_responses
@@ -72,6 +73,28 @@ class EventFeed(BaseModel):
     items: list[EventRead]
     next_cursor: str = Field(description="Where to resume: pass it as `after` on the next poll.")
     has_more: bool = Field(description="True when more events are ready now.")
+
+
+class EventTypeRead(BaseModel):
+    type: str = Field(description="The event type, as `type` on the feed and in webhooks.")
+    kinds: list[EventKind] = Field(
+        description="`row_change` (the row's snapshot) and/or `domain` (a declared payload)."
+    )
+    entity_types: list[str] = Field(description="The `entity_type` values it is filed under.")
+    description: str
+    schema_ref: str = Field(description="Its feed event's schema, a pointer into `json_schema`.")
+
+
+class EventCatalogRead(BaseModel):
+    service: str
+    json_schema_dialect: str = Field(description="The JSON Schema dialect of `json_schema`.")
+    event_types: list[EventTypeRead]
+    json_schema: dict[str, Any] = Field(
+        description=(
+            "One JSON Schema (2020-12) for this service's feed events: `$defs/event.<type>` is"
+            " each type's envelope, its `data` referring to the payload's definition."
+        )
+    )
 
 
 # Feed positions are outbox sequence numbers: a 64-bit signed integer (BIGINT) on PostgreSQL.
@@ -233,6 +256,21 @@ def feeds_router() -> APIRouter:
         )
 
     @router.get(
+        "/events/schemas",
+        responses=problem_responses(401, 403, 422),
+        operation_id="get_event_schemas",
+    )
+    async def get_event_schemas(request: Request) -> EventCatalogRead:
+        """Every event type this service publishes, with the JSON Schema of its feed event and
+        payload, built from the code that emits them (any role; it describes no data)."""
+        state = request.app.state
+        catalog: EventCatalogRead | None = getattr(state, "event_catalog", None)
+        if catalog is None:  # built once, after every emitting module has been imported
+            catalog = EventCatalogRead.model_validate(event_catalog(state.platform).document())
+            state.event_catalog = catalog
+        return catalog
+
+    @router.get(
         "/audit", responses=problem_responses(401, 403, 422), operation_id="list_audit_entries"
     )
     async def list_audit_entries(
@@ -317,9 +355,11 @@ __all__ = [
     "MAX_POSITION",
     "AuditTrail",
     "AuditTrailEntry",
+    "EventCatalogRead",
     "EventFeed",
     "EventRead",
     "EventType",
+    "EventTypeRead",
     "PlatformTables",
     "feeds_router",
     "read_audit_trail",

@@ -365,14 +365,16 @@ async def test_domain_events_in_the_outbox_do_not_count_as_row_changes(
     app: FastAPI, probe: ModuleType, client: httpx.AsyncClient, clock: ManualClock
 ) -> None:
     from shared.changes import emit_event
+    from shared.event_contract import DomainEvent
+
+    class ExportItemFlagged(DomainEvent, type_="export_item.flagged", entity="export_item"):
+        """A domain event of the probe service, for this test only."""
 
     clock.freeze(dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC))
     item = await add(app, probe)
     clock.advance()
     async with app.state.database.sessionmaker() as session:
-        await emit_event(
-            session, type_="export_item.flagged", entity_type="export_item", entity_id=item, data={}
-        )
+        await emit_event(session, ExportItemFlagged(), entity_id=item)
         await session.commit()
     as_of = clock.advance()
     table = read_csv(await export(client, "items", as_of=as_of))

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assessment_service.assessments import repository as assessments
-from assessment_service.assessments.models import AssessmentStatus
+from assessment_service.assessments.models import Assessment, AssessmentStatus
 from assessment_service.decisions import repository
 from assessment_service.decisions.errors import (
     AssessmentNotReadyForDecision,
@@ -55,6 +55,7 @@ from assessment_service.lifecycle import with_transitions
 from shared.auth import Principal, Role
 from shared.changes import emit_event, set_action
 from shared.db import utcnow
+from shared.event_contract import DomainEvent, row_actions, targets_of
 from shared.pagination import Page, Pagination
 from shared.problems import FieldError, InvalidInput
 from shared.transitions import allowed_from, check_transition
@@ -71,6 +72,10 @@ CONDITION_TRANSITIONS: dict[ConditionStatus, tuple[ConditionStatus, ...]] = {
 }
 # Who records decisions and moves their conditions (the routes' `require_roles`).
 GOVERNANCE = (Role.governance, Role.admin)
+# The named actions `set_action` gives below: a condition is named after where it moved.
+row_actions(DecisionCondition, *targets_of(CONDITION_TRANSITIONS), "superseded")
+row_actions(Decision, "marked_superseded", "closed")
+row_actions(Assessment, "decided")
 
 
 # -- reads ---------------------------------------------------------------------------------------
@@ -207,6 +212,32 @@ async def _citations(
     return kept
 
 
+class DecisionRecorded(DomainEvent, type_="decision.recorded", entity="decision"):
+    """A governance decision on a gate was recorded (`supersedes_id` when it corrects an
+    earlier one); the projects service moves the project's stage by it."""
+
+    decision_id: uuid.UUID
+    assessment_id: uuid.UUID
+    project_id: uuid.UUID
+    gate: Gate
+    outcome: Outcome
+    computed_recommendation: Outcome
+    decided_at: dt.datetime
+    supersedes_id: uuid.UUID | None
+
+
+class DecisionSuperseded(DomainEvent, type_="decision.superseded", entity="decision"):
+    """A decision was corrected by a new one (`superseded_by_id`, its `new_outcome`)."""
+
+    decision_id: uuid.UUID
+    superseded_by_id: uuid.UUID
+    assessment_id: uuid.UUID
+    project_id: uuid.UUID
+    gate: Gate
+    outcome: Outcome
+    new_outcome: Outcome
+
+
 async def record_decision(
     session: AsyncSession, *, data: DecisionCreate, actor: Principal
 ) -> Decision:
@@ -316,35 +347,31 @@ async def record_decision(
     await session.flush()
     await emit_event(
         session,
-        type_="decision.recorded",
-        entity_type="decision",
+        DecisionRecorded(
+            decision_id=decision.id,
+            assessment_id=decision.assessment_id,
+            project_id=decision.project_id,
+            gate=decision.gate,
+            outcome=decision.outcome,
+            computed_recommendation=decision.computed_recommendation,
+            decided_at=decision.decided_at,
+            supersedes_id=decision.supersedes_id,
+        ),
         entity_id=decision.id,
-        data={
-            "decision_id": decision.id,
-            "assessment_id": decision.assessment_id,
-            "project_id": decision.project_id,
-            "gate": decision.gate,
-            "outcome": decision.outcome,
-            "computed_recommendation": decision.computed_recommendation,
-            "decided_at": decision.decided_at,
-            "supersedes_id": decision.supersedes_id,
-        },
     )
     if superseded is not None:
         await emit_event(
             session,
-            type_="decision.superseded",
-            entity_type="decision",
+            DecisionSuperseded(
+                decision_id=superseded.id,
+                superseded_by_id=decision.id,
+                assessment_id=superseded.assessment_id,
+                project_id=superseded.project_id,
+                gate=superseded.gate,
+                outcome=superseded.outcome,
+                new_outcome=decision.outcome,
+            ),
             entity_id=superseded.id,
-            data={
-                "decision_id": superseded.id,
-                "superseded_by_id": decision.id,
-                "assessment_id": superseded.assessment_id,
-                "project_id": superseded.project_id,
-                "gate": superseded.gate,
-                "outcome": superseded.outcome,
-                "new_outcome": decision.outcome,
-            },
         )
     loaded = await repository.get(session, decision.id)
     assert loaded is not None

@@ -45,6 +45,7 @@ from shared.auth import Principal, Role
 from shared.changes import set_action
 from shared.db import utcnow
 from shared.etag import PreconditionFailed
+from shared.event_contract import row_actions
 from shared.pagination import Page, Pagination
 from shared.patch import merge_patch_changes
 from shared.problems import FieldError, pointer_for
@@ -69,6 +70,7 @@ _ACTIONS = {
     FrameworkStatus.active: "activated",
     FrameworkStatus.retired: "retired",
 }
+row_actions(Framework, *_ACTIONS.values(), "first_used")
 USABLE = frozenset({FrameworkStatus.piloting, FrameworkStatus.active})
 
 

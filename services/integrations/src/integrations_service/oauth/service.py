@@ -41,6 +41,7 @@ from integrations_service.oauth.settings import OAuthSettings
 from shared.auth import Principal
 from shared.changes import record_audit, set_action
 from shared.db import utcnow
+from shared.event_contract import row_actions
 from shared.pagination import Page, Pagination, row_dict
 from shared.problems import FieldError
 
@@ -88,6 +89,9 @@ async def create_client(
     session.add(client)
     await session.flush()
     return _with_secret(client, secret, last_used_at=None)
+
+
+row_actions(OAuthClient, "secret_rotated", "revoked")
 
 
 async def rotate_secret(

@@ -45,6 +45,7 @@ from integrations_service.webhooks.ssrf import (
 from shared.auth import Principal
 from shared.changes import set_action
 from shared.db import new_id, utcnow
+from shared.event_contract import row_actions
 from shared.pagination import Page, Pagination
 from shared.problems import FieldError
 from shared.types import parse_utc_datetime
@@ -131,6 +132,9 @@ async def update_endpoint(
 async def delete_endpoint(session: AsyncSession, endpoint: WebhookEndpoint) -> None:
     await session.delete(endpoint)
     await session.flush()
+
+
+row_actions(WebhookEndpoint, "secret_rotated", "disabled")
 
 
 async def rotate_secret(

@@ -33,6 +33,7 @@ from projects_service.projects.stages import GateCrossing, RuleBroken, moves_fro
 from shared.auth import Principal, Role
 from shared.changes import emit_event, set_action
 from shared.db import utcnow
+from shared.event_contract import DomainEvent, row_actions
 from shared.pagination import Page, Pagination
 from shared.patch import apply_changes, merge_patch_changes
 from shared.problems import FieldError, InvalidInput
@@ -176,6 +177,9 @@ async def update_project(
     return project
 
 
+row_actions(Project, "archived")
+
+
 async def archive_project(session: AsyncSession, project: Project, *, reason: str) -> Project:
     """Archive with the reason; archiving an archived project again changes nothing (its first
     reason stands)."""
@@ -185,6 +189,20 @@ async def archive_project(session: AsyncSession, project: Project, *, reason: st
         set_action(project, "archived")
         await session.flush()
     return project
+
+
+class ProjectStageChanged(DomainEvent, type_="project.stage_changed", entity="project"):
+    """The project moved stage: a named move, a paused project resumed, or a gate crossed by a
+    recorded decision (`decision_id`, `gate`)."""
+
+    project_id: uuid.UUID
+    reference: str
+    from_stage: Stage
+    to_stage: Stage
+    reason: str
+    decision_id: uuid.UUID | None
+    gate: str | None
+    kind: StageChangeKind
 
 
 async def change_stage(
@@ -224,19 +242,17 @@ async def change_stage(
     await session.flush()
     await emit_event(
         session,
-        type_="project.stage_changed",
-        entity_type="project",
+        ProjectStageChanged(
+            project_id=project.id,
+            reference=project.reference,
+            from_stage=from_stage,
+            to_stage=to_stage,
+            reason=reason,
+            decision_id=decision_id,
+            gate=gate,
+            kind=kind,
+        ),
         entity_id=project.id,
-        data={
-            "project_id": project.id,
-            "reference": project.reference,
-            "from_stage": from_stage,
-            "to_stage": to_stage,
-            "reason": reason,
-            "decision_id": decision_id,
-            "gate": gate,
-            "kind": kind,
-        },
     )
     return change
 

@@ -6,6 +6,7 @@ Functions flush, never commit."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,6 +17,7 @@ from projects_service.team.errors import DuplicateMembership
 from projects_service.team.models import Affiliation, TeamMembership, TeamRole
 from projects_service.team.schemas import MembershipCreate, MembershipPatch, MembershipRead
 from shared.changes import emit_event
+from shared.event_contract import DomainEvent
 from shared.pagination import Page, Pagination
 from shared.patch import apply_changes, merge_patch_changes
 from shared.problems import FieldError, InvalidInput
@@ -98,6 +100,22 @@ async def update_member(
     return membership
 
 
+class TeamMembershipRoleEnded(
+    DomainEvent, type_="team_membership.role_ended", entity="team_membership"
+):
+    """A team role got its end date; `remaining_roles` are those the person still holds on the
+    project after that day (`still_on_team` false when none: their relationships need a new
+    owner)."""
+
+    membership_id: uuid.UUID
+    project_id: uuid.UUID
+    subject: str
+    role: TeamRole
+    end_date: dt.date
+    remaining_roles: list[TeamRole]
+    still_on_team: bool
+
+
 async def _announce_role_ended(
     session: AsyncSession, membership: TeamMembership, end: dt.date
 ) -> None:
@@ -106,16 +124,14 @@ async def _announce_role_ended(
     remaining = await repository.roles_held_after(session, membership, end)
     await emit_event(
         session,
-        type_="team_membership.role_ended",
-        entity_type="team_membership",
+        TeamMembershipRoleEnded(
+            membership_id=membership.id,
+            project_id=membership.project_id,
+            subject=membership.subject,
+            role=membership.role,
+            end_date=end,
+            remaining_roles=sorted({TeamRole(m.role) for m in remaining}),
+            still_on_team=bool(remaining),
+        ),
         entity_id=membership.id,
-        data={
-            "membership_id": membership.id,
-            "project_id": membership.project_id,
-            "subject": membership.subject,
-            "role": membership.role,
-            "end_date": end,
-            "remaining_roles": sorted({str(m.role) for m in remaining}),
-            "still_on_team": bool(remaining),
-        },
     )

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.auth import Principal
 from shared.changes import emit_event, set_action
 from shared.db import utcnow
+from shared.event_contract import DomainEvent, row_actions, targets_of
 from shared.pagination import Page, Pagination
 from shared.patch import apply_changes, merge_patch_changes
 from shared.problems import FieldError
@@ -66,6 +67,9 @@ ENGAGEMENT_EDGES: dict[EngagementStatus, tuple[EngagementStatus, ...]] = {
     EngagementStatus.completed: (),
     EngagementStatus.cancelled: (),
 }
+# `set_action(engagement, data.to.value)` names each move after its target; feedback "closed".
+row_actions(Engagement, *targets_of(ENGAGEMENT_EDGES))
+row_actions(FeedbackItem, "closed")
 
 # S9: where a feedback item may go next.
 _FEEDBACK_NEXT: dict[FeedbackStatus, frozenset[FeedbackStatus]] = {
@@ -162,6 +166,17 @@ async def list_engagements(
     )
 
 
+class EngagementCompleted(DomainEvent, type_="engagement.completed", entity="engagement"):
+    """An engagement was held (beside the row's own `engagement.completed`, whose data is the
+    row's snapshot): the projects it served, its IAP2 level and type."""
+
+    engagement_id: uuid.UUID
+    project_ids: list[str]
+    iap2_level: Iap2Level
+    type: EngagementType
+    held_at: dt.datetime
+
+
 async def transition_engagement(
     session: AsyncSession, engagement: Engagement, *, data: EngagementTransition
 ) -> Engagement:
@@ -179,16 +194,14 @@ async def transition_engagement(
     if data.to is EngagementStatus.completed:
         await emit_event(
             session,
-            type_="engagement.completed",
-            entity_type="engagement",
+            EngagementCompleted(
+                engagement_id=engagement.id,
+                project_ids=engagement.project_ids,
+                iap2_level=engagement.iap2_level,
+                type=engagement.type,
+                held_at=engagement.held_at,
+            ),
             entity_id=engagement.id,
-            data={
-                "engagement_id": engagement.id,
-                "project_ids": engagement.project_ids,
-                "iap2_level": engagement.iap2_level,
-                "type": engagement.type,
-                "held_at": engagement.held_at,
-            },
         )
     return engagement
 
@@ -226,6 +239,14 @@ async def add_feedback(
     return item
 
 
+class FeedbackClosed(DomainEvent, type_="feedback.closed", entity="feedback_item"):
+    """A "you said, we did" feedback item was closed with its recorded response."""
+
+    feedback_id: uuid.UUID
+    engagement_id: uuid.UUID
+    closed_at: dt.datetime
+
+
 async def update_feedback(
     session: AsyncSession, item: FeedbackItem, *, patch: FeedbackPatch
 ) -> FeedbackItem:
@@ -256,10 +277,8 @@ async def update_feedback(
     if item.status is FeedbackStatus.closed and target is FeedbackStatus.closed:
         await emit_event(
             session,
-            type_="feedback.closed",
-            entity_type="feedback_item",
+            FeedbackClosed(feedback_id=item.id, engagement_id=item.engagement_id, closed_at=now),
             entity_id=item.id,
-            data={"feedback_id": item.id, "engagement_id": item.engagement_id, "closed_at": now},
         )
     return item
 

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.auth import Principal
 from shared.changes import set_action
 from shared.db import utcnow
+from shared.event_contract import row_actions
 from shared.pagination import Page, Pagination
 from shared.problems import FieldError
 from stakeholders_service.clients.projects import ProjectsClient, require_new_project_write
@@ -322,6 +323,9 @@ async def edit_gripp2_report(
     report.items = [{**i, "text": texts.get(i["item"], i["text"])} for i in report.items]
     await session.flush()
     return report
+
+
+row_actions(Gripp2Report, "finalised")
 
 
 async def finalise_gripp2_report(

@@ -12,9 +12,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.changes import emit_event
+from shared.event_contract import DomainEvent
 from shared.pagination import Page, Pagination
 from stakeholders_service.stakeholders import repository
-from stakeholders_service.stakeholders.models import ProjectLink
+from stakeholders_service.stakeholders.models import ProjectLink, RoleInProject
 from stakeholders_service.stakeholders.schemas import LinkRead
 
 
@@ -27,6 +28,19 @@ def _role_end(data: dict[str, Any]) -> tuple[uuid.UUID, str, dt.date] | None:
     except (KeyError, ValueError):
         return None
     return project_id, subject, end
+
+
+class RelationshipOrphaned(DomainEvent, type_="relationship.orphaned", entity="project_link"):
+    """A stakeholder relationship lost its only owner (their last role on the project ended):
+    listed for reassignment until a new owner is named."""
+
+    project_link_id: uuid.UUID
+    stakeholder_id: uuid.UUID
+    project_id: uuid.UUID
+    role_in_project: RoleInProject
+    former_owner: str
+    ended_role: str | None
+    orphaned_on: dt.date
 
 
 async def orphan_on_role_end(session: AsyncSession, data: dict[str, Any]) -> str:
@@ -50,18 +64,16 @@ async def orphan_on_role_end(session: AsyncSession, data: dict[str, Any]) -> str
     for link in orphaned:
         await emit_event(
             session,
-            type_="relationship.orphaned",
-            entity_type="project_link",
+            RelationshipOrphaned(
+                project_link_id=link.id,
+                stakeholder_id=link.stakeholder_id,
+                project_id=link.project_id,
+                role_in_project=link.role_in_project,
+                former_owner=subject,
+                ended_role=data.get("role"),
+                orphaned_on=end,
+            ),
             entity_id=link.id,
-            data={
-                "project_link_id": link.id,
-                "stakeholder_id": link.stakeholder_id,
-                "project_id": link.project_id,
-                "role_in_project": link.role_in_project,
-                "former_owner": subject,
-                "ended_role": data.get("role"),
-                "orphaned_on": end,
-            },
         )
     return f"{len(orphaned)} orphaned, {len(owned) - len(orphaned)} co-owned"
 

@@ -38,8 +38,12 @@ from assessment_service.assessments.service.rules import (
 from shared.auth import Principal
 from shared.changes import record_audit, set_action
 from shared.db import utcnow
+from shared.event_contract import row_actions
 from shared.pagination import Page, Pagination
 from shared.problems import InvalidInput
+
+# The named actions `set_action` gives panel members below.
+row_actions(PanelMember, "declared", "conflict_waived", "added", "recused", "submitted")
 
 
 async def list_panel(

@@ -7,6 +7,8 @@ history (a reason given for a move other than cancelling is kept there)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,14 +40,18 @@ from assessment_service.assessments.service.rules import (
     is_chair_or_governance,
 )
 from assessment_service.frameworks.definition import (
+    Gate,
+    Outcome,
     TemplateDefinition,
 )
 from assessment_service.frameworks.models import FrameworkStatus
 from assessment_service.lifecycle import audit_reason
 from assessment_service.scoring import engine
+from assessment_service.scoring.results import Confidence
 from shared.auth import Principal, Role
 from shared.changes import emit_event, set_action
 from shared.db import utcnow
+from shared.event_contract import DomainEvent, row_actions
 from shared.problems import InvalidInput
 from shared.transitions import GateRequiresDecision, allowed_from, check_transition
 
@@ -59,6 +65,7 @@ _ACTIONS = {
     AssessmentStatus.scored: "score_frozen",
     AssessmentStatus.cancelled: "cancelled",
 }
+row_actions(Assessment, *_ACTIONS.values())
 
 
 async def transition(
@@ -200,26 +207,41 @@ async def _freeze_score(
     assessment.recommendation = score.recommendation
 
 
+class AssessmentScored(DomainEvent, type_="assessment.scored", entity="assessment"):
+    """An assessment's score was frozen: the overall score, confidence and recommendation the
+    gate decision is then taken on, and the template version used."""
+
+    assessment_id: uuid.UUID
+    project_id: uuid.UUID
+    gate: Gate
+    template_id: uuid.UUID
+    template_name: str
+    template_semver: str
+    overall: float | None
+    confidence: Confidence
+    recommendation: Outcome
+    failed_gates: list[str]
+    scored_at: dt.datetime | None
+
+
 async def _emit_scored(session: AsyncSession, assessment: Assessment) -> None:
     score = frozen_result(assessment).score
     await emit_event(
         session,
-        type_="assessment.scored",
-        entity_type="assessment",
+        AssessmentScored(
+            assessment_id=assessment.id,
+            project_id=assessment.project_id,
+            gate=assessment.gate,
+            template_id=assessment.template_id,
+            template_name=assessment.template.name,
+            template_semver=assessment.template.semver,
+            overall=score.overall,
+            confidence=score.confidence.level,
+            recommendation=score.recommendation,
+            failed_gates=[g.criterion for g in score.failed_gates],
+            scored_at=assessment.scored_at,
+        ),
         entity_id=assessment.id,
-        data={
-            "assessment_id": assessment.id,
-            "project_id": assessment.project_id,
-            "gate": assessment.gate,
-            "template_id": assessment.template_id,
-            "template_name": assessment.template.name,
-            "template_semver": assessment.template.semver,
-            "overall": score.overall,
-            "confidence": score.confidence.level,
-            "recommendation": score.recommendation,
-            "failed_gates": [g.criterion for g in score.failed_gates],
-            "scored_at": assessment.scored_at,
-        },
     )
 
 

@@ -4,6 +4,7 @@ publishes `adaptation.implemented`. Functions flush, never commit."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,6 +42,7 @@ from assessment_service.lifecycle import audit_reason, with_transitions
 from shared.auth import Principal
 from shared.changes import emit_event, set_action
 from shared.db import utcnow
+from shared.event_contract import DomainEvent, row_actions, targets_of
 from shared.pagination import Page, Pagination
 from shared.patch import apply_changes, merge_patch_changes
 from shared.problems import FieldError
@@ -51,6 +53,8 @@ EDGES: dict[AdaptationStatus, tuple[AdaptationStatus, ...]] = {
     AdaptationStatus.agreed: (AdaptationStatus.implemented,),
     AdaptationStatus.implemented: (AdaptationStatus.reviewed,),
 }
+# `set_action(..., data.to.value)` below names each move after its target.
+row_actions(AdaptationDecision, *targets_of(EDGES))
 # Linking the outcome-map version a pivot led to is bookkeeping, allowed at any status.
 _ALWAYS_EDITABLE = frozenset({"outcome_map_change_ref"})
 
@@ -161,6 +165,18 @@ async def update_adaptation(
     return adaptation
 
 
+class AdaptationImplemented(DomainEvent, type_="adaptation.implemented", entity="adaptation"):
+    """A pivot was implemented: the contract with the projects service (DOMAIN.md A4), which
+    prompts a new outcome-map version on the project."""
+
+    adaptation_id: uuid.UUID
+    evaluation_id: uuid.UUID
+    project_id: uuid.UUID
+    kind: AdaptationKind
+    implemented_at: dt.datetime
+    summary: str
+
+
 async def transition_adaptation(
     session: AsyncSession,
     adaptation: AdaptationDecision,
@@ -202,16 +218,14 @@ async def transition_adaptation(
         # prompts a new outcome-map version on the project.
         await emit_event(
             session,
-            type_="adaptation.implemented",
-            entity_type="adaptation",
+            AdaptationImplemented(
+                adaptation_id=adaptation.id,
+                evaluation_id=evaluation.id,
+                project_id=evaluation.project_id,
+                kind=adaptation.kind,
+                implemented_at=when,
+                summary=adaptation.summary,
+            ),
             entity_id=adaptation.id,
-            data={
-                "adaptation_id": adaptation.id,
-                "evaluation_id": evaluation.id,
-                "project_id": evaluation.project_id,
-                "kind": adaptation.kind,
-                "implemented_at": when,
-                "summary": adaptation.summary,
-            },
         )
     return adaptation

@@ -26,6 +26,7 @@ from assessment_service.evaluation.service import (
 from assessment_service.lifecycle import audit_reason, with_transitions
 from shared.auth import Principal
 from shared.changes import set_action
+from shared.event_contract import row_actions, targets_of
 from shared.pagination import Page, Pagination
 from shared.patch import apply_changes, merge_patch_changes
 from shared.problems import FieldError, InvalidInput
@@ -35,6 +36,8 @@ EDGES: dict[EvaluationStatus, tuple[EvaluationStatus, ...]] = {
     EvaluationStatus.planned: (EvaluationStatus.active,),
     EvaluationStatus.active: (EvaluationStatus.concluded,),
 }
+# `set_action(..., data.to.value)` below names each move after its target.
+row_actions(DevelopmentalEvaluation, *targets_of(EDGES))
 
 
 def evaluation_read(evaluation: DevelopmentalEvaluation, principal: Principal) -> EvaluationRead:

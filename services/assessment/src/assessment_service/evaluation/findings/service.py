@@ -39,6 +39,7 @@ from assessment_service.lifecycle import audit_reason, with_transitions
 from shared.auth import Principal
 from shared.changes import set_action
 from shared.db import utcnow
+from shared.event_contract import row_actions, targets_of
 from shared.pagination import Page, Pagination
 from shared.patch import apply_changes, merge_patch_changes
 from shared.transitions import check_transition
@@ -47,6 +48,8 @@ EDGES: dict[FindingStatus, tuple[FindingStatus, ...]] = {
     FindingStatus.emerging: (FindingStatus.tested, FindingStatus.refuted),
     FindingStatus.tested: (FindingStatus.confirmed, FindingStatus.refuted),
 }
+# `set_action(..., data.to.value)` below names each move after its target.
+row_actions(Finding, *targets_of(EDGES))
 NEEDS_EVIDENCE = frozenset({FindingStatus.tested, FindingStatus.confirmed})
 
 

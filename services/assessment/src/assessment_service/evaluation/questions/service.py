@@ -38,6 +38,7 @@ from assessment_service.lifecycle import audit_reason, with_transitions
 from shared.auth import Principal
 from shared.changes import set_action
 from shared.db import utcnow
+from shared.event_contract import row_actions, targets_of
 from shared.pagination import Page, Pagination
 from shared.patch import apply_changes, merge_patch_changes
 from shared.problems import FieldError
@@ -46,6 +47,8 @@ from shared.transitions import check_transition
 EDGES: dict[QuestionStatus, tuple[QuestionStatus, ...]] = {
     QuestionStatus.open: (QuestionStatus.answered, QuestionStatus.reframed, QuestionStatus.retired),
 }
+# `set_action(..., data.to.value)` below names each move after its target.
+row_actions(LearningQuestion, *targets_of(EDGES))
 
 
 async def get_question(session: AsyncSession, question_id: uuid.UUID) -> LearningQuestion:

@@ -29,17 +29,24 @@ from projects_service.journals.errors import (
     JournalEntryReadOnly,
     OverlappingJournalPeriod,
 )
-from projects_service.journals.models import JOURNAL_TRANSITIONS, JournalEntryMixin, JournalStatus
+from projects_service.journals.models import (
+    JOURNAL_TRANSITIONS,
+    JournalEntryMixin,
+    JournalKind,
+    JournalStatus,
+)
 from projects_service.journals.schemas import (
     JournalEntryCreateBase,
     JournalEntryPatchBase,
     JournalTransition,
 )
 from projects_service.journals.service.kind import Journal, body_error
+from projects_service.outcome_maps.models import Practice
 from projects_service.projects.models import Project, ProjectStatus
 from shared.auth import Principal
 from shared.changes import emit_event, record_audit
 from shared.db import utcnow
+from shared.event_contract import DomainEvent
 from shared.pagination import Pagination, Rows
 from shared.patch import apply_changes, merge_patch_changes
 from shared.problems import InvalidInput
@@ -197,6 +204,28 @@ async def transition(
     return entry
 
 
+class JournalSubmitted(
+    DomainEvent,
+    type_="journal.submitted",
+    entity=("outcome_journal_entry", "strategy_journal_entry", "performance_journal_entry"),
+):
+    """A journal entry was submitted (`journal` names which journal); each journal adds its own
+    field: `boundary_partner_id` (outcome), `strategy_ids` (strategy), `practices`
+    (performance)."""
+
+    journal: JournalKind
+    journal_entry_id: uuid.UUID
+    project_id: uuid.UUID
+    outcome_map_id: uuid.UUID
+    period_start: dt.date
+    period_end: dt.date
+    amends_id: uuid.UUID | None
+    submitted_at: dt.datetime
+    boundary_partner_id: uuid.UUID | None = None
+    strategy_ids: list[str] | None = None
+    practices: list[Practice] | None = None
+
+
 async def _submit(session: AsyncSession, journal: Journal[E, Any], entry: E) -> None:
     """draft → submitted; an amended original becomes `amended`. Publishes `journal.submitted`
     with the fields every journal shares plus the kind's own."""
@@ -211,20 +240,19 @@ async def _submit(session: AsyncSession, journal: Journal[E, Any], entry: E) -> 
     await session.flush()
     await emit_event(
         session,
-        type_="journal.submitted",
-        entity_type=type(entry).__tablename__,
-        entity_id=entry.id,
-        data={
-            "journal": entry.kind,
-            "journal_entry_id": entry.id,
-            "project_id": entry.project_id,
-            "outcome_map_id": entry.outcome_map_id,
-            "period_start": entry.period_start,
-            "period_end": entry.period_end,
-            "amends_id": entry.amends_id,
-            "submitted_at": now,
+        JournalSubmitted(
+            journal=entry.kind,
+            journal_entry_id=entry.id,
+            project_id=entry.project_id,
+            outcome_map_id=entry.outcome_map_id,
+            period_start=entry.period_start,
+            period_end=entry.period_end,
+            amends_id=entry.amends_id,
+            submitted_at=now,
             **journal.event_data(entry),
-        },
+        ),
+        entity_id=entry.id,
+        entity_type=type(entry).__tablename__,
     )
 
 

@@ -4,6 +4,7 @@ addressed). Functions flush, never commit."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -37,6 +38,7 @@ from projects_service.projects.models import Project
 from shared.auth import Principal
 from shared.changes import emit_event
 from shared.db import new_id, utcnow
+from shared.event_contract import DomainEvent
 from shared.pagination import Page, Pagination
 from shared.patch import apply_changes, merge_patch_changes
 from shared.problems import FieldError
@@ -277,6 +279,19 @@ async def transition_map(
     return outcome_map
 
 
+class OutcomeMapAgreed(DomainEvent, type_="outcome_map.agreed", entity="outcome_map"):
+    """A draft outcome map became the project's agreed version (the previous one, if any,
+    superseded); the revision prompts it addresses are listed by adaptation."""
+
+    outcome_map_id: uuid.UUID
+    project_id: uuid.UUID
+    map_version: int
+    supersedes_id: uuid.UUID | None
+    agreed_at: dt.datetime
+    agreed_in: str
+    addressed_adaptation_ids: list[uuid.UUID]
+
+
 async def _agree(
     session: AsyncSession, outcome_map: OutcomeMap, *, agreed_in: str, actor: str
 ) -> OutcomeMap:
@@ -305,18 +320,16 @@ async def _agree(
     await session.flush()
     await emit_event(
         session,
-        type_="outcome_map.agreed",
-        entity_type="outcome_map",
+        OutcomeMapAgreed(
+            outcome_map_id=outcome_map.id,
+            project_id=outcome_map.project_id,
+            map_version=outcome_map.map_version,
+            supersedes_id=previous.id if previous else None,
+            agreed_at=now,
+            agreed_in=agreed_in,
+            addressed_adaptation_ids=addressed,
+        ),
         entity_id=outcome_map.id,
-        data={
-            "outcome_map_id": outcome_map.id,
-            "project_id": outcome_map.project_id,
-            "map_version": outcome_map.map_version,
-            "supersedes_id": previous.id if previous else None,
-            "agreed_at": now,
-            "agreed_in": agreed_in,
-            "addressed_adaptation_ids": addressed,
-        },
     )
     return outcome_map
 

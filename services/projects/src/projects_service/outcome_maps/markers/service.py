@@ -4,6 +4,8 @@ revised and retired markers are kept). Functions flush, never commit."""
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from projects_service.outcome_maps import lifecycle, repository
@@ -20,6 +22,7 @@ from projects_service.outcome_maps.models import (
     MarkerState,
     OutcomeMap,
     ProgressMarker,
+    RevisionRationale,
 )
 from projects_service.outcome_maps.schemas import (
     MarkerCreate,
@@ -31,6 +34,7 @@ from projects_service.projects.models import Project
 from shared.auth import Principal
 from shared.changes import emit_event
 from shared.db import new_id
+from shared.event_contract import DomainEvent
 from shared.patch import apply_changes, merge_patch_changes
 from shared.problems import FieldError, InvalidInput
 
@@ -119,6 +123,19 @@ def _require_rationale(marker: ProgressMarker, category: object, note: str) -> N
         )
 
 
+class ProgressMarkerRevised(DomainEvent, type_="progress_marker.revised", entity="progress_marker"):
+    """A progress marker was replaced by its successor (never deleted), with the rationale."""
+
+    progress_marker_id: uuid.UUID
+    successor_id: uuid.UUID
+    project_id: uuid.UUID
+    outcome_map_id: uuid.UUID
+    boundary_partner_id: uuid.UUID
+    rationale_category: RevisionRationale | None
+    rationale_note: str
+    after_agreement: bool
+
+
 async def _revise(
     session: AsyncSession, outcome_map: OutcomeMap, partner: BoundaryPartner, *, data: MarkerCreate
 ) -> ProgressMarker:
@@ -157,19 +174,17 @@ async def _revise(
     await session.flush()
     await emit_event(
         session,
-        type_="progress_marker.revised",
-        entity_type="progress_marker",
+        ProgressMarkerRevised(
+            progress_marker_id=marker.id,
+            successor_id=successor_id,
+            project_id=outcome_map.project_id,
+            outcome_map_id=outcome_map.id,
+            boundary_partner_id=marker.boundary_partner_id,
+            rationale_category=data.rationale_category,
+            rationale_note=data.rationale_note,
+            after_agreement=marker.cloned_from_id is not None,
+        ),
         entity_id=marker.id,
-        data={
-            "progress_marker_id": marker.id,
-            "successor_id": successor_id,
-            "project_id": outcome_map.project_id,
-            "outcome_map_id": outcome_map.id,
-            "boundary_partner_id": marker.boundary_partner_id,
-            "rationale_category": data.rationale_category,
-            "rationale_note": data.rationale_note,
-            "after_agreement": marker.cloned_from_id is not None,
-        },
     )
     return successor
 

@@ -5,12 +5,14 @@ Functions flush, never commit (see shared/README.md)."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Principal
 from shared.changes import emit_event, set_action
 from shared.db import utcnow
+from shared.event_contract import DomainEvent, row_actions, targets_of
 from shared.pagination import Page, Pagination
 from shared.project_access import PROJECT_WORK, ProjectTeams
 from shared.transitions import allowed_from, check_transition
@@ -18,6 +20,7 @@ from stakeholders_service.privacy import repository
 from stakeholders_service.privacy.errors import Article9ConditionRequired
 from stakeholders_service.privacy.models import (
     SPECIAL_CATEGORY_PURPOSES,
+    ConsentPurpose,
     ConsentRecord,
     ConsentState,
 )
@@ -37,6 +40,16 @@ CONSENT_EDGES: dict[ConsentState, tuple[ConsentState, ...]] = {
     ConsentState.expired: (ConsentState.withdrawn,),
     ConsentState.withdrawn: (),
 }
+row_actions(ConsentRecord, *targets_of(CONSENT_EDGES))
+
+
+class ConsentWithdrawn(DomainEvent, type_="consent.withdrawn", entity="consent_record"):
+    """A stakeholder withdrew a consent (for its `purpose`), from `withdrawn_at` on."""
+
+    consent_id: uuid.UUID
+    stakeholder_id: uuid.UUID
+    purpose: ConsentPurpose
+    withdrawn_at: dt.datetime
 
 
 def machine_state(consent: ConsentRecord, now: dt.datetime) -> ConsentState:
@@ -128,14 +141,12 @@ async def transition_consent(
     await session.flush()
     await emit_event(
         session,
-        type_="consent.withdrawn",
-        entity_type="consent_record",
+        ConsentWithdrawn(
+            consent_id=consent.id,
+            stakeholder_id=consent.stakeholder_id,
+            purpose=consent.purpose,
+            withdrawn_at=consent.withdrawn_at,
+        ),
         entity_id=consent.id,
-        data={
-            "consent_id": consent.id,
-            "stakeholder_id": consent.stakeholder_id,
-            "purpose": consent.purpose,
-            "withdrawn_at": consent.withdrawn_at,
-        },
     )
     return consent

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.auth import Principal
 from shared.changes import emit_event, set_action
 from shared.db import utcnow
+from shared.event_contract import DomainEvent, row_actions, targets_of
 from shared.pagination import Page, Pagination
 from shared.transitions import allowed_from, check_transition
 from stakeholders_service.privacy import repository
@@ -25,6 +26,7 @@ from stakeholders_service.privacy.models import (
     DataSubjectRequest,
     RequestOutcome,
     RequestStatus,
+    RequestType,
 )
 from stakeholders_service.privacy.schemas import RequestCreate, RequestRead, RequestTransition
 from stakeholders_service.privacy.service.common import add_months, aware, snapshot_fields
@@ -42,6 +44,8 @@ REQUEST_EDGES: dict[RequestStatus, tuple[RequestStatus, ...]] = {
     RequestStatus.completed: (),
     RequestStatus.refused: (),
 }
+# `set_action(request, data.to.value)` names each move after its target; "extended" below.
+row_actions(DataSubjectRequest, *targets_of(REQUEST_EDGES), "extended")
 
 
 def request_read(request: DataSubjectRequest, *, now: dt.datetime | None = None) -> RequestRead:
@@ -158,6 +162,17 @@ async def extend_request(
     return request
 
 
+class DataSubjectRequestOverdue(
+    DomainEvent, type_="data_subject_request.overdue", entity="data_subject_request"
+):
+    """An open data subject request passed its due date (raised once per request)."""
+
+    request_id: uuid.UUID
+    stakeholder_id: uuid.UUID
+    type: RequestType
+    due_at: dt.datetime
+
+
 async def flag_overdue_requests(session: AsyncSession, *, now: dt.datetime) -> int:
     """Raise `data_subject_request.overdue` once for each open request past its due date."""
     requests = await repository.unflagged_overdue_requests(session, now=now)
@@ -165,15 +180,13 @@ async def flag_overdue_requests(session: AsyncSession, *, now: dt.datetime) -> i
         request.overdue_notified_at = now
         await emit_event(
             session,
-            type_="data_subject_request.overdue",
-            entity_type="data_subject_request",
+            DataSubjectRequestOverdue(
+                request_id=request.id,
+                stakeholder_id=request.stakeholder_id,
+                type=request.type,
+                due_at=request.due_at,
+            ),
             entity_id=request.id,
-            data={
-                "request_id": request.id,
-                "stakeholder_id": request.stakeholder_id,
-                "type": request.type,
-                "due_at": request.due_at,
-            },
         )
     await session.flush()
     return len(requests)

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.auth import Principal
 from shared.changes import emit_event, record_audit, set_action
 from shared.db import utcnow
+from shared.event_contract import DomainEvent, row_actions
 from shared.idempotency import forget_stored_responses
 from stakeholders_service.equality import repository as equality
 from stakeholders_service.involvement import repository as involvement
@@ -85,6 +86,18 @@ async def erasure_request(
     return request
 
 
+# The row changes erasure names: the stakeholder's tombstone, the request it completes.
+row_actions(Stakeholder, "tombstoned")
+row_actions(DataSubjectRequest, RequestStatus.completed.value)
+
+
+class StakeholderErased(DomainEvent, type_="stakeholder.erased", entity="stakeholder"):
+    """A stakeholder's personal data was erased (the record stays as a tombstone)."""
+
+    stakeholder_id: uuid.UUID
+    erased_at: dt.datetime
+
+
 async def erase_stakeholder(
     session: AsyncSession,
     *,
@@ -150,10 +163,6 @@ async def erase_stakeholder(
         session, entity_type="stakeholder", entity_id=sid, action="erased", changes=deleted
     )
     await emit_event(
-        session,
-        type_="stakeholder.erased",
-        entity_type="stakeholder",
-        entity_id=sid,
-        data={"stakeholder_id": sid, "erased_at": erased_at},
+        session, StakeholderErased(stakeholder_id=sid, erased_at=erased_at), entity_id=sid
     )
     return ErasureResult(stakeholder_id=sid, erased_at=erased_at, deleted=deleted)
