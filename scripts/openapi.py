@@ -1,7 +1,8 @@
-"""The committed OpenAPI snapshots (`openapi/<service>.json`): the contract frontends build on.
+"""The committed OpenAPI snapshots (`openapi/<service>.json`): the contract frontends build on,
+and `openapi/asyncapi.json`, the events' AsyncAPI document the gateway serves.
 
 `make openapi` rewrites them; `tests/contract/test_openapi_snapshots.py` fails when an app's
-document drifts from its snapshot, so every API change is a reviewed diff.
+document (or an event's schema) drifts from its snapshot, so every change is a reviewed diff.
 """
 
 from __future__ import annotations
@@ -42,7 +43,18 @@ def render(document: dict[str, Any]) -> str:
 
 
 def current_documents() -> dict[str, str]:
-    return {name: render(factory().openapi()) for name, factory in app_factories().items()}
+    """Each app's OpenAPI document, and `asyncapi` merged from the feed services' catalogs as
+    the gateway merges them (built in-process, no HTTP)."""
+    from gateway.asyncapi import asyncapi_document
+    from gateway.main import VERSION
+    from gateway.routes_table import FEEDS
+    from shared.event_contract import event_catalog
+
+    apps = {name: factory() for name, factory in app_factories().items()}
+    documents = {name: render(app.openapi()) for name, app in apps.items()}
+    catalogs = {name: event_catalog(apps[name].state.platform).document() for name in FEEDS}
+    documents["asyncapi"] = render(asyncapi_document(catalogs, version=VERSION, unavailable=[]))
+    return documents
 
 
 def main() -> int:

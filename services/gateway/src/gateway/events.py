@@ -77,7 +77,11 @@ def events_router(services: tuple[str, ...] = SERVICES) -> APIRouter:
         ] = None,
     ) -> Response:
         """Every service's change feed as one: oldest first, each entity's events in order, at
-        least once. Roles: `service`, `reporter` or `admin` (checked by each service)."""
+        least once. Roles: `service`, `reporter` or `admin` (checked by each service).
+
+        Every event type and the JSON Schema of its `data` are in the AsyncAPI 3.0 document at
+        [`/api/asyncapi.json`](/api/asyncapi.json) (each service's catalog at its own
+        `GET /v1/events/schemas`)."""
         authorization = request.headers.get("authorization")
         if not authorization:
             raise Unauthorized("Send `Authorization: Bearer <token>`.")

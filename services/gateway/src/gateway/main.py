@@ -3,7 +3,8 @@
 The gateway owns no data. It serves the public API at `/api/v1/...` by proxying each collection
 to its service (gateway.proxy), and aggregates what spans services: `/readyz`, the change feed
 and the audit trail (gateway.events, gateway.audit), and the OpenAPI document at
-`/api/openapi.json` with Swagger UI at `/api/docs`. Tokens are verified by each service, never
+`/api/openapi.json` with Swagger UI at `/api/docs`, and the events' AsyncAPI document at
+`/api/asyncapi.json` (gateway.asyncapi). Tokens are verified by each service, never
 only here; the gateway verifies one only to count it against its subject's rate limit
 (gateway.ratelimit; a verified token is cached) and for its own admin-only audit routes.
 """
@@ -20,6 +21,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from starlette.middleware.cors import CORSMiddleware
 
+from gateway.asyncapi import AsyncAPIAggregator, asyncapi_router
 from gateway.audit import audit_router
 from gateway.events import events_router
 from gateway.openapi import OpenAPIAggregator
@@ -133,6 +135,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.openapi = aggregator
     aggregator.local = app.openapi
     app.include_router(docs_router(aggregator))
+    # The events' contract (AsyncAPI 3.0), merged from the feed services' catalogs.
+    app.state.asyncapi = AsyncAPIAggregator(
+        clients,
+        ttl=settings.openapi_cache_seconds,
+        timeout=settings.openapi_timeout,
+        version=VERSION,
+    )
+    app.include_router(asyncapi_router(app.state.asyncapi))
     # The integrations service's feed and trail are merged when it has a URL, like its routes.
     feeds = tuple(name for name in FEEDS if name in settings.service_urls)
     app.include_router(events_router(feeds))
