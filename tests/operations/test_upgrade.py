@@ -31,6 +31,7 @@ import tarfile
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -119,18 +120,29 @@ def head_of(alembic_ini: Path) -> str:
     return heads[0]
 
 
-def old_bodies(tree: Path) -> Callable[..., dict[str, Any]]:
-    """The previous release's own canonical project body, so the old API is sent what it takes
-    (a field added since would be refused as unknown)."""
+@dataclass(frozen=True)
+class Bodies:
+    """A release's canonical request bodies (`shared/testing/bodies.py`)."""
+
+    project: Callable[..., dict[str, Any]]
+    member: Callable[..., dict[str, Any]]
+
+
+CURRENT = Bodies(project=project_body, member=member_body)
+
+
+def bodies_of(tree: Path) -> Bodies:
+    """The previous release's own bodies, so the old API is sent what it takes (a field added
+    since would be refused as unknown); today's if that release had none."""
     path = tree / "shared/src/shared/testing/bodies.py"
     if not path.is_file():
-        return project_body
-    body: Callable[..., dict[str, Any]] = runpy.run_path(str(path))["project_body"]
-    return body
+        return CURRENT
+    names = runpy.run_path(str(path))
+    return Bodies(project=names["project_body"], member=names["member_body"])
 
 
 @asynccontextmanager
-async def serving(url: str, env: Mapping[str, str], *, ready: bool) -> AsyncIterator[Stack]:
+async def serving(url: str, env: Mapping[str, str]) -> AsyncIterator[Stack]:
     """The service in its own uvicorn process on `url`'s database; stopped on exit. Its
     consumers are off and its upstreams dead ports: this test is about its own database."""
     stack = Stack(
@@ -146,8 +158,7 @@ async def serving(url: str, env: Mapping[str, str], *, ready: bool) -> AsyncIter
     )
     try:
         stack.start()
-        if ready:
-            await asyncio.to_thread(stack.wait_ready, READY_TIMEOUT)
+        await asyncio.to_thread(stack.wait_ready, READY_TIMEOUT)
         yield stack
     finally:
         await asyncio.to_thread(stack.stop, 10.0)
@@ -179,11 +190,12 @@ def checked(response: httpx.Response, status: int) -> Json:
     return response.json()
 
 
-async def write(api: httpx.AsyncClient, body: dict[str, Any], tag: str) -> str:
+async def write(api: httpx.AsyncClient, bodies: Bodies, tag: str) -> str:
     """A project with a team member, a milestone, an edit and a stage change; its id."""
+    body = bodies.project(title=f"Written by the {tag} release")
     project = checked(await api.post("/v1/projects", json=body), 201)
     base = f"/v1/projects/{project['id']}"
-    checked(await api.post(f"{base}/team", json=member_body(f"member-{tag}")), 201)
+    checked(await api.post(f"{base}/team", json=bodies.member(f"member-{tag}")), 201)
     checked(await api.post(f"{base}/milestones", json={"title": f"Milestone {tag}"}), 201)
     etag = (await api.get(base)).headers["etag"]
     patch = {"summary": f"Edited by the {tag} release."}
@@ -256,29 +268,28 @@ async def test_the_previous_release_runs_on_the_new_schema(tokens: TokenFactory)
         newer = ScriptDirectory.from_config(Config(str(SERVICE.alembic_ini)))
         assert old_head != new_head, f"{why}: no newer migration to run"
         assert old_head in {r.revision for r in newer.walk_revisions()}, "history was rewritten"
+        previous = bodies_of(tree)
         old_env = {"PYTHONPATH": f"{tree / OLD_PATHS[0]}:{tree / OLD_PATHS[3]}"}
 
         async with empty_database(SERVICE.name, "upgrade") as url:
             await asyncio.to_thread(upgrade, SERVICE.alembic_ini, url, old_head)
-            async with serving(url, old_env, ready=True) as old:
+            async with serving(url, old_env) as old:
                 imported = imported_from(old)
                 assert all(path.startswith(str(tree)) for path in imported.values()), imported
                 async with httpx.AsyncClient(
                     base_url=old.url(SERVICE.name), headers=headers, trust_env=False, timeout=10
                 ) as old_api:
-                    made_by_old = [await write(old_api, old_bodies(tree)(title="Before"), "old")]
+                    made_by_old = [await write(old_api, previous, "old")]
 
                     # The new release's migrations, while the old release is serving.
                     await asyncio.wait_for(
                         asyncio.to_thread(upgrade, SERVICE.alembic_ini, url), MIGRATE_TIMEOUT
                     )
                     await read_all(old_api, made_by_old)
-                    made_by_old.append(
-                        await write(old_api, old_bodies(tree)(title="During"), "old")
-                    )
+                    made_by_old.append(await write(old_api, previous, "old, upgraded"))
 
                     async with (
-                        serving(url, {}, ready=True) as new,
+                        serving(url, {}) as new,
                         httpx.AsyncClient(
                             base_url=new.url(SERVICE.name),
                             headers=headers,
@@ -286,7 +297,7 @@ async def test_the_previous_release_runs_on_the_new_schema(tokens: TokenFactory)
                             timeout=10,
                         ) as new_api,
                     ):
-                        made_by_new = await write(new_api, project_body(title="After"), "new")
+                        made_by_new = await write(new_api, CURRENT, "new")
                         everything = [*made_by_old, made_by_new]
                         by_old = await read_all(old_api, everything)
                         by_new = await read_all(new_api, everything)
