@@ -326,7 +326,8 @@ def _public_server(layout: Layout, body_limit: int) -> list[str]:
     )
     elsewhere = _problem_body(404, NotFound.type_uri(), NotFound.title, "Nothing is served here.")
     lines += [
-        f"        location {API_PREFIX}/v1/ {{",
+        # After the collections' regexes, so it takes only what none of them matched.
+        f"        location ~ ^{API_PREFIX}/v1(?:/|$) {{",
         "            default_type application/problem+json;",
         "            add_header X-Request-ID $cmdi_request_id always;",
         f"            return 404 {_nginx_string(not_found)};",

@@ -11,7 +11,7 @@ service through nginx, as pods reach each other through a Kubernetes Service.
         stack.wait_ready(timeout=60)
         stack.kill_replica("projects", 0)          # SIGKILL one, the other keeps serving
         stack.restart_replica("projects", 0)
-        stack.rolling_restart("projects")          # SIGTERM each in turn, wait ready, next
+        stack.rolling_restart(["projects"])        # SIGTERM each in turn, wait ready, next
 
 It offers what the e2e tests use of a `Stack` (`gateway_url`, `processes[name].running()`,
 `terminate`, `restart`, `pause`, `resume`, `exited`, `output_tail`, `extra_env`), each acting on
@@ -147,6 +147,7 @@ class ReplicaStack:
         self.database_urls = dict(database_urls)
         self.extra_env = dict(env or {})
         self.replica_count = replicas
+        self.nginx_read_timeout = nginx_read_timeout
         upstreams = [s for s in self.services if s.name != GATEWAY.name]
         ports = iter(free_ports(1 + len(upstreams) + replicas * len(self.services)))
         self.public_port = next(ports)
@@ -308,11 +309,20 @@ class ReplicaStack:
         replica.start()
         wait_processes_ready([replica], timeout)
 
-    def rolling_restart(self, name: str, timeout: float = 30.0) -> None:
-        """SIGTERM each replica of `name` in turn (it drains its requests), start it again and
-        wait until it is ready before the next: the way a Deployment rolls."""
-        for index in range(len(self.replicas[name])):
-            self.restart_replica(name, index, timeout)
+    def rolling_restart(self, names: Sequence[str], timeout: float = 60.0) -> None:
+        """Roll each of `names` the way a Deployment rolls: SIGTERM one replica (it drains its
+        requests), start it again, wait until it is ready, then the next. The processes roll
+        side by side (the first replica of each, then the second), as a cluster's Deployments
+        do, so there is always a ready replica of every one."""
+        for name in names:
+            if name not in self.replicas:
+                raise KeyError(f"not in this stack: {name}")
+        for index in range(self.replica_count):
+            wave = [self.replica(name, index) for name in names]
+            stop_processes(wave, 10.0)
+            for replica in wave:
+                replica.start()
+            wait_processes_ready(wave, timeout)
 
     # -- what nginx saw ------------------------------------------------------------------------
 
