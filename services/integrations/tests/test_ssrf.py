@@ -7,7 +7,14 @@ import ipaddress
 import pytest
 
 from integrations_service.settings import Settings
-from integrations_service.webhooks.ssrf import UrlPolicy, UrlRefused, check_url
+from integrations_service.webhooks.ssrf import (
+    AddressRefused,
+    IPAddress,
+    Resolver,
+    UrlPolicy,
+    UrlRefused,
+    check_url,
+)
 
 PUBLIC = UrlPolicy(require_https=True)
 
@@ -77,3 +84,33 @@ def test_malformed_urls_are_refused(url: str) -> None:
     with pytest.raises(UrlRefused) as refused:
         check_url(url, PUBLIC)
     assert "secret" not in str(refused.value)
+
+
+async def test_the_resolver_keeps_answers_for_its_ttl_and_not_failures() -> None:
+    calls: list[str] = []
+    fail = {"down.example"}
+
+    async def dns(host: str, _: int) -> list[IPAddress]:
+        calls.append(host)
+        if host in fail:
+            raise AddressRefused("The URL's host does not resolve.")
+        return [ipaddress.ip_address("93.184.215.14")]
+
+    clock = [0.0]
+    resolver = Resolver(5.0, lookup=dns, timer=lambda: clock[0])
+    for _ in range(3):
+        assert await resolver.addresses("hooks.example", 443) == [
+            ipaddress.ip_address("93.184.215.14")
+        ]
+    for _ in range(2):
+        with pytest.raises(AddressRefused):
+            await resolver.addresses("down.example", 443)
+    assert calls == ["hooks.example", "down.example", "down.example"]
+    clock[0] = 5.1
+    await resolver.addresses("hooks.example", 443)
+    assert calls[-1] == "hooks.example"
+    assert len(calls) == 4
+    uncached = Resolver(0, lookup=dns)
+    await uncached.addresses("hooks.example", 443)
+    await uncached.addresses("hooks.example", 443)
+    assert len(calls) == 6

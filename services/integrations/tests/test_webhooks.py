@@ -5,6 +5,7 @@ real receiver on 127.0.0.1, whose signatures `standardwebhooks.Webhook.verify` a
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -15,10 +16,18 @@ from fastapi import FastAPI
 from standardwebhooks import Webhook
 
 from integrations_service.settings import Settings
-from integrations_service.webhooks.delivery import DeliveryWorker
-from integrations_service.webhooks.ssrf import UrlPolicy
+from integrations_service.webhooks import repository
+from integrations_service.webhooks.delivery import DNS_TTL_SECONDS, DeliveryWorker
+from integrations_service.webhooks.ssrf import IPAddress, Resolver, UrlPolicy
 from shared.testing import FakeProjects, assert_problem, backend, serving
 from shared.testing.webhooks import Received, WebhookReceiver
+
+
+@pytest.fixture(scope="module", autouse=True)
+async def close_the_apps_worker(app: FastAPI) -> AsyncIterator[None]:
+    """The session's app runs no lifespan: its worker's HTTP session is closed here."""
+    yield
+    await app.state.webhook_worker.aclose()
 
 
 @pytest.fixture
@@ -465,3 +474,128 @@ async def test_a_new_endpoint_gets_what_happens_from_then_on_not_the_history(
     await deliver(app, lambda: len(hook.received) >= 1)
     await app.state.webhook_worker.drain()
     assert [r.json()["data"]["id"] for r in hook.received] == [later]
+
+
+# --- the delivery loop -------------------------------------------------------------------------
+
+
+class Concurrency:
+    """Wraps a receiver: how many requests it is answering at once, at most."""
+
+    def __init__(self, inner: WebhookReceiver) -> None:
+        self.inner, self.now, self.peak = inner, 0, 0
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        self.now += 1
+        self.peak = max(self.peak, self.now)
+        try:
+            await self.inner(scope, receive, send)
+        finally:
+            self.now -= 1
+
+
+async def test_the_loop_keeps_the_per_endpoint_limit_and_is_woken_by_the_fan_out(
+    app: FastAPI,
+    admin: httpx.AsyncClient,
+    projects: FakeProjects,
+    settings_with: Callable[..., Settings],
+) -> None:
+    """Ten events of ten entities, claimable at once: never more than the endpoint's limit of
+    three in flight, yet three at a time (a claimed batch is sent concurrently). The worker's
+    poll is an hour: only the fan-out's commit can have woken it."""
+    hook = WebhookReceiver(delay=0.1)
+    counted = Concurrency(hook)
+    async with serving(counted, lifespan="off") as url:
+        await register(admin, url)
+        worker = DeliveryWorker(
+            app.state.database,
+            settings_with(webhook_max_in_flight_per_endpoint=3, webhook_poll_seconds=3600),
+        )
+        stop = asyncio.Event()
+        loop = asyncio.create_task(worker.run(stop))
+        try:
+            await asyncio.sleep(0.05)  # the loop's first round has found nothing and sleeps
+            sent = {publish(projects) for _ in range(10)}
+            for consumer in app.state.consumers.values():
+                await consumer.step()
+            async with asyncio.timeout(20):
+                await hook.wait_for(10)
+        finally:
+            stop.set()
+            await asyncio.wait_for(loop, 5)
+            await worker.aclose()
+    assert {r.json()["data"]["id"] for r in hook.received} == sent
+    assert counted.peak == 3
+
+
+async def test_a_failed_claim_still_settles_what_finished(
+    app: FastAPI,
+    admin: httpx.AsyncClient,
+    projects: FakeProjects,
+    receiver: tuple[WebhookReceiver, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The round's claim fails after its attempts finished: they are recorded in a round of
+    their own, not left to be sent again when their leases end."""
+    url = receiver[1]
+    created = await register(admin, url)
+    publish(projects)
+    for consumer in app.state.consumers.values():
+        await consumer.step()
+    worker: DeliveryWorker = app.state.webhook_worker
+    [claimed] = await worker.exchange((), 10)
+    attempted = await worker.attempt(claimed)
+
+    async def broken(*_: object, **__: object) -> list[object]:
+        raise RuntimeError("the claim failed")
+
+    monkeypatch.setattr(repository, "claim_due", broken)
+    assert await worker.exchange([attempted], 10) == []
+    [log] = await deliveries(admin, created["id"])
+    assert log["status"] == "succeeded"
+    assert [a["status_code"] for a in log["attempts"]] == [200]
+
+
+async def test_a_rebound_name_is_refused_once_looked_up_again(
+    app: FastAPI,
+    admin: httpx.AsyncClient,
+    projects: FakeProjects,
+    receiver: tuple[WebhookReceiver, str],
+) -> None:
+    """`localhost` is checked at registration by the real resolver. At delivery the worker's
+    resolver (a fake DNS: the outside world) first answers 127.0.0.1, then a private address:
+    until the cached answer expires the delivery still goes to the address that was checked,
+    never to the new one; after it, the name is refused."""
+    hook, url = receiver
+    port = int(url.rsplit(":", 1)[1])
+    created = await register(admin, f"http://localhost:{port}/hook")
+    answers = {"localhost": [ipaddress.ip_address("127.0.0.1")]}
+    looked_up: list[str] = []
+
+    async def dns(host: str, _: int) -> list[IPAddress]:
+        looked_up.append(host)
+        return answers[host]
+
+    clock = [0.0]
+    worker: DeliveryWorker = app.state.webhook_worker
+    worker.resolver = Resolver(10.0, lookup=dns, timer=lambda: clock[0])
+    try:
+        publish(projects)
+        await deliver(app, lambda: len(hook.received) >= 1)
+        answers["localhost"] = [ipaddress.ip_address("10.1.2.3")]  # rebound
+        publish(projects)
+        await deliver(app, lambda: len(hook.received) >= 2)
+        assert looked_up == ["localhost"]  # the second went to the checked 127.0.0.1
+        clock[0] = 11.0
+        publish(projects)
+        for consumer in app.state.consumers.values():
+            await consumer.step()
+        assert await worker.step() == 1
+    finally:
+        worker.resolver = Resolver(DNS_TTL_SECONDS)
+    assert looked_up == ["localhost", "localhost"]
+    assert len(hook.received) == 2
+    assert all(r.headers["host"] == f"localhost:{port}" for r in hook.received)
+    logs = await deliveries(admin, created["id"])
+    assert logs[0]["attempts"][0]["outcome"] == "refused"
+    assert [d["status"] for d in logs[1:]] == ["succeeded", "succeeded"]

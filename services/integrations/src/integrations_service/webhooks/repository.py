@@ -92,11 +92,19 @@ async def claim_due(
 ) -> list[Claimed]:
     """Lease up to `limit` due deliveries, in feed order, at most `per_endpoint` in flight per
     endpoint, none behind an earlier pending delivery of the same entity to the same endpoint
-    (per-entity order). On PostgreSQL the candidates are locked `FOR UPDATE SKIP LOCKED`, so
-    concurrent workers take disjoint rows; the lease then keeps them out of later claims."""
+    (per-entity order: a claimed batch never holds two deliveries of one entity for one
+    endpoint, so it may be sent all at once). On PostgreSQL the candidates are locked
+    `FOR UPDATE SKIP LOCKED`, so concurrent workers take disjoint rows; the lease then keeps
+    them out of later claims.
+
+    Four statements whatever the batch size: the in-flight counts, the candidates (keys only:
+    a backlog's payloads are not decoded to be passed over), the lease, and what to send."""
+    if limit <= 0:
+        return []
     delivery = WebhookDelivery
+    endpoint = WebhookEndpoint
     earlier = aliased(WebhookDelivery)
-    in_flight = dict(
+    in_flight: dict[uuid.UUID, int] = dict(
         (
             await session.execute(
                 select(delivery.endpoint_id, func.count())
@@ -111,66 +119,71 @@ async def claim_due(
         earlier.status == DeliveryStatus.pending,
         earlier.seq < delivery.seq,
     )
-    statement = (
-        select(delivery)
-        .join(WebhookEndpoint, WebhookEndpoint.id == delivery.endpoint_id)
-        .where(
-            delivery.status == DeliveryStatus.pending,
-            delivery.next_attempt_at <= now,
-            (delivery.leased_until.is_(None)) | (delivery.leased_until < now),
-            WebhookEndpoint.enabled,
-            ~blocked,
+    candidates = (
+        await session.execute(
+            select(delivery.seq, delivery.endpoint_id)
+            .join(endpoint, endpoint.id == delivery.endpoint_id)
+            .where(
+                delivery.status == DeliveryStatus.pending,
+                delivery.next_attempt_at <= now,
+                (delivery.leased_until.is_(None)) | (delivery.leased_until < now),
+                endpoint.enabled,
+                ~blocked,
+            )
+            .order_by(delivery.seq)
+            # Room to pass over endpoints at their limit and still fill the batch.
+            .limit(limit * 4)
+            .with_for_update(of=delivery, skip_locked=True)
         )
-        .order_by(delivery.seq)
-        .limit(limit * 4)
-        .with_for_update(of=delivery, skip_locked=True)
-    )
-    candidates = (await session.scalars(statement)).all()
-    chosen: list[WebhookDelivery] = []
-    for candidate in candidates:
-        held = in_flight.get(candidate.endpoint_id, 0)
+    ).all()
+    chosen: list[int] = []
+    for seq, endpoint_id in candidates:
+        held = in_flight.get(endpoint_id, 0)
         if held >= per_endpoint:
             continue
-        in_flight[candidate.endpoint_id] = held + 1
-        chosen.append(candidate)
+        in_flight[endpoint_id] = held + 1
+        chosen.append(seq)
         if len(chosen) == limit:
             break
     if not chosen:
         return []
     await session.execute(
-        update(delivery)
-        .where(delivery.seq.in_([c.seq for c in chosen]))
-        .values(leased_until=lease_until)
+        update(delivery).where(delivery.seq.in_(chosen)).values(leased_until=lease_until)
     )
-    endpoints = {
-        e.id: e
-        for e in (
-            await session.scalars(
-                select(WebhookEndpoint).where(
-                    WebhookEndpoint.id.in_({c.endpoint_id for c in chosen})
-                )
-            )
-        ).all()
-    }
+    rows = await session.execute(
+        select(
+            delivery.id,
+            delivery.endpoint_id,
+            delivery.payload,
+            delivery.attempt_count,
+            delivery.occurred_at,
+            endpoint.url,
+            endpoint.secret,
+            endpoint.previous_secret,
+            endpoint.previous_secret_expires_at,
+        )
+        .join(endpoint, endpoint.id == delivery.endpoint_id)
+        .where(delivery.seq.in_(chosen))
+        .order_by(delivery.seq)
+    )
     claimed = []
-    for c in chosen:
-        endpoint = endpoints[c.endpoint_id]
-        signing = [endpoint.secret]
+    for row in rows:
+        signing = [row.secret]
         if (
-            endpoint.previous_secret is not None
-            and endpoint.previous_secret_expires_at is not None
-            and endpoint.previous_secret_expires_at > now
+            row.previous_secret is not None
+            and row.previous_secret_expires_at is not None
+            and row.previous_secret_expires_at > now
         ):
-            signing.append(endpoint.previous_secret)
+            signing.append(row.previous_secret)
         claimed.append(
             Claimed(
-                delivery_id=c.id,
-                endpoint_id=c.endpoint_id,
-                url=endpoint.url,
+                delivery_id=row.id,
+                endpoint_id=row.endpoint_id,
+                url=row.url,
                 signing_secrets=tuple(signing),
-                payload=c.payload,
-                attempt_count=c.attempt_count,
-                occurred_at=c.occurred_at,
+                payload=row.payload,
+                attempt_count=row.attempt_count,
+                occurred_at=row.occurred_at,
                 leased_until=lease_until,
             )
         )

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from integrations_service.settings import Settings
-from integrations_service.webhooks import repository
+from integrations_service.webhooks import repository, wakeup
 from integrations_service.webhooks.catalog import TEST_EVENT, matches, unknown_patterns
 from integrations_service.webhooks.errors import (
     DeliveryNotFound,
@@ -203,6 +203,8 @@ async def fan_out(session: AsyncSession, *, producer: str, event: Mapping[str, A
         if e.created_at <= occurred_at and matches(e.event_types, event["type"])
     ]
     payload = {"type": event["type"], "timestamp": event["occurred_at"], "data": dict(event)}
+    if endpoints:
+        wakeup.after_commit(session)
     for endpoint in endpoints:
         session.add(
             _delivery(
@@ -239,6 +241,7 @@ async def send_test(session: AsyncSession, endpoint: WebhookEndpoint) -> Webhook
     )
     session.add(delivery)
     await session.flush()
+    wakeup.after_commit(session)
     return delivery
 
 
@@ -248,6 +251,7 @@ async def redeliver(session: AsyncSession, delivery_id: uuid.UUID) -> WebhookDel
     if delivery is None:
         raise DeliveryNotFound(f"No webhook delivery with id {delivery_id}.")
     await repository.reschedule(session, delivery_id, at=utcnow())
+    wakeup.after_commit(session)
     await session.refresh(delivery)
     return delivery
 

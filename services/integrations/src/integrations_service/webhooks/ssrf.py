@@ -3,6 +3,12 @@
 Checked at registration and again at every delivery (the name may resolve elsewhere by then:
 DNS rebinding); a delivery then connects to the very address that was checked, so no second
 lookup can swap it. Only public unicast addresses pass, unless a network is allowlisted.
+
+The delivery worker keeps each name's addresses for a short TTL (`Resolver`) instead of asking
+the resolver before every POST. Rebinding is still caught: the cached addresses are checked
+against the policy at every delivery and are the only ones connected to, so a name that now
+points somewhere private is never reached at its new address; it is refused at the first
+delivery after the TTL, when the name is looked up again.
 """
 
 from __future__ import annotations
@@ -10,9 +16,13 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Final
 from urllib.parse import SplitResult, urlsplit
+
+from cachetools import TTLCache
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -106,12 +116,46 @@ async def resolve(host: str, port: int) -> list[IPAddress]:
     return addresses
 
 
-async def allowed_address(parts: SplitResult, policy: UrlPolicy) -> IPAddress:
+Lookup = Callable[[str, int], Awaitable[list[IPAddress]]]
+
+
+class Resolver:
+    """Each name's addresses, kept `ttl_seconds` (bounded: the least recently used names go
+    first). A lookup that fails is not kept: the next delivery asks again. `lookup` and
+    `timer` are the resolver and clock (tests give their own)."""
+
+    def __init__(
+        self,
+        ttl_seconds: float,
+        *,
+        lookup: Lookup = resolve,
+        timer: Callable[[], float] = time.monotonic,
+        max_names: int = 1024,
+    ) -> None:
+        self.lookup = lookup
+        self._cache: TTLCache[tuple[str, int], list[IPAddress]] | None = (
+            TTLCache(maxsize=max_names, ttl=ttl_seconds, timer=timer) if ttl_seconds > 0 else None
+        )
+
+    async def addresses(self, host: str, port: int) -> list[IPAddress]:
+        if self._cache is None:
+            return await self.lookup(host, port)
+        key = (host, port)
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = self._cache[key] = await self.lookup(host, port)
+        return cached
+
+
+async def allowed_address(
+    parts: SplitResult, policy: UrlPolicy, resolver: Resolver | None = None
+) -> IPAddress:
     """The address to connect to: the host's, if every one of them is allowed (a name with
-    one private address among public ones is refused: the resolver may pick either)."""
+    one private address among public ones is refused: the resolver may pick either). Without
+    a `resolver` the name is looked up now (registration)."""
     assert parts.hostname is not None
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    addresses = await resolve(parts.hostname, port)
+    addresses = await (resolver.addresses if resolver else resolve)(parts.hostname, port)
     if not addresses:
         raise AddressRefused("The URL's host does not resolve.")
     if not all(policy.allows(address) for address in addresses):
