@@ -2,9 +2,9 @@
 
 Every audited table publishes `<table>.created|updated|deleted` (shared.changes); some name an
 action of their own (`set_action`), and some emit domain events (`emit_event`). This service
-imports no other service, so the list is written out here; tests/test_webhook_catalog.py checks
-it against the services' models and sources, so a new audited table or event fails a test
-instead of being silently never delivered.
+imports no other service, so the list is written out here; tests/test_catalog.py checks it
+against each service's declared event contract (shared.event_contract.event_catalog), so a new
+audited table or event fails a test instead of being silently never delivered.
 """
 
 from __future__ import annotations
@@ -92,15 +92,36 @@ NAMED_EVENTS: Final[dict[str, tuple[str, ...]]] = {
     ),
     "assessment": (
         "adaptation.implemented",
+        "adaptation_decision.agreed",
+        "adaptation_decision.implemented",
+        "adaptation_decision.reviewed",
+        "assessment.cancelled",
         "assessment.decided",
+        "assessment.moderation_started",
+        "assessment.opened",
+        "assessment.score_frozen",
         "assessment.scored",
+        "assessment.scoring_started",
         "decision.closed",
         "decision.marked_superseded",
         "decision.recorded",
         "decision.superseded",
+        "decision_condition.breached",
+        "decision_condition.met",
         "decision_condition.superseded",
+        "decision_condition.waived",
+        "developmental_evaluation.active",
+        "developmental_evaluation.concluded",
+        "finding.confirmed",
+        "finding.refuted",
+        "finding.tested",
+        "framework.activated",
         "framework.first_used",
+        "framework.piloting_started",
         "framework.retired",
+        "learning_question.answered",
+        "learning_question.reframed",
+        "learning_question.retired",
         "panel_member.added",
         "panel_member.conflict_waived",
         "panel_member.declared",
@@ -110,8 +131,13 @@ NAMED_EVENTS: Final[dict[str, tuple[str, ...]]] = {
     "stakeholders": (
         "consent.withdrawn",
         "consent_record.withdrawn",
+        "data_subject_request.completed",
         "data_subject_request.extended",
+        "data_subject_request.identity_verified",
+        "data_subject_request.in_progress",
         "data_subject_request.overdue",
+        "data_subject_request.refused",
+        "engagement.cancelled",
         "engagement.completed",
         "feedback.closed",
         "feedback_item.closed",
