@@ -36,6 +36,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jsonschema_rs
 import psycopg
@@ -490,6 +491,27 @@ def run_entrypoint(
     )
 
 
+def migrate_concurrently(app: Path, envs: dict[str, dict[str, str]]) -> dict[str, tuple[int, str]]:
+    """`migrate <name>` for each service at once (their databases are separate): name → (exit
+    code, stderr)."""
+    running = {
+        name: subprocess.Popen(
+            [sys.executable, "-m", "deploy.entrypoint", "migrate", name],
+            cwd=app,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name, env in envs.items()
+    }
+    results = {}
+    for name, popen in running.items():
+        _, stderr = popen.communicate(timeout=300)
+        results[name] = (popen.returncode, stderr[-3000:])
+    return results
+
+
 def test_the_image_layout_needs_nothing_from_the_repository(image_app: Path) -> None:
     result = subprocess.run(
         [
@@ -505,36 +527,45 @@ def test_the_image_layout_needs_nothing_from_the_repository(image_app: Path) -> 
         check=True,
     )
     assert result.stdout.split() == [str(image_app), str(image_app / "deploy" / "entrypoint.py")]
-    for service in DATA_SERVICES:
-        module = service.app.split(":")[0]
-        located = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                f"import {module} as m; print(m.ALEMBIC_INI.is_file(), m.__file__)",
-            ],
-            cwd=image_app,
-            env=image_env(image_app),
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
-        found, path = located.stdout.split()
-        assert found == "True" and Path(path).is_relative_to(image_app / "services" / service.name)
+    modules = [s.app.split(":")[0] for s in DATA_SERVICES]
+    located = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import importlib, json, sys\n"
+            "found = {}\n"
+            "for name in sys.argv[1:]:\n"
+            "    m = importlib.import_module(name)\n"
+            "    found[name] = [m.ALEMBIC_INI.is_file(), m.__file__]\n"
+            "print(json.dumps(found))",
+            *modules,
+        ],
+        cwd=image_app,
+        env=image_env(image_app),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    found = json.loads(located.stdout)
+    for service, module in zip(DATA_SERVICES, modules, strict=True):
+        is_file, path = found[module]
+        assert is_file and Path(path).is_relative_to(image_app / "services" / service.name)
     assert not (image_app / "services" / "gateway").exists()
     assert not list(image_app.rglob("tests"))
 
 
+@pytest.mark.e2e
+@pytest.mark.slow
 def test_the_image_migrates_and_starts_every_process(image_app: Path, tmp_path: Path) -> None:
     database_env = {
         f"{s.env_prefix}DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / s.name}.db"
         for s in DATA_SERVICES
     }
     env = image_env(image_app, **database_env)
+    results = migrate_concurrently(image_app, {s.name: env for s in DATA_SERVICES})
     for service in DATA_SERVICES:
-        result = run_entrypoint(image_app, "migrate", service.name, env=env)
-        assert result.returncode == 0, result.stderr[-3000:]
+        assert results[service.name][0] == 0, results[service.name][1]
         assert (tmp_path / f"{service.name}.db").stat().st_size > 0
     refused = run_entrypoint(image_app, "migrate", "gateway", env=env)
     assert refused.returncode == 2 and "no database to migrate" in refused.stderr
@@ -565,18 +596,19 @@ def test_the_image_migrates_and_starts_every_process(image_app: Path, tmp_path: 
                 stderr=subprocess.PIPE,
                 start_new_session=True,
             )
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 120
         pending = set(processes)
         while pending and time.monotonic() < deadline:
             for name in sorted(pending):
                 assert processes[name].poll() is None, f"{name} exited: {_stderr(processes[name])}"
-                probe = run_entrypoint(
-                    image_app, "healthcheck", env={**env, "PORT": str(ports[name])}, timeout=30
-                )
-                if probe.returncode == 0:
+                if entrypoint.healthcheck({"PORT": str(ports[name])}) == 0:
                     pending.discard(name)
             time.sleep(0.3)
         assert not pending, f"no /healthz from {sorted(pending)}"
+        # The image's HEALTHCHECK command itself, in the image's environment.
+        for name in processes:
+            probe = run_entrypoint(image_app, "healthcheck", env={**env, "PORT": str(ports[name])})
+            assert probe.returncode == 0, f"{name}: {probe.stderr}"
         # uvicorn replaced the entrypoint (exec): the pid is the server's, so SIGTERM reaches it.
         for popen in processes.values():
             popen.send_signal(signal.SIGTERM)
@@ -1017,18 +1049,19 @@ def test_init_script_refuses_a_missing_password(cluster: Cluster) -> None:
     assert result.returncode == 1 and "PROJECTS_DB_PASSWORD is not set" in result.stderr
 
 
+@pytest.mark.slow
 def test_each_role_migrates_its_own_database_from_the_image(
     cluster: Cluster, image_app: Path
 ) -> None:
     assert run_init(cluster).returncode == 0
-    from urllib.parse import quote
-
+    envs = {}
     for service in DATA_SERVICES:
         password = quote(passwords()[service.name], safe="")
         url = f"postgresql+psycopg://{service.name}:{password}@127.0.0.1:{cluster.port}/{service.name}"
-        env = image_env(image_app, **{f"{service.env_prefix}DATABASE_URL": url})
-        result = run_entrypoint(image_app, "migrate", service.name, env=env, timeout=300)
-        assert result.returncode == 0, result.stderr[-3000:]
+        envs[service.name] = image_env(image_app, **{f"{service.env_prefix}DATABASE_URL": url})
+    results = migrate_concurrently(image_app, envs)
+    for service in DATA_SERVICES:
+        assert results[service.name][0] == 0, results[service.name][1]
         with cluster.connect("postgres", service.name) as admin:
             (version,) = admin.execute("SELECT version_num FROM alembic_version").fetchone() or (
                 None,
