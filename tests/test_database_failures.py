@@ -7,12 +7,16 @@ import tempfile
 from pathlib import Path
 
 from fastapi import FastAPI
+from sqlalchemy import text
 
 from projects_service.main import create_app
 from projects_service.settings import Settings
+from shared.health import migration_script
+from shared.migrations import upgrade
 from shared.testing import TokenFactory, api_client, backend, project_body
 
 NEW_PROJECT = project_body(title="T")
+PROJECTS_INI = Path(__file__).resolve().parents[1] / "services" / "projects" / "alembic.ini"
 
 
 def unreachable_url(directory: str) -> str:
@@ -52,6 +56,38 @@ async def test_readyz_reports_pending_migrations(tokens: TokenFactory) -> None:
             assert ready.json()["checks"] == {"database": "ok", "migrations": "pending"}
         finally:
             await app.state.database.dispose()
+
+
+async def _readiness_at(revision: str) -> tuple[int, dict[str, str]]:
+    """`/readyz` of today's code on a migrated SQLite database stamped at `revision`."""
+    with tempfile.TemporaryDirectory() as directory:
+        url = f"sqlite+aiosqlite:///{Path(directory) / 'stamped.db'}"
+        await asyncio.to_thread(upgrade, PROJECTS_INI, url)
+        app = create_app(Settings(database_url=url, log_json=False))
+        try:
+            async with app.state.database.engine.begin() as connection:
+                await connection.execute(
+                    text("UPDATE alembic_version SET version_num = :v"), {"v": revision}
+                )
+            async with api_client(app) as client:
+                ready = await client.get("/readyz")
+            return ready.status_code, ready.json()["checks"]
+        finally:
+            await app.state.database.dispose()
+
+
+async def test_a_replica_stays_ready_on_a_database_a_newer_release_migrated() -> None:
+    """Rolling upgrade: the new release's migration Job runs while old replicas serve; they
+    must not all turn unready (expand/contract keeps them working on the newer schema)."""
+    status, checks = await _readiness_at("f00dfeedbeef")  # a revision this code doesn't know
+    assert (status, checks) == (200, {"database": "ok", "migrations": "ok"})
+
+
+async def test_a_database_behind_this_code_is_pending() -> None:
+    script = migration_script(PROJECTS_INI)
+    older = sorted(script.known - script.heads)[0]
+    status, checks = await _readiness_at(older)
+    assert (status, checks) == (503, {"database": "ok", "migrations": "pending"})
 
 
 async def test_concurrent_writers_wait_instead_of_failing(

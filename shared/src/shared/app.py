@@ -22,7 +22,7 @@ from shared.consumer import ChangeFeedConsumer, ConsumerSpec
 from shared.coordination import JOB_RUNS, JobRuns
 from shared.db import Database
 from shared.feeds import feeds_router
-from shared.health import ReadinessCheck, database_readiness, health_router, migration_heads
+from shared.health import ReadinessCheck, database_readiness, health_router, migration_script
 from shared.http import ServiceClient
 from shared.idempotency import IdempotencyMiddleware
 from shared.logging import configure_logging
@@ -260,7 +260,7 @@ def create_service_app(spec: ServiceSpec) -> FastAPI:
         description=spec.description,
         version=spec.version,
         settings=settings,
-        readiness=database_readiness(migration_heads(spec.alembic_ini)),
+        readiness=database_readiness(migration_script(spec.alembic_ini)),
         lifespan=lifespan,
     )
     app.state.database = database

@@ -1,8 +1,17 @@
-"""`/healthz` (alive), `/readyz` (database reachable, migrations at head) and `/metrics`."""
+"""`/healthz` (alive), `/readyz` (database reachable, migrations at head) and `/metrics`.
+
+Readiness and rolling upgrades (docs/conventions.md, Migrations and rolling upgrades): a replica
+is ready when its database is at this code's heads, and also when the database is at a revision
+this code does not know, because a newer release has migrated it (expand/contract keeps the
+previous release working on the new schema). Only a known, older revision is `pending`: were
+that also refused, every old replica would leave the load balancer the moment the new release's
+migration Job ran, before any new replica was ready.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from alembic.config import Config
@@ -25,12 +34,30 @@ class Readiness(BaseModel):
     checks: dict[str, str]
 
 
-def migration_heads(alembic_ini: Path) -> set[str]:
-    config = Config(str(alembic_ini))
-    return set(ScriptDirectory.from_config(config).get_heads())
+@dataclass(frozen=True)
+class MigrationScript:
+    """What this code's migrations know: the heads it needs and every revision it has."""
+
+    heads: frozenset[str]
+    known: frozenset[str]
+
+    def state(self, applied: set[str]) -> str:
+        if applied == self.heads:
+            return "ok"
+        if applied and not applied <= self.known:
+            return "ok"  # migrated by a newer release: this code still serves (expand/contract)
+        return "pending"
 
 
-async def check_database(database: Database, expected_heads: set[str]) -> dict[str, str]:
+def migration_script(alembic_ini: Path) -> MigrationScript:
+    script = ScriptDirectory.from_config(Config(str(alembic_ini)))
+    return MigrationScript(
+        heads=frozenset(script.get_heads()),
+        known=frozenset(revision.revision for revision in script.walk_revisions()),
+    )
+
+
+async def check_database(database: Database, script: MigrationScript) -> dict[str, str]:
     checks: dict[str, str] = {}
     try:
         async with database.engine.connect() as connection:
@@ -44,7 +71,7 @@ async def check_database(database: Database, expected_heads: set[str]) -> dict[s
                 )
             except Exception:  # the table is missing: never migrated
                 rows = []
-            checks["migrations"] = "ok" if set(rows) == expected_heads else "pending"
+            checks["migrations"] = script.state(set(rows))
     except Exception as exc:
         checks["database"] = f"unreachable ({type(exc).__name__})"
     return checks
@@ -53,10 +80,10 @@ async def check_database(database: Database, expected_heads: set[str]) -> dict[s
 ReadinessCheck = Callable[[Request], Awaitable[dict[str, str]]]
 
 
-def database_readiness(heads: set[str]) -> ReadinessCheck:
+def database_readiness(script: MigrationScript) -> ReadinessCheck:
     async def check(request: Request) -> dict[str, str]:
         database: Database = request.app.state.database
-        return await check_database(database, heads)
+        return await check_database(database, script)
 
     return check
 
