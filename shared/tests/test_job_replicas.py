@@ -10,6 +10,7 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -183,6 +184,37 @@ async def test_a_failed_run_is_logged_recorded_and_retried_at_the_next_interval(
     assert "periodic_job_failed" in str(failures[0])
     assert runs_counted("probe-service", "flaky", "failed") == failed_before + 1
     assert runs_counted("probe-service", "flaky", "ok") == ok_before + len(attempts) - 1
+
+
+async def test_a_claim_that_fails_is_logged_runs_nothing_and_is_tried_again(
+    tmp_path: Path, logs: pytest.LogCaptureFixture
+) -> None:
+    attempts: list[int] = []
+
+    async def probe(app: FastAPI) -> None:
+        attempts.append(1)
+
+    # A database the migrations never reached: every claim fails (no job_run table).
+    database = Database.connect(
+        f"sqlite+aiosqlite:///{tmp_path / 'bare.db'}", info={PLATFORM_INFO_KEY: platform}
+    )
+    stop = asyncio.Event()
+    try:
+        runner = JobRuns(database, platform.job_run)
+        task = asyncio.create_task(
+            _run_periodically(FastAPI(), PeriodicJob("probe", 0.02, probe), stop, runner)
+        )
+        async with asyncio.timeout(5):
+            while len([r for r in logs.records if r.levelno >= logging.WARNING]) < 2:
+                await asyncio.sleep(0.01)
+        stop.set()
+        async with asyncio.timeout(2):
+            await task
+    finally:
+        await database.dispose()
+    assert attempts == []  # never run unclaimed: another replica may be running it
+    messages = {str(r.msg) for r in logs.records if r.levelno >= logging.WARNING}
+    assert all("periodic_job_claim_failed" in message for message in messages)
 
 
 async def retention_runs(database: Database) -> list[dt.datetime]:

@@ -12,6 +12,7 @@ __all__ = [
     "changes",
     "consumer",
     "context",
+    "coordination",
     "db",
     "etag",
     "event_contract",

@@ -108,8 +108,10 @@ async def _run_periodically(
                     logger.warning("periodic_job_failed", job=job.name, error=str(exc))
                 JOB_RUNS.labels(service, job.name, outcome).inc()
                 if runs is not None and claim is not None:
-                    with contextlib.suppress(Exception):  # only the record; the run is done
+                    try:
                         await runs.finish(claim, outcome=outcome)
+                    except Exception as exc:  # only the record is lost; the claim still holds
+                        logger.warning("periodic_job_record_failed", job=job.name, error=str(exc))
             if claim is not None:
                 wait = claim.seconds_until_due()
         with contextlib.suppress(TimeoutError):
