@@ -9,6 +9,7 @@ from typing import Any
 import structlog
 
 from shared.context import current_request_id
+from shared.tracing import add_trace_ids
 
 
 def _add_request_id(
@@ -34,6 +35,7 @@ def configure_logging(*, service: str, level: str = "INFO", json: bool = True) -
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         _add_request_id,
+        add_trace_ids,  # trace_id/span_id while a span is current (tracing on); else nothing
         structlog.processors.EventRenamer("message"),
     ]
     renderer: structlog.types.Processor = (
