@@ -714,6 +714,9 @@ def test_dev_runs_one_replica_of_each_process() -> None:
     objects = render("dev")
     for name, autoscaler in of_kind(objects, "HorizontalPodAutoscaler").items():
         assert autoscaler["spec"]["minReplicas"] == 1, name
+    # Its signing key is made per pod in development: two replicas would hold two keys.
+    assert "INTEGRATIONS_OAUTH_SIGNING_KEY_FILE" in config(objects)
+    assert of_kind(objects, "HorizontalPodAutoscaler")["integrations"]["spec"]["maxReplicas"] == 1
     for name, budget in of_kind(objects, "PodDisruptionBudget").items():
         # One replica and `minAvailable: 1` would block every node drain.
         assert "minAvailable" not in budget["spec"], name
