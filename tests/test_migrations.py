@@ -11,6 +11,7 @@ from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import create_async_engine
 
 import assessment_service.main
+import integrations_service.main
 import projects_service.main
 import stakeholders_service.main
 from shared.migrations import downgrade, upgrade
@@ -20,6 +21,7 @@ SERVICES = {
     "projects": projects_service.main.ALEMBIC_INI,
     "assessment": assessment_service.main.ALEMBIC_INI,
     "stakeholders": stakeholders_service.main.ALEMBIC_INI,
+    "integrations": integrations_service.main.ALEMBIC_INI,
 }
 
 
