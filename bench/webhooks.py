@@ -51,7 +51,12 @@ COMPRESSION = 100.0
 
 @contextlib.asynccontextmanager
 async def running(app: FastAPI, worker: DeliveryWorker) -> AsyncIterator[None]:
-    """The consumers and the delivery loop as the app's lifespan runs them."""
+    """The consumers and the delivery loop as the app's lifespan runs them. The two feeds the
+    bench never writes to are polled at the service's default pace (once a second): at
+    `--consumer-poll` they would only burn the CPU the deliveries are measured on."""
+    for producer, consumer in app.state.consumers.items():
+        if producer != "projects":
+            consumer.poll_seconds = Settings.model_fields["consumer_poll_seconds"].default
     stop = asyncio.Event()
     tasks = [asyncio.create_task(c.run(stop)) for c in app.state.consumers.values()]
     tasks.append(asyncio.create_task(worker.run(stop)))

@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from standardwebhooks import Webhook
 
 from integrations_service.settings import Settings
-from integrations_service.webhooks import repository
+from integrations_service.webhooks import repository, service
 from integrations_service.webhooks.delivery import DNS_TTL_SECONDS, DeliveryWorker
 from integrations_service.webhooks.ssrf import IPAddress, Resolver, UrlPolicy
 from shared.testing import FakeProjects, assert_problem, backend, serving
@@ -599,3 +599,33 @@ async def test_a_rebound_name_is_refused_once_looked_up_again(
     logs = await deliveries(admin, created["id"])
     assert logs[0]["attempts"][0]["outcome"] == "refused"
     assert [d["status"] for d in logs[1:]] == ["succeeded", "succeeded"]
+
+
+async def test_a_pages_fan_out_is_written_on_commit_and_forgotten_on_rollback(
+    app: FastAPI,
+    admin: httpx.AsyncClient,
+    projects: FakeProjects,
+    receiver: tuple[WebhookReceiver, str],
+) -> None:
+    """The fan-out reads the endpoints once per transaction and inserts its deliveries as the
+    transaction commits: a rolled-back page leaves none behind, not even for the next
+    transaction of the same session, and a new transaction sees a newly registered endpoint."""
+    first = await register(admin, receiver[1])
+    rolled_back, kept = publish(projects), publish(projects)
+    events = {e["id"]: e for e in projects.events}
+    async with app.state.database.sessionmaker() as session:
+        outcome = await service.fan_out(session, producer="projects", event=events[rolled_back])
+        assert outcome == "1 deliveries"
+        await session.rollback()
+        second = await register(admin, receiver[1])
+        # The second endpoint was registered after the event happened: not for it.
+        outcome = await service.fan_out(session, producer="projects", event=events[kept])
+        assert outcome == "1 deliveries"
+        await session.commit()
+    assert [d["event_id"] for d in await deliveries(admin, first["id"])] == [kept]
+    later = publish(projects)
+    async with app.state.database.sessionmaker() as session:
+        outcome = await service.fan_out(session, producer="projects", event=projects.events[-1])
+        assert outcome == "2 deliveries"
+        await session.commit()
+    assert [d["event_id"] for d in await deliveries(admin, second["id"])] == [later]

@@ -7,9 +7,12 @@ import datetime as dt
 import random
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import event as orm_events
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from integrations_service.settings import Settings
 from integrations_service.webhooks import repository, wakeup
@@ -192,32 +195,78 @@ def _delivery(
     )
 
 
+@dataclass
+class _FanOut:
+    """A consumer transaction's fan-out: the enabled endpoints, read once for the whole feed
+    page, and the deliveries to insert, all in one statement as the transaction commits."""
+
+    endpoints: list[tuple[uuid.UUID, dt.datetime, list[str]]]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+_FAN_OUT = "webhooks_fan_out"
+
+
+async def _fan_out_of(session: AsyncSession) -> _FanOut:
+    sync = session.sync_session
+    batch: _FanOut | None = sync.info.get(_FAN_OUT)
+    if batch is None:
+        endpoints = await repository.enabled_endpoints(session)
+        batch = _FanOut([(e.id, e.created_at, list(e.event_types)) for e in endpoints])
+        sync.info[_FAN_OUT] = batch
+
+        def write(_: Session) -> None:
+            done: _FanOut | None = sync.info.pop(_FAN_OUT, None)
+            if done is not None and done.rows:
+                repository.insert_deliveries(sync, done.rows)
+
+        def forget(_: Session) -> None:
+            sync.info.pop(_FAN_OUT, None)
+
+        orm_events.listen(sync, "before_commit", write, once=True)
+        orm_events.listen(sync, "after_rollback", forget, once=True)
+    return batch
+
+
 async def fan_out(session: AsyncSession, *, producer: str, event: Mapping[str, Any]) -> str:
     """One delivery per enabled endpoint subscribed to the event's type and registered before
     it happened (a new endpoint gets what happens from then on, not the feeds' history), in the
-    consumer's transaction (so an event is fanned out exactly once, with the feed cursor)."""
+    consumer's transaction (so an event is fanned out exactly once, with the feed cursor).
+
+    A feed page is applied in one transaction: the endpoints are read once for it and its
+    deliveries inserted in one statement when it commits (a read and an insert per event
+    held the database's one write lock for the whole page, and the delivery worker with it)."""
     occurred_at = parse_utc_datetime(event["occurred_at"])
-    endpoints = [
-        e
-        for e in await repository.enabled_endpoints(session)
-        if e.created_at <= occurred_at and matches(e.event_types, event["type"])
+    batch = await _fan_out_of(session)
+    matching = [
+        endpoint_id
+        for endpoint_id, created_at, types in batch.endpoints
+        if created_at <= occurred_at and matches(types, event["type"])
     ]
+    if not matching:
+        return "0 deliveries"
+    wakeup.after_commit(session)
     payload = {"type": event["type"], "timestamp": event["occurred_at"], "data": dict(event)}
-    if endpoints:
-        wakeup.after_commit(session)
-    for endpoint in endpoints:
-        session.add(
-            _delivery(
-                endpoint.id,
-                event_id=uuid.UUID(str(event["id"])),
-                event_type=event["type"],
-                entity_key=f"{producer}:{event['entity_type']}:{event['entity_id']}",
-                payload=payload,
-                occurred_at=occurred_at,
-            )
-        )
-    await session.flush()
-    return f"{len(endpoints)} deliveries"
+    now = utcnow()
+    event_id = uuid.UUID(str(event["id"]))
+    entity_key = f"{producer}:{event['entity_type']}:{event['entity_id']}"
+    batch.rows.extend(
+        {
+            "id": new_id(),
+            "endpoint_id": endpoint_id,
+            "event_id": event_id,
+            "event_type": event["type"],
+            "entity_key": entity_key,
+            "payload": payload,
+            "occurred_at": occurred_at,
+            "created_at": now,
+            "status": DeliveryStatus.pending,
+            "attempt_count": 0,
+            "next_attempt_at": now,
+        }
+        for endpoint_id in matching
+    )
+    return f"{len(matching)} deliveries"
 
 
 async def send_test(session: AsyncSession, endpoint: WebhookEndpoint) -> WebhookDelivery:
