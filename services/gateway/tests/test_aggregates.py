@@ -9,9 +9,12 @@ from typing import Any
 import httpx
 import pytest
 
+from gateway.main import create_app as gateway_app
 from gateway.routes_table import ROUTES
 from shared.problems import PROBLEM_CONTENT_TYPE
-from shared.testing import TokenFactory
+from shared.testing import TokenFactory, bound_socket, dead_url, serving
+
+from .conftest import gateway_settings
 
 _METHODS = {"get", "post", "put", "patch", "delete"}
 ALLOWED_ORIGIN = "https://app.example.org"  # configured on the `gateway` fixture
@@ -38,6 +41,23 @@ async def test_readyz_with_a_service_down(partial_gateway: httpx.AsyncClient) ->
     assert body["status"] == "not_ready"
     assert body["checks"]["projects"] == body["checks"]["assessment"] == "ok"
     assert body["checks"]["stakeholders"] == "unreachable"
+
+
+async def test_readyz_without_waiting_for_services(services: dict[str, str]) -> None:
+    """Behind a load balancer (Kubernetes): a service being down answers 503 on its routes, and
+    the gateway replicas stay in the ingress for every other route."""
+    urls = {**services, "stakeholders": dead_url()}
+    settings = gateway_settings(urls, readiness_requires_services=False)
+    async with (
+        serving(gateway_app(settings), bound_socket()) as url,
+        httpx.AsyncClient(base_url=url, timeout=5.0) as client,
+    ):
+        ready = await client.get("/readyz")
+        assert ready.status_code == 200, ready.text
+        assert ready.json() == {"status": "ready", "checks": {"gateway": "ok"}}
+        down = await client.get("/api/v1/stakeholders")
+        assert down.status_code == 503
+        assert down.headers["content-type"] == PROBLEM_CONTENT_TYPE
 
 
 async def test_readyz_with_a_hung_service(echo_gateway: httpx.AsyncClient) -> None:

@@ -77,6 +77,12 @@ def services_readiness(clients: Mapping[str, ServiceClient], *, timeout: float) 
     return readiness
 
 
+async def own_readiness(_: Request) -> dict[str, str]:
+    """Ready once started: the gateway holds no state, and each route's service answers for
+    itself (a 503 problem when it is down)."""
+    return {"gateway": "ok"}
+
+
 def docs_router(aggregator: OpenAPIAggregator) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
@@ -127,7 +133,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="The gateway's own routes. The public API is documented at /api/docs.",
         version=VERSION,
         settings=settings,
-        readiness=services_readiness(clients, timeout=settings.aggregate_timeout),
+        readiness=(
+            services_readiness(clients, timeout=settings.aggregate_timeout)
+            if settings.readiness_requires_services
+            else own_readiness
+        ),
         lifespan=lifespan,
     )
     app.state.upstreams = upstreams

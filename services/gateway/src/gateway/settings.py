@@ -57,6 +57,15 @@ class Settings(BaseProcessSettings):
     # larger or unsized ones are streamed chunk by chunk.
     proxy_buffer_bytes: int = 65_536
 
+    readiness_requires_services: bool = Field(
+        True,
+        description=(
+            "Whether `/readyz` waits for every service's. True suits one machine (`make run`, "
+            "tests: ready means the platform answers). Behind a load balancer with replicas "
+            "(Kubernetes) set false: a service's outage is then a 503 on its own routes, not "
+            "every gateway replica leaving the ingress."
+        ),
+    )
     # Aggregates: the services' /readyz and /openapi.json.
     aggregate_timeout: float = Field(
         2.0, description="Seconds each service has to answer `/readyz`."
