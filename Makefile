@@ -9,7 +9,7 @@ PACKAGES := shared services/projects services/assessment services/stakeholders s
 PYTEST_WORKERS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-postgres test-e2e lint lint-types fmt token demo bench bench-data openapi migrate revision lock clean
+.PHONY: help install run test test-postgres test-e2e test-replicas lint lint-types fmt token demo bench bench-data openapi migrate revision lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -35,6 +35,10 @@ test-postgres: install ## Run the same suite on PostgreSQL (127.0.0.1:5432, a da
 
 test-e2e: install ## Only the end-to-end tests (real processes over TCP)
 	$(BIN)/pytest -q -m e2e
+
+REPLICA_E2E := tests/e2e/test_platform.py tests/e2e/test_decision_stage_e2e.py tests/e2e/test_reports_e2e.py tests/e2e/test_exports_e2e.py
+test-replicas: install ## Two replicas of every process on PostgreSQL behind a real nginx (installed if missing): the replica suite and e2e tests through it (~6 min)
+	CMDI_TEST_DATABASE=postgresql CMDI_E2E_STACK=replicas $(BIN)/pytest -q -p no:xdist tests/replicas $(REPLICA_E2E)
 
 lint: install lint-types ## ruff, mypy --strict, import contracts, alembic check per service
 	$(BIN)/ruff check .
