@@ -1,11 +1,11 @@
-"""Webhooks: every query (endpoints, the delivery claim, attempts and endpoint health)."""
+"""Webhooks: every query (endpoints, the fan-out's deliveries, the claim, attempts, health)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -14,6 +14,7 @@ from sqlalchemy import (
     Table,
     Update,
     bindparam,
+    event as orm_events,
     exists,
     func,
     insert,
@@ -51,10 +52,41 @@ async def enabled_endpoints(session: AsyncSession) -> Sequence[WebhookEndpoint]:
     return result.all()
 
 
-def insert_deliveries(session: Session, rows: Sequence[dict[str, object]]) -> None:
-    """Queue deliveries, one statement for them all, in order (their `seq` follows it). A sync
-    session: the fan-out inserts them as its transaction commits."""
-    session.execute(insert(_DELIVERIES), list(rows))
+@dataclass
+class PageDeliveries:
+    """A consumer transaction's fan-out: the enabled endpoints (id, registered at, event
+    types), read once for the whole feed page, and the deliveries to queue."""
+
+    endpoints: list[tuple[uuid.UUID, dt.datetime, list[str]]]
+    rows: list[dict[str, object]] = field(default_factory=list)
+
+
+_PAGE = "webhooks_page_deliveries"
+
+
+async def page_deliveries(session: AsyncSession) -> PageDeliveries:
+    """This transaction's fan-out. Its rows are inserted in one statement, in order (their
+    `seq` follows it), as the transaction commits; a rollback forgets them."""
+    sync = session.sync_session
+    page: PageDeliveries | None = sync.info.get(_PAGE)
+    if page is not None:
+        return page
+    endpoints = await enabled_endpoints(session)
+    page = sync.info[_PAGE] = PageDeliveries(
+        [(e.id, e.created_at, list(e.event_types)) for e in endpoints]
+    )
+
+    def write(_: Session) -> None:
+        done: PageDeliveries | None = sync.info.pop(_PAGE, None)
+        if done is not None and done.rows:
+            sync.execute(insert(_DELIVERIES), done.rows)
+
+    def forget(_: Session) -> None:
+        sync.info.pop(_PAGE, None)
+
+    orm_events.listen(sync, "before_commit", write, once=True)
+    orm_events.listen(sync, "after_rollback", forget, once=True)
+    return page
 
 
 async def get_delivery(session: AsyncSession, delivery_id: uuid.UUID) -> WebhookDelivery | None:

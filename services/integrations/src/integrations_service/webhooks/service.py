@@ -7,12 +7,9 @@ import datetime as dt
 import random
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import event as orm_events
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
 from integrations_service.settings import Settings
 from integrations_service.webhooks import repository, wakeup
@@ -195,39 +192,6 @@ def _delivery(
     )
 
 
-@dataclass
-class _FanOut:
-    """A consumer transaction's fan-out: the enabled endpoints, read once for the whole feed
-    page, and the deliveries to insert, all in one statement as the transaction commits."""
-
-    endpoints: list[tuple[uuid.UUID, dt.datetime, list[str]]]
-    rows: list[dict[str, Any]] = field(default_factory=list)
-
-
-_FAN_OUT = "webhooks_fan_out"
-
-
-async def _fan_out_of(session: AsyncSession) -> _FanOut:
-    sync = session.sync_session
-    batch: _FanOut | None = sync.info.get(_FAN_OUT)
-    if batch is None:
-        endpoints = await repository.enabled_endpoints(session)
-        batch = _FanOut([(e.id, e.created_at, list(e.event_types)) for e in endpoints])
-        sync.info[_FAN_OUT] = batch
-
-        def write(_: Session) -> None:
-            done: _FanOut | None = sync.info.pop(_FAN_OUT, None)
-            if done is not None and done.rows:
-                repository.insert_deliveries(sync, done.rows)
-
-        def forget(_: Session) -> None:
-            sync.info.pop(_FAN_OUT, None)
-
-        orm_events.listen(sync, "before_commit", write, once=True)
-        orm_events.listen(sync, "after_rollback", forget, once=True)
-    return batch
-
-
 async def fan_out(session: AsyncSession, *, producer: str, event: Mapping[str, Any]) -> str:
     """One delivery per enabled endpoint subscribed to the event's type and registered before
     it happened (a new endpoint gets what happens from then on, not the feeds' history), in the
@@ -237,7 +201,7 @@ async def fan_out(session: AsyncSession, *, producer: str, event: Mapping[str, A
     deliveries inserted in one statement when it commits (a read and an insert per event
     held the database's one write lock for the whole page, and the delivery worker with it)."""
     occurred_at = parse_utc_datetime(event["occurred_at"])
-    batch = await _fan_out_of(session)
+    batch = await repository.page_deliveries(session)
     matching = [
         endpoint_id
         for endpoint_id, created_at, types in batch.endpoints
