@@ -34,6 +34,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from gateway.asyncapi import ASYNCAPI_URL
 from gateway.proxy import UnknownCollection
 from gateway.routes_table import API_PREFIX, GATEWAY_BUILT, ROUTES, UPSTREAMS
 from gateway.settings import Settings as GatewaySettings
@@ -316,7 +317,14 @@ def _public_server(layout: Layout, body_limit: int) -> list[str]:
             *_proxy("gateway", streaming=collection == "exports"),
             "        }",
         ]
-    for path in (f"{API_PREFIX}/openapi.json", f"{API_PREFIX}/docs", "/healthz", "/readyz"):
+    # The documents the gateway composes itself (OpenAPI, AsyncAPI, docs) and its probes.
+    for path in (
+        f"{API_PREFIX}/openapi.json",
+        ASYNCAPI_URL,
+        f"{API_PREFIX}/docs",
+        "/healthz",
+        "/readyz",
+    ):
         lines += [f"        location = {path} {{", *_proxy("gateway"), "        }"]
     not_found = _problem_body(
         404,

@@ -8,6 +8,7 @@ import re
 import subprocess
 from pathlib import Path
 
+from gateway.asyncapi import ASYNCAPI_URL
 from gateway.routes_table import GATEWAY_BUILT, GATEWAY_COLLECTIONS, ROUTES
 from gateway.settings import Settings as GatewaySettings
 from scripts import nginx_conf
@@ -46,6 +47,8 @@ def test_every_routed_collection_has_a_location_and_nothing_else_does() -> None:
         assert sorted(located) == sorted({*ROUTES, *GATEWAY_BUILT})
         # Reserved for the gateway but not built: nginx answers those 404 itself.
         assert not (GATEWAY_COLLECTIONS - GATEWAY_BUILT) & set(located)
+        for document in ("/api/openapi.json", ASYNCAPI_URL, "/api/docs"):
+            assert f"location = {document} {{" in text
 
 
 def test_every_service_has_an_upstream_and_an_internal_listener() -> None:
