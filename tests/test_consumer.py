@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any
@@ -456,3 +457,40 @@ async def test_a_replica_that_dies_mid_page_does_not_block_the_other(
     assert calls == ids
     assert await applied_ids(assessment_app) == ids
     assert await cursor_row(assessment_app) == 8
+
+
+def consumer_metric(name: str, consumer: ChangeFeedConsumer) -> float:
+    value = REGISTRY.get_sample_value(
+        name, {"service": consumer.service, "producer": consumer.producer}
+    )
+    return value or 0.0
+
+
+async def test_a_stuck_consumer_shows_in_its_metrics(
+    projects_app: FastAPI, assessment_app: FastAPI, tokens: TokenFactory
+) -> None:
+    """The lag gauge moves only on a successful poll: a consumer refused by its producer (an
+    expired service token) must still show, as failures and an old last success."""
+    consumer = make_consumer(projects_app, assessment_app, tokens)
+    consumer.poll_seconds = 0.01
+    consumer.max_backoff_seconds = 0.02
+    consumer.client.token_provider = lambda: tokens("viewer")  # refused: 403
+    failures_before = consumer_metric("cmdi_consumer_failures_total", consumer)
+    stop = asyncio.Event()
+    task = asyncio.create_task(consumer.run(stop))
+    async with asyncio.timeout(5):
+        while consumer_metric("cmdi_consumer_failures_total", consumer) < failures_before + 2:
+            await asyncio.sleep(0.01)
+    stuck_since = consumer_metric("cmdi_consumer_last_success_timestamp_seconds", consumer)
+    consumer.client.token_provider = lambda: tokens("service", sub="service:assessment")
+    async with asyncio.timeout(5):
+        while consumer_metric("cmdi_consumer_last_success_timestamp_seconds", consumer) <= max(
+            stuck_since, 1.0
+        ):
+            await asyncio.sleep(0.01)
+    stop.set()
+    async with asyncio.timeout(2):
+        await task
+    assert (
+        consumer_metric("cmdi_consumer_last_success_timestamp_seconds", consumer) > time.time() - 5
+    )

@@ -55,6 +55,8 @@ PROMQL_WORDS = frozenset(
     {
         "sum",
         "max",
+        "min",
+        "time",
         "by",
         "rate",
         "increase",
@@ -216,7 +218,7 @@ def test_rules_select_only_what_the_code_exports() -> None:
             assert any("job" in exported[m] for m, _ in selectors), alert["alert"]
         # Nothing else names a series: what is left is PromQL's own words.
         rest = SELECTOR.sub(" ", expr)
-        rest = re.sub(r'"[^"]*"|\[\d+[smhd]\]|\bby\s*\([^)]*\)|\d+(\.\d+)?', " ", rest)
+        rest = re.sub(r'"[^"]*"|\[\d+[smhd]\]|\b(?:by|on)\s*\([^)]*\)|\d+(\.\d+)?', " ", rest)
         words = set(re.findall(r"[a-zA-Z_:][a-zA-Z0-9_:]*", rest))
         assert words <= PROMQL_WORDS, f"{alert['alert']}: {sorted(words - PROMQL_WORDS)}"
 

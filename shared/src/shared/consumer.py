@@ -51,6 +51,17 @@ CONSUMER_ROUNDS_SKIPPED = Counter(
     "Polls that found another replica applying the feed (PostgreSQL advisory lock held).",
     ["service", "producer"],
 )
+CONSUMER_FAILURES = Counter(
+    "cmdi_consumer_failures_total",
+    "Polls that failed (the feed unreachable or refusing this service's token, or a handler "
+    "raising); the lag gauge only moves on a successful poll, so this is what shows a stuck one.",
+    ["service", "producer"],
+)
+CONSUMER_LAST_SUCCESS = Gauge(
+    "cmdi_consumer_last_success_timestamp_seconds",
+    "Unix time of this replica's last poll that read the feed and applied what it held.",
+    ["service", "producer"],
+)
 
 Event = Mapping[str, Any]
 EventHandler = Callable[[AsyncSession, Event], Awaitable[str | None]]
@@ -245,7 +256,9 @@ class ChangeFeedConsumer:
             try:
                 await self.step()
                 backoff = self.poll_seconds
+                CONSUMER_LAST_SUCCESS.labels(self.service, self.producer).set_to_current_time()
             except Exception as exc:
+                CONSUMER_FAILURES.labels(self.service, self.producer).inc()
                 logger.warning(
                     "consumer_step_failed", producer=self.producer, error=str(exc), retry_in=backoff
                 )
