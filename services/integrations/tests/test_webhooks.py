@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from prometheus_client import REGISTRY
 from standardwebhooks import Webhook
 
 from integrations_service.settings import Settings
@@ -629,3 +630,31 @@ async def test_a_pages_fan_out_is_written_on_commit_and_forgotten_on_rollback(
         assert outcome == "2 deliveries"
         await session.commit()
     assert [d["event_id"] for d in await deliveries(admin, second["id"])] == [later]
+
+
+async def test_the_backlog_gauges_show_what_is_due_and_waiting(
+    app: FastAPI,
+    admin: httpx.AsyncClient,
+    projects: FakeProjects,
+    receiver: tuple[WebhookReceiver, str],
+) -> None:
+    """The first-attempt lag only moves when attempts happen: a worker that makes none must
+    still show, as deliveries due and how long the oldest has waited."""
+    hook, url = receiver
+    await register(admin, url)
+    for _ in range(3):
+        publish(projects)
+    for consumer in app.state.consumers.values():
+        await consumer.step()
+    worker: DeliveryWorker = app.state.webhook_worker
+    await asyncio.sleep(0.05)
+    await worker.report_backlog(force=True)
+    assert REGISTRY.get_sample_value("cmdi_webhook_deliveries_due") == 3
+    waited = REGISTRY.get_sample_value("cmdi_webhook_oldest_due_seconds")
+    assert waited is not None and 0.05 <= waited < 10
+    await deliver(app, lambda: len(hook.received) >= 3)
+    await worker.report_backlog()  # within the interval: not read again
+    assert REGISTRY.get_sample_value("cmdi_webhook_deliveries_due") == 3
+    await worker.report_backlog(force=True)
+    assert REGISTRY.get_sample_value("cmdi_webhook_deliveries_due") == 0
+    assert REGISTRY.get_sample_value("cmdi_webhook_oldest_due_seconds") == 0

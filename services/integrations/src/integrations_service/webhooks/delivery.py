@@ -34,10 +34,12 @@ from yarl import URL
 from integrations_service.settings import Settings
 from integrations_service.webhooks import repository, service, wakeup
 from integrations_service.webhooks.metrics import (
+    DELIVERIES_DUE,
     DELIVERIES_FINISHED,
     DELIVERY_ATTEMPTS,
     ENDPOINTS_DISABLED,
     FIRST_ATTEMPT_LAG,
+    OLDEST_DUE,
 )
 from integrations_service.webhooks.models import AttemptOutcome, DeliveryStatus
 from integrations_service.webhooks.repository import Claimed
@@ -57,6 +59,8 @@ logger = structlog.get_logger("integrations_service.webhooks.delivery")
 # How long a delivery host's addresses are kept before it is looked up again (see ssrf.py for
 # why rebinding is still caught).
 DNS_TTL_SECONDS = 10.0
+# How often the worker reads the backlog for its gauges: a count over the due index.
+BACKLOG_EVERY_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,7 @@ class DeliveryWorker:
         self._wake = asyncio.Event()
         # When the retries this worker scheduled fall due (monotonic seconds, a heap).
         self._retries: list[float] = []
+        self._backlog_read_at = -BACKLOG_EVERY_SECONDS  # monotonic; the first round reads it
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -169,6 +174,7 @@ class DeliveryWorker:
         try:
             while not stop.is_set():
                 wake.clear()  # before the round: what happens during it wakes the next one
+                await self.report_backlog()
                 finished, done[:] = list(done), []
                 room = min(
                     self.settings.webhook_max_in_flight - len(self._tasks),
@@ -189,6 +195,24 @@ class DeliveryWorker:
         finally:
             wakeup.unsubscribe(wake.set)
             stopping.cancel()
+
+    async def report_backlog(self, *, force: bool = False) -> None:
+        """Set the backlog gauges, at most every BACKLOG_EVERY_SECONDS (`force`: now). The
+        first-attempt lag histogram only moves when attempts happen; these show a worker that
+        makes none. A failed read is logged and leaves the gauges as they were."""
+        now = time.monotonic()
+        if not force and now - self._backlog_read_at < BACKLOG_EVERY_SECONDS:
+            return
+        self._backlog_read_at = now
+        try:
+            at = utcnow()
+            async with self.database.read_sessionmaker() as session:
+                count, oldest = await repository.due_backlog(session, at)
+        except Exception as exc:
+            logger.warning("webhook_backlog_read_failed", error=str(exc))
+            return
+        DELIVERIES_DUE.set(count)
+        OLDEST_DUE.set(max(0.0, (at - oldest).total_seconds()) if oldest is not None else 0.0)
 
     async def _wake_on(self, stop: asyncio.Event) -> None:
         await stop.wait()

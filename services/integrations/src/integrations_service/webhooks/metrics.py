@@ -1,6 +1,6 @@
 """Webhook delivery metrics (Prometheus, served at /metrics with the service's others)."""
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 DELIVERY_ATTEMPTS = Counter(
     "cmdi_webhook_attempts_total",
@@ -22,4 +22,13 @@ ENDPOINTS_DISABLED = Counter(
     "cmdi_webhook_endpoints_disabled_total",
     "Endpoints disabled by the delivery worker, by reason (gone, failing).",
     ["reason"],
+)
+DELIVERIES_DUE = Gauge(
+    "cmdi_webhook_deliveries_due",
+    "Deliveries whose next attempt is due now and not leased by a worker (the backlog), read by "
+    "each replica's worker every few seconds: the same figure on every replica.",
+)
+OLDEST_DUE = Gauge(
+    "cmdi_webhook_oldest_due_seconds",
+    "How long the longest-waiting due delivery has waited past its attempt time (0: none).",
 )

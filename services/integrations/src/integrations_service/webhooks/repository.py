@@ -346,3 +346,19 @@ async def pending_count(session: AsyncSession) -> int:
         select(func.count()).where(WebhookDelivery.status == DeliveryStatus.pending)
     )
     return int(value or 0)
+
+
+async def due_backlog(session: AsyncSession, now: dt.datetime) -> tuple[int, dt.datetime | None]:
+    """How many pending deliveries are due at `now` and not leased, and the earliest due time
+    among them (the due index serves it)."""
+    due = (
+        (WebhookDelivery.status == DeliveryStatus.pending)
+        & (WebhookDelivery.next_attempt_at <= now)
+        & ((WebhookDelivery.leased_until.is_(None)) | (WebhookDelivery.leased_until <= now))
+    )
+    count, oldest = (
+        await session.execute(
+            select(func.count(), func.min(WebhookDelivery.next_attempt_at)).where(due)
+        )
+    ).one()
+    return int(count or 0), oldest
