@@ -37,6 +37,7 @@ from shared.parameters import install_parameter_checks
 from shared.platform import PLATFORM_INFO_KEY, PlatformTables
 from shared.problems import UnhandledErrorMiddleware, install_problem_handlers
 from shared.routing import RouteContractMiddleware
+from shared.service_tokens import service_token_provider
 from shared.settings import BaseProcessSettings, ServiceSettings
 from shared.tracing import install_tracing
 
@@ -57,6 +58,8 @@ def make_clients(
     transports: dict[str, Any] | None = None,
 ) -> dict[str, ServiceClient]:
     clients = {}
+    # One token source for all the clients: one cached token, one fetch at a time.
+    tokens = service_token_provider(settings, lambda: service_token(settings, service=service))
     for name in names:
         url = settings.service_urls.get(name)
         if url is None:
@@ -66,7 +69,7 @@ def make_clients(
             url,
             connect_timeout=settings.upstream_connect_timeout,
             read_timeout=settings.upstream_read_timeout,
-            token_provider=lambda: service_token(settings, service=service),
+            token_provider=tokens,
             transport=(transports or {}).get(name),
         )
     return clients

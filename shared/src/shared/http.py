@@ -8,7 +8,7 @@ on connection failures and 502/503/504; transport failures become 502/503/504 pr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
@@ -61,7 +61,9 @@ class ServiceClient:
         *,
         connect_timeout: float = 2.0,
         read_timeout: float = 10.0,
-        token_provider: Callable[[], str] | None = None,
+        # A token, or an awaitable of one (shared.service_tokens renews it by OAuth); a sync
+        # callable serves development-signed tokens and tests' fakes.
+        token_provider: Callable[[], str | Awaitable[str]] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         attempts: int = 3,
     ) -> None:
@@ -108,7 +110,11 @@ class ServiceClient:
         method = method.upper()
         all_headers = dict(headers or {})
         if as_service and self.token_provider is not None:
-            all_headers["Authorization"] = f"Bearer {self.token_provider()}"
+            # A token that cannot be had raises its own 503 problem (ServiceTokenUnavailable).
+            token = self.token_provider()
+            if not isinstance(token, str):
+                token = await token
+            all_headers["Authorization"] = f"Bearer {token}"
         retryable = method in _IDEMPOTENT or "Idempotency-Key" in all_headers
         attempts = self.attempts if retryable else 1
         try:

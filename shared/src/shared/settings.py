@@ -79,8 +79,23 @@ class BaseProcessSettings(BaseSettings):
     service_urls: dict[str, str] = Field(default_factory=dict)
     upstream_connect_timeout: float = 2.0
     upstream_read_timeout: float = 10.0
-    # Token this process presents to other services; empty means it signs one with the dev key.
+    # Token this process presents to other services: a static one (`service_token`), or one
+    # renewed by the client-credentials flow (`service_token_url`, `service_client_id`,
+    # `service_client_secret`: shared.service_tokens); neither: signed with the dev key.
     service_token: SecretStr | None = None
+    service_token_url: str | None = Field(
+        None,
+        description="Client-credentials token endpoint (the identity provider's, or the"
+        " integrations service's `/v1/oauth/token`); set with the client id and secret.",
+    )
+    service_client_id: str | None = None
+    service_client_secret: SecretStr | None = None
+    service_token_scope: str | None = Field(
+        None, description="`scope` of the token request, e.g. Entra ID's `api://<app>/.default`."
+    )
+    service_token_audience: str | None = Field(
+        None, description="`audience` of the token request, for providers that take one (Auth0)."
+    )
 
     # OpenTelemetry (shared.tracing), off by default: nothing is imported while it is off. The
     # standard OTEL_* variables configure the rest: OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT, _HEADERS
@@ -118,6 +133,17 @@ class BaseProcessSettings(BaseSettings):
     def _refuse_dev_key_in_production(self) -> BaseProcessSettings:
         if self.environment == "production" and any(i.jwks_url is None for i in self.issuers()):
             raise ValueError("production needs jwks_url: the development key is public")
+        flow = (self.service_token_url, self.service_client_id, self.service_client_secret)
+        if any(value is not None for value in flow) and None in flow:
+            raise ValueError(
+                "service_token_url, service_client_id and service_client_secret go together"
+            )
+        if self.service_token_url is None and (
+            self.service_token_scope is not None or self.service_token_audience is not None
+        ):
+            raise ValueError("service_token_scope and _audience need service_token_url")
+        if self.service_token is not None and self.service_token_url is not None:
+            raise ValueError("set service_token or service_token_url, not both")
         names = [issuer.issuer for issuer in self.issuers()]
         if len(names) != len(set(names)):
             raise ValueError("trusted_issuers: each issuer once")
