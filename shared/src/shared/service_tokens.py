@@ -66,7 +66,7 @@ def _error_summary(response: httpx.Response) -> str:
     summary = f"HTTP {response.status_code} {body['error'][:100]}"
     description = body.get("error_description")
     if isinstance(description, str) and description:
-        summary += f": {description[:300]}"
+        summary += f": {description[:300].rstrip('.')}"
     return summary
 
 
