@@ -919,15 +919,27 @@ async def test_writes_are_refused_to_callers_without_the_right(
     assert wrong == [], "\n".join(wrong)
 
 
-def _scan(value: Any, forbidden_values: tuple[str, ...], where: str, found: list[str]) -> None:
+# Documents that describe data rather than carry it: a JSON Schema names `email` as a property
+# (its value a schema), so only their values are scanned for the world's personal data.
+SCHEMA_DOCUMENTS = frozenset({"/v1/events/schemas"})
+
+
+def _scan(
+    value: Any,
+    forbidden_values: tuple[str, ...],
+    where: str,
+    found: list[str],
+    *,
+    keys: bool = True,
+) -> None:
     if isinstance(value, dict):
         for key, item in value.items():
-            if key in PERSONAL_KEYS and item not in (None, "[redacted]", [], {}):
+            if keys and key in PERSONAL_KEYS and item not in (None, "[redacted]", [], {}):
                 found.append(f"{where}: key {key!r}")
-            _scan(item, forbidden_values, where, found)
+            _scan(item, forbidden_values, where, found, keys=keys)
     elif isinstance(value, list):
         for item in value:
-            _scan(item, forbidden_values, where, found)
+            _scan(item, forbidden_values, where, found, keys=keys)
     elif isinstance(value, str):
         for secret in forbidden_values:
             if secret in value:
@@ -960,7 +972,8 @@ async def test_reads_carry_no_personal_data(
             assert response.status_code < 500, (path, response.text)
             if response.status_code == 200:
                 answered += 1
-                _scan(_json(response), forbidden, f"GET {path}", found)
+                keys = path not in SCHEMA_DOCUMENTS
+                _scan(_json(response), forbidden, f"GET {path}", found, keys=keys)
     assert answered > 0
     assert found == [], "\n".join(found)
 

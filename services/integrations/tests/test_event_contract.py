@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from integrations_service.webhooks.service import disable_endpoint
 from shared.testing import TokenFactory, api_client
-from tests.contract.event_schemas import catalog, feed_events, undeclared, violations
+from shared.testing.event_schemas import catalog, feed_events, undeclared, violations
 
 
 async def test_every_event_of_its_writes_matches_the_catalog(

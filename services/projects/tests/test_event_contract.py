@@ -12,7 +12,7 @@ from services.projects.tests.benefits.test_routes import benefit
 from services.projects.tests.builders import Builder
 from services.projects.tests.projects.test_decision_consumer import consume, decision, record
 from shared.testing import FakeAssessment, TokenFactory, api_client
-from tests.contract.event_schemas import catalog, feed_events, undeclared, violations
+from shared.testing.event_schemas import catalog, feed_events, undeclared, violations
 
 
 async def _writes(

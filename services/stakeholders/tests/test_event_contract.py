@@ -22,7 +22,7 @@ from services.stakeholders.tests.test_engagements import completed
 from services.stakeholders.tests.test_orphaned_relationships import _ended
 from services.stakeholders.tests.test_privacy import DSR, move, open_request
 from shared.testing import FakeProjects, TokenFactory, api_client
-from tests.contract.event_schemas import catalog, feed_events, undeclared, violations
+from shared.testing.event_schemas import catalog, feed_events, undeclared, violations
 
 
 async def _writes(

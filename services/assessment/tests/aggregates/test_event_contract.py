@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from shared.testing import TokenFactory, api_client
-from tests.contract.event_schemas import catalog, feed_events, undeclared, violations
+from shared.testing.event_schemas import catalog, feed_events, undeclared, violations
 
 from .conftest import Build, at
 

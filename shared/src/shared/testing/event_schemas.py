@@ -14,7 +14,8 @@ import httpx
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import best_match
 
-ROOT = Path(__file__).resolve().parents[2]
+# shared/src/shared/testing/event_schemas.py -> the repository root (services/ for the AST check).
+ROOT = Path(__file__).resolve().parents[4]
 FORMATS = FormatChecker()
 
 
