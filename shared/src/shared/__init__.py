@@ -34,6 +34,7 @@ __all__ = [
     "project_access",
     "routing",
     "search",
+    "service_tokens",
     "settings",
     "sqlite_inline",
     "staff_names",
