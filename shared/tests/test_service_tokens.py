@@ -46,6 +46,8 @@ from shared.settings import (
 from shared.testing import TokenFactory, serving
 
 TOKEN_TTL = 60  # the integrations service's shortest token lifetime
+# Sources under test renew this long after a fetch (the margin: TOKEN_TTL - RENEW_AFTER).
+RENEW_AFTER = 1.5
 
 
 class CountingApp:
@@ -131,17 +133,17 @@ async def test_a_token_is_fetched_once_and_reused(
     assert issuer.counter.token_requests - before == 1
     assert source.fetches == 1
     # The default margin: 10 % of the 60 s lifetime, so renewed 54 s after the fetch.
-    assert 52.0 < source.refresh_at - time.monotonic() <= 54.0
+    assert 50.0 < source.refresh_at - time.monotonic() <= 54.0
 
 
 async def test_a_token_is_fetched_again_when_its_margin_is_reached(
     issuer: Issuer, machine_client: MachineClient
 ) -> None:
-    source = source_for(issuer, machine_client, refresh_margin=TOKEN_TTL - 0.5)
+    source = source_for(issuer, machine_client, refresh_margin=TOKEN_TTL - RENEW_AFTER)
     before = issuer.counter.token_requests
     first = await source.token()
-    assert await source.token() == first  # within 0.5 s: the cached one
-    await asyncio.sleep(0.6)
+    assert await source.token() == first  # before RENEW_AFTER: the cached one
+    await asyncio.sleep(RENEW_AFTER + 0.1)
     second = await source.token()
     assert second != first  # ES256 signatures differ even in the same second
     assert await source.token() == second
@@ -159,17 +161,33 @@ async def test_twenty_concurrent_callers_cause_one_fetch(
     assert source.fetches == 1
 
 
+async def test_twenty_callers_share_one_failed_fetch(
+    issuer: Issuer, machine_client: MachineClient
+) -> None:
+    source = ServiceTokenSource(
+        issuer.token_url, client_id=machine_client.client_id, client_secret=SecretStr("wrong")
+    )
+    before = issuer.counter.token_requests
+    outcomes = await asyncio.gather(*(source.token() for _ in range(20)), return_exceptions=True)
+    assert all(isinstance(outcome, ServiceTokenUnavailable) for outcome in outcomes)
+    assert issuer.counter.token_requests - before == 1
+    # A caller arriving after the failure tries again.
+    with pytest.raises(ServiceTokenUnavailable):
+        await source.token()
+    assert issuer.counter.token_requests - before == 2
+
+
 async def test_a_failed_renewal_serves_the_still_valid_token(
     issuer: Issuer, machine_client: MachineClient, tokens: TokenFactory
 ) -> None:
-    source = source_for(issuer, machine_client, refresh_margin=TOKEN_TTL - 0.5)
+    source = source_for(issuer, machine_client, refresh_margin=TOKEN_TTL - RENEW_AFTER)
     first = await source.token()
     async with httpx.AsyncClient(base_url=issuer.url, headers=tokens.headers("admin")) as admin:
         revoked = await admin.post(f"/v1/clients/{machine_client.id}/revoke")
     assert revoked.status_code == 200, revoked.text
-    await asyncio.sleep(0.6)
+    await asyncio.sleep(RENEW_AFTER + 0.1)
     before = issuer.counter.token_requests
-    assert await source.token() == first  # refused now, but the token held lives 59 s more
+    assert await source.token() == first  # refused now, but the token held lives 58 s more
     assert issuer.counter.token_requests - before == 1
     # A process without a token held has nothing to fall back on.
     with pytest.raises(ServiceTokenUnavailable, match="invalid_client"):

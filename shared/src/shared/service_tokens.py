@@ -7,7 +7,7 @@ asks the token endpoint (the trust's identity provider, or our integrations serv
 `/v1/oauth/token`) for an access token, authenticating with HTTP Basic (§2.3.1: id and secret
 form-urlencoded first), and keeps it until `expires_in` minus a margin (10 %, at most 60 s), so
 it is renewed before any service could refuse it. One fetch runs at a time: callers arriving
-during a fetch wait for it and share its token. If a renewal fails while the token held is still
+during a fetch wait for it and share its token, or its failure. If a renewal fails while the token held is still
 valid, that token is served (the identity provider may be back before it expires); otherwise the
 failure is `ServiceTokenUnavailable`, a 503 problem for the route that needed the call, a failed
 step for a consumer (which backs off and counts it). The secret is in no log line and no error.
@@ -100,6 +100,8 @@ class ServiceTokenSource:
         self._token: str | None = None
         self._refresh_at = 0.0  # time.monotonic() after which a new token is fetched
         self._expires_at = 0.0
+        self._failure: ServiceTokenUnavailable | None = None  # the last fetch's, until one works
+        self._failed_at = 0.0
         self._lock = asyncio.Lock()
 
     @property
@@ -111,37 +113,33 @@ class ServiceTokenSource:
         """A valid access token: the cached one, or one fetched now (one fetch at a time)."""
         if self._token is not None and time.monotonic() < self._refresh_at:
             return self._token
+        arrived = time.monotonic()
         async with self._lock:
-            # A caller that waited here finds the token the fetch before it got.
+            # A caller that waited here shares the outcome of the fetch before it: its token,
+            # or its failure (20 callers while the endpoint is down make one request, not 20).
             if self._token is not None and time.monotonic() < self._refresh_at:
                 return self._token
+            if self._failure is not None and self._failed_at >= arrived:
+                return self._held_or_raise(self._failure)
             try:
                 token, expires_in = await self._fetch()
             except ServiceTokenUnavailable as error:
-                held = self._token
-                if held is not None and time.monotonic() < self._expires_at - _MIN_REMAINING:
-                    logger.warning(
-                        "service_token_renewal_failed",
-                        token_url=self.url,
-                        client_id=self.client_id,
-                        error=str(error),
-                        serving_until_expiry=True,
-                    )
-                    return held
+                self._failure, self._failed_at = error, time.monotonic()
                 logger.warning(
                     "service_token_unavailable",
                     token_url=self.url,
                     client_id=self.client_id,
                     error=str(error),
+                    serving_held_token=self._held() is not None,
                 )
-                raise
+                return self._held_or_raise(error)
             now = time.monotonic()
             margin = (
                 self.refresh_margin
                 if self.refresh_margin is not None
                 else min(_MAX_MARGIN, expires_in / 10)
             )
-            self._token = token
+            self._token, self._failure = token, None
             self._expires_at = now + expires_in
             self._refresh_at = now + max(0.0, expires_in - margin)
             logger.info(
@@ -151,6 +149,18 @@ class ServiceTokenSource:
                 expires_in=expires_in,
             )
             return token
+
+    def _held(self) -> str | None:
+        """The token held, if it still has a few seconds to live."""
+        if self._token is not None and time.monotonic() < self._expires_at - _MIN_REMAINING:
+            return self._token
+        return None
+
+    def _held_or_raise(self, error: ServiceTokenUnavailable) -> str:
+        held = self._held()
+        if held is None:
+            raise ServiceTokenUnavailable(error.detail)
+        return held
 
     async def _fetch(self) -> tuple[str, float]:
         """One token request: the access token and its lifetime in seconds."""
