@@ -7,10 +7,11 @@ asks the token endpoint (the trust's identity provider, or our integrations serv
 `/v1/oauth/token`) for an access token, authenticating with HTTP Basic (§2.3.1: id and secret
 form-urlencoded first), and keeps it until `expires_in` minus a margin (10 %, at most 60 s), so
 it is renewed before any service could refuse it. One fetch runs at a time: callers arriving
-during a fetch wait for it and share its token, or its failure. If a renewal fails while the token held is still
-valid, that token is served (the identity provider may be back before it expires); otherwise the
-failure is `ServiceTokenUnavailable`, a 503 problem for the route that needed the call, a failed
-step for a consumer (which backs off and counts it). The secret is in no log line and no error.
+during a fetch wait for it and share its token, or its failure. If a renewal fails while the
+token held is still valid, that token is served (the identity provider may be back before it
+expires); otherwise the failure is `ServiceTokenUnavailable`, a 503 problem for the route that
+needed the call, a failed step for a consumer (which backs off and counts it). The secret is in
+no log line and no error.
 """
 
 from __future__ import annotations
