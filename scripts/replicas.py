@@ -32,7 +32,7 @@ import subprocess
 import tempfile
 import time
 import weakref
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from types import TracebackType
@@ -44,6 +44,7 @@ from scripts.processes import (
     HOST,
     Echo,
     ManagedProcess,
+    Stack,
     StackError,
     free_ports,
     service_url,
@@ -353,3 +354,8 @@ class ReplicaStack:
         traceback: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+PlatformFactory = Callable[..., contextlib.AbstractAsyncContextManager[Stack | ReplicaStack]]
+"""What tests/e2e's `platform_for` fixture returns: (database URLs, env, ready_timeout=) to a
+running platform, one process of each or replicas behind nginx (CMDI_E2E_STACK)."""

@@ -13,7 +13,9 @@ process restore it before they end, so tests do not depend on their order.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import uuid
 from collections.abc import AsyncIterator, Generator
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -22,7 +24,7 @@ import pytest
 
 # `scripts` is a directory of the repository, not an installed package.
 from scripts.processes import Stack, allocate_ports, port_in_use
-from scripts.replicas import ReplicaStack
+from scripts.replicas import PlatformFactory, ReplicaStack
 from scripts.services import SERVICES
 from shared.testing import backend, empty_database, test_database
 
@@ -76,31 +78,52 @@ async def run_databases() -> AsyncIterator[dict[str, str]]:
         yield urls
 
 
+@contextlib.asynccontextmanager
+async def e2e_platform(
+    urls: dict[str, str], env: dict[str, str], *, ready_timeout: float = READY_TIMEOUT
+) -> AsyncIterator[Stack | ReplicaStack]:
+    """The platform an e2e module runs against: one process of each, or with
+    CMDI_E2E_STACK=replicas two of each behind nginx, their rate limits counted in Redis as
+    replicated gateways must share them. Stopped before `urls`' databases are dropped
+    (PostgreSQL refuses to drop a database in use), and nothing left running or bound."""
+    platform: Stack | ReplicaStack
+    if REPLICAS:
+        if backend() != "postgresql":
+            pytest.skip("CMDI_E2E_STACK=replicas needs CMDI_TEST_DATABASE=postgresql")
+        shared_limits = {
+            "GATEWAY_RATE_LIMIT_STORAGE": "redis://127.0.0.1:6379/0",
+            "GATEWAY_RATE_LIMIT_KEY_PREFIX": f"e2e-{uuid.uuid4().hex}",
+        }
+        platform = ReplicaStack(database_urls=urls, env={**shared_limits, **env})
+        ready_timeout = max(ready_timeout, REPLICAS_READY_TIMEOUT)
+    else:
+        platform = Stack(ports=allocate_ports(), database_urls=urls, env=env)
+    try:
+        platform.start()
+        await asyncio.to_thread(platform.wait_ready, ready_timeout)
+        yield platform
+    finally:
+        await asyncio.to_thread(platform.stop, 10.0)
+    leftovers = {name: p.pid for name, p in platform.processes.items() if p.running()}
+    assert not leftovers, f"processes still running after stop: {leftovers}"
+    busy = [port for port in platform.ports.values() if port_in_use(port)]
+    assert not busy, f"ports still bound after stop: {busy}"
+
+
+@pytest.fixture(scope="session")
+def platform_for() -> PlatformFactory:
+    """`e2e_platform` for modules that start a stack of their own (their env, their databases),
+    so they too run through nginx and the replicas with CMDI_E2E_STACK=replicas."""
+    return e2e_platform
+
+
 @pytest.fixture(scope="module")
 async def stack() -> AsyncIterator[Stack | ReplicaStack]:
     async with AsyncExitStack() as exit_stack:
         urls = await migrated_databases(exit_stack, "e2e")
         env = {"GATEWAY_PROXY_READ_TIMEOUT": str(GATEWAY_READ_TIMEOUT)}
-        platform: Stack | ReplicaStack
-        if REPLICAS:
-            if backend() != "postgresql":
-                pytest.skip("CMDI_E2E_STACK=replicas needs CMDI_TEST_DATABASE=postgresql")
-            platform = ReplicaStack(database_urls=urls, env=env)
-            ready_timeout = REPLICAS_READY_TIMEOUT
-        else:
-            platform = Stack(ports=allocate_ports(), database_urls=urls, env=env)
-            ready_timeout = READY_TIMEOUT
-        try:
-            platform.start()
-            await asyncio.to_thread(platform.wait_ready, ready_timeout)
+        async with e2e_platform(urls, env) as platform:
             yield platform
-        finally:
-            # Before the databases are dropped (PostgreSQL refuses to drop a database in use).
-            await asyncio.to_thread(platform.stop, 10.0)
-        leftovers = {name: p.pid for name, p in platform.processes.items() if p.running()}
-        assert not leftovers, f"processes still running after stop: {leftovers}"
-        busy = [port for port in platform.ports.values() if port_in_use(port)]
-        assert not busy, f"ports still bound after stop: {busy}"
 
 
 @pytest.hookimpl(wrapper=True)

@@ -19,7 +19,8 @@ import pytest
 from scripts import demo
 from scripts.demo_gate_cases import CHAINS
 from scripts.demo_gates import final_stages
-from scripts.processes import Stack, allocate_ports
+from scripts.processes import Stack
+from scripts.replicas import PlatformFactory, ReplicaStack
 from scripts.services import SERVICES
 from shared.testing import (
     TokenFactory,
@@ -35,7 +36,7 @@ STAGES = {
 
 
 @pytest.fixture(scope="module")
-async def stack() -> AsyncIterator[Stack]:
+async def stack(platform_for: PlatformFactory) -> AsyncIterator[Stack | ReplicaStack]:
     """The conftest's stack, with the gateway's default patience: the demo loads in parallel and
     a busy machine can keep a write queued for longer than the conftest's 2 s."""
     async with AsyncExitStack() as exit_stack:
@@ -45,13 +46,8 @@ async def stack() -> AsyncIterator[Stack]:
             )
             for service in SERVICES
         }
-        platform = Stack(ports=allocate_ports(), database_urls=urls)
-        try:
-            platform.start()
-            await asyncio.to_thread(platform.wait_ready, 60.0)
+        async with platform_for(urls, {}, ready_timeout=60.0) as platform:
             yield platform
-        finally:
-            await asyncio.to_thread(platform.stop, 10.0)
 
 
 @pytest.fixture(scope="module")

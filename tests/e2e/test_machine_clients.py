@@ -8,7 +8,6 @@ the gateway (the `oauth` route group)."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import csv
 import io
@@ -23,7 +22,8 @@ import httpx
 import jwt
 import pytest
 
-from scripts.processes import Stack, allocate_ports
+from scripts.processes import Stack
+from scripts.replicas import PlatformFactory, ReplicaStack
 from scripts.services import SERVICES
 from shared.testing import (
     TokenFactory,
@@ -38,9 +38,10 @@ OAUTH_LIMIT = 30  # per minute and address, for this module's gateway
 
 
 @pytest.fixture(scope="module")
-async def stack() -> AsyncIterator[Stack]:
+async def stack(platform_for: PlatformFactory) -> AsyncIterator[Stack | ReplicaStack]:
     """The conftest's stack, with a small `oauth` limit so a test can reach it."""
     limits = {"default": "20000/minute", "exports": "3000/minute", "oauth": f"{OAUTH_LIMIT}/minute"}
+    env = {"GATEWAY_PROXY_READ_TIMEOUT": "5", "GATEWAY_RATE_LIMITS": json.dumps(limits)}
     async with AsyncExitStack() as exit_stack:
         urls = {
             service.name: await exit_stack.enter_async_context(
@@ -48,17 +49,8 @@ async def stack() -> AsyncIterator[Stack]:
             )
             for service in SERVICES
         }
-        platform = Stack(
-            ports=allocate_ports(),
-            database_urls=urls,
-            env={"GATEWAY_PROXY_READ_TIMEOUT": "5", "GATEWAY_RATE_LIMITS": json.dumps(limits)},
-        )
-        try:
-            platform.start()
-            await asyncio.to_thread(platform.wait_ready, 60.0)
+        async with platform_for(urls, env, ready_timeout=60.0) as platform:
             yield platform
-        finally:
-            await asyncio.to_thread(platform.stop, 10.0)
 
 
 def gateway(stack: Stack, headers: dict[str, str] | None = None) -> httpx.AsyncClient:

@@ -18,7 +18,8 @@ import httpx
 import pytest
 from standardwebhooks import Webhook
 
-from scripts.processes import Stack, allocate_ports
+from scripts.processes import Stack
+from scripts.replicas import PlatformFactory, ReplicaStack
 from scripts.services import SERVICES
 from shared.testing import (
     TokenFactory,
@@ -41,7 +42,7 @@ FAST = {
 
 
 @pytest.fixture(scope="module")
-async def stack() -> AsyncIterator[Stack]:
+async def stack(platform_for: PlatformFactory) -> AsyncIterator[Stack | ReplicaStack]:
     async with AsyncExitStack() as exit_stack:
         urls = {
             service.name: await exit_stack.enter_async_context(
@@ -49,17 +50,10 @@ async def stack() -> AsyncIterator[Stack]:
             )
             for service in SERVICES
         }
-        platform = Stack(
-            ports=allocate_ports(),
-            database_urls=urls,
-            env={"GATEWAY_PROXY_READ_TIMEOUT": "5", **FAST},
-        )
-        try:
-            platform.start()
-            await asyncio.to_thread(platform.wait_ready, 60.0)
+        async with platform_for(
+            urls, {"GATEWAY_PROXY_READ_TIMEOUT": "5", **FAST}, ready_timeout=60.0
+        ) as platform:
             yield platform
-        finally:
-            await asyncio.to_thread(platform.stop, 10.0)
 
 
 @pytest.fixture
