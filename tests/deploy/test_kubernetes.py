@@ -691,12 +691,12 @@ def test_the_ingress_fronts_the_gateway_with_tls(overlay: str) -> None:
     assert tls["secretName"] == "cmdi-tls"
     assert tls["hosts"] == [rule["host"]]
     assert not rule["host"].endswith(".invalid")
-    [path] = rule["http"]["paths"]
-    assert path == {
-        "path": "/",
-        "pathType": "Prefix",
-        "backend": {"service": {"name": "gateway", "port": {"name": "http"}}},
-    }
+    # Only the API and liveness are public: /metrics and /readyz stay inside the cluster.
+    gateway = {"service": {"name": "gateway", "port": {"name": "http"}}}
+    assert rule["http"]["paths"] == [
+        {"path": "/api", "pathType": "Prefix", "backend": gateway},
+        {"path": "/healthz", "pathType": "Exact", "backend": gateway},
+    ]
     # The controller's body limit is the gateway's, which is its settings' default too.
     from gateway.settings import Settings as GatewaySettings
 
