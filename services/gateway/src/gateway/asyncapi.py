@@ -12,30 +12,22 @@ left out and named in `info`, and such a partial document is cached only briefly
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Mapping
 from typing import Any
 
-import structlog
 from fastapi import APIRouter
 
+from gateway.documents import ComposedDocument, Document
 from gateway.routes_table import FEEDS
-from shared.http import ServiceClient
-from shared.problems import ProblemError
-
-logger = structlog.get_logger("gateway.asyncapi")
 
 ASYNCAPI_URL = "/api/asyncapi.json"
 ASYNCAPI_VERSION = "3.0.0"
-PARTIAL_CACHE_SECONDS = 5.0
 _DEFS = "#/$defs/"
 _SCHEMAS = "#/components/schemas/"
 # The delivery the integrations service sends for `POST /api/v1/webhooks/{id}/test`: not a feed
 # event, so in no service's catalog (integrations_service.webhooks.service.send_test).
 TEST_EVENT = "webhook.test"
 
-Document = dict[str, Any]
 
 WEBHOOK_HEADERS: Document = {
     "type": "object",
@@ -226,52 +218,15 @@ def asyncapi_document(
     }
 
 
-class AsyncAPIAggregator:
-    """Fetches the feed services' catalogs and merges them, reusing the result for `ttl` s."""
+class AsyncAPIAggregator(ComposedDocument):
+    """The feed services' event catalogs merged into one AsyncAPI document."""
 
-    def __init__(
-        self, clients: Mapping[str, ServiceClient], *, ttl: float, timeout: float, version: str
-    ) -> None:
-        self.clients = clients
-        self.ttl = ttl
-        self.timeout = timeout
-        self.version = version
-        self._cached: Document | None = None
-        self._expires = 0.0
-        self._lock = asyncio.Lock()
+    path = "/v1/events/schemas"
+    services = FEEDS
+    as_service = True  # the catalog is the same for every caller, and cached
 
-    async def _fetch(self, service: str) -> Document | None:
-        try:
-            async with asyncio.timeout(self.timeout):
-                # As the gateway: the catalog is the same for every caller, and cached.
-                response = await self.clients[service].get("/v1/events/schemas", as_service=True)
-            if response.status_code != 200:
-                logger.warning(
-                    "asyncapi_fetch_refused", service=service, status=response.status_code
-                )
-                return None
-            document = response.json()
-        except (ProblemError, TimeoutError, ValueError) as exc:
-            logger.warning("asyncapi_fetch_failed", service=service, error=type(exc).__name__)
-            return None
-        return document if isinstance(document, dict) else None
-
-    async def document(self) -> Document:
-        async with self._lock:  # one refresh at a time; waiters then reuse its result
-            if self._cached is None or time.monotonic() >= self._expires:
-                names = [name for name in FEEDS if name in self.clients]
-                fetched = await asyncio.gather(*(self._fetch(name) for name in names))
-                catalogs = {
-                    name: doc for name, doc in zip(names, fetched, strict=True) if doc is not None
-                }
-                unavailable = [name for name in names if name not in catalogs]
-                self._cached = asyncapi_document(
-                    catalogs, version=self.version, unavailable=unavailable
-                )
-                self._expires = time.monotonic() + (
-                    min(self.ttl, PARTIAL_CACHE_SECONDS) if unavailable else self.ttl
-                )
-            return self._cached
+    def merge(self, documents: dict[str, Document], unavailable: list[str]) -> Document:
+        return asyncapi_document(documents, version=self.version, unavailable=unavailable)
 
 
 def asyncapi_router(aggregator: AsyncAPIAggregator) -> APIRouter:

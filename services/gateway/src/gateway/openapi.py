@@ -12,18 +12,17 @@ cached only briefly.
 
 from __future__ import annotations
 
-import asyncio
 import copy
-import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import structlog
 
+from gateway.documents import ComposedDocument, Document
 from gateway.routes_table import API_PREFIX, UPSTREAMS, owner_of_path
 from shared.http import ServiceClient
 from shared.openapi import document_problems
-from shared.problems import PROBLEM_CONTENT_TYPE, ProblemError
+from shared.problems import PROBLEM_CONTENT_TYPE
 
 logger = structlog.get_logger("gateway.openapi")
 
@@ -35,9 +34,6 @@ _GATEWAY_PROBLEMS = {
     "503": "A dependency is unavailable; retry after `Retry-After`",
     "504": "The service did not answer in time",
 }
-PARTIAL_CACHE_SECONDS = 5.0
-
-Document = dict[str, Any]
 
 
 def _walk_refs(node: Any) -> Iterator[str]:
@@ -195,8 +191,11 @@ def merge_documents(
 GATEWAY = "gateway"
 
 
-class OpenAPIAggregator:
-    """Fetches and merges the services' documents, reusing the result for `ttl` seconds."""
+class OpenAPIAggregator(ComposedDocument):
+    """The services' documents merged with the gateway's own (its composite routes)."""
+
+    path = "/openapi.json"
+    services = UPSTREAMS
 
     def __init__(
         self,
@@ -207,42 +206,12 @@ class OpenAPIAggregator:
         version: str,
         local: Callable[[], Document] | None = None,
     ) -> None:
-        self.clients = clients
-        self.local = local  # the gateway's own document (its composite routes)
-        self.ttl = ttl
-        self.timeout = timeout
-        self.version = version
-        self._cached: Document | None = None
-        self._expires = 0.0
-        self._lock = asyncio.Lock()
+        super().__init__(clients, ttl=ttl, timeout=timeout, version=version)
+        self.local = local
 
-    async def _fetch(self, service: str) -> Document | None:
-        try:
-            async with asyncio.timeout(self.timeout):
-                response = await self.clients[service].get("/openapi.json")
-            if response.status_code != 200:
-                return None
-            document = response.json()
-        except (ProblemError, TimeoutError, ValueError) as exc:
-            logger.warning("openapi_fetch_failed", service=service, error=type(exc).__name__)
-            return None
-        return document if isinstance(document, dict) else None
-
-    async def document(self) -> Document:
-        async with self._lock:  # one refresh at a time; waiters then reuse its result
-            if self._cached is None or time.monotonic() >= self._expires:
-                names = [name for name in UPSTREAMS if name in self.clients]
-                fetched = await asyncio.gather(*(self._fetch(name) for name in names))
-                documents = {
-                    name: doc for name, doc in zip(names, fetched, strict=True) if doc is not None
-                }
-                unavailable = [name for name in names if name not in documents]
-                if self.local is not None:
-                    documents[GATEWAY] = self.local()
-                self._cached = merge_documents(
-                    documents, title="CMDI API", version=self.version, unavailable=unavailable
-                )
-                self._expires = time.monotonic() + (
-                    min(self.ttl, PARTIAL_CACHE_SECONDS) if unavailable else self.ttl
-                )
-            return self._cached
+    def merge(self, documents: dict[str, Document], unavailable: list[str]) -> Document:
+        if self.local is not None:
+            documents[GATEWAY] = self.local()
+        return merge_documents(
+            documents, title="CMDI API", version=self.version, unavailable=unavailable
+        )
