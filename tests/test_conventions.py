@@ -4,11 +4,16 @@ operational routes and OpenAPI discipline everywhere."""
 from __future__ import annotations
 
 import ast
+import importlib
+import inspect
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 
 from shared.testing import PROBLEM_CONTENT_TYPE, TokenFactory, api_client
 
@@ -114,6 +119,40 @@ def test_openapi_documents_problems_and_stable_ids(service_app: tuple[str, FastA
                     assert list(response["content"]) == [PROBLEM_CONTENT_TYPE], (path, method, code)
     assert len(operation_ids) == len(set(operation_ids))
     assert all(op.replace("_", "").isalnum() for op in operation_ids)
+
+
+def _dependencies(dependant: Dependant) -> Iterator[Dependant]:
+    for sub in dependant.dependencies:
+        yield sub
+        yield from _dependencies(sub)
+
+
+@pytest.mark.parametrize(
+    "main",
+    [
+        "projects_service.main",
+        "assessment_service.main",
+        "stakeholders_service.main",
+        "integrations_service.main",
+        "reporting_service.main",
+        "gateway.main",
+    ],
+)
+def test_no_dependency_runs_on_the_thread_pool(main: str) -> None:
+    """FastAPI runs a plain `def` dependency on its thread pool: a thread hop on every request
+    (the list pages' `def` pagination dependency was a fifth of their CPU). Every dependency of
+    every route is `async def`."""
+    app = importlib.import_module(main).create_app()
+    sync = {
+        f"{route.path}: {getattr(sub.call, '__qualname__', sub.call)}"
+        for route in app.routes
+        if isinstance(route, APIRoute)
+        for sub in _dependencies(route.dependant)
+        if sub.call is not None
+        and not inspect.iscoroutinefunction(sub.call)
+        and not inspect.isasyncgenfunction(sub.call)
+    }
+    assert not sync, sorted(sync)
 
 
 def test_every_module_says_what_it_is_for() -> None:

@@ -17,7 +17,7 @@ import inspect
 import json
 import math
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, Literal, TypeVar
 from urllib.parse import urlencode
@@ -320,7 +320,7 @@ def pagination_dependency(
     *,
     default_sort: str | None = None,
     incremental: bool = True,
-) -> Callable[..., Pagination]:
+) -> Callable[..., Awaitable[Pagination]]:
     """Build the list-parameters dependency for one collection. `sort_fields` are the documented
     `?sort=` names (`-name` sorts descending); their columns must be NOT NULL. A collection
     with no change time (a catalogue seeded by migration) passes `incremental=False`: it then
@@ -346,7 +346,9 @@ def _pagination_dependency(
     sort_fields: Mapping[str, InstrumentedAttribute[Any]] | None,
     *,
     default_sort: str | None,
-) -> Callable[..., Pagination]:
+) -> Callable[..., Awaitable[Pagination]]:
+    # The dependencies below are `async def` although they never await: FastAPI runs a plain
+    # `def` dependency on its thread pool, a thread hop on every list request (bench/RESULTS.md).
     fields = dict(sort_fields or {})
     for name, column in fields.items():
         if column.nullable:
@@ -371,7 +373,7 @@ def _pagination_dependency(
 
     if sort_type is None:
 
-        def dependency(
+        async def dependency(
             request: Request,
             response: Response,
             limit: Annotated[
@@ -396,7 +398,7 @@ def _pagination_dependency(
 
         return dependency
 
-    def sorted_dependency(
+    async def sorted_dependency(
         request: Request,
         response: Response,
         limit: Annotated[

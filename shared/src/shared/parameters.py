@@ -40,8 +40,9 @@ class UnstorableParameter(InvalidInput):
     title = "A parameter holds text that cannot be stored"
 
 
-def accept_any_query_parameters() -> None:
-    """Marker dependency: the route reads parameters it does not declare (see the module doc)."""
+async def accept_any_query_parameters() -> None:
+    """Marker dependency: the route reads parameters it does not declare (see the module doc).
+    `async` so FastAPI does not run it on its thread pool."""
 
 
 AnyQueryParameters = Depends(accept_any_query_parameters)

@@ -28,3 +28,9 @@ class Settings(ServiceSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+async def settings_dependency() -> Settings:
+    """`get_settings` for routes: `async`, as every dependency (FastAPI runs a plain `def` one
+    on its thread pool)."""
+    return get_settings()

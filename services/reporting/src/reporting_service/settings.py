@@ -37,8 +37,9 @@ def get_settings() -> Settings:
     return Settings()
 
 
-def app_settings(request: Request) -> Settings:
-    """The settings the running app was built with (tests build apps with their own)."""
+async def app_settings(request: Request) -> Settings:
+    """The settings the running app was built with (tests build apps with their own). `async`,
+    as every dependency: FastAPI runs a plain `def` one on its thread pool."""
     settings: Settings = request.app.state.settings
     return settings
 

@@ -16,5 +16,10 @@ class AggregateSettings(BaseSettings):
 
 
 @lru_cache
-def get_aggregate_settings() -> AggregateSettings:
+def _aggregate_settings() -> AggregateSettings:
     return AggregateSettings()
+
+
+async def get_aggregate_settings() -> AggregateSettings:
+    """`async`, as every dependency: FastAPI runs a plain `def` one on its thread pool."""
+    return _aggregate_settings()

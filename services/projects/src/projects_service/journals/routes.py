@@ -8,7 +8,7 @@ bodies, list filters, documentation, the problems it may answer). Thin: parse, c
 # annotations, and in this factory those are the journal's own classes, known only at run time.
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -85,8 +85,9 @@ class JournalRoutes:
     create: type[JournalEntryCreateBase]
     patch: type[JournalEntryPatchBase]
     read: type[JournalEntryReadBase]
-    # A dependency reading the journal's own list filters (`?boundary_partner_id=`, ...).
-    filters: Callable[..., Filters]
+    # A dependency reading the journal's own list filters (`?boundary_partner_id=`, ...); async,
+    # as every dependency (FastAPI runs a plain `def` one on its thread pool).
+    filters: Callable[..., Awaitable[Filters]]
     create_doc: str
     # The problems naming what the entry is recorded against, and the kind's content rule.
     anchor_problem: type[ProblemError]
@@ -271,7 +272,7 @@ def journal_router(spec: JournalRoutes) -> APIRouter:
     return router
 
 
-def _partner_filters(
+async def _partner_filters(
     boundary_partner_id: uuid.UUID | None = None,
     partner_lineage_id: Annotated[
         uuid.UUID | None, Query(description="The partner across versions.")
@@ -280,7 +281,7 @@ def _partner_filters(
     return {"boundary_partner_id": boundary_partner_id, "partner_lineage_id": partner_lineage_id}
 
 
-def _map_filters(outcome_map_id: uuid.UUID | None = None) -> Filters:
+async def _map_filters(outcome_map_id: uuid.UUID | None = None) -> Filters:
     return {"outcome_map_id": outcome_map_id}
 
 

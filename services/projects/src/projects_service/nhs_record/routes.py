@@ -17,7 +17,7 @@ from projects_service.nhs_record.schemas import NhsRecordImportRead
 from projects_service.projects.dependencies import ProjectDep
 from projects_service.projects.errors import ProjectArchived, ProjectNotFound
 from projects_service.projects.models import LeadPartner, Pillar
-from projects_service.settings import Settings, get_settings
+from projects_service.settings import Settings, settings_dependency
 from projects_service.team.errors import NotATeamMember
 from shared.auth import Principal, PrincipalDep, Role, require_roles
 from shared.db import SessionDep
@@ -27,7 +27,7 @@ from shared.problems import problem_responses
 router = APIRouter(prefix="/v1/projects", tags=["nhs innovation records"])
 
 Registrar = Annotated[Principal, Depends(require_roles(Role.governance, Role.contributor))]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+SettingsDep = Annotated[Settings, Depends(settings_dependency)]
 
 _IMPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
     **problem_responses(

@@ -34,7 +34,7 @@ from projects_service.projects.schemas import (
     ReceivedDecisionRead,
     StageChangeRead,
 )
-from projects_service.settings import Settings, get_settings
+from projects_service.settings import Settings, settings_dependency
 from projects_service.team import service as team_service
 from projects_service.team.dependencies import ProjectWriterDep
 from projects_service.team.errors import NotATeamMember
@@ -56,7 +56,7 @@ router = APIRouter(prefix="/v1/projects", tags=["projects"])
 
 Registrar = Annotated[Principal, Depends(require_roles(Role.governance, Role.contributor))]
 Curator = Annotated[Principal, Depends(require_roles(Role.governance))]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+SettingsDep = Annotated[Settings, Depends(settings_dependency)]
 ProjectPagination = Annotated[
     Pagination,
     Depends(

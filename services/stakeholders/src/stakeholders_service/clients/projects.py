@@ -257,7 +257,13 @@ def get_projects_client(request: Request) -> ProjectsClient:
     return ProjectsClient(request.app.state.clients["projects"])
 
 
-ProjectsDep = Annotated[ProjectsClient, Depends(get_projects_client)]
+async def _projects_client_dependency(request: Request) -> ProjectsClient:
+    """`get_projects_client` for routes: `async`, as every dependency (FastAPI runs a plain
+    `def` one on its thread pool)."""
+    return get_projects_client(request)
+
+
+ProjectsDep = Annotated[ProjectsClient, Depends(_projects_client_dependency)]
 
 
 async def require_projects(
