@@ -228,7 +228,17 @@ def create_engine(url: str, *, pool_size: int = 5, busy_timeout_ms: int = 5000) 
     # the server dropped fails its first statement instead; SQLAlchemy then invalidates it and
     # every pooled connection older than the failure, a read retries once (`ReadSession`), and
     # anything else answers 503 with Retry-After (`shared.problems.is_connection_lost`).
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
+    # `prepare_threshold=None`: psycopg would otherwise prepare a statement run five times, and
+    # PostgreSQL then settles on a generic plan that cannot see the parameters. For a `?q=`
+    # search that plan walks the primary key filtering every row instead of using the trigram
+    # index (a no-hit stakeholder search: 8.6 ms against 0.1 ms; bench/RESULTS.md, item 5).
+    # Unprepared, every statement is planned for its own values; the round trips are the same.
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        connect_args={"prepare_threshold": None},
+    )
 
 
 # Session info key: the transactional engine a read session streams from (PostgreSQL).
