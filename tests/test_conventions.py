@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 
 from shared.testing import PROBLEM_CONTENT_TYPE, TokenFactory, api_client
 
@@ -143,10 +143,17 @@ def test_no_dependency_runs_on_the_thread_pool(main: str) -> None:
     (the list pages' `def` pagination dependency was a fifth of their CPU). Every dependency of
     every route is `async def`."""
     app = importlib.import_module(main).create_app()
+    # `iter_route_contexts`: FastAPI keeps included routers nested, and a route's effective
+    # dependant (with its router's and the include's dependencies) is only on its context.
+    routes = [
+        context
+        for context in iter_route_contexts(app.routes)
+        if isinstance(context.original_route, APIRoute)
+    ]
+    assert len(routes) > 3  # more than the probes: the included routers were walked
     sync = {
         f"{route.path}: {getattr(sub.call, '__qualname__', sub.call)}"
-        for route in app.routes
-        if isinstance(route, APIRoute)
+        for route in routes
         for sub in _dependencies(route.dependant)
         if sub.call is not None
         and not inspect.iscoroutinefunction(sub.call)

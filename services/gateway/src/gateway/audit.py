@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Annotated
 
 import orjson
@@ -48,41 +49,44 @@ def _instant(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
+@dataclass(frozen=True)
 class AuditFilters:
     """The filters both routes take, passed on to every service as they were checked here."""
 
-    def __init__(
-        self,
-        entity_type: Annotated[str | None, Query(max_length=80)] = None,
-        entity_id: Annotated[str | None, Query(max_length=64)] = None,
-        actor: Annotated[str | None, Query(max_length=200)] = None,
-        action: Annotated[str | None, Query(max_length=40)] = None,
-        from_: Annotated[
-            UtcDateTime | None,
-            Query(alias="from", description="Only entries written at or after this instant."),
-        ] = None,
-        to: Annotated[
-            UtcDateTime | None, Query(description="Only entries written before this instant.")
-        ] = None,
-    ) -> None:
-        params: list[tuple[str, str]] = [
-            (name, value)
-            for name, value in (
-                ("entity_type", entity_type),
-                ("entity_id", entity_id),
-                ("actor", actor),
-                ("action", action),
-            )
-            if value is not None
-        ]
-        if from_ is not None:
-            params.append(("from", _instant(from_)))
-        if to is not None:
-            params.append(("to", _instant(to)))
-        self.params: Params = params
+    params: Params
 
 
-Filters = Annotated[AuditFilters, Depends()]
+async def audit_filters(
+    entity_type: Annotated[str | None, Query(max_length=80)] = None,
+    entity_id: Annotated[str | None, Query(max_length=64)] = None,
+    actor: Annotated[str | None, Query(max_length=200)] = None,
+    action: Annotated[str | None, Query(max_length=40)] = None,
+    from_: Annotated[
+        UtcDateTime | None,
+        Query(alias="from", description="Only entries written at or after this instant."),
+    ] = None,
+    to: Annotated[
+        UtcDateTime | None, Query(description="Only entries written before this instant.")
+    ] = None,
+) -> AuditFilters:
+    params: list[tuple[str, str]] = [
+        (name, value)
+        for name, value in (
+            ("entity_type", entity_type),
+            ("entity_id", entity_id),
+            ("actor", actor),
+            ("action", action),
+        )
+        if value is not None
+    ]
+    if from_ is not None:
+        params.append(("from", _instant(from_)))
+    if to is not None:
+        params.append(("to", _instant(to)))
+    return AuditFilters(params)
+
+
+Filters = Annotated[AuditFilters, Depends(audit_filters)]
 
 
 def _lines(page: MergedPage) -> bytes:

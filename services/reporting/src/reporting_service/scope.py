@@ -114,7 +114,7 @@ def _check(
     return moment, Period(from_=start, to=end)
 
 
-def report_scope(
+async def report_scope(
     settings: SettingsDep,
     as_of: Annotated[
         UtcDateTime | None, Query(description="The moment the report describes (default: now).")

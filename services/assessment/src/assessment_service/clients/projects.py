@@ -206,7 +206,7 @@ def _problem_type(response: Any) -> str | None:
     return str(body.get("type")) if isinstance(body, dict) else None
 
 
-def projects_client(request: Request) -> ProjectsClient:
+async def projects_client(request: Request) -> ProjectsClient:
     """The client for a request: the caller's token is forwarded."""
     return ProjectsClient(request.app.state.clients["projects"])
 

@@ -87,7 +87,7 @@ class StakeholdersClient:
             return EvidenceMissing("The stakeholders service answered with an unexpected body.")
 
 
-def stakeholders_client(request: Request) -> StakeholdersClient:
+async def stakeholders_client(request: Request) -> StakeholdersClient:
     """The client for a request: the caller's token is forwarded."""
     return StakeholdersClient(request.app.state.clients["stakeholders"])
 

@@ -19,7 +19,7 @@ from shared.db import SessionDep
 WriterRole = Annotated[Principal, Depends(require_roles(Role.evaluator, Role.contributor))]
 
 
-def get_writer(principal: WriterRole, projects: ProjectsClientDep) -> Writer:
+async def get_writer(principal: WriterRole, projects: ProjectsClientDep) -> Writer:
     return Writer(principal=principal, projects=projects)
 
 

@@ -27,7 +27,6 @@ async def resolve_projects(
     stage = filters.get("stage", ())
     if not directorate and not stage:
         return None
-    ids = await projects_client(request).project_scope(
-        directorate=directorate, stage=stage, as_of=as_of
-    )
+    client = await projects_client(request)
+    ids = await client.project_scope(directorate=directorate, stage=stage, as_of=as_of)
     return frozenset(str(project_id) for project_id in ids)

@@ -70,7 +70,7 @@ class StakeholdersClient:
             ) from exc
 
 
-def stakeholders_client(request: Request) -> StakeholdersClient:
+async def stakeholders_client(request: Request) -> StakeholdersClient:
     """The client for a request: the caller's token is forwarded."""
     return StakeholdersClient(request.app.state.clients["stakeholders"])
 

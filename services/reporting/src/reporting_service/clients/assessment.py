@@ -128,7 +128,7 @@ class AssessmentClient:
         )
 
 
-def assessment_client(request: Request) -> AssessmentClient:
+async def assessment_client(request: Request) -> AssessmentClient:
     """The client for a request: the caller's token is forwarded."""
     return AssessmentClient(Upstream(request.app.state.clients["assessment"]))
 

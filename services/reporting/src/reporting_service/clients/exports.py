@@ -72,7 +72,7 @@ class ExportsClient:
         return ExportStream(self.name, response)
 
 
-def exports_clients(request: Request) -> list[ExportsClient]:
+async def exports_clients(request: Request) -> list[ExportsClient]:
     """One client per data-owning service, for this request (the caller's token forwarded)."""
     return [ExportsClient(Upstream(request.app.state.clients[name])) for name in UPSTREAMS]
 

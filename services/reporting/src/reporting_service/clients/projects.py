@@ -143,7 +143,7 @@ class ProjectsClient:
         )
 
 
-def projects_client(request: Request) -> ProjectsClient:
+async def projects_client(request: Request) -> ProjectsClient:
     """The client for a request: the caller's token is forwarded."""
     return ProjectsClient(Upstream(request.app.state.clients["projects"]))
 

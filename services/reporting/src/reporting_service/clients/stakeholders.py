@@ -53,7 +53,7 @@ class StakeholdersClient:
         )
 
 
-def stakeholders_client(request: Request) -> StakeholdersClient:
+async def stakeholders_client(request: Request) -> StakeholdersClient:
     """The client for a request: the caller's token is forwarded."""
     return StakeholdersClient(Upstream(request.app.state.clients["stakeholders"]))
 

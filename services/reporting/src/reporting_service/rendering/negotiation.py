@@ -87,7 +87,7 @@ def _quality(accept: str) -> dict[OutputFormat, float]:
     return {form: best[form][1] if form in best else 0.0 for form in OutputFormat}
 
 
-def output_format(
+async def output_format(
     request: Request,
     response: Response,
     format_: Annotated[
