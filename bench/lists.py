@@ -34,7 +34,6 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute
 from sqlalchemy import Select, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
@@ -45,6 +44,7 @@ from shared.changes import to_jsonable
 from shared.db import Database
 from shared.migrations import upgrade
 from shared.pagination import Pagination, SortKey, _encode, declared_sorts
+from shared.routing import api_routes
 from shared.search import TextSearch
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,8 +99,8 @@ def root_lists(routers: list[APIRouter]) -> list[ListPage]:
     """Lists not under a path parameter, with at least one documented sort on a table."""
     found: dict[str, ListPage] = {}
     for router in routers:
-        for route in router.routes:
-            if not isinstance(route, APIRoute) or "GET" not in (route.methods or ()):
+        for route in api_routes(router.routes):  # included routers' routes too
+            if "GET" not in route.methods:
                 continue
             if re.search(r"{\w+}", route.path):
                 continue

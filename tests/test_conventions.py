@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute, iter_route_contexts
 
+from shared.routing import api_routes
 from shared.testing import PROBLEM_CONTENT_TYPE, TokenFactory, api_client
 
 SERVICES = ["projects", "assessment", "stakeholders"]
@@ -143,13 +143,7 @@ def test_no_dependency_runs_on_the_thread_pool(main: str) -> None:
     (the list pages' `def` pagination dependency was a fifth of their CPU). Every dependency of
     every route is `async def`."""
     app = importlib.import_module(main).create_app()
-    # `iter_route_contexts`: FastAPI keeps included routers nested, and a route's effective
-    # dependant (with its router's and the include's dependencies) is only on its context.
-    routes = [
-        context
-        for context in iter_route_contexts(app.routes)
-        if isinstance(context.original_route, APIRoute)
-    ]
+    routes = api_routes(app.routes)  # included routers' routes too, with their dependencies
     assert len(routes) > 3  # more than the probes: the included routers were walked
     sync = {
         f"{route.path}: {getattr(sub.call, '__qualname__', sub.call)}"

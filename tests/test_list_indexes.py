@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 from fastapi import APIRouter
 from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute
 from sqlalchemy import Table, inspect, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -31,6 +30,7 @@ import stakeholders_service.main
 import stakeholders_service.organisations.repository
 import stakeholders_service.stakeholders.repository
 from shared.pagination import declared_sorts
+from shared.routing import api_routes
 from shared.search import TextSearch
 from shared.testing import backend, test_database as migrated_database
 
@@ -59,8 +59,8 @@ def _calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:
 def sorted_lists(routers: list[APIRouter]) -> Iterator[tuple[str, str, Table, list[str]]]:
     """(path, sort name, table, the index columns it needs) for each documented sort."""
     for router in routers:
-        for route in router.routes:
-            if not isinstance(route, APIRoute) or "GET" not in (route.methods or ()):
+        for route in api_routes(router.routes):  # included routers' routes too
+            if "GET" not in route.methods:
                 continue
             for call in _calls(route.dependant):
                 for name, column in (declared_sorts(call) or {}).items():

@@ -18,9 +18,10 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.routing import APIRoute
 
 from projects_service.db import Base as ProjectsBase
+from shared.routing import api_routes
 from shared.testing import TokenFactory, api_client, project_body, reset_database
 
 SERVICES = ("projects", "assessment", "stakeholders")
@@ -41,10 +42,9 @@ async def client(app: FastAPI, tokens: TokenFactory) -> AsyncIterator[httpx.Asyn
 
 def get_routes(app: FastAPI) -> Iterator[APIRoute]:
     """Every GET route, inside included routers too (FastAPI keeps those nested)."""
-    for context in iter_route_contexts(app.routes):
-        route = context.original_route
-        if isinstance(route, APIRoute) and "GET" in (route.methods or ()):
-            yield route
+    for route in api_routes(app.routes):
+        if "GET" in route.methods:
+            yield route.route
 
 
 def _is_text(annotation: Any) -> bool:

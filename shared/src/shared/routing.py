@@ -25,12 +25,14 @@ from __future__ import annotations
 import re
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from starlette.requests import Request
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -54,14 +56,37 @@ class Template:
     specificity: tuple[int, ...]
 
 
-def _route_contexts(routes: Sequence[BaseRoute]) -> Iterable[Any]:
-    """Every route with its effective path, methods and dependant. FastAPI 0.165 nests included
-    routers (`iter_route_contexts` flattens them); older releases list every route directly."""
-    try:
-        from fastapi.routing import iter_route_contexts
-    except ImportError:  # pragma: no cover - older FastAPI
-        return list(routes)
+def route_contexts(routes: Sequence[BaseRoute]) -> list[RouteContext]:
+    """Every route under `routes`, with its effective path, methods and dependant (its
+    routers' prefixes and dependencies included). FastAPI 0.165 keeps an included router nested
+    (`app.routes` holds an `_IncludedRouter`, not its routes): whatever walks the routes walks
+    these."""
     return list(iter_route_contexts(routes))
+
+
+@dataclass(frozen=True)
+class ApiRoute:
+    """An `APIRoute` as it is served: the path with its routers' prefixes, and the dependant
+    with their dependencies."""
+
+    path: str
+    methods: frozenset[str]
+    dependant: Dependant
+    route: APIRoute  # as declared on its router
+
+
+def api_routes(routes: Sequence[BaseRoute]) -> list[ApiRoute]:
+    """The `APIRoute`s of `route_contexts(routes)` (no docs pages, no mounts)."""
+    return [
+        ApiRoute(
+            path=str(context.path),
+            methods=frozenset(context.methods or ()),
+            dependant=context.dependant,
+            route=context.original_route,
+        )
+        for context in route_contexts(routes)
+        if isinstance(context.original_route, APIRoute)
+    ]
 
 
 def _uuid_parameters(route: Any) -> set[str]:
@@ -95,7 +120,7 @@ def route_table(app: FastAPI) -> dict[int, list[Template]]:
     takes seconds to build on a busy machine (a first /readyz must not wait for it)."""
     methods_by_path: dict[str, set[str]] = defaultdict(set)
     uuids_by_path: dict[str, set[str]] = defaultdict(set)
-    for route in _route_contexts(app.routes):
+    for route in route_contexts(app.routes):
         path = getattr(route, "path_format", None)
         methods = getattr(route, "methods", None)
         if not isinstance(path, str) or not methods:
