@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import IdMixin, create_engine, new_metadata
-from shared.search import TextSearch, create_search, drop_search
+from shared.search import TextSearch, create_search, drop_search, trigram_sample
 from shared.testing import empty_database
 
 
@@ -99,6 +99,14 @@ async def found(engine: AsyncEngine, term: str) -> set[int]:
         ("ward for copd x", set()),
         ("COPD\x1fIntro", set()),  # never across two columns (the separator of the document)
         ("falls prevention\x1f", set()),
+        # Longer than SAMPLE trigrams: looked up by a sample of them, then checked whole.
+        ("introduce A VIRTUAL ward", {1}),
+        ("virtual ward for COPD", {1}),
+        ("ward virtual introduce", set()),  # every sampled trigram in the row, not the term
+        ("Virtual ward for COPD Introduce", set()),  # the term across two columns
+        ("Introduce a virtual ward, and evaluate it.", {1}),
+        ("100% remote_monitoring", {3}),
+        ("école hôpital", {6}),  # beyond ASCII: the whole phrase, folded by the index
     ],
 )
 async def test_case_insensitive_substring(
@@ -139,6 +147,31 @@ async def test_a_search_uses_the_index(engine: AsyncEngine) -> None:
             # The FTS5 MATCH (`:M`) gives the ids, looked up in doc's id index: no scan of doc.
             assert re.search(r"SCAN search_doc VIRTUAL TABLE INDEX \d+:M", plan), plan
             assert "SEARCH doc USING" in plan and "SCAN doc" not in plan, plan
+
+
+def test_a_long_term_is_looked_up_by_a_sample_of_its_trigrams() -> None:
+    """Each sampled trigram is part of the term (so every matching row holds it), from its
+    longest words first; a short term, or one beyond ASCII, keeps its whole phrase."""
+    term = "Quinn voluntary community sector 123: learning disabilities team"
+    sample = trigram_sample(term)
+    assert sample == ["dis", "abi", "lit", "ies", "vol", "unt", "ary", "com"]
+    assert all(trigram in term for trigram in sample)
+    assert trigram_sample("patient") is None  # 5 trigrams: the phrase is cheaper
+    assert trigram_sample("a b c d e f g h i j") is None  # no word to sample
+    assert trigram_sample("Hôpital de la mère et de l'enfant") is None
+
+
+async def test_a_long_term_uses_the_index(engine: AsyncEngine) -> None:
+    async with engine.connect() as connection:
+        if connection.dialect.name != "sqlite":
+            pytest.skip("the sample is SQLite's lookup; PostgreSQL's trigram index is planned")
+        compiled = select(Doc.id).where(SEARCH.matches("introduce a virtual ward")).compile(engine)
+        params = tuple(compiled.params[name] for name in compiled.positiontup or ())
+        assert '"int" AND "rod" AND "uce" AND "vir" AND "tua" AND "war"' in params
+        rows = await connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", params)
+        plan = "\n".join(r[-1] for r in rows)
+        assert re.search(r"SCAN search_doc VIRTUAL TABLE INDEX \d+:M", plan), plan
+        assert "SEARCH doc USING" in plan and "SCAN doc" not in plan, plan
 
 
 async def test_drop_leaves_nothing(engine: AsyncEngine) -> None:
