@@ -10,11 +10,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import String, delete, insert, select, text, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import IdMixin, create_engine, new_metadata
-from shared.search import TextSearch, create_search, drop_search, trigram_sample
+from shared.search import PROBE_MIN, TextSearch, create_search, drop_search, trigram_sample
 from shared.testing import empty_database
 
 
@@ -73,6 +73,14 @@ async def found(engine: AsyncEngine, term: str) -> set[int]:
         return {row.int for row in rows}
 
 
+async def found_planned(engine: AsyncEngine, term: str) -> set[int]:
+    """The same search through `TextSearch.condition`, as the services run it."""
+    async with AsyncSession(engine) as session:
+        condition = await SEARCH.condition(session, term)
+        rows = await session.scalars(select(Doc.id).where(condition))
+        return {row.int for row in rows}
+
+
 @pytest.mark.parametrize(
     ("term", "expected"),
     [
@@ -113,6 +121,7 @@ async def test_case_insensitive_substring(
     engine: AsyncEngine, term: str, expected: set[int]
 ) -> None:
     assert await found(engine, term) == expected
+    assert await found_planned(engine, term) == expected
 
 
 async def test_the_index_follows_updates_and_deletes(engine: AsyncEngine) -> None:
@@ -172,6 +181,40 @@ async def test_a_long_term_uses_the_index(engine: AsyncEngine) -> None:
         plan = "\n".join(r[-1] for r in rows)
         assert re.search(r"SCAN search_doc VIRTUAL TABLE INDEX \d+:M", plan), plan
         assert "SEARCH doc USING" in plan and "SCAN doc" not in plan, plan
+
+
+async def test_a_common_term_scans_in_order_and_a_rare_one_looks_up_its_hits(
+    engine: AsyncEngine,
+) -> None:
+    """On SQLite the probe decides: at least PROBE_MIN hits and the page scans the table in its
+    own order (no FTS5 lookup left in the statement); fewer and it looks up exactly those."""
+    async with engine.begin() as connection:
+        await connection.execute(
+            insert(Doc),
+            [
+                {"id": doc_id(1000 + n), "title": f"Community ward {n}", "summary": None}
+                for n in range(PROBE_MIN)
+            ],
+        )
+    try:
+        async with AsyncSession(engine) as session:
+            dialect = session.get_bind().dialect.name
+            common = await SEARCH.condition(session, "community")
+            rare = await SEARCH.condition(session, "virtual")
+            none = await SEARCH.condition(session, "zzqx")
+            common_ids = set(await session.scalars(select(Doc.id).where(common)))
+            rare_ids = set(await session.scalars(select(Doc.id).where(rare)))
+            assert set(await session.scalars(select(Doc.id).where(none))) == set()
+        assert common_ids == {doc_id(1000 + n) for n in range(PROBE_MIN)}
+        assert rare_ids == {doc_id(1)}
+        if dialect == "sqlite":
+            common_sql = str(select(Doc.id).where(common).compile(engine))
+            rare_sql = str(select(Doc.id).where(rare).compile(engine))
+            assert "MATCH" not in common_sql and "LIKE" in common_sql, common_sql
+            assert "MATCH" not in rare_sql and "search_doc_key" in rare_sql, rare_sql
+    finally:
+        async with engine.begin() as connection:
+            await connection.execute(delete(Doc).where(Doc.id >= doc_id(1000)))
 
 
 async def test_drop_leaves_nothing(engine: AsyncEngine) -> None:

@@ -13,32 +13,50 @@ the searched tables have UUID keys, and an implicit SQLite rowid is not stable (
 renumber it), so the FTS rows cannot point at the table's own rowid. PostgreSQL has one
 trigram index `ix_search_<table>` on the columns joined into one text (`TextSearch.document`).
 `migrations.py` leaves these names out of alembic's model comparison: no model declares them.
+
+Services search through `TextSearch.condition` (planned per term: on SQLite a probe decides
+between looking up the hits and scanning in the list's order); `matches` is the plain clause.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from string import Template
 from typing import Any
 
 from sqlalchemy import (
     Boolean,
     ColumnElement,
+    Select,
+    String,
     and_,
+    bindparam,
     column,
+    false,
     func,
+    literal,
     literal_column,
     or_,
     select,
     table,
 )
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.visitors import InternalTraversal
 
 MIN_INDEXED = 3  # the trigram tokenizer's token length
 SAMPLE = 8  # trigrams a long term is looked up by (`trigram_sample`)
+# A term with at least this many hits is common (`TextSearch.condition`): a scan in the list's
+# order reads about 51 x rows / hits rows, a lookup about `hits`, so they cost the same near
+# sqrt(15 x rows) hits; rows / 40 within these bounds follows that within 2x from 5,000 to
+# 1,000,000 rows (measured per row and per hit in bench/RESULTS.md), and bounds the bound list.
+PROBE_MIN = 64
+PROBE_MAX = 2_000
+ROWS_PER_PROBE_HIT = 40
 PREFIX = "search_"
 SEPARATOR = "\x1f"  # between columns in the PostgreSQL document; chr(31)
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
@@ -72,6 +90,12 @@ def trigram_sample(term: str) -> list[str] | None:
     return sample[:SAMPLE] if len(sample) >= 2 else None
 
 
+def fts_query(term: str) -> str:
+    """The FTS5 query for `term`: its phrase, or the AND of its trigram sample."""
+    sample = trigram_sample(term)
+    return fts_phrase(term) if sample is None else " AND ".join(map(fts_phrase, sample))
+
+
 @dataclass(frozen=True)
 class TextSearch:
     """The searched columns of one table (ORM attributes) and its id column."""
@@ -98,27 +122,78 @@ class TextSearch:
             joined = joined.op("||")(literal_column("chr(31)")).op("||")(part)
         return joined
 
+    def _scan(self, term: str) -> ColumnElement[bool]:
+        pattern = escape_like(term)
+        # `ESCAPE '\\'`: SQLite has no default LIKE escape; PostgreSQL's is the same backslash.
+        return or_(*(column_.ilike(pattern, escape="\\") for column_ in self.columns))
+
+    def _fts(self) -> Any:
+        return table(self.fts_table, column("rowid"))
+
+    def _key(self) -> Any:
+        return table(self.key_table, column("doc"), column("id"))
+
+    def _hits(self, term: str) -> Select[Any]:
+        """The FTS5 rows for `term`: its phrase, or its trigram sample (a superset)."""
+        return select(self._fts().c.rowid).where(self._match(literal(fts_query(term))))
+
+    def _match(self, query: ColumnElement[str]) -> ColumnElement[bool]:
+        return literal_column(self.fts_table).op("MATCH")(query)
+
+    def _looked_up(self, term: str, docs: Any) -> ColumnElement[bool]:
+        """Rows whose FTS5 document is in `docs` (a subquery), checked against the whole term
+        where the lookup was by a sample."""
+        key = self._key()
+        lookup = self.id_column.in_(select(key.c.id).where(key.c.doc.in_(docs)))
+        return lookup if trigram_sample(term) is None else and_(lookup, self._scan(term))
+
+    @cached_property
+    def _probe(self) -> Select[Any]:
+        """Up to the probe limit of a query's hits, each with that limit; built once."""
+        rows_estimate = func.coalesce(func.max(self._key().c.doc), 0)  # the key's rowid: O(log n)
+        per_probe = rows_estimate.op("/")(literal(ROWS_PER_PROBE_HIT))  # integer division
+        limit = select(func.max(PROBE_MIN, func.min(PROBE_MAX, per_probe))).scalar_subquery()
+        return (
+            select(self._fts().c.rowid, limit)
+            .where(self._match(bindparam("query", type_=String())))
+            .limit(limit)
+        )
+
     def matches(self, term: str) -> ColumnElement[bool]:
         """Rows whose searched columns contain `term`, ignoring case, on any database: the
         clause compiles to the FTS5 lookup on SQLite and to an `ILIKE` on the document (which
         the trigram index serves) elsewhere, so callers need not know the dialect."""
-        pattern = escape_like(term)
-        # `ESCAPE '\\'`: SQLite has no default LIKE escape; PostgreSQL's is the same backslash.
-        scan = or_(*(column_.ilike(pattern, escape="\\") for column_ in self.columns))
         if len(term) < MIN_INDEXED or SEPARATOR in term:
-            return scan
-        fts = table(self.fts_table, column("rowid"))
-        key = table(self.key_table, column("doc"), column("id"))
-        sample = trigram_sample(term)
-        query = fts_phrase(term) if sample is None else " AND ".join(map(fts_phrase, sample))
-        hits = select(fts.c.rowid).where(literal_column(self.fts_table).op("MATCH")(query))
-        lookup: ColumnElement[bool] = self.id_column.in_(
-            select(key.c.id).where(key.c.doc.in_(hits))
-        )
-        if sample is not None:  # candidates holding every sampled trigram: check the term
-            lookup = and_(lookup, scan)
-        indexed = self.document().ilike(pattern, escape="\\")
-        return _ByDialect(sqlite=lookup, other=indexed)
+            return self._scan(term)
+        indexed = self.document().ilike(escape_like(term), escape="\\")
+        return _ByDialect(sqlite=self._looked_up(term, self._hits(term)), other=indexed)
+
+    async def condition(self, session: AsyncSession, term: str) -> ColumnElement[bool]:
+        """`matches(term)`, planned for this term: what PostgreSQL's planner does with its
+        statistics, done here for SQLite, which has none for an FTS5 table.
+
+        SQLite drove the page from the FTS5 hits: all of them collected, then sorted, so a
+        common word cost in proportion to its hits (2,638 for `patient` in 20,000 stakeholders:
+        5.5x the default page). One probe reads at most `_probe`'s limit of hits, which FTS5
+        yields lazily. Fewer: the page looks up exactly those (one JSON parameter). As many: the
+        term is common, and the page scans the list in its own order with `LIKE`, stopping at a
+        page, which a common term fills early. A term beyond ASCII keeps the lookup (`LIKE`
+        folds ASCII case only). PostgreSQL, and a term too short for the index, get `matches`."""
+        if (
+            session.get_bind().dialect.name != "sqlite"
+            or len(term) < MIN_INDEXED
+            or SEPARATOR in term
+        ):
+            return self.matches(term)
+        connection = await session.connection()
+        rows = (await connection.execute(self._probe, {"query": fts_query(term)})).all()
+        if not rows:
+            return false()
+        if len(rows) < rows[0][1]:
+            docs = json.dumps([row[0] for row in rows])
+            members = func.json_each(literal(docs)).table_valued("value")
+            return self._looked_up(term, select(literal_column("value")).select_from(members))
+        return self._scan(term) if term.isascii() else self.matches(term)
 
 
 class _ByDialect(ColumnElement[bool]):

@@ -32,19 +32,20 @@ async def get(session: AsyncSession, project_id: uuid.UUID) -> Project | None:
     return await session.get(Project, project_id)
 
 
-def list_statement(
+async def list_statement(
+    session: AsyncSession,
     *,
     filters: dict[str, Any],
     q: str | None,
     core20plus5_tag: str | None,
     tag: str | None,
-    dialect: str,
     ids: Collection[uuid.UUID] | None = None,
     team_member: str | None = None,
     day: dt.date | None = None,
 ) -> Select[Project]:
     """`ids` keeps only those projects; `team_member` only those whose team has that subject
     active on `day` (the write-rights check other services make for a set of projects)."""
+    dialect = session.get_bind().dialect.name
     statement = select(Project)
     if ids is not None:
         statement = statement.where(Project.id.in_(set(ids)))
@@ -62,7 +63,7 @@ def list_statement(
     if tag is not None:
         statement = statement.where(json_array_contains(Project.tags, tag, dialect=dialect))
     if q:
-        statement = statement.where(SEARCH.matches(q))
+        statement = statement.where(await SEARCH.condition(session, q))
     return statement
 
 

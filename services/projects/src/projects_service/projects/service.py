@@ -91,7 +91,8 @@ async def list_projects(
     ids: Collection[uuid.UUID] | None,
     team_member: str | None,
 ) -> Page[ProjectRead]:
-    statement = repository.list_statement(
+    statement = await repository.list_statement(
+        session,
         ids=ids,
         team_member=team_member,
         day=repository.today(),
@@ -99,7 +100,6 @@ async def list_projects(
         q=q,
         core20plus5_tag=core20plus5_tag,
         tag=tag,
-        dialect=session.get_bind().dialect.name,
     )
     rows = await pagination.rows(
         session, statement, id_column=Project.id, updated_column=Project.updated_at

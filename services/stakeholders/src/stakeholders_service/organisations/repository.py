@@ -53,7 +53,8 @@ async def ancestors(
     return chain
 
 
-def list_statement(
+async def list_statement(
+    session: AsyncSession,
     *,
     type_: OrganisationType | None,
     parent_id: uuid.UUID | None,
@@ -69,5 +70,5 @@ def list_statement(
     if ods_code is not None:
         statement = statement.where(Organisation.ods_code == ods_code.upper())
     if q:
-        statement = statement.where(SEARCH.matches(q))
+        statement = statement.where(await SEARCH.condition(session, q))
     return statement

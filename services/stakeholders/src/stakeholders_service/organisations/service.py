@@ -99,7 +99,9 @@ async def list_organisations(
     ods_code: str | None,
     q: str | None,
 ) -> Page[OrganisationRead]:
-    statement = repository.list_statement(type_=type_, parent_id=parent_id, ods_code=ods_code, q=q)
+    statement = await repository.list_statement(
+        session, type_=type_, parent_id=parent_id, ods_code=ods_code, q=q
+    )
     rows = await pagination.rows(
         session,
         statement,

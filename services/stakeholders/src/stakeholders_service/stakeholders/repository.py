@@ -39,7 +39,8 @@ async def get_contact(session: AsyncSession, stakeholder_id: uuid.UUID) -> Conta
     )
 
 
-def list_statement(
+async def list_statement(
+    session: AsyncSession,
     *,
     kind: StakeholderKind | None,
     category: StakeholderCategory | None,
@@ -69,7 +70,7 @@ def list_statement(
             )
         )
     if name_like:
-        statement = statement.where(SEARCH.matches(name_like))
+        statement = statement.where(await SEARCH.condition(session, name_like))
         if name_within is not None:
             statement = statement.where(Stakeholder.id.in_(set(name_within)))
     return statement

@@ -214,7 +214,8 @@ async def list_stakeholders(
     within = None
     if q and not principal.is_admin:
         within = await access.owned_ids(session, principal=principal, teams=teams)
-    statement = repository.list_statement(
+    statement = await repository.list_statement(
+        session,
         kind=kind,
         category=category,
         status=status,
