@@ -37,7 +37,7 @@ from shared.settings import DEV_AUDIENCE, DEV_ISSUER, DEV_JWT_KEY
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_projects"
 # Heavy reads of the projects service at 10,000 projects: the portfolio aggregate, and a text
-# search that matches nothing (it reads the whole search index).
+# search that matches nothing (a scan of the whole table before its text index, item 5).
 HEAVY = {
     "key-people": "/v1/projects/key-people?limit=200",
     "search-miss": "/v1/projects?q=zzqx&limit=200",
