@@ -63,7 +63,7 @@ token: install ## Print a development token: make token ROLE=admin [SUB=alice]
 demo: install ## With `make run` going, load the demo dataset through the API
 	@$(BIN)/python -m scripts.demo
 
-bench: install ## Dataset if missing (10k projects, var/bench + bench_*), then every benchmark (~12 min); writes bench/RESULTS.md [BENCH_ARGS="--backend sqlite --only run,lists --quick"]
+bench: install ## Dataset if missing (10k projects, var/bench + bench_*), then every benchmark (~12 min, at most 16); writes bench/RESULTS.md [BENCH_ARGS="--backend sqlite --only run,lists --quick"]
 	@$(BIN)/python -m bench.all $(BENCH_ARGS)
 
 bench-data: install ## Only the large dataset: make bench-data [PROJECTS=10000 BACKEND=sqlite|postgresql]

@@ -1,5 +1,5 @@
 """`make bench` (`python -m bench.all`): the dataset when it is missing, then every benchmark, in
-one bounded run (at most 14 minutes, about 11 on a quiet 2-core machine, once the dataset
+one bounded run (at most 16 minutes, about 12 on a quiet 2-core machine, once the dataset
 exists), each writing its section of bench/RESULTS.md.
 
 1. The dataset (`bench.dataset`, `--projects`, 10,000 by default): SQLite files in `--data`
@@ -9,8 +9,8 @@ exists), each writing its section of bench/RESULTS.md.
 2. The benchmarks, each in its own process with a time limit, shortened from their own
    defaults to fit the bound (every option is theirs, listed in `STEPS`): `bench.run` (request
    path against a bare FastAPI app; writes its own section), `bench.lists`, `bench.reports`,
-   `bench.aggregates`, `bench.stall`, `bench.feed`, and `bench.exports` when that module is
-   present. Each one's output becomes its section of RESULTS.md, between
+   `bench.aggregates`, `bench.stall`, `bench.access`, `bench.feed`, and `bench.exports` when
+   that module is present. Each one's output becomes its section of RESULTS.md, between
    `<!-- make bench: bench.<name> begin/end -->` markers; the rest of the file is kept. A
    benchmark that fails or runs out of time gets a section saying so, and the others still run.
 
@@ -91,6 +91,11 @@ def _aggregates_args(options: Options) -> list[str]:
     return ["--data", str(options.data), "--repeat", "3"]
 
 
+def _access_args(options: Options) -> list[str]:
+    seconds = "2" if options.quick else "3"
+    return ["--data", str(options.data), "--rounds", "3", "--seconds", seconds, *_backends(options)]
+
+
 def _stall_args(options: Options) -> list[str]:
     seconds = "2" if options.quick else "3"
     return ["--data", str(options.data), "--rounds", "2", "--seconds", seconds, *_backends(options)]
@@ -106,7 +111,7 @@ def _exports_args(options: Options) -> list[str]:
     return [*_backends(options), "--rows", rows, "--page-seconds", "5"]
 
 
-# The limits add up to 14 minutes; a run on a quiet 2-core machine takes about 11.
+# The limits add up to 16 minutes; a run on a quiet 2-core machine takes about 12.
 STEPS = (
     # 14 scenarios (the floor's included) x 3 rounds x 5 s, plus starting 9 processes.
     Step("run", "request path against a bare FastAPI app", _run_args, 255, True),
@@ -115,6 +120,10 @@ STEPS = (
     Step("aggregates", "aggregate reads, time and memory (items 1, 4)", _aggregates_args, 45),
     # (SQLite inline, SQLite budgeted, PostgreSQL) x 2 heavy reads x 2 rounds, idle and loaded.
     Step("stall", "a GET under a heavy read (item 2)", _stall_args, 150),
+    # 2 backends x 2 callers x 3 rounds x 3 s, plus starting 4 processes.
+    Step(
+        "access", "the register for a governance caller against an admin (item 3)", _access_args, 75
+    ),
     Step("feed", "direct and merged change feeds (item 9)", _feed_args, 90),
     Step("exports", "exports against paging the list API (#12)", _exports_args, 150),
 )
