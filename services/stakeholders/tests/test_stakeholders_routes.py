@@ -154,7 +154,7 @@ class TestRoleRules:
         assert [
             (call.path, call.param("team_member"), sorted(call.params("id")))
             for call in projects.calls
-        ] == [("/v1/projects", "tom-team", sorted(str(p) for p in project_ids))]
+        ] == [("/v1/projects/team-ids", "tom-team", sorted(str(p) for p in project_ids))]
 
     async def test_team_check_needs_the_projects_service(
         self, admin: httpx.AsyncClient, as_role: Any, projects: FakeProjects

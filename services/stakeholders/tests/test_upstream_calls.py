@@ -178,3 +178,55 @@ async def test_asking_more_than_the_list_takes_asks_for_the_subjects_teams(
         await client.aclose()
     assert len(fake.calls) == 1, fake.calls
     assert "id" not in fake.calls[0].query
+
+
+async def test_the_team_question_asks_for_ids_only(
+    app: FastAPI, tokens: TokenFactory, fake: FakeProjects
+) -> None:
+    """The page's one call is `GET /v1/projects/team-ids` (a few hundred bytes), not the list
+    of the projects themselves (24 KB for 22 projects on the benchmark's dataset)."""
+    await seed(app, fake, 20)
+    fake.calls.clear()
+    async with api_client(app, token=tokens("contributor", sub=TESS)) as tess:
+        assert (await tess.get("/v1/stakeholders")).status_code == 200
+    assert [(call.path, call.param("team_member")) for call in fake.calls] == [
+        ("/v1/projects/team-ids", TESS)
+    ]
+
+
+class _ReleaseBeforeTeamIds(httpx.AsyncBaseTransport):
+    """A projects release without `/v1/projects/team-ids`: its `/v1/projects/{id}` answers
+    the segment 404; the list answers the team filter."""
+
+    def __init__(self, projects: FakeProjects) -> None:
+        self.projects = projects
+        self.paths: list[str] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.paths.append(request.url.path)
+        if request.url.path == "/v1/projects/team-ids":
+            return httpx.Response(404, json={"type": "not-found", "status": 404}, request=request)
+        return await self.projects.handle_async_request(request)
+
+
+async def test_a_projects_release_without_the_question_is_asked_with_the_list(
+    fake: FakeProjects,
+) -> None:
+    from stakeholders_service.clients.projects import ProjectsClient
+
+    mine = {fake.add_project(TESS) for _ in range(2)}
+    other = fake.add_project("ola")
+    transport = _ReleaseBeforeTeamIds(fake)
+    client = ServiceClient("projects", "http://projects", transport=transport, attempts=1)
+    try:
+        projects = ProjectsClient(client)
+        assert await projects.active_projects(TESS, {*mine, other}) == mine
+        assert await ProjectsClient(client).team_projects(TESS) == mine
+    finally:
+        await client.aclose()
+    assert transport.paths == [
+        "/v1/projects/team-ids",
+        "/v1/projects",
+        "/v1/projects/team-ids",
+        "/v1/projects",
+    ]

@@ -102,7 +102,7 @@ def _recorded(transport: _Recorder, *, as_service: bool = False) -> ProjectsClie
 
 class TestTokenRule:
     async def test_the_callers_token_is_forwarded(self) -> None:
-        transport = _Recorder(body={"items": [], "next_cursor": None})
+        transport = _Recorder(body={"project_ids": []})  # the team question's answer
         reset = authorization_var.set("Bearer caller-token")
         try:
             await _recorded(transport).active_projects("carol", [uuid.uuid4()])
@@ -132,10 +132,14 @@ class TestErrorMapping:
         with pytest.raises(error):
             await _recorded(_Recorder(status, body)).get_project(uuid.uuid4())
 
-    async def test_a_list_naming_other_projects_grants_nothing(self) -> None:
+    async def test_an_answer_naming_other_projects_grants_nothing(self) -> None:
         asked, other = uuid.uuid4(), uuid.uuid4()
-        transport = _Recorder(body={"items": [{"id": str(other)}], "next_cursor": None})
+        transport = _Recorder(body={"project_ids": [str(other)]})
         assert await _recorded(transport).active_projects("carol", [asked]) == set()
+
+    async def test_an_unreadable_team_answer_is_a_bad_gateway(self) -> None:
+        with pytest.raises(BadGateway):
+            await _recorded(_Recorder(body={"items": []})).active_projects("carol", [uuid.uuid4()])
 
     async def test_an_unreadable_list_is_a_bad_gateway(self) -> None:
         with pytest.raises(BadGateway):

@@ -2,7 +2,8 @@
 (`shared.testing.fakes.FakeService`): what a suite gives its service instead of the real one.
 
 - `FakeProjects`: `GET /v1/projects/{id}`, `GET /v1/projects/{id}/team`,
-  `GET /v1/projects?id=...&team_member=` over projects and active team members a test adds, and
+  `GET /v1/projects?id=...&team_member=` and `GET /v1/projects/team-ids?team_member=&id=...`
+  over projects and active team members a test adds, and
   `POST /v1/aggregates/project-scope` (an export's project filters; the bodies it was sent are
   kept in `scope_requests`).
 - `FakeStakeholders`: `GET /v1/stakeholders/{id}` (the restricted view, or the personal one when
@@ -55,6 +56,7 @@ class FakeProjects(FakeService):
         self.teams: dict[uuid.UUID, set[str]] = {}  # subjects active on each team today
         self._references = itertools.count(1)
         self.route("GET", "/v1/projects", self._list)
+        self.route("GET", "/v1/projects/team-ids", self._team_ids)
         self.route("GET", "/v1/projects/{project_id}", self._get)
         self.route("GET", "/v1/projects/{project_id}/team", self._team)
         self.route("POST", "/v1/aggregates/project-scope", self._scope)
@@ -169,6 +171,21 @@ class FakeProjects(FakeService):
         if len(found) > min(limit, _PAGE_LIMIT):
             raise ContractViolation(f"FakeProjects does not page ({len(found)} > {limit}): {call}")
         return 200, {"items": found, "next_cursor": None}
+
+    def _team_ids(self, call: Call, _: Mapping[str, str]) -> Answer:
+        _unsupported(self, call, {"id", "team_member"})
+        wanted = {_uuid(raw) for raw in call.params("id")} if "id" in call.query else None
+        member = call.param("team_member")
+        found = sorted(
+            project_id
+            for project_id in self.records
+            if (wanted is None or project_id in wanted) and member in self.teams.get(project_id, ())
+        )
+        return 200, {
+            "team_member": member,
+            "day": utcnow().date().isoformat(),
+            "project_ids": [str(p) for p in found],
+        }
 
     def _scope(self, call: Call, _: Mapping[str, str]) -> Answer:
         """The projects matching the last scope body's lists, as they are now: the fake keeps

@@ -5,8 +5,9 @@ Every call to the projects service goes through `ProjectsClient`, built on
 
 - `get_project(id)`: `GET /v1/projects/{id}` as a `ProjectSnapshot` (what an assessment pins).
 - `project_exists(id)`: the same call, reading only the id (a reference check).
-- `existing(ids)`, `active_projects(subject, ids)`: `GET /v1/projects?id=...&team_member=`, each
-  set of ids in as few calls as the page limit allows; `active_projects` is the
+- `existing(ids)`: `GET /v1/projects?id=...`; `active_projects(subject, ids)`:
+  `GET /v1/projects/team-ids?team_member=&id=...` (ids only); each set of ids in as few calls
+  as the page limit allows; `active_projects` is the
   `shared.project_access.ProjectTeams` question, so a `ProjectsClient` is what
   `ProjectWriteRule.require(...)` is given.
 - `project_scope(directorate=, stage=, as_of=)`: `POST /v1/aggregates/project-scope`, the ids
@@ -74,6 +75,14 @@ class ProjectSnapshot(ProjectRef):
     innovation_type: str | None = None
 
 
+class TeamProjectIds(BaseModel):
+    """`GET /v1/projects/team-ids`: the projects asked about that the subject is active on."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    project_ids: list[uuid.UUID]
+
+
 class ProjectRefPage(BaseModel):
     """A page of `GET /v1/projects`, read for its ids."""
 
@@ -95,6 +104,11 @@ class ProjectScope(BaseModel):
 class ProjectScopeTooLarge(InvalidInput):
     slug = "project-scope-too-large"
     title = "The filters select too many projects"
+
+
+def _chunks(ids: list[uuid.UUID]) -> list[list[uuid.UUID]]:
+    """`ids` in calls of at most MAX_IDS_PER_CALL."""
+    return [ids[start : start + MAX_IDS_PER_CALL] for start in range(0, len(ids), MAX_IDS_PER_CALL)]
 
 
 class ProjectsClient:
@@ -132,8 +146,25 @@ class ProjectsClient:
     async def active_projects(
         self, subject: str, project_ids: Collection[uuid.UUID]
     ) -> set[uuid.UUID]:
-        """Those of `project_ids` on whose team `subject` is an active member today."""
-        return await self._listed(project_ids, {"team_member": subject})
+        """Those of `project_ids` on whose team `subject` is an active member today:
+        `GET /v1/projects/team-ids`, ids only. A projects release from before that question
+        answers it 404 (its `/v1/projects/{id}` refuses the segment) and is asked with the
+        list's `team_member` filter instead: during a rolling upgrade this service may run
+        ahead of the projects service."""
+        wanted = sorted(set(project_ids))
+        found: set[uuid.UUID] = set()
+        for chunk in _chunks(wanted):
+            answer = await self._fetch(
+                TeamProjectIds,
+                "/v1/projects/team-ids",
+                {"team_member": subject, "id": [str(p) for p in chunk]},
+            )
+            if answer is None:
+                found |= await self._listed(chunk, {"team_member": subject})
+            else:
+                found |= set(answer.project_ids)
+        # Only what was asked counts: an answer naming other projects grants nothing.
+        return found & set(wanted)
 
     async def project_scope(
         self,
@@ -184,8 +215,7 @@ class ProjectsClient:
     ) -> set[uuid.UUID]:
         wanted = sorted(set(project_ids))
         found: set[uuid.UUID] = set()
-        for start in range(0, len(wanted), MAX_IDS_PER_CALL):
-            chunk = wanted[start : start + MAX_IDS_PER_CALL]
+        for chunk in _chunks(wanted):
             page = await self._fetch(
                 ProjectRefPage,
                 "/v1/projects",

@@ -1,6 +1,6 @@
 """Projects: the problems (RFC 9457) this domain raises, one class per failure."""
 
-from shared.problems import Conflict, Forbidden, NotFound
+from shared.problems import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 
 
 class ProjectNotFound(NotFound):
@@ -16,3 +16,16 @@ class ProjectArchived(Conflict):
 class TransitionNeedsGovernance(Forbidden):
     slug = "transition-needs-governance"
     title = "Stopping or closing a project is a governance decision"
+
+
+class TooManyTeamProjects(InvalidInput):
+    slug = "too-many-team-projects"
+    title = "The subject is on too many teams to answer at once"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"More than {limit} projects; ask about at most 200 with `id`.",
+            errors=[
+                FieldError(pointer="/team_member", location="query", detail="On too many teams.")
+            ],
+        )

@@ -67,6 +67,25 @@ async def list_statement(
     return statement
 
 
+async def team_project_ids(
+    session: AsyncSession,
+    subject: str,
+    day: dt.date,
+    *,
+    within: Collection[uuid.UUID] | None,
+    limit: int,
+) -> list[uuid.UUID]:
+    """Up to `limit` ids, in id order, of the projects on whose team `subject` is active on
+    `day` (of `within`, when given): the list's `team_member` filter, ids only."""
+    statement = select(Project.id).where(
+        Project.id.in_(team_repository.member_project_ids(subject, day))
+    )
+    if within is not None:
+        statement = statement.where(Project.id.in_(set(within)))
+    rows = await session.scalars(statement.order_by(Project.id).limit(limit))
+    return list(rows)
+
+
 async def next_reference_number(session: AsyncSession, year: int) -> int:
     """Atomically take the next number for `year` (an upsert that both backends serialise)."""
     dialect = session.get_bind().dialect.name

@@ -12,6 +12,7 @@ from projects_service.projects.dependencies import ProjectDep
 from projects_service.projects.errors import (
     ProjectArchived,
     ProjectNotFound,
+    TooManyTeamProjects,
     TransitionNeedsGovernance,
 )
 from projects_service.projects.models import (
@@ -33,6 +34,7 @@ from projects_service.projects.schemas import (
     ProjectTransition,
     ReceivedDecisionRead,
     StageChangeRead,
+    TeamProjectIds,
 )
 from projects_service.settings import Settings, settings_dependency
 from projects_service.team import service as team_service
@@ -71,6 +73,11 @@ ProjectPagination = Annotated[
             }
         )
     ),
+]
+# `?id=`, repeated: the projects a list or a team question is narrowed to.
+ProjectIdsQuery = Annotated[
+    list[uuid.UUID] | None,
+    Query(alias="id", max_length=200, description="Only these projects (repeat it, at most 200)."),
 ]
 HistoryPagination = Annotated[
     Pagination, Depends(pagination_dependency({"occurred_at": StageChange.occurred_at}))
@@ -124,14 +131,7 @@ async def list_projects(
     q: Annotated[
         str | None, Query(max_length=200, description="Search title, summary and reference.")
     ] = None,
-    ids: Annotated[
-        list[uuid.UUID] | None,
-        Query(
-            alias="id",
-            max_length=200,
-            description="Only these projects (repeat the parameter, at most 200).",
-        ),
-    ] = None,
+    ids: ProjectIdsQuery = None,
     team_member: Annotated[
         str | None,
         Query(
@@ -165,6 +165,27 @@ async def list_projects(
         core20plus5_tag=core20plus5_tag,
         tag=tag,
     )
+
+
+@router.get("/team-ids", responses=problem_responses(TooManyTeamProjects))
+async def get_team_project_ids(
+    session: SessionDep,
+    _: PrincipalDep,
+    team_member: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=200,
+            description="The token subject whose active team memberships (today) are asked.",
+        ),
+    ],
+    ids: ProjectIdsQuery = None,
+) -> TeamProjectIds:
+    """The ids of the projects on whose team `team_member` is active today, of `id` when
+    given: `GET /v1/projects?team_member=` without the projects, which is all the write-rights
+    and personal-data checks of the other services need (one call per request, a few hundred
+    bytes where the projects themselves were 24 KB for 22; #16 item 3). At most 20,000."""
+    return await service.team_project_ids(session, team_member, ids)
 
 
 @router.get("/{project_id}", responses=problem_responses(ProjectNotFound, 304))

@@ -179,3 +179,11 @@ class ReceivedDecisionRead(BaseModel):
     )
     superseded_by_id: uuid.UUID | None = Field(description="The decision that corrected this one.")
     received_at: dt.datetime
+
+
+class TeamProjectIds(BaseModel):
+    """The projects on whose team a subject is an active member on `day` (of those asked)."""
+
+    team_member: str
+    day: dt.date = Field(description="The day membership was decided for (today).")
+    project_ids: list[uuid.UUID] = Field(description="In id order.")

@@ -11,7 +11,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from projects_service.projects import repository
-from projects_service.projects.errors import ProjectArchived, TransitionNeedsGovernance
+from projects_service.projects.errors import (
+    ProjectArchived,
+    TooManyTeamProjects,
+    TransitionNeedsGovernance,
+)
 from projects_service.projects.models import (
     Project,
     ProjectStatus,
@@ -28,6 +32,7 @@ from projects_service.projects.schemas import (
     ProjectTransition,
     ReceivedDecisionRead,
     StageChangeRead,
+    TeamProjectIds,
 )
 from projects_service.projects.stages import GateCrossing, RuleBroken, moves_from, plan_move
 from shared.auth import Principal, Role
@@ -108,6 +113,23 @@ async def list_projects(
         items=[present(project, principal) for project in rows.items],
         next_cursor=rows.next_cursor,
     )
+
+
+MAX_TEAM_PROJECTS = 20_000  # the platform's scale (10,000 projects) twice over
+
+
+async def team_project_ids(
+    session: AsyncSession, team_member: str, ids: Collection[uuid.UUID] | None
+) -> TeamProjectIds:
+    """Which projects (of `ids`) `team_member` is an active team member of today. More than
+    `MAX_TEAM_PROJECTS` is a 422 asking for `id`, never a partial answer."""
+    day = repository.today()
+    found = await repository.team_project_ids(
+        session, team_member, day, within=ids, limit=MAX_TEAM_PROJECTS + 1
+    )
+    if len(found) > MAX_TEAM_PROJECTS:
+        raise TooManyTeamProjects(MAX_TEAM_PROJECTS)
+    return TeamProjectIds(team_member=team_member, day=day, project_ids=found)
 
 
 async def list_stage_changes(

@@ -1,8 +1,10 @@
 """The projects service as this service calls it: one typed client, and the checks built on it.
 
 Only the projects service's published REST API is used (never its code): `GET /v1/projects`,
-filtered with `?id=...` (at most `MAX_IDS_PER_CALL` ids) and `?team_member=<subject>`, answered
-as `{items, next_cursor}` and read into `ProjectPage`/`ProjectRef` (the fields this service uses);
+filtered with `?id=...` (at most `MAX_IDS_PER_CALL` ids), answered as `{items, next_cursor}` and
+read into `ProjectPage`/`ProjectRef` (the fields this service uses); the team question
+`GET /v1/projects/team-ids?team_member=<subject>[&id=...]`, ids only (a release of the projects
+service without it is asked `GET /v1/projects?team_member=` instead);
 and `POST /v1/aggregates/project-scope` (`project_scope`), an export's `directorate` / `stage`
 filters as project ids at the export's `as_of`, in one call (at most 20,000 ids; beyond, its 422
 `project-scope-too-large` is relayed on the export's query filters).
@@ -97,6 +99,14 @@ class ProjectScope(BaseModel):
 
     project_ids: list[uuid.UUID]
     as_of: dt.datetime
+
+
+class TeamProjectIds(BaseModel):
+    """`GET /v1/projects/team-ids`'s answer."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    project_ids: list[uuid.UUID]
 
 
 class ProjectScopeTooLarge(InvalidInput):
@@ -216,7 +226,7 @@ class ProjectsClient:
         unknown = sorted(wanted - known.keys())
         if unknown and subject not in self._complete:
             if len(unknown) <= MAX_IDS_PER_CALL:
-                found = {p.id for p in await self.list_projects(ids=unknown, team_member=subject)}
+                found = await self._team_ids(subject, unknown)
                 known.update({p: p in found for p in unknown})
             else:
                 await self.team_projects(subject)
@@ -226,11 +236,29 @@ class ProjectsClient:
         """Every project on whose team `subject` is an active member today."""
         known = self._membership.setdefault(subject, {})
         if subject not in self._complete:
-            found = {p.id for p in await self.list_projects(team_member=subject)}
+            found = await self._team_ids(subject, None)
             known.update({p: p in found for p in known})
             known.update(dict.fromkeys(found, True))
             self._complete.add(subject)
         return {p for p, active in known.items() if active}
+
+    async def _team_ids(self, subject: str, ids: Sequence[uuid.UUID] | None) -> set[uuid.UUID]:
+        """Of `ids` (or of all), the projects `subject` is active on: `GET /v1/projects/team-ids`,
+        ids only. A projects release from before that question answers it 404 (its
+        `/v1/projects/{id}` refuses the segment), and is asked with the list instead, as
+        before: during a rolling upgrade this service may run ahead of the projects service."""
+        params: dict[str, Any] = {"team_member": subject}
+        if ids is not None:
+            params["id"] = [str(p) for p in ids]
+        body = await self.client.fetch_json("/v1/projects/team-ids", params=params)
+        if body is None:
+            return {p.id for p in await self.list_projects(ids=ids, team_member=subject)}
+        try:
+            return set(TeamProjectIds.model_validate(body).project_ids)
+        except ValidationError as exc:
+            raise BadGateway(
+                f"The {self.client.name} service's team answer is unreadable."
+            ) from exc
 
     async def _page(self, params: dict[str, Any]) -> ProjectPage:
         body = await self.client.fetch_json("/v1/projects", params=params)
