@@ -144,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
         admin = Caller("admin", bearer("bench-admin", "admin"), [])
         governance = Caller("governance", bearer(subject, "governance"), [])
         with tempfile.TemporaryDirectory(prefix="cmdi-access-") as directory, ExitStack() as stack:
-            logs, pids = Path(directory), dict[str, int]()
+            logs = Path(directory)
+            pids: dict[str, int] = {}
             projects = stack.enter_context(
                 uvicorn_process(
                     "projects_service.main:create_app",

@@ -90,6 +90,12 @@ def trigram_sample(term: str) -> list[str] | None:
     return sample[:SAMPLE] if len(sample) >= 2 else None
 
 
+def _indexed(term: str) -> bool:
+    """Whether the text index can answer `term` (else a scan does): it has a trigram, and does
+    not hold the separator the PostgreSQL document joins columns with."""
+    return len(term) >= MIN_INDEXED and SEPARATOR not in term
+
+
 def fts_query(term: str) -> str:
     """The FTS5 query for `term`: its phrase, or the AND of its trigram sample."""
     sample = trigram_sample(term)
@@ -163,7 +169,7 @@ class TextSearch:
         """Rows whose searched columns contain `term`, ignoring case, on any database: the
         clause compiles to the FTS5 lookup on SQLite and to an `ILIKE` on the document (which
         the trigram index serves) elsewhere, so callers need not know the dialect."""
-        if len(term) < MIN_INDEXED or SEPARATOR in term:
+        if not _indexed(term):
             return self._scan(term)
         indexed = self.document().ilike(escape_like(term), escape="\\")
         return _ByDialect(sqlite=self._looked_up(term, self._hits(term)), other=indexed)
@@ -179,11 +185,7 @@ class TextSearch:
         term is common, and the page scans the list in its own order with `LIKE`, stopping at a
         page, which a common term fills early. A term beyond ASCII keeps the lookup (`LIKE`
         folds ASCII case only). PostgreSQL, and a term too short for the index, get `matches`."""
-        if (
-            session.get_bind().dialect.name != "sqlite"
-            or len(term) < MIN_INDEXED
-            or SEPARATOR in term
-        ):
+        if session.get_bind().dialect.name != "sqlite" or not _indexed(term):
             return self.matches(term)
         connection = await session.connection()
         rows = (await connection.execute(self._probe, {"query": fts_query(term)})).all()

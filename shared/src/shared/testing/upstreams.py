@@ -157,16 +157,20 @@ class FakeProjects(FakeService):
             "version": 1,
         }
 
-    def _list(self, call: Call, _: Mapping[str, str]) -> Answer:
-        _unsupported(self, call, {"id", "team_member", "limit"})
+    def _selected(self, call: Call) -> list[uuid.UUID]:
+        """The projects a call's `id` and `team_member` filters select (both lists take them)."""
         wanted = {_uuid(raw) for raw in call.params("id")} if "id" in call.query else None
         member = call.param("team_member")
-        found = [
-            record
-            for project_id, record in self.records.items()
+        return [
+            project_id
+            for project_id in self.records
             if (wanted is None or project_id in wanted)
             and (member is None or member in self.teams.get(project_id, set()))
         ]
+
+    def _list(self, call: Call, _: Mapping[str, str]) -> Answer:
+        _unsupported(self, call, {"id", "team_member", "limit"})
+        found = [self.records[project_id] for project_id in self._selected(call)]
         limit = int(call.param("limit") or 50)
         if len(found) > min(limit, _PAGE_LIMIT):
             raise ContractViolation(f"FakeProjects does not page ({len(found)} > {limit}): {call}")
@@ -174,13 +178,8 @@ class FakeProjects(FakeService):
 
     def _team_ids(self, call: Call, _: Mapping[str, str]) -> Answer:
         _unsupported(self, call, {"id", "team_member"})
-        wanted = {_uuid(raw) for raw in call.params("id")} if "id" in call.query else None
         member = call.param("team_member")
-        found = sorted(
-            project_id
-            for project_id in self.records
-            if (wanted is None or project_id in wanted) and member in self.teams.get(project_id, ())
-        )
+        found = sorted(self._selected(call))
         return 200, {
             "team_member": member,
             "day": utcnow().date().isoformat(),

@@ -28,8 +28,8 @@ grants nothing either.
 Calls: one per request for every team question about a subject. The client is made once per
 request (`ProjectsDep`) and remembers what it was told, so later questions in the same request
 are answered from memory; a question about more than `MAX_IDS_PER_CALL` projects asks instead for
-every project the subject is active on (one page for anybody on at most 200 teams), so a page of
-200 stakeholders linked to any number of projects still costs one call.
+every project the subject is active on (one answer of ids, however many teams), so a page of 200
+stakeholders linked to any number of projects still costs one call.
 """
 
 from __future__ import annotations
