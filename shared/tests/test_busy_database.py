@@ -1,4 +1,5 @@
-"""A write that waited out SQLite's busy timeout is a 503 with Retry-After, never a 500.
+"""A write that waited out SQLite's busy timeout, or that PostgreSQL rolled back for a deadlock
+or a serialization failure, is a 503 with Retry-After, never a 500.
 
 Under concurrent writers SQLite's BEGIN IMMEDIATE can give up ("database is locked"); nothing was
 written, so the client may retry. The error reaches the handlers raw (the engine sends BEGIN
@@ -12,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import psycopg.errors
 import pytest
 from fastapi import FastAPI
 from sqlalchemy.exc import OperationalError
@@ -64,6 +66,23 @@ async def test_a_locked_database_is_503_with_retry_after(
     assert response.headers["retry-after"] == "1"
 
 
+@pytest.mark.parametrize(
+    "error",
+    [psycopg.errors.DeadlockDetected("deadlock detected"), psycopg.errors.SerializationFailure()],
+    ids=["deadlock", "serialization"],
+)
+async def test_a_transaction_postgresql_rolled_back_is_503(error: psycopg.Error) -> None:
+    wrapped = OperationalError("INSERT INTO child ...", {}, error)
+    assert is_database_busy(wrapped)
+    transport = httpx.ASGITransport(app=_app(wrapped), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.post("/write")
+    assert_problem(response, 503, "service-unavailable")
+    assert response.headers["retry-after"] == "1"
+
+
 def test_other_operational_errors_are_not_busy() -> None:
     assert not is_database_busy(sqlite3.OperationalError("no such table: project"))
     assert not is_database_busy(ValueError("locked"))
+    unique = psycopg.errors.UniqueViolation("duplicate key value")
+    assert not is_database_busy(OperationalError("INSERT", {}, unique))

@@ -8,9 +8,14 @@ change (`decision.recorded`) are added with `emit_event`, which takes only a dec
 `shared.event_contract.DomainEvent`; the catalog of every event type and its JSON Schema is built
 in shared.event_contract.
 
-Ordering: on PostgreSQL a transaction takes a transaction-scoped advisory lock before its first
-audit or outbox insert, so both sequences are assigned in commit order and a reader of the feed
-or the audit trail never sees seq N+1 before N is visible. SQLite has one writer at a time anyway.
+Ordering: on PostgreSQL a writing transaction takes one transaction-scoped advisory lock, the
+write lock (`take_write_lock`), so audit and outbox sequences are assigned in commit order and a
+reader of the feed or the audit trail never sees seq N+1 before N is visible. It takes it before
+its first row lock, not just before its first audit insert: a flush, an INSERT, UPDATE or DELETE,
+and a `SELECT ... FOR UPDATE` all take it first (hooks below). A transaction holding row locks
+(an INSERT's foreign-key check locks the parent row) that then waited for the write lock would
+deadlock with its holder as soon as that one wanted the same row, and PostgreSQL would abort one
+of them: a 500. SQLite has one writer at a time anyway.
 """
 
 from __future__ import annotations
@@ -24,11 +29,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import insert, inspect, text
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session, UOWTransaction
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 from sqlalchemy.orm.base import NO_VALUE, instance_state
 
 from shared.context import current_actor, current_request_id
-from shared.db import new_id, utcnow
+from shared.db import READ_ONLY_KEY, new_id, utcnow
 from shared.platform import PLATFORM_INFO_KEY, PlatformTables, platform_of
 
 if TYPE_CHECKING:  # shared.event_contract imports this module (Audited, to_jsonable)
@@ -39,6 +44,8 @@ REDACTED = "[redacted]"
 _NOISE = frozenset({"updated_at", "version"})
 _OUTBOX_LOCK_KEY = 7_311_002  # any constant; one advisory lock per database
 _ACTION_KEY = "audit_action"
+# `Session.info` key: the transaction that holds the write lock.
+_LOCKED_IN_KEY = "shared.changes.write_lock_in"
 
 
 class Audited:
@@ -147,9 +154,37 @@ def _event_row(*, type_: str, entity_type: str, entity_id: str, data: Any) -> di
     }
 
 
-def _lock_outbox(connection: Any) -> None:
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _OUTBOX_LOCK_KEY})
+def take_write_lock(session: Session) -> None:
+    """Hold the database's write lock for the rest of the session's transaction, asked for once
+    per transaction (PostgreSQL only; see the module's "Ordering")."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return
+    transaction = session.get_transaction()
+    if session.info.get(_LOCKED_IN_KEY) is transaction:
+        return
+    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _OUTBOX_LOCK_KEY})
+    session.info[_LOCKED_IN_KEY] = transaction
+
+
+def _writes(session: Session) -> bool:
+    """A writing session of a service (platform tables in `info`), not a read-only one."""
+    return PLATFORM_INFO_KEY in session.info and not session.info.get(READ_ONLY_KEY)
+
+
+def _before_flush(session: Session, flush_context: UOWTransaction, instances: Any) -> None:
+    if _writes(session) and (session.new or session.dirty or session.deleted):
+        take_write_lock(session)
+
+
+def _before_statement(state: ORMExecuteState) -> None:
+    # `_for_update_arg` is how a Select (and `Session.get(..., with_for_update=True)`'s) carries
+    # FOR UPDATE / FOR SHARE; SQLAlchemy has no public reader for it.
+    locks_rows = state.is_select and getattr(state.statement, "_for_update_arg", None) is not None
+    if (state.is_insert or state.is_update or state.is_delete or locks_rows) and _writes(
+        state.session
+    ):
+        take_write_lock(state.session)
 
 
 def _after_flush(session: Session, flush_context: UOWTransaction) -> None:
@@ -208,10 +243,10 @@ def _after_flush(session: Session, flush_context: UOWTransaction) -> None:
             )
     if not audit_rows:
         return
+    # Already held since `_before_flush`; named here because audit sequence numbers must follow
+    # commit order too (the merged audit trail is read by position, like the feed).
+    take_write_lock(session)
     connection = session.connection()
-    # The lock comes first so audit sequence numbers follow commit order too: the merged audit
-    # trail is read by position, like the feed.
-    _lock_outbox(connection)
     connection.execute(insert(tables.audit), audit_rows)
     connection.execute(insert(tables.outbox), event_rows)
 
@@ -226,6 +261,8 @@ def install_change_capture() -> None:
     if not _installed:
         from sqlalchemy import event
 
+        event.listen(Session, "before_flush", _before_flush)
+        event.listen(Session, "do_orm_execute", _before_statement)
         event.listen(Session, "after_flush", _after_flush)
         _installed = True
 
@@ -247,11 +284,8 @@ async def emit_event(
     if entity_type not in declared:
         raise ValueError(f"{event.event_type} is declared for {declared}, not {entity_type!r}")
     tables = platform_of(session)
+    await session.run_sync(take_write_lock)
     connection = await session.connection()
-    if connection.dialect.name == "postgresql":
-        await connection.execute(
-            text("SELECT pg_advisory_xact_lock(:key)"), {"key": _OUTBOX_LOCK_KEY}
-        )
     await connection.execute(
         insert(tables.outbox),
         [
@@ -275,11 +309,7 @@ async def record_audit(
 ) -> None:
     """Audit an action that changes no audited row (e.g. a data export or a retention run)."""
     tables = platform_of(session)
-    connection = await session.connection()
-    if connection.dialect.name == "postgresql":  # audit positions in commit order, as above
-        await connection.execute(
-            text("SELECT pg_advisory_xact_lock(:key)"), {"key": _OUTBOX_LOCK_KEY}
-        )
+    await session.run_sync(take_write_lock)  # audit positions in commit order, as above
     await session.execute(
         insert(tables.audit),
         [

@@ -304,11 +304,18 @@ def is_connection_lost(exc: BaseException) -> bool:
 
 
 def is_database_busy(exc: BaseException) -> bool:
-    """True when SQLite gave up waiting for the write lock (busy_timeout passed): the write did
-    nothing and may be retried. Raised wrapped by SQLAlchemy, or raw from the BEGIN IMMEDIATE the
-    engine sends straight to the driver (`shared.db`)."""
+    """True when the database turned a write away because of other writes, so that it did
+    nothing and may be retried:
+    - SQLite gave up waiting for the write lock (busy_timeout passed). Raised wrapped by
+      SQLAlchemy, or raw from the BEGIN IMMEDIATE the engine sends straight to the driver
+      (`shared.db`).
+    - PostgreSQL rolled the transaction back (SQLSTATE class 40: a serialization failure or a
+      deadlock). `shared.changes` orders its locks so our own writes do not deadlock; this
+      keeps any that still do from being a 500."""
     original = exc.orig if isinstance(exc, DBAPIError) else exc
-    return isinstance(original, sqlite3.OperationalError) and "locked" in str(original).lower()
+    if isinstance(original, sqlite3.OperationalError):
+        return "locked" in str(original).lower()
+    return str(getattr(original, "sqlstate", None) or "").startswith("40")
 
 
 async def _handle_unexpected(request: Request, exc: Exception) -> Response:
