@@ -30,8 +30,8 @@ run: install ## Migrate and start the services, reporting and the gateway (Ctrl-
 test: install ## Run the whole suite on SQLite
 	$(BIN)/pytest -n $(PYTEST_WORKERS) -q
 
-test-postgres: install ## Run the same suite on PostgreSQL (127.0.0.1:5432, a database per service)
-	CMDI_TEST_DATABASE=postgresql $(BIN)/pytest -n $(PYTEST_WORKERS) -q
+test-postgres: install ## Run the same suite on PostgreSQL (127.0.0.1:5432, a database per service; backend_independent tests left out) [EXCEPT_REPLICA_E2E=1: also the e2e modules test-replicas repeats on PostgreSQL, as CI does]
+	CMDI_TEST_DATABASE=postgresql $(BIN)/pytest -n $(PYTEST_WORKERS) -q $(if $(EXCEPT_REPLICA_E2E),$(addprefix --ignore=,$(REPLICA_E2E)))
 
 test-e2e: install ## Only the end-to-end tests (real processes over TCP)
 	$(BIN)/pytest -q -m e2e

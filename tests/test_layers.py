@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.backend_independent  # the PostgreSQL run leaves it out
+
 ROOT = Path(__file__).resolve().parents[1]
 SERVICE_SOURCES = [
     ROOT / "services" / name / "src"

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 import tempfile
 import uuid
 from collections.abc import Mapping
@@ -292,3 +295,31 @@ async def test_rows_are_stamped_by_the_clock(clock: ManualClock) -> None:
             session.add(second)
         await engine.dispose()
     assert second.created_at - first.created_at >= dt.timedelta(minutes=1)
+
+
+@pytest.mark.parametrize(("database", "collected"), [("sqlite", 2), ("postgresql", 1)])
+def test_the_postgresql_run_leaves_out_backend_independent_tests(
+    database: str, collected: int, tmp_path: Path
+) -> None:
+    """The plugin deselects `backend_independent` tests on PostgreSQL only (collection only, in
+    a pytest of its own)."""
+    (tmp_path / "test_sample.py").write_text(
+        "import pytest\n\n"
+        "@pytest.mark.backend_independent\n"
+        "def test_the_same_everywhere() -> None: ...\n\n"
+        "def test_on_the_database() -> None: ...\n"
+    )
+    result = subprocess.run(
+        [
+            *(sys.executable, "-m", "pytest", "-p", "shared.testing.plugin", "--strict-markers"),
+            *("--collect-only", "-q", "-p", "no:cacheprovider", str(tmp_path)),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "CMDI_TEST_DATABASE": database},
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("test_sample.py::") == collected
+    assert ("1 deselected" in result.stdout) is (database == "postgresql")

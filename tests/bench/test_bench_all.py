@@ -11,6 +11,8 @@ import pytest
 
 from bench.all import STEPS, Options, ensure_dataset, write_section
 
+pytestmark = pytest.mark.backend_independent  # the PostgreSQL run leaves it out
+
 RESULTS = """# Benchmark results
 
 <!-- make bench: begin -->

@@ -37,6 +37,8 @@ from prometheus_client import REGISTRY
 
 from scripts.services import GATEWAY, REPORTING, ROOT, SERVICES
 
+pytestmark = pytest.mark.backend_independent  # the PostgreSQL run leaves it out
+
 PROMETHEUS = ROOT / "deploy" / "prometheus"
 RULES = PROMETHEUS / "alerts.yaml"
 RULE_TESTS = PROMETHEUS / "alerts.test.yaml"

@@ -48,6 +48,8 @@ from deploy import entrypoint, lock_subset
 from scripts.processes import free_ports
 from scripts.services import GATEWAY, REPORTING, ROOT, SERVICES, Service
 
+pytestmark = pytest.mark.backend_independent  # the PostgreSQL run leaves it out
+
 ALL_PROCESSES = (*SERVICES, REPORTING, GATEWAY)
 DATA_SERVICES = [s for s in SERVICES if s.has_database]
 DOCKERFILE = ROOT / "Dockerfile"

@@ -43,6 +43,8 @@ from fastapi import FastAPI
 from deploy import entrypoint
 from scripts.services import GATEWAY, REPORTING, ROOT, SERVICES, Service
 
+pytestmark = pytest.mark.backend_independent  # the PostgreSQL run leaves it out
+
 Obj = dict[str, Any]
 
 KUBERNETES = ROOT / "deploy" / "kubernetes"

@@ -20,7 +20,8 @@ import pytest
 from scripts.processes import ALL_PROCESSES, allocate_ports, port_in_use
 from shared.testing import TokenFactory
 
-pytestmark = pytest.mark.e2e
+# `make run` on its SQLite default, whatever the suite's backend: the PostgreSQL run leaves it out.
+pytestmark = [pytest.mark.e2e, pytest.mark.backend_independent]
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTED = re.compile(r"^(\w+)\s+\| .*Started server process \[(\d+)\]")

@@ -8,12 +8,29 @@ import pytest
 import stamina
 
 from shared.testing.clock import ManualClock, installed
-from shared.testing.support import TokenFactory
+from shared.testing.support import TokenFactory, backend
+
+BACKEND_INDEPENDENT = "backend_independent"
 
 
 def pytest_configure(config: pytest.Config) -> None:
     # Retries in tests should not sleep; the retry count still applies.
     stamina.set_testing(True, attempts=3)
+    config.addinivalue_line(
+        "markers",
+        f"{BACKEND_INDEPENDENT}: uses no database under test (the image, the manifests, "
+        "`make run` on its SQLite default), so the PostgreSQL run leaves it out",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL, deselect what would only repeat the SQLite run's result."""
+    if backend() != "postgresql":
+        return
+    independent = [item for item in items if item.get_closest_marker(BACKEND_INDEPENDENT)]
+    if independent:
+        config.hook.pytest_deselected(items=independent)
+        items[:] = [item for item in items if not item.get_closest_marker(BACKEND_INDEPENDENT)]
 
 
 @pytest.fixture(scope="session")
