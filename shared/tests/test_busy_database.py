@@ -51,6 +51,15 @@ def _app(error: BaseException) -> FastAPI:
     return app
 
 
+async def assert_retry_later(error: BaseException) -> None:
+    """A write raising `error` is answered 503 with Retry-After: 1."""
+    transport = httpx.ASGITransport(app=_app(error), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.post("/write")
+    assert_problem(response, 503, "service-unavailable")
+    assert response.headers["retry-after"] == "1"
+
+
 @pytest.mark.parametrize("wrapped", [False, True], ids=["raw", "wrapped"])
 async def test_a_locked_database_is_503_with_retry_after(
     locked_error: sqlite3.OperationalError, wrapped: bool
@@ -59,11 +68,7 @@ async def test_a_locked_database_is_503_with_retry_after(
         OperationalError("BEGIN IMMEDIATE", {}, locked_error) if wrapped else locked_error
     )
     assert is_database_busy(error)
-    transport = httpx.ASGITransport(app=_app(error), raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        response = await client.post("/write")
-    assert_problem(response, 503, "service-unavailable")
-    assert response.headers["retry-after"] == "1"
+    await assert_retry_later(error)
 
 
 @pytest.mark.parametrize(
@@ -74,11 +79,7 @@ async def test_a_locked_database_is_503_with_retry_after(
 async def test_a_transaction_postgresql_rolled_back_is_503(error: psycopg.Error) -> None:
     wrapped = OperationalError("INSERT INTO child ...", {}, error)
     assert is_database_busy(wrapped)
-    transport = httpx.ASGITransport(app=_app(wrapped), raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        response = await client.post("/write")
-    assert_problem(response, 503, "service-unavailable")
-    assert response.headers["retry-after"] == "1"
+    await assert_retry_later(wrapped)
 
 
 def test_other_operational_errors_are_not_busy() -> None:
