@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
 import pytest
@@ -65,12 +65,13 @@ async def database() -> AsyncIterator[tuple[Database, uuid.UUID, uuid.UUID]]:
         await database.dispose()
 
 
-async def backend_pid(session: AsyncSession) -> int:
-    return int(await session.scalar(text("SELECT pg_backend_pid()")) or 0)
-
-
-async def blocked(database: Database, pid: int) -> None:
-    """Until the backend `pid` waits for a lock (bounded)."""
+async def started_until_blocked(
+    database: Database, writer: AsyncSession, work: Callable[[], Coroutine[Any, Any, None]]
+) -> asyncio.Task[None]:
+    """`work` (on `writer`'s transaction) started, once that backend waits for a lock
+    (bounded)."""
+    pid = await writer.scalar(text("SELECT pg_backend_pid()"))
+    task = asyncio.create_task(work())
     async with database.engine.connect() as watcher:
         for _ in range(int(WAIT_SECONDS / 0.02)):
             waits = await watcher.scalar(
@@ -79,8 +80,9 @@ async def blocked(database: Database, pid: int) -> None:
             )
             await watcher.commit()
             if waits == "Lock":
-                return
+                return task
             await asyncio.sleep(0.02)
+    task.cancel()
     raise AssertionError(f"backend {pid} never waited for a lock")
 
 
@@ -108,14 +110,12 @@ async def test_an_insert_waits_for_the_lock_before_it_locks_the_parent(
         assert parent is not None
         parent.name = "held"
         await holder.flush()
-        pid = await backend_pid(writer)
 
         async def add_child() -> None:
             writer.add(Child(parent_id=second))
             await writer.commit()
 
-        adding = asyncio.create_task(add_child())
-        await blocked(db, pid)
+        adding = await started_until_blocked(db, writer, add_child)
         locked = await holder.get(Parent, second, with_for_update=True)
         assert locked is not None
         locked.name = "renamed"
@@ -134,7 +134,6 @@ async def test_select_for_update_takes_the_lock_first(
     async with db.sessionmaker() as holder, db.sessionmaker() as writer:
         locked = await holder.get(Parent, second, with_for_update=True)
         assert locked is not None
-        pid = await backend_pid(writer)
 
         async def write_then_add_child() -> None:
             parent = await writer.get(Parent, first)
@@ -144,8 +143,7 @@ async def test_select_for_update_takes_the_lock_first(
             writer.add(Child(parent_id=second))
             await writer.commit()
 
-        writing = asyncio.create_task(write_then_add_child())
-        await blocked(db, pid)
+        writing = await started_until_blocked(db, writer, write_then_add_child)
         locked.name = "renamed"
         await holder.commit()
         await asyncio.wait_for(writing, WAIT_SECONDS)

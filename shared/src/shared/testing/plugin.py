@@ -27,10 +27,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """On PostgreSQL, deselect what would only repeat the SQLite run's result."""
     if backend() != "postgresql":
         return
-    independent = [item for item in items if item.get_closest_marker(BACKEND_INDEPENDENT)]
+    kept: list[pytest.Item] = []
+    independent: list[pytest.Item] = []
+    for item in items:
+        (independent if item.get_closest_marker(BACKEND_INDEPENDENT) else kept).append(item)
     if independent:
         config.hook.pytest_deselected(items=independent)
-        items[:] = [item for item in items if not item.get_closest_marker(BACKEND_INDEPENDENT)]
+        items[:] = kept
 
 
 @pytest.fixture(scope="session")

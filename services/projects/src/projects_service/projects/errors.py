@@ -22,9 +22,9 @@ class TooManyTeamProjects(InvalidInput):
     slug = "too-many-team-projects"
     title = "The subject is on too many teams to answer at once"
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, *, ids_limit: int) -> None:
         super().__init__(
-            f"More than {limit} projects; ask about at most 200 with `id`.",
+            f"More than {limit} projects; ask about at most {ids_limit} with `id`.",
             errors=[
                 FieldError(pointer="/team_member", location="query", detail="On too many teams.")
             ],

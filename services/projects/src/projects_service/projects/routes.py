@@ -77,7 +77,11 @@ ProjectPagination = Annotated[
 # `?id=`, repeated: the projects a list or a team question is narrowed to.
 ProjectIdsQuery = Annotated[
     list[uuid.UUID] | None,
-    Query(alias="id", max_length=200, description="Only these projects (repeat it, at most 200)."),
+    Query(
+        alias="id",
+        max_length=service.MAX_IDS_PER_QUESTION,
+        description=f"Only these projects (repeat it, at most {service.MAX_IDS_PER_QUESTION}).",
+    ),
 ]
 HistoryPagination = Annotated[
     Pagination, Depends(pagination_dependency({"occurred_at": StageChange.occurred_at}))

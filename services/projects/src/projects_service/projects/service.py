@@ -116,6 +116,7 @@ async def list_projects(
 
 
 MAX_TEAM_PROJECTS = 20_000  # the platform's scale (10,000 projects) twice over
+MAX_IDS_PER_QUESTION = 200  # `?id=` values a list or a team question takes
 
 
 async def team_project_ids(
@@ -128,7 +129,7 @@ async def team_project_ids(
         session, team_member, day, within=ids, limit=MAX_TEAM_PROJECTS + 1
     )
     if len(found) > MAX_TEAM_PROJECTS:
-        raise TooManyTeamProjects(MAX_TEAM_PROJECTS)
+        raise TooManyTeamProjects(MAX_TEAM_PROJECTS, ids_limit=MAX_IDS_PER_QUESTION)
     return TeamProjectIds(team_member=team_member, day=day, project_ids=found)
 
 
